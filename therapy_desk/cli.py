@@ -1,0 +1,151 @@
+"""The `therapy-desk` command: the same storage API as the app, for scripts, tests and headless work.
+
+Secrets come from a terminal prompt, or from standard input with --passphrase-stdin /
+--recovery-stdin (one per line). Never from argv or the environment. A problem the user can
+fix prints one line and exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from therapy_desk import __version__, paths
+from therapy_desk.errors import UserError
+from therapy_desk.storage.vault import Vault
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
+
+
+class Secrets:
+    """Reads secrets from standard input (one per line) or from the terminal, never from elsewhere."""
+
+    def __init__(self, from_stdin: bool, stdin: TextIO, flag: str) -> None:
+        self._from_stdin = from_stdin
+        self._stdin = stdin
+        self._flag = flag
+
+    def ask(self, prompt: str, *, confirm: bool = False) -> str:
+        if self._from_stdin:
+            line = self._stdin.readline()
+            if not line:
+                raise UserError(f"Expected one more line on standard input ({prompt.rstrip(': ').lower()}).")
+            return line.rstrip("\r\n")
+        if not self._stdin.isatty():
+            raise UserError(f"There is no terminal to ask on; give secrets on standard input with {self._flag}.")
+        value = getpass.getpass(prompt)
+        if confirm and getpass.getpass("Type it again: ") != value:
+            raise UserError("The two entries did not match; nothing was changed.")
+        return value
+
+
+def _vault_dir(args: argparse.Namespace) -> Path:
+    return Path(args.vault) if args.vault else paths.default_vault_dir()
+
+
+def _cmd_vault_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    folder = _vault_dir(args)
+    passphrase = secrets.ask("New passphrase: ", confirm=True)
+    vault, code = Vault.create(folder, passphrase)
+    vault.close()
+    out.write(
+        f"Created a vault at {vault.folder}\n\n"
+        "Your recovery code (shown only this once):\n\n"
+        f"    {code}\n\n"
+        "Write it down and keep it somewhere safe, away from this computer. With it you can set a new\n"
+        "passphrase if you forget yours; without both, nobody can open this vault.\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    folder = _vault_dir(args)
+    passphrase = secrets.ask("Passphrase: ")
+    with Vault.open_for_check(folder, passphrase) as vault:
+        report = vault.check()
+    if report.clean:
+        out.write(
+            f"{vault.folder}: clean (database integrity ok, every page authenticated, "
+            f"audit log of {report.audit_rows} events intact).\n"
+        )
+        return EXIT_OK
+    out.write(f"{vault.folder}: {len(report.problems)} problem(s) found:\n")
+    for problem in report.problems:
+        out.write(f"  - {problem}\n")
+    out.write("Restore from your most recent verified backup, or keep this vault unchanged for recovery.\n")
+    return EXIT_PROBLEMS
+
+
+def _cmd_vault_passwd(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    folder = _vault_dir(args)
+    current = secrets.ask("Current passphrase: ")
+    with Vault.open(folder, current) as vault:
+        new = secrets.ask("New passphrase: ", confirm=True)
+        vault.change_passphrase(current, new)
+    out.write("Passphrase changed. Your recovery code is unchanged.\n")
+    return EXIT_OK
+
+
+def _cmd_vault_recover(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    folder = _vault_dir(args)
+    code = secrets.ask("Recovery code: ")
+    new = secrets.ask("New passphrase: ", confirm=True)
+    Vault.recover(folder, code, new).close()
+    out.write(
+        "Passphrase reset. Your recovery code still works; issue a new one from Settings if it may have been seen.\n"
+    )
+    return EXIT_OK
+
+
+Command = Callable[[argparse.Namespace, Secrets, TextIO], int]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="therapy-desk",
+        description="Therapy Desk: offline charting in an encrypted vault on your own disk.",
+    )
+    parser.add_argument("--version", action="version", version=f"therapy-desk {__version__}")
+    groups = parser.add_subparsers(dest="group", metavar="COMMAND")
+    vault = groups.add_parser("vault", help="create, check and manage the encrypted vault")
+    actions = vault.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def add(name: str, func: Command, help_text: str, secret_flag: str) -> None:
+        sub = actions.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--vault", metavar="DIR", help="vault folder (default: the app's data folder)")
+        sub.add_argument(
+            secret_flag,
+            dest="from_stdin",
+            action="store_true",
+            help="read secrets from standard input, one per line, instead of prompting",
+        )
+        sub.set_defaults(func=func, secret_flag=secret_flag)
+
+    add("create", _cmd_vault_create, "create a new vault and print its recovery code once", "--passphrase-stdin")
+    add("check", _cmd_vault_check, "verify the database, its encryption and the audit log", "--passphrase-stdin")
+    add("passwd", _cmd_vault_passwd, "change the passphrase (current, then new)", "--passphrase-stdin")
+    add("recover", _cmd_vault_recover, "set a new passphrase using the recovery code", "--recovery-stdin")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    stdin = stdin or sys.stdin
+    out = stdout or sys.stdout
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help(out)
+        return EXIT_OK
+    secrets = Secrets(args.from_stdin, stdin, args.secret_flag)
+    try:
+        return int(args.func(args, secrets, out))
+    except UserError as err:
+        print(f"therapy-desk: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("therapy-desk: cancelled; nothing was changed.", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Pure rules and value types: no SQL, no Qt, no I/O."""

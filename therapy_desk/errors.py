@@ -1,0 +1,72 @@
+"""The one error hierarchy.
+
+`UserError` and its subclasses are problems the user can act on: each carries a
+plain-language sentence that is safe to show (no PHI, no traceback). Anything
+else that escapes is a bug.
+"""
+
+from __future__ import annotations
+
+
+class TherapyDeskError(Exception):
+    """Base of every error Therapy Desk raises on purpose."""
+
+
+class UserError(TherapyDeskError):
+    """Something the user can fix; `str(err)` is the sentence to show them."""
+
+
+class ValidationError(UserError):
+    """Input that breaks a rule; `field` names the offending field when there is one."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class WeakPassphrase(ValidationError):
+    pass
+
+
+class WrongPassphrase(UserError):
+    pass
+
+
+class WrongRecoveryCode(UserError):
+    pass
+
+
+class VaultNotFound(UserError):
+    pass
+
+
+class VaultExists(UserError):
+    pass
+
+
+class VaultInUse(UserError):
+    pass
+
+
+class VaultTooNew(UserError):
+    pass
+
+
+class VaultDamaged(UserError):
+    """A vault file is missing, truncated, edited or not what it claims to be."""
+
+
+class StorageFull(UserError):
+    pass
+
+
+class StorageReadOnly(UserError):
+    pass
+
+
+class KeychainUnavailable(UserError):
+    pass
+
+
+class VaultLocked(UserError):
+    """An operation was attempted on a vault that has been locked."""

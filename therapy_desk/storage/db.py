@@ -1,0 +1,143 @@
+"""The SQLCipher connection: raw-key open, connection settings, transactions, known errors."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3.dbapi2 as sqlcipher
+
+from therapy_desk.errors import StorageFull, StorageReadOnly, VaultDamaged, VaultInUse, VaultLocked
+
+DB_FILE = "vault.db"
+_HEX_KEY = re.compile(r"[0-9a-f]{64}")
+
+Connection = Any  # sqlcipher3 ships no type information
+DatabaseError = sqlcipher.DatabaseError
+
+
+def raw_key_literal(key_hex: str) -> str:
+    """`x'…'` for SQLCipher's raw-key PRAGMA, after checking it is exactly 64 hex digits.
+
+    This is the one value that cannot be a query parameter, so it is validated instead.
+    """
+    if not _HEX_KEY.fullmatch(key_hex):
+        raise ValueError("a raw vault key is exactly 64 lowercase hex digits")
+    return f"x'{key_hex}'"
+
+
+def translate(err: sqlcipher.Error, path: Path) -> Exception:
+    """The user-facing error for a database error a user can act on, or the error itself (a bug)."""
+    text = str(err).lower()
+    if "database or disk is full" in text:
+        return StorageFull(f"The disk holding {path.parent} is full. Free some space and try again.")
+    if "readonly" in text or "read-only" in text:
+        return StorageReadOnly(f"The vault at {path.parent} is read-only. Move it to a folder you can write to.")
+    if "database is locked" in text or "database is busy" in text:
+        return VaultInUse(f"The vault at {path.parent} is busy in another Therapy Desk window.")
+    if "file is not a database" in text or "malformed" in text or "not a database" in text:
+        return VaultDamaged(
+            f"The vault database {path} is damaged or is not a Therapy Desk vault. "
+            "Run `therapy-desk vault check`, or restore from a backup."
+        )
+    return err
+
+
+def connect(path: Path, key_hex: str, *, create: bool = False) -> Connection:
+    """Open the vault database with its raw key and the settings DESIGN.md requires."""
+    if not create and not path.is_file():
+        raise VaultDamaged(f"The vault database {path} is missing. Restore it from a backup.")
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=True)
+    try:
+        conn.execute(f'PRAGMA key = "{raw_key_literal(key_hex)}"')
+        # The first read proves the key and the file; with a raw key nothing else does.
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA secure_delete = ON")
+        conn.execute("PRAGMA busy_timeout = 2000")
+    except sqlcipher.Error as err:
+        conn.close()
+        raise translate(err, path) from err
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: Connection, path: Path) -> Iterator[Connection]:
+    """One write transaction: committed whole on success, rolled back on any exception."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlcipher.Error as err:
+        raise translate(err, path) from err
+    try:
+        yield conn
+    except BaseException as err:
+        conn.execute("ROLLBACK")
+        if isinstance(err, sqlcipher.Error):
+            raise translate(err, path) from err
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlcipher.Error as err:
+        with contextlib.suppress(sqlcipher.Error):
+            conn.execute("ROLLBACK")
+        raise translate(err, path) from err
+
+
+def user_version(conn: Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def set_user_version(conn: Connection, version: int) -> None:
+    # PRAGMA takes no parameters; `version` is an int from our own migration list.
+    conn.execute(f"PRAGMA user_version = {int(version)}")
+
+
+def export_encrypted_copy(conn: Connection, target: Path, key_hex: str) -> None:
+    """Write an encrypted, consistent copy of the open database to `target` (which must not exist)."""
+    conn.execute("ATTACH DATABASE ? AS snapshot KEY ?", (str(target), raw_key_literal(key_hex)))
+    try:
+        conn.execute("SELECT sqlcipher_export('snapshot')").fetchall()
+        conn.execute(f"PRAGMA snapshot.user_version = {user_version(conn)}")
+    finally:
+        conn.execute("DETACH DATABASE snapshot")
+
+
+class Database:
+    """An open vault database as the stores see it: queries, transactions, and a clear error once locked."""
+
+    def __init__(self, conn: Connection, path: Path) -> None:
+        self._conn: Connection | None = conn
+        self.path = path
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            raise VaultLocked("The vault is locked. Unlock it to continue.")
+        return self._conn
+
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlcipher.Error as err:
+            raise translate(err, self.path) from err
+
+    def transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        """One write transaction; nested calls join the outer one."""
+        if self.conn.in_transaction:
+            return contextlib.nullcontext(self.conn)
+        return transaction(self.conn, self.path)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            conn.close()

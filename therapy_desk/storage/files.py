@@ -1,0 +1,88 @@
+"""Careful file handling: private permissions, atomic writes, and OS errors turned into sentences."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from therapy_desk.errors import StorageFull, StorageReadOnly, UserError
+
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def user_error_for_os_error(err: OSError, path: Path) -> UserError | None:
+    """The sentence for an OS error a user can act on, or None if it is a bug."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"The disk holding {path} is full. Free some space and try again; nothing was changed.")
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageReadOnly(
+            f"Therapy Desk cannot write to {path}: the folder is read-only or you lack permission. "
+            "Choose a folder you can write to, or fix its permissions."
+        )
+    return None
+
+
+@contextlib.contextmanager
+def os_errors_as_user_errors(path: Path) -> Iterator[None]:
+    """Re-raise OS errors a user can act on as `UserError`; let the rest through as bugs."""
+    try:
+        yield
+    except OSError as err:
+        known = user_error_for_os_error(err, path)
+        if known is None:
+            raise
+        raise known from err
+
+
+def fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and parents) with mode 0700; tighten it if it already exists."""
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(path, DIR_MODE)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so readers see the old file or the new one, never half of either.
+
+    The temp file is created 0600 in the same folder, flushed and fsynced, renamed over the
+    target, and the folder fsynced.
+    """
+    with os_errors_as_user_errors(path.parent):
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        tmp = Path(tmp_name)
+        try:
+            os.fchmod(fd, FILE_MODE) if hasattr(os, "fchmod") else None
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        fsync_dir(path.parent)
+
+
+def tighten_permissions(folder: Path) -> None:
+    """Make the folder 0700 and every file directly or indirectly in it 0600."""
+    os.chmod(folder, DIR_MODE)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            os.chmod(Path(root) / name, DIR_MODE)
+        for name in files:
+            with contextlib.suppress(FileNotFoundError):  # -shm/-wal may vanish under us
+                os.chmod(Path(root) / name, FILE_MODE)

@@ -1,0 +1,95 @@
+"""Quick unlock through the OS keychain (`keyring`).
+
+The data key goes only to a backend that really is a keychain, and only after a write and a
+read-back of the key succeed. Plaintext, null and failing backends are refused with the
+reason. There is never a plaintext fallback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+import keyring
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringError
+
+from therapy_desk.errors import KeychainUnavailable
+
+SERVICE = "Therapy Desk vault key"
+_HEX_KEY = re.compile(r"[0-9a-f]{64}")
+
+
+def _backends(backend: KeyringBackend) -> list[KeyringBackend]:
+    """The backends a write may land in: a chainer writes to whichever of its own accepts."""
+    chained = getattr(backend, "backends", None)
+    return list(chained) if isinstance(chained, list | tuple) else [backend]
+
+
+def unsafe_reason(backend: KeyringBackend | None = None) -> str | None:
+    """Why the keychain may not hold a vault key, or None when it may."""
+    backend = backend or keyring.get_keyring()
+    candidates = _backends(backend)
+    if not candidates:
+        return "This computer has no OS keychain that Therapy Desk can use."
+    for candidate in candidates:
+        module = type(candidate).__module__
+        name = type(candidate).__name__
+        if module == "keyring.backends.fail":
+            return "This computer has no OS keychain that Therapy Desk can use."
+        if module == "keyring.backends.null":
+            return "The keychain is switched off on this computer (keyring's null backend is active)."
+        if module.startswith("keyrings.alt") or "plaintext" in name.lower() or "plaintext" in module.lower():
+            return (
+                "The only keychain available stores secrets in a plain file, so Therapy Desk will not "
+                "put your vault key there."
+            )
+        try:
+            priority = float(candidate.priority)
+        except Exception:  # keyring raises from `priority` when a backend is unusable here
+            return "This computer's keychain is not usable right now."
+        if priority <= 0:
+            return "This computer has no OS keychain that Therapy Desk can use."
+    return None
+
+
+def store_key(vault_id: str, key_hex: str, backend: KeyringBackend | None = None) -> None:
+    """Put the key in the keychain and prove it comes back; otherwise remove it and refuse."""
+    backend = backend or keyring.get_keyring()
+    reason = unsafe_reason(backend)
+    if reason:
+        raise KeychainUnavailable(reason)
+    try:
+        backend.set_password(SERVICE, vault_id, key_hex)
+        read_back = backend.get_password(SERVICE, vault_id)
+    except (KeyringError, OSError, RuntimeError):
+        read_back = None
+    if read_back != key_hex:
+        delete_key(vault_id, backend)
+        raise KeychainUnavailable(
+            "The keychain did not give the vault key back correctly, so quick unlock stays off. "
+            "Unlock with your passphrase."
+        )
+
+
+def load_key(vault_id: str, backend: KeyringBackend | None = None) -> bytes:
+    backend = backend or keyring.get_keyring()
+    missing = KeychainUnavailable(
+        "The keychain no longer holds this vault's key. Unlock with your passphrase, then turn quick "
+        "unlock on again in Settings if you want it."
+    )
+    if unsafe_reason(backend):
+        raise missing
+    try:
+        value = backend.get_password(SERVICE, vault_id)
+    except (KeyringError, OSError, RuntimeError):
+        value = None
+    if value is None or not _HEX_KEY.fullmatch(value):
+        raise missing
+    return bytes.fromhex(value)
+
+
+def delete_key(vault_id: str, backend: KeyringBackend | None = None) -> None:
+    backend = backend or keyring.get_keyring()
+    with contextlib.suppress(KeyringError, OSError, RuntimeError):
+        backend.delete_password(SERVICE, vault_id)

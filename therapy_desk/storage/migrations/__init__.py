@@ -1,0 +1,62 @@
+"""Schema migrations: `PRAGMA user_version` is the schema version.
+
+Each step runs in one transaction together with its version bump. A vault newer than this
+app is refused; an encrypted snapshot is taken before an existing vault is migrated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from therapy_desk.errors import VaultTooNew
+from therapy_desk.storage import db
+from therapy_desk.storage.migrations import m001_audit_log, m002_practice_profile
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "audit log", m001_audit_log.STATEMENTS),
+    Migration(2, "practice profile and settings", m002_practice_profile.STATEMENTS),
+)
+CURRENT_VERSION = MIGRATIONS[-1].version
+
+
+def pending(conn: db.Connection, path: Path) -> list[Migration]:
+    """Steps still to apply; refuses a vault written by a newer app."""
+    version = db.user_version(conn)
+    if version > CURRENT_VERSION:
+        raise VaultTooNew(
+            f"This vault was written by a newer Therapy Desk (schema {version}; this version knows up to "
+            f"{CURRENT_VERSION}). Install the newer Therapy Desk to open it; the vault was not changed."
+        )
+    return [m for m in MIGRATIONS if m.version > version]
+
+
+def migrate(
+    conn: db.Connection,
+    path: Path,
+    *,
+    target: int = CURRENT_VERSION,
+    before_first_step: Callable[[int], None] | None = None,
+) -> int:
+    """Apply pending steps up to `target`; returns the version reached.
+
+    `before_first_step(from_version)` runs once before anything changes, when there is work to do.
+    """
+    steps = [m for m in pending(conn, path) if m.version <= target]
+    if steps and before_first_step is not None:
+        before_first_step(db.user_version(conn))
+    for step in steps:
+        with db.transaction(conn, path):
+            for statement in step.statements:
+                conn.execute(statement)
+            db.set_user_version(conn, step.version)
+    return db.user_version(conn)

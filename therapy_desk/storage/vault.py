@@ -1,0 +1,353 @@
+"""`Vault`: an open, unlocked vault, and the ways to create, unlock, check and lock one.
+
+A vault is a folder holding `vault.db` (SQLCipher, raw 256-bit key), `keyslots.json` (that key,
+wrapped) and `vault.lock`. Stores hang off the open vault (`vault.audit`, `vault.practice`, …).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from keyring.backend import KeyringBackend
+
+from therapy_desk.domain.passphrase import check_new_passphrase
+from therapy_desk.errors import (
+    KeychainUnavailable,
+    VaultExists,
+    VaultLocked,
+    VaultNotFound,
+    WrongPassphrase,
+    WrongRecoveryCode,
+)
+from therapy_desk.storage import db, keychain, migrations, unlock_failures
+from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.files import (
+    fsync_dir,
+    make_private_dir,
+    os_errors_as_user_errors,
+    tighten_permissions,
+)
+from therapy_desk.storage.keyslots import (
+    KEYSLOTS_FILE,
+    KdfParams,
+    Keyslots,
+    Slot,
+    calibrate,
+    generate_recovery_code,
+    key_hex,
+    new_data_key,
+    normalize_recovery_code,
+)
+from therapy_desk.storage.lock import LOCK_FILE, VaultLock
+from therapy_desk.storage.practice import PracticeStore
+
+SNAPSHOT_DIR = "snapshots"
+SNAPSHOTS_KEPT = 3
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What `vault check` found; empty `problems` means clean."""
+
+    problems: list[str] = field(default_factory=list)
+    audit_rows: int = 0
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems
+
+
+def _vault_folder(folder: Path) -> Path:
+    """`folder` made absolute, after checking it plausibly holds a vault."""
+    folder = folder.expanduser().absolute()
+    if not folder.exists():
+        raise VaultNotFound(
+            f"There is no vault at {folder}. Create one with `therapy-desk vault create`, "
+            "or point --vault at the folder that holds vault.db."
+        )
+    if not folder.is_dir():
+        raise VaultNotFound(f"{folder} is a file, not a vault folder. Point --vault at the folder that holds vault.db.")
+    if not (folder / KEYSLOTS_FILE).exists() and not (folder / db.DB_FILE).exists():
+        raise VaultNotFound(f"{folder} does not hold a Therapy Desk vault (it has no vault.db or keyslots.json).")
+    return folder
+
+
+class Vault:
+    """An open, unlocked vault. Close it (or use `with`) to lock: the key is dropped."""
+
+    def __init__(
+        self,
+        folder: Path,
+        conn: db.Connection,
+        keyslots: Keyslots,
+        data_key: bytes,
+        lock: VaultLock,
+        *,
+        maintenance: bool = False,
+    ) -> None:
+        self.folder = folder
+        self._maintenance = maintenance
+        self.db = db.Database(conn, folder / db.DB_FILE)
+        self._keyslots = keyslots
+        self._data_key = bytearray(data_key)
+        self._lock = lock
+        self.audit = AuditStore(self.db)
+        self.practice = PracticeStore(self.db, self.audit)
+
+    # -- opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, folder: Path, passphrase: str, *, kdf: KdfParams | None = None) -> tuple[Vault, str]:
+        """Make a new vault and open it. Returns the vault and its recovery code (show it once).
+
+        `kdf` is for tests only; otherwise Argon2id is calibrated on this machine.
+        The vault is built in a sibling folder and renamed into place, so a failure leaves nothing.
+        """
+        check_new_passphrase(passphrase)
+        folder = folder.expanduser().absolute()
+        if folder.is_file() or (folder.is_dir() and any(folder.iterdir())):
+            raise VaultExists(f"{folder} already holds files. Choose an empty or new folder for the vault.")
+        params = kdf or calibrate()
+        data_key, code = new_data_key(), generate_recovery_code()
+        keyslots = Keyslots.new(data_key)
+        keyslots = keyslots.with_slot(keyslots.wrap("passphrase", passphrase, data_key, params))
+        keyslots = keyslots.with_slot(keyslots.wrap("recovery", code, data_key, params))
+
+        staging = folder.parent / f".{folder.name}.creating-{secrets.token_hex(4)}"
+        with os_errors_as_user_errors(folder.parent):
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                make_private_dir(staging)
+                keyslots.save(staging)
+                conn = db.connect(staging / db.DB_FILE, key_hex(data_key), create=True)
+                try:
+                    migrations.migrate(conn, staging / db.DB_FILE)
+                    AuditStore(db.Database(conn, staging / db.DB_FILE)).record("vault created")
+                finally:
+                    conn.close()
+                (staging / LOCK_FILE).touch(mode=0o600)
+                tighten_permissions(staging)
+                if folder.is_dir():
+                    folder.rmdir()
+                staging.rename(folder)
+                fsync_dir(folder.parent)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)
+                raise
+        vault = cls._open(folder, lambda _slots: data_key, method="new vault")
+        return vault, code
+
+    @classmethod
+    def open(cls, folder: Path, passphrase: str) -> Vault:
+        """Unlock with the passphrase."""
+        return cls._open(folder, lambda slots: slots.unwrap("passphrase", passphrase), method="passphrase")
+
+    @classmethod
+    def recover(cls, folder: Path, code: str, new_passphrase: str, *, kdf: KdfParams | None = None) -> Vault:
+        """Unlock with the recovery code and set a new passphrase. The code stays valid."""
+        check_new_passphrase(new_passphrase)
+        normalized = normalize_recovery_code(code)
+        vault = cls._open(folder, lambda slots: slots.unwrap("recovery", normalized), method="recovery code")
+        try:
+            vault._rewrap("passphrase", new_passphrase, kdf, event="passphrase reset with recovery code")
+        except BaseException:
+            vault.close()
+            raise
+        return vault
+
+    @classmethod
+    def open_with_keychain(cls, folder: Path, backend: KeyringBackend | None = None) -> Vault:
+        """Quick unlock with the key the OS keychain holds (only if the user turned it on)."""
+
+        def from_keychain(slots: Keyslots) -> bytes:
+            if slots.slot("keychain") is None:
+                raise KeychainUnavailable("Quick unlock is not turned on for this vault.")
+            key = keychain.load_key(slots.vault_id, backend)
+            if not slots.is_data_key(key):
+                raise KeychainUnavailable(
+                    "The keychain holds a key that does not open this vault. Unlock with your passphrase."
+                )
+            return key
+
+        return cls._open(folder, from_keychain, method="keychain")
+
+    @classmethod
+    def open_for_check(cls, folder: Path, passphrase: str) -> Vault:
+        """Unlock without migrating or writing anything, to inspect a vault that may be damaged."""
+        return cls._open(
+            folder, lambda slots: slots.unwrap("passphrase", passphrase), method="passphrase", maintenance=True
+        )
+
+    @classmethod
+    def _open(
+        cls,
+        folder: Path,
+        unlock: Callable[[Keyslots], bytes],
+        *,
+        method: str,
+        maintenance: bool = False,
+    ) -> Vault:
+        folder = _vault_folder(folder)
+        keyslots = Keyslots.load(folder)
+        lock = VaultLock(folder)
+        lock.acquire()
+        conn = None
+        try:
+            try:
+                data_key = unlock(keyslots)
+            except (WrongPassphrase, WrongRecoveryCode):
+                unlock_failures.record_failure(keyslots.vault_id)
+                raise
+            conn = db.connect(folder / db.DB_FILE, key_hex(data_key))
+            vault = cls(folder, conn, keyslots, data_key, lock, maintenance=maintenance)
+            if not maintenance:
+                migrations.migrate(conn, vault.db_path, before_first_step=vault._snapshot_before_migration)
+                failed = unlock_failures.take(keyslots.vault_id)
+                vault.audit.record("unlock", detail={"method": method, "failed_attempts_since_last_unlock": failed})
+        except BaseException:
+            if conn is not None:
+                conn.close()
+            lock.release()
+            raise
+        return vault
+
+    # -- state ---------------------------------------------------------------------------------
+
+    @property
+    def db_path(self) -> Path:
+        return self.folder / db.DB_FILE
+
+    @property
+    def vault_id(self) -> str:
+        return self._keyslots.vault_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.db.is_open
+
+    @property
+    def schema_version(self) -> int:
+        return db.user_version(self.db.conn)
+
+    @property
+    def keychain_enabled(self) -> bool:
+        return self._keyslots.slot("keychain") is not None
+
+    def transaction(self) -> contextlib.AbstractContextManager[db.Connection]:
+        """One write transaction across stores; nested calls join it."""
+        return self.db.transaction()
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def _key_hex(self) -> str:
+        if not self.db.is_open:
+            raise VaultLocked("The vault is locked. Unlock it to continue.")
+        return key_hex(bytes(self._data_key))
+
+    def _rewrap(self, kind: str, secret: str, kdf: KdfParams | None, *, event: str) -> None:
+        assert kind in ("passphrase", "recovery")
+        slot = self._keyslots.wrap(kind, secret, bytes(self._data_key), kdf or calibrate())  # type: ignore[arg-type]
+        updated = self._keyslots.with_slot(slot)
+        with self.transaction():
+            self.audit.record(event)
+            updated.save(self.folder)  # inside the transaction: if the file fails, the log says nothing
+        self._keyslots = updated
+
+    def change_passphrase(self, current: str, new: str, *, kdf: KdfParams | None = None) -> None:
+        """Rewrap the data key under a new passphrase: instant, nothing is re-encrypted."""
+        check_new_passphrase(new)
+        self._keyslots.unwrap("passphrase", current)
+        self._rewrap("passphrase", new, kdf, event="passphrase changed")
+
+    def new_recovery_code(self, *, kdf: KdfParams | None = None) -> str:
+        """Issue a new recovery code; the old one stops working. Show the result once."""
+        self._key_hex()
+        code = generate_recovery_code()
+        self._rewrap("recovery", code, kdf, event="new recovery code issued")
+        return code
+
+    def enable_keychain(self, backend: KeyringBackend | None = None) -> None:
+        """Turn quick unlock on; refuses, with the reason, unless the keychain is safe and works."""
+        keychain.store_key(self.vault_id, self._key_hex(), backend)
+        slot = Slot(
+            kind="keychain", created=datetime.now(UTC).isoformat(timespec="seconds"), keychain_service=keychain.SERVICE
+        )
+        updated = self._keyslots.with_slot(slot)
+        with self.transaction():
+            self.audit.record("keychain quick unlock turned on")
+            updated.save(self.folder)
+        self._keyslots = updated
+
+    def disable_keychain(self, backend: KeyringBackend | None = None) -> None:
+        keychain.delete_key(self.vault_id, backend)
+        updated = self._keyslots.without("keychain")
+        with self.transaction():
+            self.audit.record("keychain quick unlock turned off")
+            updated.save(self.folder)
+        self._keyslots = updated
+
+    # -- maintenance ---------------------------------------------------------------------------
+
+    def _snapshot_before_migration(self, from_version: int) -> None:
+        snapshots = self.folder / SNAPSHOT_DIR
+        with os_errors_as_user_errors(self.folder):
+            make_private_dir(snapshots)
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+            target = snapshots / f"before-schema-{from_version}-{stamp}-{secrets.token_hex(2)}.db"
+            db.export_encrypted_copy(self.db.conn, target, self._key_hex())
+            os.chmod(target, 0o600)
+            for old in sorted(snapshots.glob("before-schema-*.db"))[:-SNAPSHOTS_KEPT]:
+                old.unlink()
+
+    def check(self) -> CheckReport:
+        """SQLite integrity, SQLCipher page authentication and the audit chain."""
+        problems: list[str] = []
+        try:
+            rows = self.db.conn.execute("PRAGMA integrity_check").fetchall()
+            problems += [f"database: {r[0]}" for r in rows if r[0] != "ok"]
+        except db.DatabaseError as err:
+            problems.append(f"database: {err}")
+        try:
+            problems += [f"encryption: {r[0]}" for r in self.db.conn.execute("PRAGMA cipher_integrity_check")]
+        except db.DatabaseError as err:
+            problems.append(f"encryption: {err}")
+        audit_rows = 0
+        try:
+            report = self.audit.verify()
+            audit_rows = report.rows_checked
+            if report.problem:
+                problems.append(f"audit log: {report.problem}")
+        except db.DatabaseError as err:
+            problems.append(f"audit log: could not be read ({err})")
+        return CheckReport(problems, audit_rows)
+
+    # -- locking -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Lock: log it, close the connection, drop the key and release the vault lock."""
+        if not self.db.is_open:
+            return
+        try:
+            if not self._maintenance:  # a vault opened for checking may be damaged: write nothing
+                self.audit.record("lock")
+        finally:
+            self.db.close()
+            for i in range(len(self._data_key)):
+                self._data_key[i] = 0
+            self._lock.release()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,1 @@
+"""reportlab documents: domain values in, PDF bytes out. No SQL, no Qt."""
