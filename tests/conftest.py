@@ -11,9 +11,9 @@ import pytest
 # Tests never need a display; set before anything imports Qt.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from therapy_desk.storage import keyslots  # noqa: E402
-from therapy_desk.storage.keyslots import KdfParams  # noqa: E402
-from therapy_desk.storage.vault import Vault  # noqa: E402
+from therapy_desk.storage import keyslots
+from therapy_desk.storage.keyslots import KdfParams
+from therapy_desk.storage.vault import Vault
 
 # Argon2id at a cost cheap enough to run thousands of times; the real floor is tested on its own.
 CHEAP_KDF = KdfParams(time_cost=1, memory_kib=8, parallelism=1)

@@ -37,14 +37,22 @@ class Secrets:
             return line.rstrip("\r\n")
         if not self._stdin.isatty():
             raise UserError(f"There is no terminal to ask on; give secrets on standard input with {self._flag}.")
-        value = getpass.getpass(prompt)
-        if confirm and getpass.getpass("Type it again: ") != value:
-            raise UserError("The two entries did not match; nothing was changed.")
+        try:
+            value = getpass.getpass(prompt)
+            if confirm and getpass.getpass("Type it again: ") != value:
+                raise UserError("The two entries did not match; nothing was changed.")
+        except EOFError:  # Ctrl-D (Ctrl-Z on Windows) at the prompt
+            raise UserError("Nothing was typed at the prompt; nothing was changed.") from None
         return value
 
 
 def _vault_dir(args: argparse.Namespace) -> Path:
-    return Path(args.vault) if args.vault else paths.default_vault_dir()
+    if args.vault is None:
+        return paths.default_vault_dir()
+    if not args.vault.strip():
+        # An unset shell variable (`--vault "$DIR"`) must not quietly mean the real, default vault.
+        raise UserError("--vault was given an empty folder name. Name the vault folder, or leave --vault out.")
+    return Path(args.vault)
 
 
 def _cmd_vault_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:

@@ -4,6 +4,7 @@ raises `ValidationError` with a sentence naming the field."""
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
 from therapy_desk.errors import ValidationError
 
@@ -143,3 +144,16 @@ def check_required(value: str, field: str, label: str) -> str:
     if not text:
         raise ValidationError(f"{label} is required.", field)
     return text
+
+
+def check_not_future(value: date | None, today: date, field: str, label: str) -> None:
+    if value is not None and value > today:
+        raise ValidationError(f"{label} cannot be in the future.", field)
+
+
+def check_order(
+    earlier: date | datetime | None, later: date | datetime | None, field: str, label: str, after: str
+) -> None:
+    """Refuse `later` before `earlier` (when both are given); `field` names `later`."""
+    if earlier is not None and later is not None and later < earlier:
+        raise ValidationError(f"{label} cannot be before {after}.", field)

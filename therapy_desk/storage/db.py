@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +43,19 @@ def translate(err: sqlcipher.Error, path: Path) -> Exception:
             f"The vault database {path} is damaged or is not a Therapy Desk vault. "
             "Run `therapy-desk vault check`, or restore from a backup."
         )
-    return err
+    return err  # type: ignore[no-any-return]  # sqlcipher3 is untyped
 
 
 def connect(path: Path, key_hex: str, *, create: bool = False) -> Connection:
     """Open the vault database with its raw key and the settings DESIGN.md requires."""
     if not create and not path.is_file():
         raise VaultDamaged(f"The vault database {path} is missing. Restore it from a backup.")
+    key_literal = raw_key_literal(key_hex)
     conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=True)
     try:
-        conn.execute(f'PRAGMA key = "{raw_key_literal(key_hex)}"')
+        # SQLCipher logs HMAC failures to stderr by default; errors reach the user as one sentence instead.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute(f'PRAGMA key = "{key_literal}"')
         # The first read proves the key and the file; with a raw key nothing else does.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
@@ -60,6 +63,9 @@ def connect(path: Path, key_hex: str, *, create: bool = False) -> Connection:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA secure_delete = ON")
+        # Without this, INSERT OR REPLACE removes the old row without firing its DELETE triggers,
+        # which would let it overwrite rows the schema guards with triggers (the audit log).
+        conn.execute("PRAGMA recursive_triggers = ON")
         conn.execute("PRAGMA busy_timeout = 2000")
     except sqlcipher.Error as err:
         conn.close()
@@ -125,7 +131,7 @@ class Database:
     def is_open(self) -> bool:
         return self._conn is not None
 
-    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> Any:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         try:
             return self.conn.execute(sql, params)
         except sqlcipher.Error as err:

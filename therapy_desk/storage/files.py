@@ -74,7 +74,9 @@ def atomic_write(path: Path, data: bytes) -> None:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        fsync_dir(path.parent)
+        # The new file is in place and visible; a failing folder fsync must not report "nothing changed".
+        with contextlib.suppress(OSError):
+            fsync_dir(path.parent)
 
 
 def tighten_permissions(folder: Path) -> None:

@@ -7,12 +7,11 @@ reason. There is never a plaintext fallback.
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import keyring
 from keyring.backend import KeyringBackend
-from keyring.errors import KeyringError
+from keyring.errors import KeyringError, PasswordDeleteError
 
 from therapy_desk.errors import KeychainUnavailable
 
@@ -61,6 +60,13 @@ def store_key(vault_id: str, key_hex: str, backend: KeyringBackend | None = None
         raise KeychainUnavailable(reason)
     try:
         backend.set_password(SERVICE, vault_id, key_hex)
+    except (KeyringError, OSError, RuntimeError):
+        delete_key(vault_id, backend)
+        raise KeychainUnavailable(
+            "The keychain would not store the vault key (it may be locked), so quick unlock stays off. "
+            "Unlock the keychain and try again, or keep unlocking with your passphrase."
+        ) from None
+    try:
         read_back = backend.get_password(SERVICE, vault_id)
     except (KeyringError, OSError, RuntimeError):
         read_back = None
@@ -73,23 +79,39 @@ def store_key(vault_id: str, key_hex: str, backend: KeyringBackend | None = None
 
 
 def load_key(vault_id: str, backend: KeyringBackend | None = None) -> bytes:
+    """The vault key the keychain holds; refuses, saying why, if it cannot be had from a safe keychain."""
     backend = backend or keyring.get_keyring()
-    missing = KeychainUnavailable(
-        "The keychain no longer holds this vault's key. Unlock with your passphrase, then turn quick "
-        "unlock on again in Settings if you want it."
-    )
-    if unsafe_reason(backend):
-        raise missing
+    reason = unsafe_reason(backend)
+    if reason:
+        raise KeychainUnavailable(f"{reason} Unlock with your passphrase.")
     try:
         value = backend.get_password(SERVICE, vault_id)
     except (KeyringError, OSError, RuntimeError):
-        value = None
-    if value is None or not _HEX_KEY.fullmatch(value):
-        raise missing
+        raise KeychainUnavailable(
+            "The keychain could not be read (it may be locked). Unlock it, or unlock with your passphrase."
+        ) from None
+    if value is None:
+        raise KeychainUnavailable(
+            "The keychain no longer holds this vault's key. Unlock with your passphrase, then turn quick "
+            "unlock on again in Settings if you want it."
+        )
+    if not _HEX_KEY.fullmatch(value):
+        raise KeychainUnavailable(
+            "The keychain holds a key that does not open this vault. Unlock with your passphrase."
+        )
     return bytes.fromhex(value)
 
 
-def delete_key(vault_id: str, backend: KeyringBackend | None = None) -> None:
+def delete_key(vault_id: str, backend: KeyringBackend | None = None, *, strict: bool = False) -> None:
+    """Remove the key. With `strict`, a keychain that refuses (say, locked) raises instead of passing silently."""
     backend = backend or keyring.get_keyring()
-    with contextlib.suppress(KeyringError, OSError, RuntimeError):
+    try:
         backend.delete_password(SERVICE, vault_id)
+    except PasswordDeleteError:
+        return  # nothing stored: already gone
+    except (KeyringError, OSError, RuntimeError):
+        if strict:
+            raise KeychainUnavailable(
+                "The keychain would not remove the vault key (it may be locked), so quick unlock stays on. "
+                "Unlock the keychain and try again."
+            ) from None

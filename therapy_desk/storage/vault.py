@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from keyring.backend import KeyringBackend
 from therapy_desk.domain.passphrase import check_new_passphrase
 from therapy_desk.errors import (
     KeychainUnavailable,
+    VaultDamaged,
     VaultExists,
     VaultLocked,
     VaultNotFound,
@@ -29,6 +31,9 @@ from therapy_desk.errors import (
 )
 from therapy_desk.storage import db, keychain, migrations, unlock_failures
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.billing import BillingStore
+from therapy_desk.storage.caseload import CaseloadStore
+from therapy_desk.storage.clients import ClientStore
 from therapy_desk.storage.files import (
     fsync_dir,
     make_private_dir,
@@ -47,10 +52,17 @@ from therapy_desk.storage.keyslots import (
     normalize_recovery_code,
 )
 from therapy_desk.storage.lock import LOCK_FILE, VaultLock
+from therapy_desk.storage.measures import MeasureStore
+from therapy_desk.storage.notes import NoteStore
+from therapy_desk.storage.plans import PlanStore
 from therapy_desk.storage.practice import PracticeStore
+from therapy_desk.storage.schedule import ScheduleStore
+from therapy_desk.storage.search import SearchStore
 
 SNAPSHOT_DIR = "snapshots"
 SNAPSHOTS_KEPT = 3
+_SNAPSHOT_NAME = re.compile(r"before-schema-(\d+)-(\d{8}T\d{6}Z)-[0-9a-f]+\.db")
+_SMALLEST_DB_FILE = 512  # SQLite's smallest page; every real vault.db holds at least one
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,15 @@ def _vault_folder(folder: Path) -> Path:
     return folder
 
 
+def _refuse_empty_database(path: Path) -> None:
+    """SQLite takes a (nearly) empty file for a new database: it would quietly start an empty vault."""
+    if path.is_file() and path.stat().st_size < _SMALLEST_DB_FILE:
+        raise VaultDamaged(
+            f"The vault database {path} is empty or cut short, so it is not a usable vault. "
+            "Restore it from a backup; nothing was changed."
+        )
+
+
 class Vault:
     """An open, unlocked vault. Close it (or use `with`) to lock: the key is dropped."""
 
@@ -101,6 +122,23 @@ class Vault:
         self._lock = lock
         self.audit = AuditStore(self.db)
         self.practice = PracticeStore(self.db, self.audit)
+        self.clients = ClientStore(self.db, self.audit)
+        self.plans = PlanStore(self.db, self.audit)
+        self.schedule = ScheduleStore(self.db, self.audit)
+        self.notes = NoteStore(self.db, self.audit)
+        self.search = SearchStore(self.db, self.audit)
+        self.measures = MeasureStore(self.db, self.audit)
+        self.billing = BillingStore(self.db, self.audit)
+        self.caseload = CaseloadStore(
+            self.db,
+            self.audit,
+            clients=self.clients,
+            schedule=self.schedule,
+            notes=self.notes,
+            plans=self.plans,
+            billing=self.billing,
+            measures=self.measures,
+        )
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -124,6 +162,7 @@ class Vault:
         staging = folder.parent / f".{folder.name}.creating-{secrets.token_hex(4)}"
         with os_errors_as_user_errors(folder.parent):
             folder.parent.mkdir(parents=True, exist_ok=True)
+            renamed, had_empty_folder = False, folder.is_dir()
             try:
                 make_private_dir(staging)
                 keyslots.save(staging)
@@ -138,9 +177,14 @@ class Vault:
                 if folder.is_dir():
                     folder.rmdir()
                 staging.rename(folder)
+                renamed = True
                 fsync_dir(folder.parent)
             except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
+                # After the rename the new folder is ours alone; its recovery code was never shown.
+                shutil.rmtree(folder if renamed else staging, ignore_errors=True)
+                if had_empty_folder and not folder.exists():
+                    with contextlib.suppress(OSError):
+                        folder.mkdir(mode=0o700)  # give back the empty folder the user chose
                 raise
         vault = cls._open(folder, lambda _slots: data_key, method="new vault")
         return vault, code
@@ -206,6 +250,7 @@ class Vault:
             except (WrongPassphrase, WrongRecoveryCode):
                 unlock_failures.record_failure(keyslots.vault_id)
                 raise
+            _refuse_empty_database(folder / db.DB_FILE)
             conn = db.connect(folder / db.DB_FILE, key_hex(data_key))
             vault = cls(folder, conn, keyslots, data_key, lock, maintenance=maintenance)
             if not maintenance:
@@ -281,13 +326,18 @@ class Vault:
             kind="keychain", created=datetime.now(UTC).isoformat(timespec="seconds"), keychain_service=keychain.SERVICE
         )
         updated = self._keyslots.with_slot(slot)
-        with self.transaction():
-            self.audit.record("keychain quick unlock turned on")
-            updated.save(self.folder)
+        try:
+            with self.transaction():
+                self.audit.record("keychain quick unlock turned on")
+                updated.save(self.folder)
+        except BaseException:
+            keychain.delete_key(self.vault_id, backend)  # no slot points at it: take it back out
+            raise
         self._keyslots = updated
 
     def disable_keychain(self, backend: KeyringBackend | None = None) -> None:
-        keychain.delete_key(self.vault_id, backend)
+        """Turn quick unlock off: the key leaves the keychain first, or nothing changes."""
+        keychain.delete_key(self.vault_id, backend, strict=True)
         updated = self._keyslots.without("keychain")
         with self.transaction():
             self.audit.record("keychain quick unlock turned off")
@@ -304,7 +354,9 @@ class Vault:
             target = snapshots / f"before-schema-{from_version}-{stamp}-{secrets.token_hex(2)}.db"
             db.export_encrypted_copy(self.db.conn, target, self._key_hex())
             os.chmod(target, 0o600)
-            for old in sorted(snapshots.glob("before-schema-*.db"))[:-SNAPSHOTS_KEPT]:
+            # Oldest first by the time in the name, then the version; a plain name sort puts 10 before 9.
+            made = [(m[2], int(m[1]), p) for p in snapshots.iterdir() if (m := _SNAPSHOT_NAME.fullmatch(p.name))]
+            for *_, old in sorted(made)[:-SNAPSHOTS_KEPT]:
                 old.unlink()
 
     def check(self) -> CheckReport:
@@ -325,8 +377,9 @@ class Vault:
             audit_rows = report.rows_checked
             if report.problem:
                 problems.append(f"audit log: {report.problem}")
-        except db.DatabaseError as err:
-            problems.append(f"audit log: could not be read ({err})")
+        except (db.DatabaseError, VaultDamaged) as err:
+            # The store's queries turn SQLite's "malformed" into VaultDamaged; report the cause here.
+            problems.append(f"audit log: could not be read ({err.__cause__ or err})")
         return CheckReport(problems, audit_rows)
 
     # -- locking -------------------------------------------------------------------------------

@@ -12,7 +12,16 @@ from pathlib import Path
 
 from therapy_desk.errors import VaultTooNew
 from therapy_desk.storage import db
-from therapy_desk.storage.migrations import m001_audit_log, m002_practice_profile
+from therapy_desk.storage.migrations import (
+    m001_audit_log,
+    m002_practice_profile,
+    m003_clients,
+    m004_plans,
+    m005_schedule,
+    m006_notes,
+    m007_measures,
+    m008_billing,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +34,12 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "audit log", m001_audit_log.STATEMENTS),
     Migration(2, "practice profile and settings", m002_practice_profile.STATEMENTS),
+    Migration(3, "clients, units, contacts, releases, diagnoses", m003_clients.STATEMENTS),
+    Migration(4, "treatment plans", m004_plans.STATEMENTS),
+    Migration(5, "schedule", m005_schedule.STATEMENTS),
+    Migration(6, "notes and search", m006_notes.STATEMENTS),
+    Migration(7, "measures", m007_measures.STATEMENTS),
+    Migration(8, "billing", m008_billing.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

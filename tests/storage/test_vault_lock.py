@@ -1,0 +1,170 @@
+"""One process at a time: a vault held open is refused to everyone else, at once, until it is let go.
+
+These run real child processes against real vault folders. Secrets go to the children on stdin.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSPHRASE
+from therapy_desk.errors import VaultInUse, WrongPassphrase
+from therapy_desk.storage.vault import Vault
+
+pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHILD_TIMEOUT = 30.0
+
+# Tries once to open the vault at argv[1] with the passphrase on stdin; reports what happened as JSON.
+TRY_OPEN = """
+import json, sys, time
+from pathlib import Path
+from therapy_desk.errors import VaultInUse
+from therapy_desk.storage.vault import Vault
+
+passphrase = sys.stdin.readline().rstrip("\\n")
+started = time.monotonic()
+try:
+    vault = Vault.open(Path(sys.argv[1]), passphrase)
+except VaultInUse as err:
+    print(json.dumps({"result": "in use", "message": str(err), "seconds": time.monotonic() - started}))
+    sys.exit(3)
+vault.close()
+print(json.dumps({"result": "opened", "seconds": time.monotonic() - started}))
+"""
+
+# Opens the vault, says so, then holds it until killed.
+HOLD_OPEN = """
+import sys, time
+from pathlib import Path
+from therapy_desk.storage.vault import Vault
+
+vault = Vault.open(Path(sys.argv[1]), sys.stdin.readline().rstrip("\\n"))
+print("holding", flush=True)
+time.sleep(120)
+"""
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)  # carries THERAPY_DESK_HOME from the autouse fixture
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def _try_open_in_child(folder: Path) -> tuple[int, dict[str, object], float]:
+    """(exit code, the child's report, wall seconds for the whole child)."""
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-c", TRY_OPEN, str(folder)],
+        input=PASSPHRASE + "\n",
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        env=_child_env(),
+        check=False,
+    )
+    elapsed = time.monotonic() - started
+    assert proc.stdout.strip(), f"child printed nothing; stderr:\n{proc.stderr}"
+    return proc.returncode, json.loads(proc.stdout.strip().splitlines()[-1]), elapsed
+
+
+def test_second_process_is_refused_at_once_while_vault_is_open_then_admitted_after_close(vault: Vault) -> None:
+    code, report, elapsed = _try_open_in_child(vault.folder)
+
+    assert (code, report["result"]) == (3, "in use")
+    assert "in use" in str(report["message"])
+    # Refused without waiting: well under SQLite's 2 s busy timeout, let alone the child timeout.
+    assert float(str(report["seconds"])) < 1.0
+    assert elapsed < CHILD_TIMEOUT / 2
+
+    vault.close()
+    code, report, _ = _try_open_in_child(vault.folder)
+    assert (code, report["result"]) == (0, "opened")
+
+
+def test_second_open_in_the_same_process_is_refused(vault: Vault) -> None:
+    with pytest.raises(VaultInUse, match="in use"):
+        Vault.open(vault.folder, PASSPHRASE)
+    with pytest.raises(VaultInUse, match="in use"):
+        Vault.open_for_check(vault.folder, PASSPHRASE)
+
+    # The refused attempts did not disturb the holder.
+    vault.audit.record("still working")
+    assert vault.audit.recent(limit=1)[0].event == "still working"
+
+
+def test_a_refused_attempt_does_not_release_the_holders_lock(vault: Vault) -> None:
+    # With POSIX record locks, closing any descriptor of the file drops the process's lock;
+    # the refused in-process attempt closes its own descriptor, and the holder must keep the vault.
+    with pytest.raises(VaultInUse):
+        Vault.open(vault.folder, PASSPHRASE)
+
+    code, report, _ = _try_open_in_child(vault.folder)
+    assert (code, report["result"]) == (3, "in use")
+
+
+def test_wrong_passphrase_does_not_leave_the_vault_locked(created: tuple[Path, str]) -> None:
+    folder, _ = created
+    with pytest.raises(WrongPassphrase):
+        Vault.open(folder, "not the passphrase at all")
+
+    with Vault.open(folder, PASSPHRASE) as vault:
+        assert vault.is_open
+
+
+def test_vault_opens_again_after_the_process_holding_it_is_killed(created: tuple[Path, str]) -> None:
+    folder, _ = created
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_child_env(),
+    )
+    try:
+        assert holder.stdin is not None
+        assert holder.stdout is not None
+        holder.stdin.write(PASSPHRASE + "\n")
+        holder.stdin.close()
+        line = holder.stdout.readline()
+        assert line.strip() == "holding", holder.stderr.read() if holder.stderr else ""
+        with pytest.raises(VaultInUse):
+            Vault.open(folder, PASSPHRASE)
+    finally:
+        holder.kill()  # SIGKILL on POSIX: no cleanup runs in the child
+        holder.wait(timeout=CHILD_TIMEOUT)
+        for pipe in (holder.stdout, holder.stderr):
+            if pipe is not None:
+                pipe.close()
+    assert holder.returncode != 0
+
+    with Vault.open(folder, PASSPHRASE) as vault:
+        assert vault.check().clean
+
+
+def test_cli_check_while_the_vault_is_open_elsewhere_says_in_use(vault: Vault) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "therapy_desk", "vault", "check", "--vault", str(vault.folder), "--passphrase-stdin"],
+        input=PASSPHRASE + "\n",
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        env=_child_env(),
+        check=False,
+    )
+
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "in use" in lines[0]
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""

@@ -1,0 +1,498 @@
+"""The `therapy-desk` command as a user runs it: in-process for the paths, real processes for the install.
+
+Exit codes: 0 done, 2 for anything the user can act on (one line on stderr, never a traceback).
+Secrets go in on standard input and never come back out on stdout or stderr.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import io
+import os
+import pty
+import re
+import select
+import subprocess
+import sys
+import termios
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PASSPHRASE
+from therapy_desk import cli, paths
+from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH
+from therapy_desk.storage.vault import Vault
+
+RECOVERY_CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b")
+NEW_PASSPHRASE = "violet harbour lantern quietly"
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def _secrets_absent(secrets: list[str], *texts: str) -> None:
+    for secret in secrets:
+        for text in texts:
+            assert secret not in text
+
+
+def therapy_desk(capsys: pytest.CaptureFixture[str], *argv: str, stdin: str = "") -> Run:
+    """Run the command in-process; every stdin line is a secret and must not be echoed."""
+    capsys.readouterr()
+    out = io.StringIO()
+    code = cli.main(list(argv), stdin=io.StringIO(stdin), stdout=out)
+    captured = capsys.readouterr()
+    run = Run(code, out.getvalue() + captured.out, captured.err)
+    _secrets_absent([line for line in stdin.splitlines() if line], run.out, run.err)
+    return run
+
+
+def _one_line_error(run: Run) -> str:
+    assert run.code == cli.EXIT_USER_ERROR
+    assert "Traceback" not in run.err
+    lines = run.err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("therapy-desk: ")
+    return lines[0]
+
+
+@pytest.fixture
+def cli_vault(capsys: pytest.CaptureFixture[str], cheap_calibration: None, tmp_path: Path) -> tuple[Path, str]:
+    """A vault made with `vault create` (cheap KDF), and the recovery code it printed."""
+    folder = tmp_path / "cli-vault"
+    run = therapy_desk(capsys, "vault", "create", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert run.code == cli.EXIT_OK
+    codes = RECOVERY_CODE.findall(run.out)
+    assert len(codes) == 1
+    return folder, codes[0]
+
+
+# -- in-process --------------------------------------------------------------------------------------
+
+
+def test_create_prints_the_recovery_code_once_and_makes_the_vault(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "new-vault"
+
+    run = therapy_desk(capsys, "vault", "create", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert run.code == cli.EXIT_OK
+    assert run.err == ""
+    codes = RECOVERY_CODE.findall(run.out)
+    assert len(codes) == 1
+    assert run.out.count(codes[0]) == 1
+    assert str(folder) in run.out
+    assert (folder / "vault.db").is_file()
+    assert (folder / "keyslots.json").is_file()
+    Vault.open(folder, PASSPHRASE).close()
+
+
+def test_check_of_a_fresh_vault_is_clean(capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]) -> None:
+    folder, _ = cli_vault
+
+    run = therapy_desk(capsys, "vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert run.code == cli.EXIT_OK
+    assert "clean" in run.out
+    assert run.err == ""
+
+
+def test_passwd_replaces_the_passphrase(capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]) -> None:
+    folder, _ = cli_vault
+
+    run = therapy_desk(
+        capsys,
+        "vault",
+        "passwd",
+        "--vault",
+        str(folder),
+        "--passphrase-stdin",
+        stdin=f"{PASSPHRASE}\n{NEW_PASSPHRASE}\n",
+    )
+
+    assert run.code == cli.EXIT_OK
+    assert "Passphrase changed" in run.out
+    old = therapy_desk(capsys, "vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert "does not unlock" in _one_line_error(old)
+    new = therapy_desk(
+        capsys, "vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin=NEW_PASSPHRASE + "\n"
+    )
+    assert new.code == cli.EXIT_OK
+
+
+def test_recover_sets_a_new_passphrase_with_the_printed_code(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]
+) -> None:
+    folder, code = cli_vault
+
+    run = therapy_desk(
+        capsys, "vault", "recover", "--vault", str(folder), "--recovery-stdin", stdin=f"{code}\n{NEW_PASSPHRASE}\n"
+    )
+
+    assert run.code == cli.EXIT_OK
+    assert "Passphrase reset" in run.out
+    Vault.open(folder, NEW_PASSPHRASE).close()
+    old = therapy_desk(capsys, "vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    assert old.code == cli.EXIT_USER_ERROR
+
+
+def test_recover_forgives_lowercase_and_spaces_in_the_typed_code(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]
+) -> None:
+    folder, code = cli_vault
+    typed = code.lower().replace("-", " ")
+
+    run = therapy_desk(
+        capsys, "vault", "recover", "--vault", str(folder), "--recovery-stdin", stdin=f"{typed}\n{NEW_PASSPHRASE}\n"
+    )
+
+    assert run.code == cli.EXIT_OK
+    Vault.open(folder, NEW_PASSPHRASE).close()
+
+
+def test_a_wrong_passphrase_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]
+) -> None:
+    folder, _ = cli_vault
+
+    run = therapy_desk(
+        capsys, "vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin="not the passphrase at all\n"
+    )
+
+    assert "does not unlock this vault" in _one_line_error(run)
+    assert run.out == ""
+
+
+def test_a_wrong_recovery_code_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]
+) -> None:
+    folder, code = cli_vault
+    wrong = "0000-0000-0000-0000-0000-0000-0000"
+    assert wrong != code
+
+    run = therapy_desk(
+        capsys, "vault", "recover", "--vault", str(folder), "--recovery-stdin", stdin=f"{wrong}\n{NEW_PASSPHRASE}\n"
+    )
+
+    assert "recovery code does not unlock" in _one_line_error(run)
+    Vault.open(folder, PASSPHRASE).close()
+
+
+def test_a_short_new_passphrase_is_refused_with_the_rule(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "new-vault"
+
+    run = therapy_desk(capsys, "vault", "create", "--vault", str(folder), "--passphrase-stdin", stdin="abc123\n")
+
+    line = _one_line_error(run)
+    assert f"at least {MIN_PASSPHRASE_LENGTH} characters" in line
+    assert not folder.exists()
+
+
+def test_passwd_to_a_short_passphrase_keeps_the_old_one(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]
+) -> None:
+    folder, _ = cli_vault
+
+    run = therapy_desk(
+        capsys, "vault", "passwd", "--vault", str(folder), "--passphrase-stdin", stdin=f"{PASSPHRASE}\nabc123\n"
+    )
+
+    assert f"at least {MIN_PASSPHRASE_LENGTH} characters" in _one_line_error(run)
+    Vault.open(folder, PASSPHRASE).close()
+
+
+@pytest.mark.parametrize(
+    ("action", "flag", "stdin", "missing"),
+    [
+        pytest.param("create", "--passphrase-stdin", "", "new passphrase", id="create, nothing"),
+        pytest.param("passwd", "--passphrase-stdin", PASSPHRASE + "\n", "new passphrase", id="passwd, one line"),
+        pytest.param("recover", "--recovery-stdin", "", "recovery code", id="recover, nothing"),
+    ],
+)
+def test_missing_lines_on_stdin_are_named(
+    capsys: pytest.CaptureFixture[str],
+    cli_vault: tuple[Path, str],
+    tmp_path: Path,
+    action: str,
+    flag: str,
+    stdin: str,
+    missing: str,
+) -> None:
+    folder = tmp_path / "fresh" if action == "create" else cli_vault[0]
+
+    run = therapy_desk(capsys, "vault", action, "--vault", str(folder), flag, stdin=stdin)
+
+    line = _one_line_error(run)
+    assert "standard input" in line
+    assert missing in line
+    Vault.open(cli_vault[0], PASSPHRASE).close()
+
+
+def test_without_vault_option_the_default_vault_is_used(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None, app_home: Path
+) -> None:
+    created = therapy_desk(capsys, "vault", "create", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    checked = therapy_desk(capsys, "vault", "check", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert created.code == checked.code == cli.EXIT_OK
+    default = paths.default_vault_dir()
+    assert app_home in default.parents
+    assert (default / "vault.db").is_file()
+    assert str(default) in created.out
+
+
+def test_an_empty_vault_option_is_refused_rather_than_meaning_the_default(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None
+) -> None:
+    run = therapy_desk(capsys, "vault", "create", "--vault", "", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert "--vault" in _one_line_error(run)
+    assert not paths.default_vault_dir().exists()
+
+
+@pytest.mark.parametrize(
+    ("action", "flag"),
+    [("create", "--passphrase-stdin"), ("check", "--passphrase-stdin"), ("recover", "--recovery-stdin")],
+)
+def test_without_a_terminal_it_asks_for_the_stdin_flag(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str], action: str, flag: str
+) -> None:
+    run = therapy_desk(capsys, "vault", action, "--vault", str(cli_vault[0]), stdin=PASSPHRASE + "\n")
+
+    line = _one_line_error(run)
+    assert flag in line
+    assert "no terminal" in line
+
+
+def test_check_of_a_missing_folder_names_the_folder(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-vault"
+
+    run = therapy_desk(capsys, "vault", "check", "--vault", str(missing), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    line = _one_line_error(run)
+    assert str(missing) in line
+    assert not missing.exists()
+
+
+def test_create_into_a_folder_with_files_is_refused(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "busy"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+
+    run = therapy_desk(capsys, "vault", "create", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert str(folder) in _one_line_error(run)
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+
+
+def test_a_vault_open_elsewhere_is_reported_not_waited_on(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]
+) -> None:
+    folder, _ = cli_vault
+    with Vault.open(folder, PASSPHRASE):
+        run = therapy_desk(
+            capsys, "vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n"
+        )
+
+    assert "in use" in _one_line_error(run)
+
+
+def _corrupt_page(db_file: Path, page: int, page_size: int) -> None:
+    data = bytearray(db_file.read_bytes())
+    middle = (page - 1) * page_size + page_size // 2
+    data[middle : middle + 16] = bytes(b ^ 0xFF for b in data[middle : middle + 16])
+    db_file.write_bytes(bytes(data))
+
+
+def test_check_lists_a_damaged_page_as_a_problem_and_exits_1(
+    capsys: pytest.CaptureFixture[str], cli_vault: tuple[Path, str]
+) -> None:
+    folder, _ = cli_vault
+    with Vault.open(folder, PASSPHRASE) as opened:
+        page_size = int(opened.db.conn.execute("PRAGMA page_size").fetchone()[0])
+        root = int(opened.db.conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'audit_log'").fetchone()[0])
+    _corrupt_page(folder / "vault.db", root, page_size)
+
+    run = therapy_desk(capsys, "vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert run.code == cli.EXIT_PROBLEMS
+    assert "problem(s) found" in run.out
+    assert "audit log" in run.out
+
+
+def test_a_damaged_database_is_one_line_on_stderr(capfd: pytest.CaptureFixture[str], created: tuple[Path, str]) -> None:
+    folder, _ = created
+    capfd.readouterr()
+    _corrupt_page(folder / "vault.db", 1, 4096)
+
+    code = cli.main(
+        ["vault", "check", "--vault", str(folder), "--passphrase-stdin"],
+        stdin=io.StringIO(PASSPHRASE + "\n"),
+        stdout=io.StringIO(),
+    )
+
+    err = capfd.readouterr().err
+    assert code == cli.EXIT_USER_ERROR
+    assert "damaged" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unknown_action_exits_2_with_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["vault", "explode"], stdin=io.StringIO(""), stdout=io.StringIO())
+
+    assert exited.value.code == cli.EXIT_USER_ERROR
+    err = capsys.readouterr().err
+    assert "usage:" in err
+    assert "Traceback" not in err
+
+
+# -- real processes ----------------------------------------------------------------------------------
+
+
+def _run_installed(*argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ)
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    return subprocess.run(
+        [sys.executable, "-m", "therapy_desk", *argv],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_python_m_therapy_desk_creates_and_checks_a_vault_with_the_real_kdf(tmp_path: Path) -> None:
+    folder = tmp_path / "real-vault"
+
+    created = _run_installed("vault", "create", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    checked = _run_installed("vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+    wrong = _run_installed("vault", "check", "--vault", str(folder), "--passphrase-stdin", stdin="wrong passphrase!!\n")
+
+    assert created.returncode == 0, created.stderr
+    assert len(RECOVERY_CODE.findall(created.stdout)) == 1
+    assert checked.returncode == 0, checked.stderr
+    assert "clean" in checked.stdout
+    assert wrong.returncode == 2
+    assert "Traceback" not in wrong.stderr
+    assert len(wrong.stderr.strip().splitlines()) == 1
+    _secrets_absent(
+        [PASSPHRASE, "wrong passphrase!!"],
+        *(p.stdout + p.stderr for p in (created, checked, wrong)),
+    )
+
+
+@pytest.mark.slow
+def test_python_m_therapy_desk_help_lists_the_vault_command() -> None:
+    top = _run_installed("--help")
+    vault = _run_installed("vault", "--help")
+
+    assert top.returncode == 0
+    assert "vault" in top.stdout
+    assert vault.returncode == 0
+    for action in ("create", "check", "passwd", "recover"):
+        assert action in vault.stdout
+
+
+def _take_the_terminal() -> None:
+    """In the child: make the pty its controlling terminal, so getpass talks to it as to a user's."""
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+def _at_a_terminal(argv: list[str], replies: list[tuple[str, str]], timeout: float = 60) -> tuple[int, str]:
+    """Run the command on a pseudo-terminal, typing each reply once its prompt shows; (exit code, screen)."""
+    master, slave = pty.openpty()
+    env = dict(os.environ)
+    env.pop("PYTHON_KEYRING_BACKEND", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "therapy_desk", *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=_take_the_terminal,
+        env=env,
+    )
+    os.close(slave)
+    deadline = time.monotonic() + timeout
+    screen = b""
+    pending = list(replies)
+    try:
+        while time.monotonic() < deadline:
+            if pending and pending[0][0].encode() in screen.rsplit(b"\n", 1)[-1]:
+                os.write(master, pending.pop(0)[1].encode())
+                screen += b"\n"  # what the user typed is not echoed; start a fresh line to match on
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # Linux: EIO once the child has closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+        code = proc.wait(timeout=max(deadline - time.monotonic(), 1))
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not pending, f"never prompted for {pending[0][0]!r}; screen: {screen!r}"
+    return code, screen.decode("utf-8", "replace")
+
+
+terminal_only = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
+
+
+@pytest.mark.slow
+@terminal_only
+def test_at_a_terminal_check_prompts_and_does_not_echo_the_passphrase(created: tuple[Path, str]) -> None:
+    code, screen = _at_a_terminal(["vault", "check", "--vault", str(created[0])], [("Passphrase: ", PASSPHRASE + "\n")])
+
+    assert code == cli.EXIT_OK, screen
+    assert "clean" in screen
+    assert PASSPHRASE not in screen
+
+
+@pytest.mark.slow
+@terminal_only
+def test_ctrl_d_at_the_prompt_cancels_with_one_sentence(created: tuple[Path, str]) -> None:
+    code, screen = _at_a_terminal(["vault", "check", "--vault", str(created[0])], [("Passphrase: ", "\x04")])
+
+    assert code == cli.EXIT_USER_ERROR, screen
+    assert "Traceback" not in screen
+    assert "nothing was changed" in screen
+
+
+@pytest.mark.slow
+@terminal_only
+def test_at_a_terminal_create_asks_twice_and_a_mismatch_creates_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "typed-vault"
+    first, second = "lantern violet harbour", "lantern violet harbor"
+
+    code, screen = _at_a_terminal(
+        ["vault", "create", "--vault", str(folder)],
+        [("New passphrase: ", first + "\n"), ("Type it again: ", second + "\n")],
+    )
+
+    assert code == cli.EXIT_USER_ERROR, screen
+    assert "did not match" in screen
+    assert not folder.exists()
+    assert first not in screen
+    assert second not in screen

@@ -1,0 +1,488 @@
+"""Billing rules and values: codes from minutes, same-day code rules, money in integer cents,
+payers and coverage, charges, payments and how payments are allocated to charges."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from therapy_desk.domain import validation as v
+from therapy_desk.domain.clients import AdministrativeSex, Client
+from therapy_desk.domain.codes import MAX_FEE_CENTS, MAX_MODIFIERS, MODIFIERS, PlaceOfService
+from therapy_desk.errors import ValidationError
+
+_DOLLARS = re.compile(r"(-)?\$?(\d*)(?:\.(\d{1,2}))?")
+_IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]*")
+
+# Add-on code -> the primary codes it may accompany (DOMAIN.md).
+ADDON_PRIMARIES: dict[str, frozenset[str]] = {
+    "90785": frozenset({"90791", "90832", "90833", "90834", "90836", "90837", "90838", "90853"}),
+    "90840": frozenset({"90839"}),
+}
+# Time-based psychotherapy codes: one per day for the total time, never added together.
+PSYCHOTHERAPY_TIME_CODES = frozenset({"90832", "90834", "90837"})
+MAX_DIAGNOSIS_POINTERS = 4
+MAX_UNITS = 99
+
+
+# -- codes from minutes and same-day rules -------------------------------------------------------
+
+
+def psychotherapy_code(minutes: int) -> str | None:
+    """The one psychotherapy code for the total face-to-face time; None below 16 minutes."""
+    if minutes < 0:
+        raise ValidationError("Session minutes cannot be negative.", "minutes")
+    if minutes < 16:
+        return None
+    if minutes <= 37:
+        return "90832"
+    if minutes <= 52:
+        return "90834"
+    return "90837"
+
+
+def crisis_codes(minutes: int) -> list[str]:
+    """Crisis psychotherapy: 90839 for 30-74 minutes, plus one +90840 per further 30 minutes from 75."""
+    if minutes < 0:
+        raise ValidationError("Session minutes cannot be negative.", "minutes")
+    if minutes < 30:
+        return []
+    extra = 0 if minutes < 75 else 1 + (minutes - 75) // 30
+    return ["90839"] + ["90840"] * extra
+
+
+def check_addons(codes: Sequence[str]) -> None:
+    """Refuse an add-on code billed without one of the primary codes it belongs to."""
+    present = set(codes)
+    for code in codes:
+        primaries = ADDON_PRIMARIES.get(code)
+        if primaries is not None and not primaries & present:
+            allowed = ", ".join(sorted(primaries))
+            raise ValidationError(f"+{code} is an add-on and must be billed with one of {allowed}.", "service_code")
+
+
+def check_same_day(lines: Sequence[tuple[str, Sequence[str]]]) -> None:
+    """Rules for one client's lines on one date of service, given as (code, modifiers).
+
+    Add-ons need their primary; time-based psychotherapy codes are never added together (one code for
+    the total time) unless a later line carries modifier 59 for a separate, distinct session.
+    """
+    check_addons([code for code, _ in lines])
+    timed = [mods for code, mods in lines if code in PSYCHOTHERAPY_TIME_CODES]
+    if len(timed) > 1 and sum(1 for mods in timed if "59" not in mods) > 1:
+        raise ValidationError(
+            "One psychotherapy code covers the day's total time; void the other line and charge the code for the "
+            "total minutes (or add modifier 59 for a separate, distinct session).",
+            "service_code",
+        )
+
+
+def check_modifiers(modifiers: Sequence[str]) -> tuple[str, ...]:
+    cleaned = tuple(m.strip().upper() for m in modifiers if m.strip())
+    if len(cleaned) > MAX_MODIFIERS:
+        raise ValidationError(f"A service line takes at most {MAX_MODIFIERS} modifiers.", "modifiers")
+    for modifier in cleaned:
+        if modifier not in MODIFIERS:
+            raise ValidationError(f"{modifier} is not a modifier Therapy Desk knows.", "modifiers")
+    if len(set(cleaned)) != len(cleaned):
+        raise ValidationError("A modifier is listed twice on the line.", "modifiers")
+    return cleaned
+
+
+def check_units(units: int) -> int:
+    if isinstance(units, bool) or not isinstance(units, int) or not 1 <= units <= MAX_UNITS:
+        raise ValidationError(f"Units are a whole number from 1 to {MAX_UNITS}.", "units")
+    return units
+
+
+def check_pointers(diagnosis_ids: Sequence[int], *, billable_to_insurance: bool) -> tuple[int, ...]:
+    """Diagnosis pointers for a line: 1 to 4 distinct diagnoses, required when the line goes to insurance."""
+    pointers = tuple(diagnosis_ids)
+    if any(isinstance(p, bool) or not isinstance(p, int) for p in pointers):
+        raise ValidationError("Diagnosis pointers are diagnosis ids.", "diagnosis_ids")
+    if len(pointers) > MAX_DIAGNOSIS_POINTERS:
+        raise ValidationError(f"A service line points to at most {MAX_DIAGNOSIS_POINTERS} diagnoses.", "diagnosis_ids")
+    if len(set(pointers)) != len(pointers):
+        raise ValidationError("A diagnosis is pointed to twice on the line.", "diagnosis_ids")
+    if billable_to_insurance and not pointers:
+        raise ValidationError("A line billed to insurance needs at least one diagnosis pointer.", "diagnosis_ids")
+    return pointers
+
+
+# -- money ---------------------------------------------------------------------------------------
+
+
+def check_cents(amount: int, field: str, *, allow_zero: bool = True, label: str = "The amount") -> int:
+    """Whole, non-negative cents (and above zero unless `allow_zero`), up to $1,000,000.00."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise ValidationError(f"{label} must be whole cents.", field)
+    if amount < 0:
+        raise ValidationError(f"{label} cannot be negative.", field)
+    if amount == 0 and not allow_zero:
+        raise ValidationError(f"{label} must be above zero.", field)
+    if amount > MAX_FEE_CENTS:
+        raise ValidationError(f"{label} is above $1,000,000.00; check the amount.", field)
+    return amount
+
+
+def format_cents(amount: int) -> str:
+    sign = "-" if amount < 0 else ""
+    dollars, cents = divmod(abs(amount), 100)
+    return f"{sign}${dollars:,}.{cents:02d}"
+
+
+def parse_dollars(text: str, field: str = "amount") -> int:
+    """`"$1,234.50"` -> 123450. Refuses fractions of a cent and anything that is not a number."""
+    match = _DOLLARS.fullmatch(text.strip().replace(",", ""))
+    if not match or not (match.group(2) or match.group(3)):
+        raise ValidationError(f"{text.strip() or 'An empty value'} is not an amount in dollars and cents.", field)
+    sign, whole, frac = match.groups()
+    cents = int(whole or "0") * 100 + int((frac or "").ljust(2, "0"))
+    return -cents if sign else cents
+
+
+def plan_allocations(
+    unallocated_cents: int, requests: Iterable[tuple[int, int]], due_by_charge: Mapping[int, int]
+) -> list[tuple[int, int]]:
+    """Check allocations of one payment to charges; returns them merged per charge, in first-seen order.
+
+    `unallocated_cents` is what is left of the payment; `due_by_charge` what each eligible charge still owes.
+    Refuses a charge that is not eligible, an amount that is not above zero, paying a charge beyond its fee
+    and allocating more than the payment holds.
+    """
+    merged: dict[int, int] = {}
+    for charge_id, cents in requests:
+        check_cents(cents, "allocations", allow_zero=False, label="An allocation")
+        if charge_id not in due_by_charge:
+            raise ValidationError(
+                f"Charge {charge_id} is not an open charge of this client that this payment can pay.", "charge_id"
+            )
+        merged[charge_id] = merged.get(charge_id, 0) + cents
+    for charge_id, cents in merged.items():
+        if cents > due_by_charge[charge_id]:
+            raise ValidationError(
+                f"Charge over-paid: charge {charge_id} has only {format_cents(due_by_charge[charge_id])} still due.",
+                "allocations",
+            )
+    total = sum(merged.values())
+    if total > unallocated_cents:
+        raise ValidationError(
+            f"Payment over-allocated: {format_cents(total)} allocated but only {format_cents(unallocated_cents)} "
+            "of the payment is left to allocate.",
+            "allocations",
+        )
+    return list(merged.items())
+
+
+def oldest_first(unallocated_cents: int, open_charges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spread what is left of a payment over (charge_id, due) pairs given oldest first."""
+    left = unallocated_cents
+    plan: list[tuple[int, int]] = []
+    for charge_id, due in open_charges:
+        if left <= 0:
+            break
+        take = min(left, due)
+        if take > 0:
+            plan.append((charge_id, take))
+            left -= take
+    return plan
+
+
+# -- payers and coverage -------------------------------------------------------------------------
+
+
+class PayerKind(enum.StrEnum):
+    COMMERCIAL = "commercial"
+    MEDICAID = "medicaid"
+    MEDICARE = "medicare"
+    EAP = "eap"
+    OTHER = "other"
+
+
+class CoverageRank(enum.StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+
+
+class Relationship(enum.StrEnum):
+    """The client's relationship to the insured (CMS-1500 box 6)."""
+
+    SELF = "self"
+    SPOUSE = "spouse"
+    CHILD = "child"
+    OTHER = "other"
+
+
+def _identifier(value: str, field: str, label: str, *, required: bool) -> str:
+    text = " ".join(value.split())
+    if not text:
+        if required:
+            raise ValidationError(f"{label} is required.", field)
+        return ""
+    if len(text) > 80 or not _IDENTIFIER.fullmatch(text):
+        raise ValidationError(f"{label} may hold only letters, digits, spaces and dashes (up to 80).", field)
+    return text.upper()
+
+
+@dataclass(frozen=True)
+class Payer:
+    """An insurer or EAP the practice bills."""
+
+    name: str
+    kind: PayerKind = PayerKind.COMMERCIAL
+    electronic_id: str = ""  # the clearinghouse payer ID (837P loop 2010BB)
+    street: str = ""
+    city: str = ""
+    state: str = ""
+    zip: str = ""
+    phone: str = ""
+    active: bool = True
+    id: int | None = None
+
+    def validated(self) -> Payer:
+        return replace(
+            self,
+            name=v.check_required(self.name, "name", "The payer name"),
+            kind=PayerKind(self.kind),
+            electronic_id=_identifier(self.electronic_id, "electronic_id", "The electronic payer ID", required=False),
+            street=self.street.strip(),
+            city=self.city.strip(),
+            state=v.check_state(self.state) if self.state.strip() else "",
+            zip=v.check_zip(self.zip) if self.zip.strip() else "",
+            phone=v.check_phone(self.phone) if self.phone.strip() else "",
+        )
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One insurance policy covering one client; for relationship SELF the subscriber is the client."""
+
+    client_id: int
+    payer_id: int
+    member_id: str
+    start_date: date
+    rank: CoverageRank = CoverageRank.PRIMARY
+    relationship: Relationship = Relationship.SELF
+    group_number: str = ""
+    subscriber_first: str = ""
+    subscriber_last: str = ""
+    subscriber_dob: date | None = None
+    subscriber_sex: AdministrativeSex = AdministrativeSex.UNKNOWN
+    copay_cents: int = 0
+    authorization_number: str = ""
+    authorized_visits: int | None = None
+    authorization_start: date | None = None
+    authorization_end: date | None = None
+    end_date: date | None = None
+    id: int | None = None
+    payer_name: str = ""  # filled in when read, for display; ignored when saved
+
+    def covers(self, on: date) -> bool:
+        return self.start_date <= on and (self.end_date is None or on <= self.end_date)
+
+    def overlaps(self, other: Coverage) -> bool:
+        ends_after = other.end_date is None or self.start_date <= other.end_date
+        starts_before = self.end_date is None or other.start_date <= self.end_date
+        return ends_after and starts_before
+
+    def validated(self, client: Client, today: date) -> Coverage:
+        """A normalised copy for `client`, or `ValidationError` naming the field."""
+        clean = replace(
+            self,
+            rank=CoverageRank(self.rank),
+            relationship=Relationship(self.relationship),
+            subscriber_sex=AdministrativeSex(self.subscriber_sex),
+            member_id=_identifier(self.member_id, "member_id", "The member ID", required=True),
+            group_number=_identifier(self.group_number, "group_number", "The group number", required=False),
+            authorization_number=_identifier(
+                self.authorization_number, "authorization_number", "The authorization number", required=False
+            ),
+            subscriber_first=self.subscriber_first.strip(),
+            subscriber_last=self.subscriber_last.strip(),
+            copay_cents=check_cents(self.copay_cents, "copay_cents", label="The copay"),
+        )
+        v.check_order(self.start_date, self.end_date, "end_date", "The coverage end date", "its start date")
+        v.check_order(
+            self.authorization_start,
+            self.authorization_end,
+            "authorization_end",
+            "The authorization end date",
+            "its start date",
+        )
+        visits = self.authorized_visits
+        if visits is not None and (isinstance(visits, bool) or not isinstance(visits, int) or not 0 <= visits <= 999):
+            raise ValidationError("Authorised visits are a whole number from 0 to 999, or blank.", "authorized_visits")
+        if (visits is not None or clean.authorization_start or clean.authorization_end) and not (
+            clean.authorization_number
+        ):
+            raise ValidationError(
+                "Authorised visits and dates need the authorization number they belong to.", "authorization_number"
+            )
+        if clean.relationship is Relationship.SELF:
+            return clean._subscriber_is(client)
+        if not clean.subscriber_first or not clean.subscriber_last:
+            raise ValidationError("The subscriber's first and last name are required.", "subscriber_last")
+        if clean.subscriber_dob is None:
+            raise ValidationError("The subscriber's date of birth is required.", "subscriber_dob")
+        v.check_not_future(clean.subscriber_dob, today, "subscriber_dob", "The subscriber's date of birth")
+        return clean
+
+    def _subscriber_is(self, client: Client) -> Coverage:
+        given = (self.subscriber_first, self.subscriber_last, self.subscriber_dob)
+        matches = (
+            (not self.subscriber_first or self.subscriber_first.casefold() == client.legal_first.casefold())
+            and (not self.subscriber_last or self.subscriber_last.casefold() == client.legal_last.casefold())
+            and (self.subscriber_dob is None or self.subscriber_dob == client.dob)
+            and self.subscriber_sex in (AdministrativeSex.UNKNOWN, client.sex)
+        )
+        if any(given) and not matches:
+            raise ValidationError(
+                "When the client is the subscriber (relationship self), the subscriber is the client: leave the "
+                "subscriber blank or choose another relationship.",
+                "relationship",
+            )
+        return self.with_client_as_subscriber(client)
+
+    def with_client_as_subscriber(self, client: Client) -> Coverage:
+        return replace(
+            self,
+            subscriber_first=client.legal_first,
+            subscriber_last=client.legal_last,
+            subscriber_dob=client.dob,
+            subscriber_sex=client.sex,
+        )
+
+
+# -- charges, payments, balances -----------------------------------------------------------------
+
+
+class ChargeKind(enum.StrEnum):
+    SESSION = "session"  # from an attended appointment
+    LATE_CANCEL = "late cancel"
+    NO_SHOW = "no-show"
+    MANUAL = "manual"
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"
+    CASH = "cash"
+    CHECK = "check"
+    EFT = "eft"
+    INSURANCE = "insurance"
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One service line: `fee_cents` is the line's full charge (all units)."""
+
+    id: int
+    client_id: int
+    kind: ChargeKind
+    date_of_service: date
+    service_code: str
+    description: str
+    units: int
+    fee_cents: int
+    pos: PlaceOfService
+    modifiers: tuple[str, ...]
+    diagnosis_ids: tuple[int, ...]
+    billable_to_insurance: bool
+    paid_cents: int
+    created_at: datetime
+    appointment_id: int | None = None
+    voided_at: datetime | None = None
+    void_reason: str = ""
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def due_cents(self) -> int:
+        return 0 if self.voided else self.fee_cents - self.paid_cents
+
+
+@dataclass(frozen=True)
+class Payment:
+    """Money received from the client (`payer_id` None) or from a payer on the client's behalf."""
+
+    client_id: int
+    received_on: date
+    amount_cents: int
+    method: PaymentMethod
+    payer_id: int | None = None
+    reference: str = ""
+    id: int | None = None
+    allocated_cents: int = 0  # filled in when read
+    voided_at: datetime | None = None
+    void_reason: str = ""
+
+    @property
+    def voided(self) -> bool:
+        return self.voided_at is not None
+
+    @property
+    def unallocated_cents(self) -> int:
+        return 0 if self.voided else self.amount_cents - self.allocated_cents
+
+    def validated(self, today: date) -> Payment:
+        method = PaymentMethod(self.method)
+        check_cents(self.amount_cents, "amount_cents", allow_zero=False, label="The payment amount")
+        v.check_not_future(self.received_on, today, "received_on", "The date received")
+        if method is PaymentMethod.INSURANCE and self.payer_id is None:
+            raise ValidationError("An insurance payment needs the payer it came from.", "payer_id")
+        reference = " ".join(self.reference.split())
+        if len(reference) > 80:
+            raise ValidationError("The payment reference is longer than 80 characters.", "reference")
+        return replace(self, method=method, reference=reference, allocated_cents=0, voided_at=None, void_reason="")
+
+
+@dataclass(frozen=True)
+class Allocation:
+    id: int
+    payment_id: int
+    charge_id: int
+    amount_cents: int
+    created_at: datetime
+    released_at: datetime | None = None  # set when the charge or payment is voided, or the allocation undone
+
+
+@dataclass(frozen=True)
+class Balance:
+    """A client's account: charges (not voided) less what payments paid on them, and unapplied credit."""
+
+    client_id: int
+    charged_cents: int = 0
+    paid_cents: int = 0
+    credit_cents: int = 0
+
+    @property
+    def due_cents(self) -> int:
+        return self.charged_cents - self.paid_cents
+
+    @property
+    def net_cents(self) -> int:
+        """What the client owes once unapplied credit is used; negative means the practice owes them."""
+        return self.due_cents - self.credit_cents
+
+
+class LedgerKind(enum.StrEnum):
+    CHARGE = "charge"
+    PAYMENT = "payment"
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """One line of a client's account statement, in date order, with the running balance after it."""
+
+    on: date
+    kind: LedgerKind
+    id: int
+    code: str  # service code for a charge, payment method for a payment
+    description: str
+    amount_cents: int  # the charge's fee or the payment's amount, always positive
+    voided: bool
+    running_balance_cents: int

@@ -1,0 +1,48 @@
+"""What the caseload list and a client's chart summary show: read-only views across the stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from therapy_desk.domain.billing import Balance, Coverage
+from therapy_desk.domain.clients import Client, ClientStatus, Diagnosis
+from therapy_desk.domain.measures import MeasureResult
+from therapy_desk.domain.plans import TreatmentPlan
+from therapy_desk.domain.scheduling import Appointment
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    client_id: int
+    name: str
+    status: ClientStatus
+    next_appointment: datetime | None
+    last_seen: date | None
+    principal_code: str | None
+    principal_description: str | None
+    payer: str | None  # None: self-pay
+    balance_cents: int  # due minus unapplied credit
+    unsigned_notes: int
+    plan_review_due: date | None
+
+
+@dataclass(frozen=True)
+class SessionLine:
+    """One past or upcoming session in the chart, with the state of its note."""
+
+    appointment: Appointment
+    note_id: int | None
+    note_signed: bool
+
+
+@dataclass(frozen=True)
+class ChartSummary:
+    client: Client
+    diagnoses: tuple[Diagnosis, ...]
+    active_plan: TreatmentPlan | None
+    recent_sessions: tuple[SessionLine, ...]
+    balance: Balance
+    coverages: tuple[Coverage, ...]
+    open_flags: tuple[MeasureResult, ...]
+    alerts: tuple[str, ...]

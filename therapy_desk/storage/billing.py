@@ -1,0 +1,492 @@
+"""`vault.billing`: the service catalogue and charges; payers and coverage (storage/coverage.py) and
+payments, allocations, balances and the ledger (storage/payments.py) are mixed in, so `vault.billing`
+is the one entry point.
+
+Charges are never edited or deleted: a wrong charge is voided (with a reason) and entered again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from therapy_desk.domain.billing import (
+    Charge,
+    ChargeKind,
+    check_addons,
+    check_cents,
+    check_modifiers,
+    check_pointers,
+    check_same_day,
+    check_units,
+)
+from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService, ServiceCode
+from therapy_desk.domain.icd10cm import code_set
+from therapy_desk.domain.validation import check_not_future, check_required
+from therapy_desk.errors import ValidationError
+from therapy_desk.storage import db
+from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.coverage import CoverageMixin
+from therapy_desk.storage.payments import PaymentsMixin
+from therapy_desk.storage.rows import now_utc, to_datetime
+
+_SERVICE_FIELDS = ("code", "description", "default_minutes", "fee_cents", "is_addon", "billable_to_insurance", "active")
+_SERVICE_SELECT = f"SELECT {', '.join(_SERVICE_FIELDS)} FROM services"  # noqa: S608 - fixed column list
+_CHARGE_SELECT = (
+    "SELECT id, client_id, kind, date_of_service, service_code, description, units, fee_cents, pos, modifiers, "
+    "(SELECT group_concat(diagnosis_id, ' ' ORDER BY pointer) FROM charge_diagnoses d WHERE d.charge_id = charges.id), "
+    "billable_to_insurance, paid_cents, created_at, appointment_id, voided_at, void_reason FROM charges"
+)
+_MISSED = {"no-show": (ChargeKind.NO_SHOW, NO_SHOW_CODE), "late-cancel": (ChargeKind.LATE_CANCEL, LATE_CANCEL_CODE)}
+_CHARGEABLE_STATUSES = ("attended", "no-show", "late-cancel")
+
+
+def _service_from_row(row: tuple[Any, ...]) -> ServiceCode:
+    code, description, minutes, fee, is_addon, insurable, active = row
+    return ServiceCode(code, description, minutes, fee, bool(is_addon), bool(insurable), bool(active))
+
+
+def _charge_from_row(row: tuple[Any, ...]) -> Charge:
+    (cid, client_id, kind, dos, code, description, units, fee, pos, modifiers, pointers, insurable, paid,
+     created, appointment_id, voided_at, reason) = row  # fmt: skip
+    return Charge(
+        id=cid,
+        client_id=client_id,
+        kind=ChargeKind(kind),
+        date_of_service=date.fromisoformat(dos),
+        service_code=code,
+        description=description,
+        units=units,
+        fee_cents=fee,
+        pos=PlaceOfService(pos),
+        modifiers=tuple(modifiers.split()),
+        diagnosis_ids=tuple(int(p) for p in (pointers or "").split()),
+        billable_to_insurance=bool(insurable),
+        paid_cents=paid,
+        created_at=datetime.fromisoformat(created),
+        appointment_id=appointment_id,
+        voided_at=to_datetime(voided_at),
+        void_reason=reason,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Appointment:
+    """The columns of a schedule row that billing needs."""
+
+    id: int
+    client_id: int | None
+    unit_id: int | None
+    date_of_service: date
+    service_code: str
+    modifiers: tuple[str, ...]
+    pos: PlaceOfService
+    status: str
+
+
+class BillingStore(CoverageMixin, PaymentsMixin):
+    def __init__(self, database: db.Database, audit: AuditStore) -> None:
+        self._db = database
+        self._audit = audit
+
+    # -- service catalogue ---------------------------------------------------------------------
+
+    def services(self, *, include_inactive: bool = True) -> list[ServiceCode]:
+        """The catalogue by code (turned-off entries included unless asked not to)."""
+        where = "" if include_inactive else " WHERE active = 1"
+        return [_service_from_row(r) for r in self._db.execute(f"{_SERVICE_SELECT}{where} ORDER BY code")]
+
+    def service(self, code: str) -> ServiceCode:
+        row = self._db.execute(f"{_SERVICE_SELECT} WHERE code = ?", (code.strip().upper(),)).fetchone()
+        if row is None:
+            raise ValidationError(f"{code.strip() or 'An empty code'} is not in the service catalogue.", "service_code")
+        return _service_from_row(row)
+
+    def add_service(self, service: ServiceCode) -> ServiceCode:
+        """Add a code to the catalogue. Codes are never renamed: add the new one and turn the old one off."""
+        clean = service.validated()
+        with self._db.transaction():
+            if self._db.execute("SELECT 1 FROM services WHERE code = ?", (clean.code,)).fetchone():
+                raise ValidationError(f"{clean.code} is already in the service catalogue; edit it there.", "code")
+            self._db.execute(
+                f"INSERT INTO services ({', '.join(_SERVICE_FIELDS)}, updated_at) "  # noqa: S608
+                f"VALUES ({', '.join('?' for _ in _SERVICE_FIELDS)}, ?)",
+                (*self._service_values(clean), now_utc()),
+            )
+            self._audit.record("service added", entity="service", entity_id=clean.code)
+        return clean
+
+    def update_service(self, service: ServiceCode) -> ServiceCode:
+        """Save new wording, default minutes, fee, add-on/insurance flags or active flag for an existing code.
+
+        Existing charges keep the fee and wording they were made with.
+        """
+        clean = service.validated()
+        self.service(clean.code)
+        with self._db.transaction():
+            self._db.execute(
+                f"UPDATE services SET {', '.join(f'{n} = ?' for n in _SERVICE_FIELDS[1:])}, updated_at = ? "  # noqa: S608
+                "WHERE code = ?",
+                (*self._service_values(clean)[1:], now_utc(), clean.code),
+            )
+            self._audit.record(
+                "service updated", entity="service", entity_id=clean.code, detail={"fee_cents": clean.default_fee_cents}
+            )
+        return clean
+
+    @staticmethod
+    def _service_values(service: ServiceCode) -> list[Any]:
+        return [
+            service.code,
+            service.description,
+            service.default_minutes,
+            service.default_fee_cents,
+            int(service.is_addon),
+            int(service.billable_to_insurance),
+            int(service.active),
+        ]
+
+    def _active_service(self, code: str) -> ServiceCode:
+        service = self.service(code)
+        if not service.active:
+            raise ValidationError(
+                f"{service.code} is turned off in the service catalogue; turn it on to charge it.", "service_code"
+            )
+        return service
+
+    # -- charges -------------------------------------------------------------------------------
+
+    def charge_for_appointment(
+        self,
+        appointment_id: int,
+        diagnosis_ids: Sequence[int] = (),
+        *,
+        client_id: int | None = None,
+        units: int = 1,
+        today: date | None = None,
+    ) -> Charge:
+        """Charge an attended session at its catalogue fee, with diagnosis pointers (ids, principal first).
+
+        For a couple or family the identified client is billed; a group session is charged per member, so
+        name the member with `client_id`. Add-ons (+90785) are added with `add_charge` for the same date.
+        """
+        appointment = self._appointment(appointment_id)
+        if appointment.status != "attended":
+            raise ValidationError(
+                f"Only an attended session can be charged; this appointment is marked {appointment.status}. "
+                "Use the missed-appointment fee for a no-show or late cancellation.",
+                "appointment_id",
+            )
+        billed = self._billed_client(appointment, client_id)
+        return self._create_charge(
+            ChargeKind.SESSION,
+            billed,
+            appointment.date_of_service,
+            appointment.service_code,
+            diagnosis_ids=diagnosis_ids,
+            units=units,
+            modifiers=appointment.modifiers,
+            pos=appointment.pos,
+            appointment_id=appointment.id,
+            today=today,
+        )
+
+    def charge_missed_appointment(
+        self, appointment_id: int, *, client_id: int | None = None, today: date | None = None
+    ) -> Charge:
+        """Charge the catalogue's no-show or late-cancellation fee (never billed to insurance)."""
+        appointment = self._appointment(appointment_id)
+        if appointment.status not in _MISSED:
+            raise ValidationError(
+                f"Only a no-show or late cancellation carries a missed-appointment fee; this appointment is marked "
+                f"{appointment.status}.",
+                "appointment_id",
+            )
+        kind, code = _MISSED[appointment.status]
+        return self._create_charge(
+            kind,
+            self._billed_client(appointment, client_id),
+            appointment.date_of_service,
+            code,
+            pos=appointment.pos,
+            billable_to_insurance=False,
+            appointment_id=appointment.id,
+            today=today,
+        )
+
+    def add_charge(
+        self,
+        client_id: int,
+        date_of_service: date,
+        service_code: str,
+        *,
+        diagnosis_ids: Sequence[int] = (),
+        units: int = 1,
+        fee_cents: int | None = None,
+        modifiers: Sequence[str] = (),
+        pos: PlaceOfService | str = PlaceOfService.OFFICE,
+        billable_to_insurance: bool | None = None,
+        appointment_id: int | None = None,
+        today: date | None = None,
+    ) -> Charge:
+        """Add one service line (96127 per instrument, +90785, a fee...). `fee_cents` is the line's total;
+        by default the catalogue fee times `units`. Whether it goes to insurance defaults to the catalogue's.
+        `appointment_id` links an add-on to the session it belongs to."""
+        return self._create_charge(
+            ChargeKind.MANUAL,
+            client_id,
+            date_of_service,
+            service_code,
+            diagnosis_ids=diagnosis_ids,
+            units=units,
+            fee_cents=fee_cents,
+            modifiers=modifiers,
+            pos=pos,
+            billable_to_insurance=billable_to_insurance,
+            appointment_id=appointment_id,
+            today=today,
+        )
+
+    def _create_charge(
+        self,
+        kind: ChargeKind,
+        client_id: int,
+        date_of_service: date,
+        service_code: str,
+        *,
+        diagnosis_ids: Sequence[int] = (),
+        units: int = 1,
+        fee_cents: int | None = None,
+        modifiers: Sequence[str] = (),
+        pos: PlaceOfService | str = PlaceOfService.OFFICE,
+        billable_to_insurance: bool | None = None,
+        appointment_id: int | None = None,
+        today: date | None = None,
+    ) -> Charge:
+        if not isinstance(date_of_service, date):
+            raise ValidationError("The date of service is required.", "date_of_service")
+        if isinstance(date_of_service, datetime):
+            date_of_service = date_of_service.date()  # one line per date of service, never a time
+        check_not_future(date_of_service, today or date.today(), "date_of_service", "The date of service")
+        service = self._active_service(service_code)
+        count = check_units(units)
+        fee = service.default_fee_cents * count if fee_cents is None else fee_cents
+        check_cents(fee, "fee_cents", label="The fee")
+        insurable = service.billable_to_insurance if billable_to_insurance is None else bool(billable_to_insurance)
+        if insurable and not service.billable_to_insurance:
+            raise ValidationError(f"{service.code} is not billed to insurance.", "billable_to_insurance")
+        mods = check_modifiers(modifiers)
+        try:
+            place = PlaceOfService(pos)
+        except ValueError:
+            raise ValidationError(f"{pos} is not a place of service Therapy Desk knows.", "pos") from None
+        pointers = check_pointers(diagnosis_ids, billable_to_insurance=insurable)
+        with self._db.transaction():
+            self._require_client(client_id)
+            self._check_pointed_diagnoses(client_id, date_of_service, pointers)
+            if appointment_id is not None:
+                self._check_appointment_charge(appointment_id, client_id, date_of_service, service.code, kind)
+            same_day = self._live_lines(client_id, date_of_service)
+            check_same_day([*(line for _, line in same_day), (service.code, mods)])
+            cursor = self._db.execute(
+                "INSERT INTO charges (client_id, appointment_id, kind, date_of_service, service_code, description, "
+                "units, fee_cents, pos, modifiers, billable_to_insurance, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    client_id,
+                    appointment_id,
+                    kind.value,
+                    date_of_service.isoformat(),
+                    service.code,
+                    service.description,
+                    count,
+                    fee,
+                    place.value,
+                    " ".join(mods),
+                    int(insurable),
+                    now_utc(),
+                ),
+            )
+            charge_id = int(cursor.lastrowid)
+            for pointer, diagnosis_id in enumerate(pointers, start=1):
+                self._db.execute(
+                    "INSERT INTO charge_diagnoses (charge_id, pointer, diagnosis_id) VALUES (?, ?, ?)",
+                    (charge_id, pointer, diagnosis_id),
+                )
+            self._audit.record(
+                "charge created",
+                entity="charge",
+                entity_id=charge_id,
+                detail={"client_id": client_id, "appointment_id": appointment_id, "fee_cents": fee},
+            )
+        return self.charge(charge_id)
+
+    def void_charge(self, charge_id: int, reason: str) -> Charge:
+        """Void a charge (kept, marked void, with the reason); payments applied to it become credit again."""
+        why = check_required(reason, "reason", "The reason for voiding")
+        with self._db.transaction():
+            charge = self.charge(charge_id)
+            if charge.voided:
+                raise ValidationError("This charge is already void.", "charge_id")
+            lines = self._live_lines(charge.client_id, charge.date_of_service)
+            remaining = [code for line_id, (code, _) in lines if line_id != charge_id]
+            try:
+                check_addons(remaining)
+            except ValidationError as err:
+                raise ValidationError(
+                    f"Void the add-on on {charge.date_of_service.isoformat()} first: {err}", "charge_id"
+                ) from None
+            now = now_utc()
+            released = self._release_where("charge_id = ?", charge_id, now)
+            self._db.execute("UPDATE charges SET voided_at = ?, void_reason = ? WHERE id = ?", (now, why, charge_id))
+            self._audit.record(
+                "charge voided",
+                entity="charge",
+                entity_id=charge_id,
+                detail={"client_id": charge.client_id, "fee_cents": charge.fee_cents, "released_cents": released},
+            )
+        return self.charge(charge_id)
+
+    def charge(self, charge_id: int) -> Charge:
+        row = self._db.execute(f"{_CHARGE_SELECT} WHERE id = ?", (charge_id,)).fetchone()
+        if row is None:
+            raise ValidationError(f"There is no charge with id {charge_id}.", "charge_id")
+        return _charge_from_row(row)
+
+    def charges(
+        self, client_id: int, *, include_voided: bool = True, start: date | None = None, end: date | None = None
+    ) -> list[Charge]:
+        """The client's charges by date of service (optionally from `start` to `end`, inclusive)."""
+        rows = self._db.execute(
+            f"{_CHARGE_SELECT} WHERE client_id = ? AND date_of_service BETWEEN ? AND ?"
+            f"{'' if include_voided else ' AND voided_at IS NULL'} ORDER BY date_of_service, id",
+            (client_id, (start or date.min).isoformat(), (end or date.max).isoformat()),
+        ).fetchall()
+        return [_charge_from_row(r) for r in rows]
+
+    def charges_for_appointment(self, appointment_id: int) -> list[Charge]:
+        rows = self._db.execute(f"{_CHARGE_SELECT} WHERE appointment_id = ? ORDER BY id", (appointment_id,))
+        return [_charge_from_row(r) for r in rows]
+
+    def uncharged_appointments(self, client_id: int | None = None, *, limit: int = 200) -> list[int]:
+        """Ids of attended, no-show and late-cancelled appointments with no live charge, newest first
+        (all clients, or one client's own and their units' sessions)."""
+        marks = ", ".join("?" for _ in _CHARGEABLE_STATUSES)
+        params: list[Any] = list(_CHARGEABLE_STATUSES)
+        who = ""
+        if client_id is not None:
+            who = " AND (a.client_id = ? OR a.unit_id IN (SELECT unit_id FROM unit_members WHERE client_id = ?))"
+            params += [client_id, client_id]
+        rows = self._db.execute(
+            f"SELECT a.id FROM appointments a WHERE a.status IN ({marks}){who} AND NOT EXISTS ("  # noqa: S608
+            "SELECT 1 FROM charges c WHERE c.appointment_id = a.id AND c.voided_at IS NULL) "
+            "ORDER BY a.start DESC, a.id DESC LIMIT ?",
+            (*params, max(1, int(limit))),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _appointment(self, appointment_id: int) -> _Appointment:
+        row = self._db.execute(
+            "SELECT id, client_id, unit_id, date_of_service, service_code, modifiers, place_of_service, status "
+            "FROM appointments WHERE id = ?",
+            (appointment_id,),
+        ).fetchone()
+        if row is None:
+            raise ValidationError(f"There is no appointment with id {appointment_id}.", "appointment_id")
+        aid, client_id, unit_id, dos, code, modifiers, pos, status = row
+        return _Appointment(
+            aid,
+            client_id,
+            unit_id,
+            date.fromisoformat(dos),
+            code,
+            tuple(m for m in re.split(r"[\s,;]+", modifiers or "") if m),
+            PlaceOfService(pos),
+            status,
+        )
+
+    def _billed_client(self, appointment: _Appointment, client_id: int | None) -> int:
+        """Who is billed for the appointment: its client, a unit's identified client, or the named member."""
+        if appointment.client_id is not None:
+            if client_id is not None and client_id != appointment.client_id:
+                raise ValidationError("This appointment is for another client.", "client_id")
+            return appointment.client_id
+        kind_row = self._db.execute("SELECT kind FROM units WHERE id = ?", (appointment.unit_id,)).fetchone()
+        members = dict(
+            self._db.execute(
+                "SELECT client_id, identified FROM unit_members WHERE unit_id = ?", (appointment.unit_id,)
+            ).fetchall()
+        )
+        if client_id is not None:
+            if client_id not in members:
+                raise ValidationError("That client is not a member of the appointment's unit.", "client_id")
+            return client_id
+        if kind_row is not None and kind_row[0] == "group":
+            raise ValidationError("A group session is charged per member: choose the member to charge.", "client_id")
+        identified = [cid for cid, flag in members.items() if flag]
+        if not identified:
+            raise ValidationError("The unit has no identified client to bill; mark one in the unit.", "client_id")
+        return int(identified[0])
+
+    def _check_appointment_charge(
+        self, appointment_id: int, client_id: int, on: date, code: str, kind: ChargeKind
+    ) -> None:
+        """One live session or missed-appointment charge per appointment and client (add-ons may join it)."""
+        if kind is ChargeKind.MANUAL:
+            appointment = self._appointment(appointment_id)
+            self._billed_client(appointment, client_id)
+            if appointment.date_of_service != on:
+                raise ValidationError(
+                    "A line linked to an appointment has the appointment's date of service.", "date_of_service"
+                )
+        live = self._db.execute(
+            "SELECT kind, service_code FROM charges WHERE appointment_id = ? AND client_id = ? AND voided_at IS NULL",
+            (appointment_id, client_id),
+        ).fetchall()
+        if any(existing_code == code for _, existing_code in live) or (
+            kind is not ChargeKind.MANUAL and any(existing_kind != ChargeKind.MANUAL for existing_kind, _ in live)
+        ):
+            raise ValidationError(
+                "This appointment is already charged for this client; void that charge first to charge it again.",
+                "appointment_id",
+            )
+
+    def _check_pointed_diagnoses(self, client_id: int, on: date, pointers: tuple[int, ...]) -> None:
+        if not pointers:
+            return
+        marks = ", ".join("?" for _ in pointers)
+        rows = {
+            r[0]: r[1:]
+            for r in self._db.execute(
+                f"SELECT id, client_id, code, for_claims, resolved FROM diagnoses WHERE id IN ({marks})",  # noqa: S608
+                pointers,
+            )
+        }
+        for diagnosis_id in pointers:
+            if diagnosis_id not in rows:
+                raise ValidationError(f"There is no diagnosis with id {diagnosis_id}.", "diagnosis_ids")
+            owner, code, for_claims, resolved = rows[diagnosis_id]
+            if owner != client_id:
+                raise ValidationError(f"Diagnosis {diagnosis_id} is on another client's chart.", "diagnosis_ids")
+            if not for_claims:
+                raise ValidationError(f"Diagnosis {code} is not marked for claims.", "diagnosis_ids")
+            code_set().require(code, billable=True, field="diagnosis_ids")
+            if resolved is not None and date.fromisoformat(resolved) < on:
+                raise ValidationError(
+                    f"Diagnosis {code} was resolved before the date of service; point to a current diagnosis.",
+                    "diagnosis_ids",
+                )
+
+    def _live_lines(self, client_id: int, on: date) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
+        """(charge id, (code, modifiers)) of the client's live charges on one date of service."""
+        rows = self._db.execute(
+            "SELECT id, service_code, modifiers FROM charges WHERE client_id = ? AND date_of_service = ? "
+            "AND voided_at IS NULL ORDER BY id",
+            (client_id, on.isoformat()),
+        ).fetchall()
+        return [(int(r[0]), (r[1], tuple(r[2].split()))) for r in rows]

@@ -1,0 +1,151 @@
+"""`vault.caseload`: the caseload list and a client's chart summary, composed from the stores' bulk reads.
+
+The list holds client ids ordered by name (cheap for 10,000 clients); rows are built on demand a page at
+a time, so a view never loads more than it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from therapy_desk.domain.caseload import CaseloadRow, ChartSummary, SessionLine
+from therapy_desk.domain.clients import ClientStatus, sort_key
+from therapy_desk.storage import db
+from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.billing import BillingStore
+from therapy_desk.storage.clients import ClientStore
+from therapy_desk.storage.measures import MeasureStore
+from therapy_desk.storage.notes import NoteStore
+from therapy_desk.storage.plans import PlanStore
+from therapy_desk.storage.schedule import ScheduleStore
+
+PAGE_SIZE = 200
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class CaseloadStore:
+    def __init__(
+        self,
+        database: db.Database,
+        audit: AuditStore,
+        *,
+        clients: ClientStore,
+        schedule: ScheduleStore,
+        notes: NoteStore,
+        plans: PlanStore,
+        billing: BillingStore,
+        measures: MeasureStore,
+    ) -> None:
+        self._db = database
+        self._audit = audit
+        self._clients = clients
+        self._schedule = schedule
+        self._notes = notes
+        self._plans = plans
+        self._billing = billing
+        self._measures = measures
+
+    def ids(self, *, text: str = "", statuses: Sequence[ClientStatus] = ()) -> list[int]:
+        """Client ids ordered by last then first name, filtered by a name fragment and statuses."""
+        where, params = [], []
+        if text.strip():
+            # sort_name is case- and accent-folded; fold the fragment the same way.
+            folded = f"%{_like_escape(sort_key(text.strip(), '').rstrip(chr(31)))}%"
+            where.append("(sort_name LIKE ? ESCAPE '\\' OR preferred_name LIKE ? ESCAPE '\\')")
+            params += [folded, f"%{_like_escape(text.strip())}%"]
+        if statuses:
+            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params += [ClientStatus(s).value for s in statuses]
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._db.execute(f"SELECT id FROM clients {clause} ORDER BY sort_name, id", params).fetchall()  # noqa: S608
+        return [int(r[0]) for r in rows]
+
+    def rows(self, client_ids: Sequence[int], *, now: datetime | None = None) -> list[CaseloadRow]:
+        """The caseload columns for these clients, in the order given."""
+        ids = list(client_ids)
+        if not ids:
+            return []
+        now = now or datetime.now().replace(second=0, microsecond=0)
+        today = now.date()
+        clients = self._clients.by_ids(ids)
+        upcoming = self._schedule.next_appointments(ids, now=now)
+        attended = self._schedule.last_attended(ids)
+        diagnoses = self._clients.principal_diagnoses(ids)
+        payers = self._billing.primary_payers(ids, today)
+        balances = self._billing.balances(ids)
+        unsigned = self._notes.unsigned_count_by_client(ids)
+        reviews = self._plans.review_due_by_client(ids)
+        result = []
+        for cid in ids:
+            client = clients.get(cid)
+            if client is None:
+                continue
+            dx = diagnoses.get(cid)
+            payer = payers.get(cid)
+            nxt, last = upcoming.get(cid), attended.get(cid)
+            balance = balances.get(cid)
+            result.append(
+                CaseloadRow(
+                    client_id=cid,
+                    name=f"{client.legal_last}, {client.preferred_name or client.legal_first}",
+                    status=client.status,
+                    next_appointment=nxt.start if nxt else None,
+                    last_seen=last.date_of_service if last else None,
+                    principal_code=dx.code if dx else None,
+                    principal_description=dx.description if dx else None,
+                    payer=payer.name if payer else None,
+                    balance_cents=balance.net_cents if balance else 0,
+                    unsigned_notes=unsigned.get(cid, 0),
+                    plan_review_due=reviews.get(cid),
+                )
+            )
+        return result
+
+    def page(
+        self,
+        *,
+        text: str = "",
+        statuses: Sequence[ClientStatus] = (),
+        offset: int = 0,
+        limit: int = PAGE_SIZE,
+        now: datetime | None = None,
+    ) -> list[CaseloadRow]:
+        """One page of the caseload by name: the query the caseload view opens with."""
+        return self.rows(self.ids(text=text, statuses=statuses)[offset : offset + limit], now=now)
+
+    def chart_summary(self, client_id: int, *, sessions: int = 20, now: datetime | None = None) -> ChartSummary:
+        """Demographics, diagnoses, active plan, the last sessions, balance and alerts: a chart read (audited)."""
+        now = now or datetime.now()
+        today = now.date()
+        client = self._clients.get(client_id)
+        appointments = self._schedule.for_client(client_id, before=now, limit=sessions, newest_first=True)
+        lines = []
+        for appointment in appointments:
+            notes = self._notes.for_appointment(appointment.id) if appointment.id is not None else []
+            note = notes[0] if notes else None
+            lines.append(SessionLine(appointment, note.id if note else None, bool(note and note.is_signed)))
+        plan = self._plans.active(client_id)
+        flags = tuple(m for m in self._measures.for_client(client_id, limit=20) if m.open_flag)
+        alerts = []
+        if flags:
+            alerts.append("PHQ-9 item 9 answered above 0 and not yet followed up.")
+        if plan is not None and plan.review_due is not None and plan.review_due <= today:
+            alerts.append(f"Treatment plan review was due {plan.review_due:%b %d, %Y}.")
+        if plan is None and client.status is ClientStatus.ACTIVE:
+            alerts.append("No signed treatment plan.")
+        summary = ChartSummary(
+            client=client,
+            diagnoses=tuple(self._clients.diagnoses(client_id)),
+            active_plan=plan,
+            recent_sessions=tuple(lines),
+            balance=self._billing.balance(client_id),
+            coverages=tuple(self._billing.coverage_for(client_id, today)),
+            open_flags=flags,
+            alerts=tuple(alerts),
+        )
+        self._audit.record("chart read", entity="client", entity_id=client_id)
+        return summary

@@ -1,0 +1,302 @@
+"""Payments, their allocation to charges, balances and the client ledger: part of `vault.billing`.
+
+Invariants (also enforced by triggers and CHECK constraints, see migration 8): a charge is never paid
+beyond its fee, a payment is never allocated beyond its amount, and nothing is deleted: voiding a
+payment releases its allocations, and an allocation can be released (undone) but not edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from therapy_desk.domain.billing import (
+    Allocation,
+    Balance,
+    LedgerKind,
+    LedgerRow,
+    Payment,
+    PaymentMethod,
+    oldest_first,
+    plan_allocations,
+)
+from therapy_desk.domain.validation import check_required
+from therapy_desk.errors import ValidationError
+from therapy_desk.storage import db
+from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.rows import now_utc, to_datetime
+
+_PAYMENT_SELECT = (
+    "SELECT id, client_id, payer_id, received_on, amount_cents, method, reference, allocated_cents, voided_at, "
+    "void_reason FROM payments"
+)
+_ALLOCATION_SELECT = "SELECT id, payment_id, charge_id, amount_cents, created_at, released_at FROM allocations"
+_CHUNK = 500
+
+
+def _payment_from_row(row: tuple[Any, ...]) -> Payment:
+    pid, client_id, payer_id, received, amount, method, reference, allocated, voided_at, reason = row
+    return Payment(
+        client_id=client_id,
+        received_on=date.fromisoformat(received),
+        amount_cents=amount,
+        method=PaymentMethod(method),
+        payer_id=payer_id,
+        reference=reference,
+        id=pid,
+        allocated_cents=allocated,
+        voided_at=to_datetime(voided_at),
+        void_reason=reason,
+    )
+
+
+def _allocation_from_row(row: tuple[Any, ...]) -> Allocation:
+    aid, payment_id, charge_id, amount, created, released = row
+    return Allocation(aid, payment_id, charge_id, amount, datetime.fromisoformat(created), to_datetime(released))
+
+
+class PaymentsMixin:
+    """Payments, allocations, balances and the ledger; mixed into `BillingStore`."""
+
+    _db: db.Database
+    _audit: AuditStore
+
+    # -- payments ------------------------------------------------------------------------------
+
+    def record_payment(
+        self, payment: Payment, allocations: Sequence[tuple[int, int]] = (), *, today: date | None = None
+    ) -> Payment:
+        """Record money received and, optionally, apply it to charges as (charge_id, cents) pairs.
+
+        All or nothing: if any allocation is refused (over-allocated, over-paid, not this client's charge),
+        the payment is not recorded either.
+        """
+        clean = payment.validated(today or date.today())
+        self._require_client(clean.client_id)
+        if (
+            clean.payer_id is not None
+            and not self._db.execute("SELECT 1 FROM payers WHERE id = ?", (clean.payer_id,)).fetchone()
+        ):
+            raise ValidationError(f"There is no payer with id {clean.payer_id}.", "payer_id")
+        with self._db.transaction():
+            plan = plan_allocations(
+                clean.amount_cents, allocations, self._open_charges(clean.client_id, clean.payer_id is not None)
+            )
+            cursor = self._db.execute(
+                "INSERT INTO payments (client_id, payer_id, received_on, amount_cents, method, reference, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    clean.client_id,
+                    clean.payer_id,
+                    clean.received_on.isoformat(),
+                    clean.amount_cents,
+                    str(clean.method),
+                    clean.reference,
+                    now_utc(),
+                ),
+            )
+            payment_id = int(cursor.lastrowid)
+            self._audit.record(
+                "payment recorded",
+                entity="payment",
+                entity_id=payment_id,
+                detail={"client_id": clean.client_id, "amount_cents": clean.amount_cents},
+            )
+            self._write_allocations(payment_id, plan)
+        return self.payment(payment_id)
+
+    def payment(self, payment_id: int) -> Payment:
+        row = self._db.execute(f"{_PAYMENT_SELECT} WHERE id = ?", (payment_id,)).fetchone()
+        if row is None:
+            raise ValidationError(f"There is no payment with id {payment_id}.", "payment_id")
+        return _payment_from_row(row)
+
+    def payments(self, client_id: int, *, include_voided: bool = True) -> list[Payment]:
+        """The client's payments, oldest first."""
+        live = "" if include_voided else " AND voided_at IS NULL"
+        rows = self._db.execute(
+            f"{_PAYMENT_SELECT} WHERE client_id = ?{live} ORDER BY received_on, id", (client_id,)
+        ).fetchall()
+        return [_payment_from_row(r) for r in rows]
+
+    def void_payment(self, payment_id: int, reason: str) -> Payment:
+        """Mark a payment void (a bounced check, an entry error); its allocations are released."""
+        why = check_required(reason, "reason", "The reason for voiding")
+        payment = self.payment(payment_id)
+        if payment.voided:
+            raise ValidationError("This payment is already void.", "payment_id")
+        now = now_utc()
+        with self._db.transaction():
+            released = self._release_where("payment_id = ?", payment_id, now)
+            self._db.execute("UPDATE payments SET voided_at = ?, void_reason = ? WHERE id = ?", (now, why, payment_id))
+            self._audit.record(
+                "payment voided",
+                entity="payment",
+                entity_id=payment_id,
+                detail={"client_id": payment.client_id, "amount_cents": payment.amount_cents, "released": released},
+            )
+        return self.payment(payment_id)
+
+    # -- allocation ----------------------------------------------------------------------------
+
+    def allocate(self, payment_id: int, charge_id: int, cents: int) -> Allocation:
+        """Apply `cents` of a payment to one of the same client's charges."""
+        with self._db.transaction():
+            payment = self._live_payment(payment_id)
+            plan = plan_allocations(
+                payment.unallocated_cents,
+                [(charge_id, cents)],
+                self._open_charges(payment.client_id, payment.payer_id is not None),
+            )
+            return self._write_allocations(payment_id, plan)[0]
+
+    def auto_allocate(self, payment_id: int) -> list[Allocation]:
+        """Apply what is left of a payment to the client's open charges, oldest date of service first.
+
+        A payer's payment goes only to charges billable to insurance. Returns the allocations made.
+        """
+        with self._db.transaction():
+            payment = self._live_payment(payment_id)
+            open_charges = self._open_charges(payment.client_id, payment.payer_id is not None)
+            return self._write_allocations(payment_id, oldest_first(payment.unallocated_cents, open_charges.items()))
+
+    def release_allocation(self, allocation_id: int) -> Allocation:
+        """Undo an allocation: the money goes back to the payment's unapplied credit."""
+        row = self._db.execute(f"{_ALLOCATION_SELECT} WHERE id = ?", (allocation_id,)).fetchone()
+        if row is None:
+            raise ValidationError(f"There is no allocation with id {allocation_id}.", "allocation_id")
+        if row[5] is not None:
+            raise ValidationError("This allocation was already released.", "allocation_id")
+        with self._db.transaction():
+            self._db.execute("UPDATE allocations SET released_at = ? WHERE id = ?", (now_utc(), allocation_id))
+            self._audit.record(
+                "allocation released",
+                entity="allocation",
+                entity_id=allocation_id,
+                detail={"payment_id": row[1], "charge_id": row[2], "amount_cents": row[3]},
+            )
+        return _allocation_from_row(self._db.execute(f"{_ALLOCATION_SELECT} WHERE id = ?", (allocation_id,)).fetchone())
+
+    def allocations(self, *, payment_id: int | None = None, charge_id: int | None = None) -> list[Allocation]:
+        """Allocations of one payment or to one charge (released ones included), oldest first."""
+        if (payment_id is None) == (charge_id is None):
+            raise ValidationError("Ask for the allocations of one payment or of one charge.", "payment_id")
+        column, value = ("payment_id", payment_id) if payment_id is not None else ("charge_id", charge_id)
+        rows = self._db.execute(f"{_ALLOCATION_SELECT} WHERE {column} = ? ORDER BY id", (value,)).fetchall()
+        return [_allocation_from_row(r) for r in rows]
+
+    def _live_payment(self, payment_id: int) -> Payment:
+        payment = self.payment(payment_id)
+        if payment.voided:
+            raise ValidationError("This payment is void; it cannot be allocated.", "payment_id")
+        return payment
+
+    def _open_charges(self, client_id: int, insurance_only: bool) -> dict[int, int]:
+        """charge_id -> cents still due, oldest date of service first."""
+        only = " AND billable_to_insurance = 1" if insurance_only else ""
+        rows = self._db.execute(
+            f"SELECT id, fee_cents - paid_cents FROM charges WHERE client_id = ? AND voided_at IS NULL{only} "  # noqa: S608
+            "AND paid_cents < fee_cents ORDER BY date_of_service, id",
+            (client_id,),
+        ).fetchall()
+        return {int(r[0]): int(r[1]) for r in rows}
+
+    def _write_allocations(self, payment_id: int, plan: Sequence[tuple[int, int]]) -> list[Allocation]:
+        now = now_utc()
+        made = []
+        for charge_id, cents in plan:
+            cursor = self._db.execute(
+                "INSERT INTO allocations (payment_id, charge_id, amount_cents, created_at) VALUES (?, ?, ?, ?)",
+                (payment_id, charge_id, cents, now),
+            )
+            allocation_id = int(cursor.lastrowid)
+            self._audit.record(
+                "payment allocated",
+                entity="allocation",
+                entity_id=allocation_id,
+                detail={"payment_id": payment_id, "charge_id": charge_id, "amount_cents": cents},
+            )
+            made.append(Allocation(allocation_id, payment_id, charge_id, cents, datetime.fromisoformat(now)))
+        return made
+
+    def _release_where(self, condition: str, value: int, now: str) -> int:
+        """Release live allocations matching `condition` (a fixed SQL fragment); returns cents released."""
+        rows = self._db.execute(
+            f"SELECT id, amount_cents FROM allocations WHERE {condition} AND released_at IS NULL",  # noqa: S608
+            (value,),
+        ).fetchall()
+        for allocation_id, _amount in rows:
+            self._db.execute("UPDATE allocations SET released_at = ? WHERE id = ?", (now, allocation_id))
+        return sum(int(r[1]) for r in rows)
+
+    def _require_client(self, client_id: int) -> None:
+        if not self._db.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone():
+            raise ValidationError(f"There is no client with id {client_id}.", "client_id")
+
+    # -- balances and ledger -------------------------------------------------------------------
+
+    def balance(self, client_id: int) -> Balance:
+        """Charges (not voided) less what is paid on them, and payments not yet applied (credit)."""
+        return self.balances([client_id])[client_id]
+
+    def balances(self, client_ids: Sequence[int]) -> dict[int, Balance]:
+        """Balances for many clients at once (the caseload); two indexed sums per chunk of ids."""
+        ids = list(dict.fromkeys(client_ids))
+        totals: dict[int, list[int]] = {cid: [0, 0, 0] for cid in ids}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for cid, charged, paid in self._db.execute(
+                f"SELECT client_id, sum(fee_cents), sum(paid_cents) FROM charges "  # noqa: S608
+                f"WHERE voided_at IS NULL AND client_id IN ({marks}) GROUP BY client_id",
+                chunk,
+            ):
+                totals[cid][0], totals[cid][1] = int(charged), int(paid)
+            for cid, credit in self._db.execute(
+                f"SELECT client_id, sum(amount_cents - allocated_cents) FROM payments "  # noqa: S608
+                f"WHERE voided_at IS NULL AND client_id IN ({marks}) GROUP BY client_id",
+                chunk,
+            ):
+                totals[cid][2] = int(credit)
+        return {cid: Balance(cid, *values) for cid, values in totals.items()}
+
+    def ledger(self, client_id: int) -> list[LedgerRow]:
+        """The client's account in date order: charges and payments, each with the running balance after it.
+
+        Voided rows are listed (marked) but do not move the balance. Recorded in the audit log as a chart read.
+        """
+        self._require_client(client_id)
+        entries: list[tuple[str, int, int, str, str, int, bool]] = [
+            (on, 0, cid, code, description, fee, voided is not None)
+            for cid, on, code, description, fee, voided in self._db.execute(
+                "SELECT id, date_of_service, service_code, description, fee_cents, voided_at FROM charges "
+                "WHERE client_id = ?",
+                (client_id,),
+            )
+        ]
+        entries += [
+            (
+                on,
+                1,
+                pid,
+                method,
+                " ".join(p for p in (payer or "Client payment", reference) if p),
+                amount,
+                voided is not None,
+            )
+            for pid, on, method, payer, reference, amount, voided in self._db.execute(
+                "SELECT m.id, m.received_on, m.method, p.name, m.reference, m.amount_cents, m.voided_at "
+                "FROM payments m LEFT JOIN payers p ON p.id = m.payer_id WHERE m.client_id = ?",
+                (client_id,),
+            )
+        ]
+        entries.sort(key=lambda e: (e[0], e[1], e[2]))
+        ledger, running = [], 0
+        for on, is_payment, row_id, code, description, amount, voided in entries:
+            if not voided:
+                running += -amount if is_payment else amount
+            kind = LedgerKind.PAYMENT if is_payment else LedgerKind.CHARGE
+            ledger.append(LedgerRow(date.fromisoformat(on), kind, row_id, code, description, amount, voided, running))
+        self._audit.record("ledger viewed", entity="client", entity_id=client_id, detail={"rows": len(ledger)})
+        return ledger
