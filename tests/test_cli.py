@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import io
+import json
 import os
 import pty
 import re
@@ -496,3 +497,65 @@ def test_at_a_terminal_create_asks_twice_and_a_mismatch_creates_nothing(tmp_path
     assert not folder.exists()
     assert first not in screen
     assert second not in screen
+
+
+def _seed_clients(folder: Path) -> None:
+    from datetime import date
+
+    from therapy_desk.domain.clients import Client, ClientStatus
+
+    with Vault.open(folder, PASSPHRASE) as vault:
+        vault.clients.create(Client("Zoë", "Adeyemi", date(1990, 3, 4), status=ClientStatus.ACTIVE))
+        vault.clients.create(Client("Søren", "Østergaard", date(1979, 7, 1)))
+
+
+def test_clients_list_prints_the_caseload_by_name(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str]
+) -> None:
+    folder, _ = created
+    _seed_clients(folder)
+
+    run = therapy_desk(capsys, "clients", "list", "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert run.code == cli.EXIT_OK
+    lines = run.out.splitlines()
+    assert "Adeyemi, Zoë" in lines[0]
+    assert "Østergaard, Søren" in lines[1]
+    assert lines[-1] == "2 client(s)"
+
+
+def test_clients_list_json_can_filter_by_status(capsys: pytest.CaptureFixture[str], created: tuple[Path, str]) -> None:
+    folder, _ = created
+    _seed_clients(folder)
+
+    run = therapy_desk(
+        capsys, "clients", "list", "--json", "--status", "active", "--vault", str(folder), "--passphrase-stdin",
+        stdin=PASSPHRASE + "\n",
+    )  # fmt: skip
+
+    records = json.loads(run.out)
+    assert [(r["name"], r["status"], r["balance_cents"]) for r in records] == [("Adeyemi, Zoë", "active", 0)]
+
+
+def test_search_finds_a_client_by_name_without_accents(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str]
+) -> None:
+    folder, _ = created
+    _seed_clients(folder)
+
+    run = therapy_desk(capsys, "search", "soren", "--json", "--vault", str(folder), "--passphrase-stdin",
+                       stdin=PASSPHRASE + "\n")  # fmt: skip
+
+    hits = json.loads(run.out)
+    assert [(h["kind"], h["note_id"]) for h in hits] == [("client", None)]
+    assert "Søren" in hits[0]["snippet"]
+
+
+def test_search_with_a_wrong_passphrase_is_one_line(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str]
+) -> None:
+    folder, _ = created
+    run = therapy_desk(
+        capsys, "search", "x", "--vault", str(folder), "--passphrase-stdin", stdin="not the passphrase\n"
+    )
+    assert "does not unlock" in _one_line_error(run)

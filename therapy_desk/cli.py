@@ -8,14 +8,21 @@ fix prints one line and exits 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import enum
 import getpass
+import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
 from therapy_desk import __version__, paths
+from therapy_desk.domain.billing import format_cents
+from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.errors import UserError
+from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START
 from therapy_desk.storage.vault import Vault
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
@@ -109,7 +116,94 @@ def _cmd_vault_recover(args: argparse.Namespace, secrets: Secrets, out: TextIO) 
     return EXIT_OK
 
 
+def _jsonable(value: object) -> object:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _cmd_clients_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    passphrase = secrets.ask("Passphrase: ")
+    statuses = [ClientStatus(s) for s in args.status]
+    with Vault.open(_vault_dir(args), passphrase) as vault:
+        rows = vault.caseload.rows(vault.caseload.ids(statuses=statuses))
+    if args.json:
+        records = [{k: _jsonable(v) for k, v in dataclasses.asdict(r).items()} for r in rows]
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    for row in rows:
+        upcoming = f"{row.next_appointment:%Y-%m-%d %H:%M}" if row.next_appointment else "—"
+        out.write(
+            f"{row.client_id:>6}  {row.name:<32.32} {row.status.value:<10} next {upcoming:<16} "
+            f"{row.principal_code or '':<8} {row.payer or 'self-pay':<20.20} {format_cents(row.balance_cents):>11}\n"
+        )
+    out.write(f"{len(rows)} client(s)\n")
+    return EXIT_OK
+
+
+def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    passphrase = secrets.ask("Passphrase: ")
+    with Vault.open(_vault_dir(args), passphrase) as vault:
+        hits = vault.search.search(args.query, limit=args.limit)
+    if args.json:
+        records = [{k: _jsonable(v) for k, v in dataclasses.asdict(h).items()} for h in hits]
+        json.dump(records, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    for hit in hits:
+        where = f"note {hit.note_id} ({hit.date})" if hit.note_id else "client"
+        out.write(f"client {hit.client_id:>6}  {where:<24} {_plain_snippet(hit.snippet)}\n")
+    out.write(f"{len(hits)} match(es)\n")
+    return EXIT_OK
+
+
+def _plain_snippet(snippet: str) -> str:
+    return snippet.replace(HIGHLIGHT_START, "[").replace(HIGHLIGHT_END, "]").replace("\n", " ")
+
+
+def _cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from therapy_desk.storage.demo import build_demo  # the invented-practice generator is only needed here
+
+    if args.clients < 1 or args.years < 1:
+        raise UserError("--clients and --years must be at least 1.")
+    passphrase = secrets.ask("New passphrase for the demo vault: ", confirm=True)
+    vault, code = Vault.create(_vault_dir(args), passphrase)
+    with vault:
+        summary = build_demo(vault, clients=args.clients, years=args.years, seed=args.seed)
+    out.write(
+        f"Built a demo practice in {vault.folder}: {summary.clients} invented clients, {summary.notes} notes.\n"
+        f"Its recovery code: {code}\n"
+    )
+    return EXIT_OK
+
+
 Command = Callable[[argparse.Namespace, Secrets, TextIO], int]
+
+
+def _add_command(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    func: Command,
+    help_text: str,
+    stdin_flag: str = "--passphrase-stdin",
+    *,
+    vault_required: bool = False,
+) -> argparse.ArgumentParser:
+    sub = actions.add_parser(name, help=help_text, description=help_text)
+    sub.add_argument(
+        "--vault", metavar="DIR", required=vault_required, help="vault folder (default: the app's data folder)"
+    )
+    sub.add_argument(
+        stdin_flag,
+        dest="from_stdin",
+        action="store_true",
+        help="read secrets from standard input, one per line, instead of prompting",
+    )
+    sub.set_defaults(func=func, secret_flag=stdin_flag)
+    return sub
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,24 +213,37 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"therapy-desk {__version__}")
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
+
     vault = groups.add_parser("vault", help="create, check and manage the encrypted vault")
     actions = vault.add_subparsers(dest="action", metavar="ACTION", required=True)
+    _add_command(actions, "create", _cmd_vault_create, "create a new vault and print its recovery code once")
+    _add_command(actions, "check", _cmd_vault_check, "verify the database, its encryption and the audit log")
+    _add_command(actions, "passwd", _cmd_vault_passwd, "change the passphrase (current, then new)")
+    _add_command(
+        actions, "recover", _cmd_vault_recover, "set a new passphrase using the recovery code", "--recovery-stdin"
+    )
 
-    def add(name: str, func: Command, help_text: str, secret_flag: str) -> None:
-        sub = actions.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--vault", metavar="DIR", help="vault folder (default: the app's data folder)")
-        sub.add_argument(
-            secret_flag,
-            dest="from_stdin",
-            action="store_true",
-            help="read secrets from standard input, one per line, instead of prompting",
-        )
-        sub.set_defaults(func=func, secret_flag=secret_flag)
+    clients = groups.add_parser("clients", help="list the caseload")
+    client_actions = clients.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = _add_command(
+        client_actions, "list", _cmd_clients_list, "list clients by name with their caseload columns"
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    listing.add_argument(
+        "--status", action="append", default=[], choices=[s.value for s in ClientStatus], help="only this status"
+    )
 
-    add("create", _cmd_vault_create, "create a new vault and print its recovery code once", "--passphrase-stdin")
-    add("check", _cmd_vault_check, "verify the database, its encryption and the audit log", "--passphrase-stdin")
-    add("passwd", _cmd_vault_passwd, "change the passphrase (current, then new)", "--passphrase-stdin")
-    add("recover", _cmd_vault_recover, "set a new passphrase using the recovery code", "--recovery-stdin")
+    search = _add_command(groups, "search", _cmd_search, "full-text search of client names and progress notes")
+    search.add_argument("query", help="words to find (the last one also matches as a prefix)")
+    search.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    search.add_argument("--limit", type=int, default=50, help="most results to show (default 50)")
+
+    demo = _add_command(
+        groups, "demo", _cmd_demo, "create a new vault holding an invented demo practice", vault_required=True
+    )
+    demo.add_argument("--clients", type=int, default=120, help="number of invented clients (default 120)")
+    demo.add_argument("--years", type=int, default=3, help="years of history (default 3)")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed builds the same practice (default 1)")
     return parser
 
 
@@ -146,6 +253,10 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     parser = _parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
+        if not (sys.argv[1:] if argv is None else list(argv)):
+            from therapy_desk.ui.app import run_app  # lazy: the command line never loads Qt
+
+            return run_app([sys.argv[0]])
         parser.print_help(out)
         return EXIT_OK
     secrets = Secrets(args.from_stdin, stdin, args.secret_flag)

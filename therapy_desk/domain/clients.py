@@ -42,9 +42,13 @@ class ContactRole(enum.StrEnum):
     OTHER = "other"
 
 
+# Letters that carry no combining mark to strip, folded to what a person would type.
+_FOLD_LETTERS = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ł": "l", "þ": "th", "ð": "d", "ı": "i"})
+
+
 def sort_key(last: str, first: str) -> str:
-    """Case- and accent-insensitive key so Ö sorts with O and names in any script sort stably."""
-    text = f"{last}\x1f{first}".casefold()
+    """Case- and accent-insensitive key so Ö and Ø sort with O and names in any script sort stably."""
+    text = f"{last}\x1f{first}".casefold().translate(_FOLD_LETTERS)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

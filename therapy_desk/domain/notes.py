@@ -1,4 +1,4 @@
-"""Clinical notes: kinds, formats and their sections, mental status exam, risk assessment, signing rules.
+"""Clinical notes: kinds, formats and their sections, signing rules (the exam and risk parts: assessment.py).
 
 A note is drafted, then signed; signing fixes its content under a SHA-256 of its canonical JSON
 (`canonical_content`). Corrections to a signed note are signed addenda. Psychotherapy (process)
@@ -10,19 +10,16 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
-from typing import Any, TypeVar
 
 from therapy_desk.domain import validation as v
+from therapy_desk.domain.assessment import MentalStatusExam, RiskAssessment
+from therapy_desk.domain.text import clean_list, clean_text
 from therapy_desk.errors import ValidationError
 
 CANONICAL_VERSION = 1
-MAX_SECTION_CHARS = 100_000
-MAX_LIST_ITEMS = 50
-MAX_ITEM_CHARS = 200
 
 SIGNED_NOTE_MESSAGE = "This note is signed; add an addendum instead."
 
@@ -61,297 +58,6 @@ FORMAT_SECTIONS: dict[NoteFormat, tuple[str, ...]] = {
 class NoteStatus(enum.StrEnum):
     DRAFT = "draft"
     SIGNED = "signed"
-
-
-# -- mental status exam -------------------------------------------------------------------------
-
-
-class Appearance(enum.StrEnum):
-    APPROPRIATE = "appropriate"
-    WELL_GROOMED = "well groomed"
-    DISHEVELED = "disheveled"
-    UNKEMPT = "unkempt"
-    INAPPROPRIATE = "inappropriately dressed"
-    BIZARRE = "bizarre"
-
-
-class Behavior(enum.StrEnum):
-    COOPERATIVE = "cooperative"
-    GUARDED = "guarded"
-    WITHDRAWN = "withdrawn"
-    RESTLESS = "restless"
-    AGITATED = "agitated"
-    HOSTILE = "hostile"
-    PSYCHOMOTOR_SLOWING = "psychomotor slowing"
-
-
-class Speech(enum.StrEnum):
-    NORMAL = "normal"
-    PRESSURED = "pressured"
-    RAPID = "rapid"
-    SLOW = "slow"
-    SOFT = "soft"
-    LOUD = "loud"
-    MONOTONE = "monotone"
-    SLURRED = "slurred"
-    MUTE = "mute"
-
-
-class Mood(enum.StrEnum):
-    EUTHYMIC = "euthymic"
-    DEPRESSED = "depressed"
-    ANXIOUS = "anxious"
-    IRRITABLE = "irritable"
-    ANGRY = "angry"
-    DYSPHORIC = "dysphoric"
-    EUPHORIC = "euphoric"
-
-
-class Affect(enum.StrEnum):
-    FULL = "full range"
-    CONSTRICTED = "constricted"
-    BLUNTED = "blunted"
-    FLAT = "flat"
-    LABILE = "labile"
-    INCONGRUENT = "incongruent with mood"
-
-
-class ThoughtProcess(enum.StrEnum):
-    LINEAR = "linear and goal-directed"
-    CIRCUMSTANTIAL = "circumstantial"
-    TANGENTIAL = "tangential"
-    LOOSE = "loose associations"
-    FLIGHT_OF_IDEAS = "flight of ideas"
-    BLOCKING = "thought blocking"
-    PERSEVERATIVE = "perseverative"
-
-
-class ThoughtContent(enum.StrEnum):
-    UNREMARKABLE = "unremarkable"
-    PREOCCUPATIONS = "preoccupations"
-    OBSESSIONS = "obsessions"
-    PHOBIAS = "phobias"
-    HOPELESSNESS = "hopelessness"
-    PARANOID_IDEATION = "paranoid ideation"
-    IDEAS_OF_REFERENCE = "ideas of reference"
-    DELUSIONS = "delusions"
-
-
-class Perception(enum.StrEnum):
-    NO_DISTURBANCE = "no disturbance"
-    AUDITORY_HALLUCINATIONS = "auditory hallucinations"
-    VISUAL_HALLUCINATIONS = "visual hallucinations"
-    OTHER_HALLUCINATIONS = "other hallucinations"
-    ILLUSIONS = "illusions"
-    DEPERSONALIZATION = "depersonalization"
-    DEREALIZATION = "derealization"
-
-
-class Orientation(enum.StrEnum):
-    PERSON = "person"
-    PLACE = "place"
-    TIME = "time"
-    SITUATION = "situation"
-
-
-class Insight(enum.StrEnum):
-    GOOD = "good"
-    FAIR = "fair"
-    POOR = "poor"
-    ABSENT = "absent"
-
-
-class Judgment(enum.StrEnum):
-    GOOD = "good"
-    FAIR = "fair"
-    POOR = "poor"
-    IMPAIRED = "impaired"
-
-
-E = TypeVar("E", bound=enum.Enum)
-
-
-def _choices(values: Iterable[E], kind: type[E], label: str, field_name: str, exclusive: E | None = None) -> tuple[E, ...]:
-    """A multi-choice answer: deduplicated, in the enum's order; `exclusive` cannot be combined."""
-    try:
-        chosen = {kind(value) for value in values}
-    except ValueError as err:
-        raise ValidationError(f"{label} has a choice that is not on the list.", field_name) from err
-    if exclusive is not None and exclusive in chosen and len(chosen) > 1:
-        raise ValidationError(f"{label} cannot be '{exclusive.value}' together with other findings.", field_name)
-    return tuple(member for member in kind if member in chosen)
-
-
-def _opt(value: Any, kind: type[E]) -> E | None:
-    return None if value is None else kind(value)
-
-
-@dataclass(frozen=True)
-class MentalStatusExam:
-    """The mental status exam; `None` (or an empty tuple) means not assessed."""
-
-    appearance: Appearance | None = None
-    behavior: Behavior | None = None
-    speech: Speech | None = None
-    mood: Mood | None = None
-    affect: Affect | None = None
-    thought_process: ThoughtProcess | None = None
-    thought_content: tuple[ThoughtContent, ...] = ()
-    perception: tuple[Perception, ...] = ()
-    orientation: tuple[Orientation, ...] = ()  # the spheres the client is oriented to: all four is "oriented x4"
-    insight: Insight | None = None
-    judgment: Judgment | None = None
-    comments: str = ""
-
-    def validated(self) -> MentalStatusExam:
-        return replace(
-            self,
-            appearance=_opt(self.appearance, Appearance),
-            behavior=_opt(self.behavior, Behavior),
-            speech=_opt(self.speech, Speech),
-            mood=_opt(self.mood, Mood),
-            affect=_opt(self.affect, Affect),
-            thought_process=_opt(self.thought_process, ThoughtProcess),
-            thought_content=_choices(
-                self.thought_content,
-                ThoughtContent,
-                "Thought content",
-                "mental_status.thought_content",
-                ThoughtContent.UNREMARKABLE,
-            ),
-            perception=_choices(
-                self.perception, Perception, "Perception", "mental_status.perception", Perception.NO_DISTURBANCE
-            ),
-            orientation=_choices(self.orientation, Orientation, "Orientation", "mental_status.orientation"),
-            insight=_opt(self.insight, Insight),
-            judgment=_opt(self.judgment, Judgment),
-            comments=_clean_text(self.comments, "mental_status.comments", "The mental status comments"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values, in the form stored and hashed."""
-        return {
-            "appearance": _value(self.appearance),
-            "behavior": _value(self.behavior),
-            "speech": _value(self.speech),
-            "mood": _value(self.mood),
-            "affect": _value(self.affect),
-            "thought_process": _value(self.thought_process),
-            "thought_content": [c.value for c in self.thought_content],
-            "perception": [p.value for p in self.perception],
-            "orientation": [o.value for o in self.orientation],
-            "insight": _value(self.insight),
-            "judgment": _value(self.judgment),
-            "comments": self.comments,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MentalStatusExam:
-        return cls(
-            appearance=_opt(data.get("appearance"), Appearance),
-            behavior=_opt(data.get("behavior"), Behavior),
-            speech=_opt(data.get("speech"), Speech),
-            mood=_opt(data.get("mood"), Mood),
-            affect=_opt(data.get("affect"), Affect),
-            thought_process=_opt(data.get("thought_process"), ThoughtProcess),
-            thought_content=tuple(ThoughtContent(c) for c in data.get("thought_content", ())),
-            perception=tuple(Perception(p) for p in data.get("perception", ())),
-            orientation=tuple(Orientation(o) for o in data.get("orientation", ())),
-            insight=_opt(data.get("insight"), Insight),
-            judgment=_opt(data.get("judgment"), Judgment),
-            comments=str(data.get("comments", "")),
-        )
-
-
-# -- risk assessment ----------------------------------------------------------------------------
-
-
-class SuicidalIdeation(enum.StrEnum):
-    NONE = "none"
-    PASSIVE = "passive"
-    ACTIVE = "active"
-
-
-class SelfHarm(enum.StrEnum):
-    NONE = "none"
-    PAST = "past"
-    CURRENT = "current"
-
-
-class RiskLevel(enum.StrEnum):
-    LOW = "low"
-    MODERATE = "moderate"
-    HIGH = "high"
-
-
-@dataclass(frozen=True)
-class RiskAssessment:
-    """Suicide, homicide and self-harm risk. The risk level is the clinician's judgment: it has no default."""
-
-    risk_level: RiskLevel
-    suicidal_ideation: SuicidalIdeation = SuicidalIdeation.NONE
-    suicide_plan: bool = False
-    suicide_intent: bool = False
-    means_access: bool = False
-    homicidal_ideation: bool = False
-    self_harm: SelfHarm = SelfHarm.NONE
-    protective_factors: tuple[str, ...] = ()
-    safety_plan_reviewed: bool = False
-    comments: str = ""
-
-    def validated(self) -> RiskAssessment:
-        try:
-            level = RiskLevel(self.risk_level)
-            ideation = SuicidalIdeation(self.suicidal_ideation)
-            self_harm = SelfHarm(self.self_harm)
-        except ValueError as err:
-            raise ValidationError("The risk assessment has a choice that is not on the list.", "risk") from err
-        if ideation is SuicidalIdeation.NONE and (self.suicide_plan or self.suicide_intent):
-            raise ValidationError(
-                "A suicide plan or intent is marked, so suicidal ideation cannot be 'none'.", "risk.suicidal_ideation"
-            )
-        return replace(
-            self,
-            risk_level=level,
-            suicidal_ideation=ideation,
-            self_harm=self_harm,
-            suicide_plan=bool(self.suicide_plan),
-            suicide_intent=bool(self.suicide_intent),
-            means_access=bool(self.means_access),
-            homicidal_ideation=bool(self.homicidal_ideation),
-            safety_plan_reviewed=bool(self.safety_plan_reviewed),
-            protective_factors=_clean_list(self.protective_factors, "risk.protective_factors", "Protective factors"),
-            comments=_clean_text(self.comments, "risk.comments", "The risk comments"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "risk_level": self.risk_level.value,
-            "suicidal_ideation": self.suicidal_ideation.value,
-            "suicide_plan": self.suicide_plan,
-            "suicide_intent": self.suicide_intent,
-            "means_access": self.means_access,
-            "homicidal_ideation": self.homicidal_ideation,
-            "self_harm": self.self_harm.value,
-            "protective_factors": list(self.protective_factors),
-            "safety_plan_reviewed": self.safety_plan_reviewed,
-            "comments": self.comments,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RiskAssessment:
-        return cls(
-            risk_level=RiskLevel(data["risk_level"]),
-            suicidal_ideation=SuicidalIdeation(data.get("suicidal_ideation", "none")),
-            suicide_plan=bool(data.get("suicide_plan", False)),
-            suicide_intent=bool(data.get("suicide_intent", False)),
-            means_access=bool(data.get("means_access", False)),
-            homicidal_ideation=bool(data.get("homicidal_ideation", False)),
-            self_harm=SelfHarm(data.get("self_harm", "none")),
-            protective_factors=tuple(str(p) for p in data.get("protective_factors", ())),
-            safety_plan_reviewed=bool(data.get("safety_plan_reviewed", False)),
-            comments=str(data.get("comments", "")),
-        )
 
 
 # -- notes --------------------------------------------------------------------------------------
@@ -453,8 +159,8 @@ class Note:
             mental_status=None if self.mental_status is None else self.mental_status.validated(),
             risk=None if self.risk is None else self.risk.validated(),
             goal_ids=tuple(goal_ids),
-            interventions=_clean_list(self.interventions, "interventions", "Interventions"),
-            participants=_clean_list(self.participants, "participants", "Participants"),
+            interventions=clean_list(self.interventions, "interventions", "Interventions"),
+            participants=clean_list(self.participants, "participants", "Participants"),
         )
 
     def validated_for_signing(self, today: date) -> Note:
@@ -533,11 +239,12 @@ def addendum_hash(addendum: Addendum, note_hash: str) -> str:
 
 
 def check_signer(signer: str) -> str:
-    return v.check_required(unicodedata.normalize("NFC", signer), "signer", "The signer's name")
+    name = " ".join(clean_text(signer, "signer", "The signer's name").split())
+    return v.check_required(name, "signer", "The signer's name")
 
 
 def clean_addendum_text(text: str) -> str:
-    cleaned = _clean_text(text, "text", "The addendum")
+    cleaned = clean_text(text, "text", "The addendum")
     if not cleaned:
         raise ValidationError("An addendum needs some text.", "text")
     return cleaned
@@ -574,7 +281,7 @@ class ProcessNote:
             raise ValidationError("A psychotherapy note needs the client it belongs to.", "client_id")
         if self.date_of_service is not None and self.date_of_service.year < 1900:
             raise ValidationError("The date of service is before 1900; check the year.", "date_of_service")
-        return replace(self, text=_clean_text(self.text, "text", "The psychotherapy note"))
+        return replace(self, text=clean_text(self.text, "text", "The psychotherapy note"))
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -584,35 +291,8 @@ def time_text(value: time | None) -> str | None:
     return None if value is None else value.strftime("%H:%M")
 
 
-def _value(member: enum.Enum | None) -> Any:
-    return None if member is None else member.value
-
-
 def _minute(value: time | None) -> time | None:
     return None if value is None else value.replace(second=0, microsecond=0, tzinfo=None)
-
-
-def _clean_text(text: str, field_name: str, label: str) -> str:
-    """NFC, Unix line endings, no surrounding whitespace; refuses text no one could have typed."""
-    cleaned = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
-    if len(cleaned) > MAX_SECTION_CHARS:
-        raise ValidationError(f"{label} is longer than {MAX_SECTION_CHARS:,} characters; shorten it.", field_name)
-    if "\x00" in cleaned:
-        raise ValidationError(f"{label} contains a NUL character; paste it again as plain text.", field_name)
-    return cleaned
-
-
-def _clean_list(items: Iterable[str], field_name: str, label: str) -> tuple[str, ...]:
-    cleaned: list[str] = []
-    for item in items:
-        text = " ".join(unicodedata.normalize("NFC", str(item)).split())
-        if len(text) > MAX_ITEM_CHARS:
-            raise ValidationError(f"{label}: each entry is at most {MAX_ITEM_CHARS} characters.", field_name)
-        if text and text not in cleaned:
-            cleaned.append(text)
-    if len(cleaned) > MAX_LIST_ITEMS:
-        raise ValidationError(f"{label}: at most {MAX_LIST_ITEMS} entries.", field_name)
-    return tuple(cleaned)
 
 
 def _normalised_sections(note_format: NoteFormat, given: tuple[Section, ...]) -> tuple[Section, ...]:
@@ -621,13 +301,12 @@ def _normalised_sections(note_format: NoteFormat, given: tuple[Section, ...]) ->
     for section in given:
         if section.name not in names:
             raise ValidationError(
-                f"'{section.name}' is not a section of a {note_format.value} note; its sections are "
-                f"{_join(names)}.",
+                f"'{section.name}' is not a section of a {note_format.value} note; its sections are {_join(names)}.",
                 "sections",
             )
         if section.name in texts:
             raise ValidationError(f"The {section.name} section is given twice.", "sections")
-        texts[section.name] = _clean_text(section.text, f"sections.{section.name}", f"The {section.name} section")
+        texts[section.name] = clean_text(section.text, f"sections.{section.name}", f"The {section.name} section")
     return tuple(Section(name, texts.get(name, "")) for name in names)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from therapy_desk.domain.validation import check_not_future, check_required
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.billing_import import ChargeImportMixin
 from therapy_desk.storage.coverage import CoverageMixin
 from therapy_desk.storage.payments import PaymentsMixin
 from therapy_desk.storage.rows import now_utc, to_datetime
@@ -87,7 +88,101 @@ class _Appointment:
     status: str
 
 
-class BillingStore(CoverageMixin, PaymentsMixin):
+@dataclasses.dataclass(frozen=True)
+class _NewCharge:
+    """A service line that passed every check that needs no other rows, ready to be checked against the chart."""
+
+    kind: ChargeKind
+    client_id: int
+    date_of_service: date
+    service: ServiceCode
+    units: int
+    fee_cents: int
+    pos: PlaceOfService
+    modifiers: tuple[str, ...]
+    insurable: bool
+    pointers: tuple[int, ...]
+    appointment_id: int | None
+
+    def row(self, charge_id: int | None, now: str) -> tuple[Any, ...]:
+        """`_INSERT_CHARGE` parameters (`charge_id` None lets SQLite number it)."""
+        return (
+            charge_id,
+            self.client_id,
+            self.appointment_id,
+            self.kind.value,
+            self.date_of_service.isoformat(),
+            self.service.code,
+            self.service.description,
+            self.units,
+            self.fee_cents,
+            self.pos.value,
+            " ".join(self.modifiers),
+            int(self.insurable),
+            now,
+        )
+
+
+_INSERT_CHARGE = (
+    "INSERT INTO charges (id, client_id, appointment_id, kind, date_of_service, service_code, description, "
+    "units, fee_cents, pos, modifiers, billable_to_insurance, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_POINTER = "INSERT INTO charge_diagnoses (charge_id, pointer, diagnosis_id) VALUES (?, ?, ?)"
+
+
+def _refuse_second_charge(live: Sequence[tuple[str, str]], code: str, kind: ChargeKind) -> None:
+    """One live session or missed-appointment charge per appointment and client; `live` holds the
+    (kind, code) of its live charges. Add-ons may join a session charge."""
+    if any(existing_code == code for _, existing_code in live) or (
+        kind is not ChargeKind.MANUAL and any(existing_kind != ChargeKind.MANUAL for existing_kind, _ in live)
+    ):
+        raise ValidationError(
+            "This appointment is already charged for this client; void that charge first to charge it again.",
+            "appointment_id",
+        )
+
+
+def _check_pointed_rows(
+    rows: Mapping[int, tuple[Any, ...]], client_id: int, on: date, pointers: tuple[int, ...]
+) -> None:
+    """Each pointed diagnosis (rows: id -> (client_id, code, for_claims, resolved)) is this client's,
+    marked for claims, billable and not resolved before the date of service."""
+    for diagnosis_id in pointers:
+        if diagnosis_id not in rows:
+            raise ValidationError(f"There is no diagnosis with id {diagnosis_id}.", "diagnosis_ids")
+        owner, code, for_claims, resolved = rows[diagnosis_id]
+        if owner != client_id:
+            raise ValidationError(f"Diagnosis {diagnosis_id} is on another client's chart.", "diagnosis_ids")
+        if not for_claims:
+            raise ValidationError(f"Diagnosis {code} is not marked for claims.", "diagnosis_ids")
+        code_set().require(code, billable=True, field="diagnosis_ids")
+        if resolved is not None and date.fromisoformat(resolved) < on:
+            raise ValidationError(
+                f"Diagnosis {code} was resolved before the date of service; point to a current diagnosis.",
+                "diagnosis_ids",
+            )
+
+
+_APPOINTMENT_COLUMNS = "id, client_id, unit_id, date_of_service, service_code, modifiers, place_of_service, status"
+_APPOINTMENT_SELECT = f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments"  # noqa: S608 - fixed column list
+
+
+def _appointment_from_row(row: tuple[Any, ...]) -> _Appointment:
+    aid, client_id, unit_id, dos, code, modifiers, pos, status = row
+    return _Appointment(
+        aid,
+        client_id,
+        unit_id,
+        date.fromisoformat(dos),
+        code,
+        tuple(m for m in re.split(r"[\s,;]+", modifiers or "") if m),
+        PlaceOfService(pos),
+        status,
+    )
+
+
+class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
         self._audit = audit
@@ -173,17 +268,33 @@ class BillingStore(CoverageMixin, PaymentsMixin):
         For a couple or family the identified client is billed; a group session is charged per member, so
         name the member with `client_id`. Add-ons (+90785) are added with `add_charge` for the same date.
         """
-        appointment = self._appointment(appointment_id)
+        line = self._session_line(self._appointment(appointment_id), client_id, diagnosis_ids, units, today)
+        return self._store_charge(line)
+
+    def charge_missed_appointment(
+        self, appointment_id: int, *, client_id: int | None = None, today: date | None = None
+    ) -> Charge:
+        """Charge the catalogue's no-show or late-cancellation fee (never billed to insurance)."""
+        return self._store_charge(self._missed_line(self._appointment(appointment_id), client_id, today))
+
+    def _session_line(
+        self,
+        appointment: _Appointment,
+        client_id: int | None,
+        diagnosis_ids: Sequence[int],
+        units: int,
+        today: date | None,
+        lookup: Callable[[str], ServiceCode] | None = None,
+    ) -> _NewCharge:
         if appointment.status != "attended":
             raise ValidationError(
                 f"Only an attended session can be charged; this appointment is marked {appointment.status}. "
                 "Use the missed-appointment fee for a no-show or late cancellation.",
                 "appointment_id",
             )
-        billed = self._billed_client(appointment, client_id)
-        return self._create_charge(
+        return self._prepare_charge(
             ChargeKind.SESSION,
-            billed,
+            self._billed_client(appointment, client_id),
             appointment.date_of_service,
             appointment.service_code,
             diagnosis_ids=diagnosis_ids,
@@ -192,13 +303,16 @@ class BillingStore(CoverageMixin, PaymentsMixin):
             pos=appointment.pos,
             appointment_id=appointment.id,
             today=today,
+            lookup=lookup,
         )
 
-    def charge_missed_appointment(
-        self, appointment_id: int, *, client_id: int | None = None, today: date | None = None
-    ) -> Charge:
-        """Charge the catalogue's no-show or late-cancellation fee (never billed to insurance)."""
-        appointment = self._appointment(appointment_id)
+    def _missed_line(
+        self,
+        appointment: _Appointment,
+        client_id: int | None,
+        today: date | None,
+        lookup: Callable[[str], ServiceCode] | None = None,
+    ) -> _NewCharge:
         if appointment.status not in _MISSED:
             raise ValidationError(
                 f"Only a no-show or late cancellation carries a missed-appointment fee; this appointment is marked "
@@ -206,7 +320,7 @@ class BillingStore(CoverageMixin, PaymentsMixin):
                 "appointment_id",
             )
         kind, code = _MISSED[appointment.status]
-        return self._create_charge(
+        return self._prepare_charge(
             kind,
             self._billed_client(appointment, client_id),
             appointment.date_of_service,
@@ -215,6 +329,7 @@ class BillingStore(CoverageMixin, PaymentsMixin):
             billable_to_insurance=False,
             appointment_id=appointment.id,
             today=today,
+            lookup=lookup,
         )
 
     def add_charge(
@@ -235,22 +350,24 @@ class BillingStore(CoverageMixin, PaymentsMixin):
         """Add one service line (96127 per instrument, +90785, a fee...). `fee_cents` is the line's total;
         by default the catalogue fee times `units`. Whether it goes to insurance defaults to the catalogue's.
         `appointment_id` links an add-on to the session it belongs to."""
-        return self._create_charge(
-            ChargeKind.MANUAL,
-            client_id,
-            date_of_service,
-            service_code,
-            diagnosis_ids=diagnosis_ids,
-            units=units,
-            fee_cents=fee_cents,
-            modifiers=modifiers,
-            pos=pos,
-            billable_to_insurance=billable_to_insurance,
-            appointment_id=appointment_id,
-            today=today,
+        return self._store_charge(
+            self._prepare_charge(
+                ChargeKind.MANUAL,
+                client_id,
+                date_of_service,
+                service_code,
+                diagnosis_ids=diagnosis_ids,
+                units=units,
+                fee_cents=fee_cents,
+                modifiers=modifiers,
+                pos=pos,
+                billable_to_insurance=billable_to_insurance,
+                appointment_id=appointment_id,
+                today=today,
+            )
         )
 
-    def _create_charge(
+    def _prepare_charge(
         self,
         kind: ChargeKind,
         client_id: int,
@@ -265,13 +382,15 @@ class BillingStore(CoverageMixin, PaymentsMixin):
         billable_to_insurance: bool | None = None,
         appointment_id: int | None = None,
         today: date | None = None,
-    ) -> Charge:
+        lookup: Callable[[str], ServiceCode] | None = None,
+    ) -> _NewCharge:
+        """Every check on a new line that needs no other rows; `lookup` finds the active catalogue entry."""
         if not isinstance(date_of_service, date):
             raise ValidationError("The date of service is required.", "date_of_service")
         if isinstance(date_of_service, datetime):
             date_of_service = date_of_service.date()  # one line per date of service, never a time
         check_not_future(date_of_service, today or date.today(), "date_of_service", "The date of service")
-        service = self._active_service(service_code)
+        service = (lookup or self._active_service)(service_code)
         count = check_units(units)
         fee = service.default_fee_cents * count if fee_cents is None else fee_cents
         check_cents(fee, "fee_cents", label="The fee")
@@ -284,43 +403,34 @@ class BillingStore(CoverageMixin, PaymentsMixin):
         except ValueError:
             raise ValidationError(f"{pos} is not a place of service Therapy Desk knows.", "pos") from None
         pointers = check_pointers(diagnosis_ids, billable_to_insurance=insurable)
+        return _NewCharge(
+            kind, client_id, date_of_service, service, count, fee, place, mods, insurable, pointers, appointment_id
+        )
+
+    def _store_charge(self, line: _NewCharge) -> Charge:
+        """Check a prepared line against the chart (client, diagnoses, the appointment's other charges, the
+        day's other lines) and store it."""
         with self._db.transaction():
-            self._require_client(client_id)
-            self._check_pointed_diagnoses(client_id, date_of_service, pointers)
-            if appointment_id is not None:
-                self._check_appointment_charge(appointment_id, client_id, date_of_service, service.code, kind)
-            same_day = self._live_lines(client_id, date_of_service)
-            check_same_day([*(line for _, line in same_day), (service.code, mods)])
-            cursor = self._db.execute(
-                "INSERT INTO charges (client_id, appointment_id, kind, date_of_service, service_code, description, "
-                "units, fee_cents, pos, modifiers, billable_to_insurance, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    client_id,
-                    appointment_id,
-                    kind.value,
-                    date_of_service.isoformat(),
-                    service.code,
-                    service.description,
-                    count,
-                    fee,
-                    place.value,
-                    " ".join(mods),
-                    int(insurable),
-                    now_utc(),
-                ),
-            )
-            charge_id = int(cursor.lastrowid)
-            for pointer, diagnosis_id in enumerate(pointers, start=1):
-                self._db.execute(
-                    "INSERT INTO charge_diagnoses (charge_id, pointer, diagnosis_id) VALUES (?, ?, ?)",
-                    (charge_id, pointer, diagnosis_id),
+            self._require_client(line.client_id)
+            self._check_pointed_diagnoses(line.client_id, line.date_of_service, line.pointers)
+            if line.appointment_id is not None:
+                self._check_appointment_charge(
+                    line.appointment_id, line.client_id, line.date_of_service, line.service.code, line.kind
                 )
+            same_day = self._live_lines(line.client_id, line.date_of_service)
+            check_same_day([*(existing for _, existing in same_day), (line.service.code, line.modifiers)])
+            charge_id = int(self._db.execute(_INSERT_CHARGE, line.row(None, now_utc())).lastrowid)
+            for pointer, diagnosis_id in enumerate(line.pointers, start=1):
+                self._db.execute(_INSERT_POINTER, (charge_id, pointer, diagnosis_id))
             self._audit.record(
                 "charge created",
                 entity="charge",
                 entity_id=charge_id,
-                detail={"client_id": client_id, "appointment_id": appointment_id, "fee_cents": fee},
+                detail={
+                    "client_id": line.client_id,
+                    "appointment_id": line.appointment_id,
+                    "fee_cents": line.fee_cents,
+                },
             )
         return self.charge(charge_id)
 
@@ -391,24 +501,26 @@ class BillingStore(CoverageMixin, PaymentsMixin):
     # -- helpers -------------------------------------------------------------------------------
 
     def _appointment(self, appointment_id: int) -> _Appointment:
-        row = self._db.execute(
-            "SELECT id, client_id, unit_id, date_of_service, service_code, modifiers, place_of_service, status "
-            "FROM appointments WHERE id = ?",
-            (appointment_id,),
-        ).fetchone()
+        row = self._db.execute(f"{_APPOINTMENT_SELECT} WHERE id = ?", (appointment_id,)).fetchone()
         if row is None:
             raise ValidationError(f"There is no appointment with id {appointment_id}.", "appointment_id")
-        aid, client_id, unit_id, dos, code, modifiers, pos, status = row
-        return _Appointment(
-            aid,
-            client_id,
-            unit_id,
-            date.fromisoformat(dos),
-            code,
-            tuple(m for m in re.split(r"[\s,;]+", modifiers or "") if m),
-            PlaceOfService(pos),
-            status,
-        )
+        return _appointment_from_row(row)
+
+    def _appointments(self, appointment_ids: Sequence[int]) -> dict[int, _Appointment]:
+        """Several appointments at once; a missing id is an error, as in `_appointment`."""
+        ids = sorted(set(appointment_ids))
+        found: dict[int, _Appointment] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                f"{_APPOINTMENT_SELECT} WHERE id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            ).fetchall()
+            found.update((row[0], _appointment_from_row(row)) for row in rows)
+        for appointment_id in ids:
+            if appointment_id not in found:
+                raise ValidationError(f"There is no appointment with id {appointment_id}.", "appointment_id")
+        return found
 
     def _billed_client(self, appointment: _Appointment, client_id: int | None) -> int:
         """Who is billed for the appointment: its client, a unit's identified client, or the named member."""
@@ -448,39 +560,25 @@ class BillingStore(CoverageMixin, PaymentsMixin):
             "SELECT kind, service_code FROM charges WHERE appointment_id = ? AND client_id = ? AND voided_at IS NULL",
             (appointment_id, client_id),
         ).fetchall()
-        if any(existing_code == code for _, existing_code in live) or (
-            kind is not ChargeKind.MANUAL and any(existing_kind != ChargeKind.MANUAL for existing_kind, _ in live)
-        ):
-            raise ValidationError(
-                "This appointment is already charged for this client; void that charge first to charge it again.",
-                "appointment_id",
-            )
+        _refuse_second_charge(live, code, kind)
 
     def _check_pointed_diagnoses(self, client_id: int, on: date, pointers: tuple[int, ...]) -> None:
-        if not pointers:
-            return
-        marks = ", ".join("?" for _ in pointers)
-        rows = {
-            r[0]: r[1:]
-            for r in self._db.execute(
+        if pointers:
+            _check_pointed_rows(self._diagnosis_rows(pointers), client_id, on, pointers)
+
+    def _diagnosis_rows(self, diagnosis_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+        """id -> (client_id, code, for_claims, resolved) for the diagnoses that exist."""
+        ids = sorted(set(diagnosis_ids))
+        found: dict[int, tuple[Any, ...]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            for row in self._db.execute(
                 f"SELECT id, client_id, code, for_claims, resolved FROM diagnoses WHERE id IN ({marks})",  # noqa: S608
-                pointers,
-            )
-        }
-        for diagnosis_id in pointers:
-            if diagnosis_id not in rows:
-                raise ValidationError(f"There is no diagnosis with id {diagnosis_id}.", "diagnosis_ids")
-            owner, code, for_claims, resolved = rows[diagnosis_id]
-            if owner != client_id:
-                raise ValidationError(f"Diagnosis {diagnosis_id} is on another client's chart.", "diagnosis_ids")
-            if not for_claims:
-                raise ValidationError(f"Diagnosis {code} is not marked for claims.", "diagnosis_ids")
-            code_set().require(code, billable=True, field="diagnosis_ids")
-            if resolved is not None and date.fromisoformat(resolved) < on:
-                raise ValidationError(
-                    f"Diagnosis {code} was resolved before the date of service; point to a current diagnosis.",
-                    "diagnosis_ids",
-                )
+                chunk,
+            ):
+                found[row[0]] = tuple(row[1:])
+        return found
 
     def _live_lines(self, client_id: int, on: date) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
         """(charge id, (code, modifiers)) of the client's live charges on one date of service."""

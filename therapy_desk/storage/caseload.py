@@ -11,6 +11,7 @@ from datetime import datetime
 
 from therapy_desk.domain.caseload import CaseloadRow, ChartSummary, SessionLine
 from therapy_desk.domain.clients import ClientStatus, sort_key
+from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.billing import BillingStore
@@ -49,9 +50,15 @@ class CaseloadStore:
         self._billing = billing
         self._measures = measures
 
-    def ids(self, *, text: str = "", statuses: Sequence[ClientStatus] = ()) -> list[int]:
-        """Client ids ordered by last then first name, filtered by a name fragment and statuses."""
-        where, params = [], []
+    def ids(
+        self, *, text: str = "", statuses: Sequence[ClientStatus] = (), offset: int = 0, limit: int | None = None
+    ) -> list[int]:
+        """Client ids ordered by last then first name, filtered by a name fragment and statuses
+        (`limit` ids from `offset`, or all of them)."""
+        if offset < 0 or (limit is not None and limit < 0):
+            raise ValidationError("A page of the caseload starts at 0 and holds 0 or more clients.", "offset")
+        where: list[str] = []
+        params: list[object] = []
         if text.strip():
             # sort_name is case- and accent-folded; fold the fragment the same way.
             folded = f"%{_like_escape(sort_key(text.strip(), '').rstrip(chr(31)))}%"
@@ -61,8 +68,15 @@ class CaseloadStore:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += [ClientStatus(s).value for s in statuses]
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        rows = self._db.execute(f"SELECT id FROM clients {clause} ORDER BY sort_name, id", params).fetchall()  # noqa: S608
-        return [int(r[0]) for r in rows]
+        page = ""
+        if limit is not None:  # a page reads only its own rows of the name index
+            page = " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        elif offset:
+            page = " LIMIT -1 OFFSET ?"
+            params.append(offset)
+        sql = f"SELECT id FROM clients {clause} ORDER BY sort_name, id{page}"  # noqa: S608 - fixed fragments
+        return [int(r[0]) for r in self._db.execute(sql, params).fetchall()]
 
     def rows(self, client_ids: Sequence[int], *, now: datetime | None = None) -> list[CaseloadRow]:
         """The caseload columns for these clients, in the order given."""
@@ -115,7 +129,7 @@ class CaseloadStore:
         now: datetime | None = None,
     ) -> list[CaseloadRow]:
         """One page of the caseload by name: the query the caseload view opens with."""
-        return self.rows(self.ids(text=text, statuses=statuses)[offset : offset + limit], now=now)
+        return self.rows(self.ids(text=text, statuses=statuses, offset=offset, limit=limit), now=now)
 
     def chart_summary(self, client_id: int, *, sessions: int = 20, now: datetime | None = None) -> ChartSummary:
         """Demographics, diagnoses, active plan, the last sessions, balance and alerts: a chart read (audited)."""

@@ -58,19 +58,24 @@ def connect(path: Path, key_hex: str, *, create: bool = False) -> Connection:
         conn.execute(f'PRAGMA key = "{key_literal}"')
         # The first read proves the key and the file; with a raw key nothing else does.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        conn.execute("PRAGMA journal_mode = WAL").fetchone()
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute("PRAGMA secure_delete = ON")
-        # Without this, INSERT OR REPLACE removes the old row without firing its DELETE triggers,
-        # which would let it overwrite rows the schema guards with triggers (the audit log).
-        conn.execute("PRAGMA recursive_triggers = ON")
-        conn.execute("PRAGMA busy_timeout = 2000")
+        _configure(conn)
     except sqlcipher.Error as err:
         conn.close()
         raise translate(err, path) from err
     return conn
+
+
+def _configure(conn: Connection) -> None:
+    """The connection settings every vault connection runs with."""
+    conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA secure_delete = ON")
+    # Without this, INSERT OR REPLACE removes the old row without firing its DELETE triggers,
+    # which would let it overwrite rows the schema guards with triggers (the audit log).
+    conn.execute("PRAGMA recursive_triggers = ON")
+    conn.execute("PRAGMA busy_timeout = 2000")
 
 
 @contextlib.contextmanager
@@ -114,6 +119,36 @@ def export_encrypted_copy(conn: Connection, target: Path, key_hex: str) -> None:
         conn.execute("DETACH DATABASE snapshot")
 
 
+def export_plain_copy(conn: Connection, target: Path) -> None:
+    """BENCHMARK ONLY: write an UNENCRYPTED copy of the open database to `target` (which must not exist).
+
+    bench/ times the same queries on a synthetic demo vault and on this plain copy. Never use it on a
+    vault with real data: call `storage.demo.export_plain_benchmark_copy`, which refuses any vault the
+    demo generator did not build.
+    """
+    conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(target),))
+    try:
+        conn.execute("SELECT sqlcipher_export('plain')").fetchall()
+        conn.execute(f"PRAGMA plain.user_version = {user_version(conn)}")
+    finally:
+        conn.execute("DETACH DATABASE plain")
+
+
+def connect_plain(path: Path) -> Connection:
+    """BENCHMARK ONLY: open a copy made by `export_plain_copy`, with the vault's connection settings and
+    the same SQLite build (SQLCipher given no key is plain SQLite), so only encryption differs."""
+    if not path.is_file():
+        raise VaultDamaged(f"There is no database at {path}.")
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=True)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        _configure(conn)
+    except sqlcipher.Error as err:
+        conn.close()
+        raise translate(err, path) from err
+    return conn
+
+
 class Database:
     """An open vault database as the stores see it: queries, transactions, and a clear error once locked."""
 
@@ -147,3 +182,9 @@ class Database:
         if self._conn is not None:
             conn, self._conn = self._conn, None
             conn.close()
+
+    def reopen(self, conn: Connection) -> None:
+        """Take a new connection (made on the calling thread) after `close()`."""
+        if self._conn is not None:
+            raise RuntimeError("the database is still open on another connection")
+        self._conn = conn

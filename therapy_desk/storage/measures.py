@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from therapy_desk.domain.measures import Instrument, MeasureResult, instrument_of, score
+from therapy_desk.domain.measures import Instrument, MeasureResult, Score, instrument_of, score
 from therapy_desk.domain.validation import check_not_future, check_order
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
@@ -47,6 +48,73 @@ def _result_from_row(row: tuple[Any, ...]) -> MeasureResult:
     )
 
 
+_INSERT = (
+    "INSERT INTO measure_results (id, client_id, instrument, administered_on, answers, total, band, flags, "
+    "item9_flag, note_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+@dataclass(frozen=True)
+class MeasureEntry:
+    """One administration to import: what `record` takes."""
+
+    client_id: int
+    instrument: Instrument | str
+    answers: tuple[int, ...]
+    administered_on: date
+    note_id: int | None = None
+
+
+def _checked(
+    instrument: Instrument | str, answers: Sequence[int], administered_on: date, note_id: int | None, today: date
+) -> tuple[Instrument, Score]:
+    """The checks on one administration that need no stored rows; returns the instrument and its score."""
+    kind = instrument_of(instrument)
+    scored = score(kind, answers)
+    if not isinstance(administered_on, date) or isinstance(administered_on, datetime):
+        raise ValidationError("Enter the date the measure was given.", "administered_on")
+    check_not_future(administered_on, today, "administered_on", "The date the measure was given")
+    if note_id is not None and (not isinstance(note_id, int) or isinstance(note_id, bool) or note_id < 1):
+        raise ValidationError("The note a measure belongs to must be a saved note.", "note_id")
+    return kind, scored
+
+
+def _check_after_birth(dob: str, administered_on: date) -> None:
+    check_order(
+        date.fromisoformat(dob),
+        administered_on,
+        "administered_on",
+        "The date the measure was given",
+        "the client's date of birth",
+    )
+
+
+def _row(
+    result_id: int | None,
+    client_id: int,
+    kind: Instrument,
+    answers: Sequence[int],
+    administered_on: date,
+    scored: Score,
+    note_id: int | None,
+    recorded_at: str,
+) -> tuple[Any, ...]:
+    """`_INSERT` parameters (`result_id` None lets SQLite number the row)."""
+    return (
+        result_id,
+        client_id,
+        str(kind),
+        iso(administered_on),
+        json.dumps(list(answers)),
+        scored.total,
+        scored.band,
+        json.dumps(list(scored.flags)),
+        int(scored.needs_immediate_follow_up),
+        note_id,
+        recorded_at,
+    )
+
+
 def _check_limit(limit: int | None) -> None:
     if limit is not None and not 1 <= limit <= _MAX_LIST:
         raise ValidationError(f"Ask for between 1 and {_MAX_LIST} results at a time.", "limit")
@@ -68,40 +136,15 @@ class MeasureStore:
         today: date | None = None,
     ) -> MeasureResult:
         """Score and store one administration; returns the result with its id."""
-        kind = instrument_of(instrument)
-        scored = score(kind, answers)
-        if not isinstance(administered_on, date) or isinstance(administered_on, datetime):
-            raise ValidationError("Enter the date the measure was given.", "administered_on")
-        check_not_future(administered_on, today or date.today(), "administered_on", "The date the measure was given")
-        if note_id is not None and (not isinstance(note_id, int) or isinstance(note_id, bool) or note_id < 1):
-            raise ValidationError("The note a measure belongs to must be a saved note.", "note_id")
+        kind, scored = _checked(instrument, answers, administered_on, note_id, today or date.today())
         recorded_at = now_utc()
         with self._db.transaction():
             client = self._db.execute("SELECT dob FROM clients WHERE id = ?", (client_id,)).fetchone()
             if client is None:
                 raise ValidationError(f"There is no client with id {client_id}.", "client_id")
-            check_order(
-                date.fromisoformat(client[0]),
-                administered_on,
-                "administered_on",
-                "The date the measure was given",
-                "the client's date of birth",
-            )
+            _check_after_birth(client[0], administered_on)
             cursor = self._db.execute(
-                "INSERT INTO measure_results (client_id, instrument, administered_on, answers, total, band, flags, "
-                "item9_flag, note_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    client_id,
-                    str(kind),
-                    iso(administered_on),
-                    json.dumps(list(answers)),
-                    scored.total,
-                    scored.band,
-                    json.dumps(list(scored.flags)),
-                    int(scored.needs_immediate_follow_up),
-                    note_id,
-                    recorded_at,
-                ),
+                _INSERT, _row(None, client_id, kind, answers, administered_on, scored, note_id, recorded_at)
             )
             result_id = int(cursor.lastrowid)
             self._audit.record(
@@ -122,6 +165,41 @@ class MeasureStore:
             note_id=note_id,
             recorded_at=to_datetime(recorded_at),
         )
+
+    def import_results(self, entries: Sequence[MeasureEntry], *, today: date | None = None) -> list[int]:
+        """Score and store many administrations in one transaction (demo vaults, imports); returns their ids.
+
+        Each is checked as `record` checks it; one audit event records the count and how many are flagged.
+        """
+        day = today or date.today()
+        checked = [_checked(e.instrument, e.answers, e.administered_on, e.note_id, day) for e in entries]
+        if not checked:
+            return []
+        recorded_at = now_utc()
+        with self._db.transaction():
+            ids = sorted({e.client_id for e in entries})
+            births: dict[int, str] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                births.update(self._db.execute(f"SELECT id, dob FROM clients WHERE id IN ({marks})", chunk))  # noqa: S608
+            first_id = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM measure_results").fetchone()[0])
+            rows = []
+            for offset, (entry, (kind, scored)) in enumerate(zip(entries, checked, strict=True)):
+                if entry.client_id not in births:
+                    raise ValidationError(f"There is no client with id {entry.client_id}.", "client_id")
+                _check_after_birth(births[entry.client_id], entry.administered_on)
+                rows.append(
+                    _row(first_id + offset, entry.client_id, kind, entry.answers, entry.administered_on, scored,
+                         entry.note_id, recorded_at)
+                )  # fmt: skip
+            self._db.conn.executemany(_INSERT, rows)
+            self._audit.record(
+                "measures imported",
+                entity="measure_result",
+                detail={"count": len(rows), "flagged": sum(1 for _, s in checked if s.needs_immediate_follow_up)},
+            )
+        return [first_id + offset for offset in range(len(rows))]
 
     def get(self, result_id: int) -> MeasureResult:
         """One result (a chart read: audited)."""

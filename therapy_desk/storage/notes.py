@@ -10,19 +10,18 @@ import dataclasses
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
+from therapy_desk.domain.assessment import MentalStatusExam, RiskAssessment
 from therapy_desk.domain.notes import (
     SIGNED_NOTE_MESSAGE,
     Addendum,
-    MentalStatusExam,
     Note,
     NoteFormat,
     NoteKind,
     NoteStatus,
     ProcessNote,
-    RiskAssessment,
     Section,
     SignatureCheck,
     addendum_hash,
@@ -68,6 +67,10 @@ _INSERT = (
 _UPDATE = (
     f"UPDATE notes SET {', '.join(f'{c} = ?' for c in _CONTENT)}, updated_at = ? "  # noqa: S608 - fixed columns
     "WHERE id = ? AND status = 'draft'"
+)
+_SIGN = (
+    f"UPDATE notes SET {', '.join(f'{c} = ?' for c in _CONTENT)}, updated_at = ?, "  # noqa: S608 - fixed columns
+    "status = 'signed', signed_by = ?, signed_at = ?, content_hash = ? WHERE id = ? AND status = 'draft'"
 )
 # Undated drafts sort by the day they were started; this expression matches the notes_unsigned index.
 _DRAFT_AGE = "coalesce(date_of_service, substr(created_at, 1, 10))"
@@ -222,13 +225,15 @@ class NoteStore:
             if note.id is not None:
                 raise ValidationError("Imported notes are new notes: leave their id empty.", "id")
             if note.status is NoteStatus.SIGNED:
-                if not note.signed_at or not isinstance(note.signed_at, str):
-                    raise ValidationError("An imported signed note needs its signing time.", "signed_at")
-                clean = dataclasses.replace(
-                    note.validated_for_signing(day), signed_by=check_signer(note.signed_by or ""), signed_at=note.signed_at
-                )
+                _check_signed_at(note.signed_at)
+                clean = note.validated_for_signing(day)
+                signer = check_signer(clean.signed_by or "")
+                if signer != clean.signed_by:
+                    clean = dataclasses.replace(clean, signed_by=signer)
             else:
-                clean = dataclasses.replace(note.validated(), status=NoteStatus.DRAFT, signed_by=None, signed_at=None)
+                clean = note.validated()
+                if clean.status is not NoteStatus.DRAFT or clean.signed_by or clean.signed_at:
+                    clean = dataclasses.replace(clean, status=NoteStatus.DRAFT, signed_by=None, signed_at=None)
             prepared.append(clean)
         if not prepared:
             return []
@@ -265,10 +270,9 @@ class NoteStore:
             clean = current.validated_for_signing(today or date.today())
             signed = dataclasses.replace(clean, status=NoteStatus.SIGNED, signed_by=name, signed_at=now_utc())
             digest = content_hash(signed)
+            # The content is written again in its checked form, so what is stored is what was hashed.
             self._db.execute(
-                "UPDATE notes SET status = 'signed', signed_by = ?, signed_at = ?, content_hash = ? "
-                "WHERE id = ? AND status = 'draft'",
-                (signed.signed_by, signed.signed_at, digest, note_id),
+                _SIGN, (*_content_values(signed), now_utc(), signed.signed_by, signed.signed_at, digest, note_id)
             )
             self._audit.record(
                 "note signed",
@@ -477,13 +481,18 @@ class NoteStore:
 
     def _check_links(self, note: Note) -> None:
         self._check_client(note.client_id)
-        if note.unit_id is not None and self._db.execute(
-            "SELECT 1 FROM unit_members WHERE unit_id = ? AND client_id = ?", (note.unit_id, note.client_id)
-        ).fetchone() is None:
+        if (
+            note.unit_id is not None
+            and self._db.execute(
+                "SELECT 1 FROM unit_members WHERE unit_id = ? AND client_id = ?", (note.unit_id, note.client_id)
+            ).fetchone()
+            is None
+        ):
             raise ValidationError(f"The client is not a member of unit {note.unit_id}.", "unit_id")
-        if note.appointment_id is not None and self._db.execute(
-            "SELECT 1 FROM appointments WHERE id = ?", (note.appointment_id,)
-        ).fetchone() is None:
+        if (
+            note.appointment_id is not None
+            and self._db.execute("SELECT 1 FROM appointments WHERE id = ?", (note.appointment_id,)).fetchone() is None
+        ):
             raise ValidationError(f"There is no appointment with id {note.appointment_id}.", "appointment_id")
 
     def _check_links_bulk(self, notes: Sequence[Note]) -> None:
@@ -526,10 +535,21 @@ class NoteStore:
         if not covers:
             raise ValidationError("That release does not cover psychotherapy notes.", "release_id")
         signed, expires, revoked = to_date(signed_on), to_date(expires_on), to_date(revoked_on)
-        if (signed is not None and on < signed) or (expires is not None and on > expires) or (
-            revoked is not None and revoked <= on
+        if (
+            (signed is not None and on < signed)
+            or (expires is not None and on > expires)
+            or (revoked is not None and revoked <= on)
         ):
             raise ValidationError("That release is not in force (expired, revoked or not yet signed).", "release_id")
+
+
+def _check_signed_at(value: str | None) -> None:
+    try:
+        parsed = datetime.fromisoformat(value or "")
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.utcoffset() is None:
+        raise ValidationError("An imported signed note needs its signing time, with its UTC offset.", "signed_at")
 
 
 def _same_content(current: Note, clean: Note) -> bool:

@@ -33,6 +33,31 @@ _PAYMENT_SELECT = (
 )
 _ALLOCATION_SELECT = "SELECT id, payment_id, charge_id, amount_cents, created_at, released_at FROM allocations"
 _CHUNK = 500
+_INSERT_PAYMENT = (
+    "INSERT INTO payments (id, client_id, payer_id, received_on, amount_cents, method, reference, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_ALLOCATION = "INSERT INTO allocations (payment_id, charge_id, amount_cents, created_at) VALUES (?, ?, ?, ?)"
+
+
+def _payment_row(payment: Payment, payment_id: int | None, now: str) -> tuple[Any, ...]:
+    """`_INSERT_PAYMENT` parameters for a validated payment (`payment_id` None lets SQLite number it)."""
+    return (
+        payment_id,
+        payment.client_id,
+        payment.payer_id,
+        payment.received_on.isoformat(),
+        payment.amount_cents,
+        str(payment.method),
+        payment.reference,
+        now,
+    )
+
+
+def open_to(open_charges: Sequence[tuple[int, int, bool]], insurance_only: bool) -> dict[int, int]:
+    """charge_id -> cents due among a client's open charges that a payment may pay: a payer's payment
+    pays only charges billable to insurance."""
+    return {charge_id: due for charge_id, due, insurable in open_charges if insurable or not insurance_only}
 
 
 def _payment_from_row(row: tuple[Any, ...]) -> Payment:
@@ -74,29 +99,13 @@ class PaymentsMixin:
         """
         clean = payment.validated(today or date.today())
         self._require_client(clean.client_id)
-        if (
-            clean.payer_id is not None
-            and not self._db.execute("SELECT 1 FROM payers WHERE id = ?", (clean.payer_id,)).fetchone()
-        ):
-            raise ValidationError(f"There is no payer with id {clean.payer_id}.", "payer_id")
+        if clean.payer_id is not None:
+            self._require_payers([clean.payer_id])
         with self._db.transaction():
             plan = plan_allocations(
                 clean.amount_cents, allocations, self._open_charges(clean.client_id, clean.payer_id is not None)
             )
-            cursor = self._db.execute(
-                "INSERT INTO payments (client_id, payer_id, received_on, amount_cents, method, reference, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    clean.client_id,
-                    clean.payer_id,
-                    clean.received_on.isoformat(),
-                    clean.amount_cents,
-                    str(clean.method),
-                    clean.reference,
-                    now_utc(),
-                ),
-            )
-            payment_id = int(cursor.lastrowid)
+            payment_id = int(self._db.execute(_INSERT_PAYMENT, _payment_row(clean, None, now_utc())).lastrowid)
             self._audit.record(
                 "payment recorded",
                 entity="payment",
@@ -194,22 +203,29 @@ class PaymentsMixin:
 
     def _open_charges(self, client_id: int, insurance_only: bool) -> dict[int, int]:
         """charge_id -> cents still due, oldest date of service first."""
-        only = " AND billable_to_insurance = 1" if insurance_only else ""
-        rows = self._db.execute(
-            f"SELECT id, fee_cents - paid_cents FROM charges WHERE client_id = ? AND voided_at IS NULL{only} "  # noqa: S608
-            "AND paid_cents < fee_cents ORDER BY date_of_service, id",
-            (client_id,),
-        ).fetchall()
-        return {int(r[0]): int(r[1]) for r in rows}
+        return open_to(self._open_charges_by_client([client_id]).get(client_id, []), insurance_only)
+
+    def _open_charges_by_client(self, client_ids: Sequence[int]) -> dict[int, list[tuple[int, int, bool]]]:
+        """client_id -> [(charge_id, cents still due, billable to insurance)], oldest date of service first."""
+        ids = sorted(set(client_ids))
+        found: dict[int, list[tuple[int, int, bool]]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            for client_id, charge_id, due, insurable in self._db.execute(
+                f"SELECT client_id, id, fee_cents - paid_cents, billable_to_insurance FROM charges "  # noqa: S608
+                f"WHERE client_id IN ({marks}) AND voided_at IS NULL AND paid_cents < fee_cents "
+                "ORDER BY client_id, date_of_service, id",
+                chunk,
+            ):
+                found.setdefault(int(client_id), []).append((int(charge_id), int(due), bool(insurable)))
+        return found
 
     def _write_allocations(self, payment_id: int, plan: Sequence[tuple[int, int]]) -> list[Allocation]:
         now = now_utc()
         made = []
         for charge_id, cents in plan:
-            cursor = self._db.execute(
-                "INSERT INTO allocations (payment_id, charge_id, amount_cents, created_at) VALUES (?, ?, ?, ?)",
-                (payment_id, charge_id, cents, now),
-            )
+            cursor = self._db.execute(_INSERT_ALLOCATION, (payment_id, charge_id, cents, now))
             allocation_id = int(cursor.lastrowid)
             self._audit.record(
                 "payment allocated",
@@ -231,8 +247,28 @@ class PaymentsMixin:
         return sum(int(r[1]) for r in rows)
 
     def _require_client(self, client_id: int) -> None:
-        if not self._db.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone():
-            raise ValidationError(f"There is no client with id {client_id}.", "client_id")
+        self._require_clients([client_id])
+
+    def _require_clients(self, client_ids: Sequence[int]) -> None:
+        missing = set(client_ids) - self._existing_ids("clients", client_ids)
+        if missing:
+            raise ValidationError(f"There is no client with id {min(missing)}.", "client_id")
+
+    def _require_payers(self, payer_ids: Sequence[int]) -> None:
+        missing = set(payer_ids) - self._existing_ids("payers", payer_ids)
+        if missing:
+            raise ValidationError(f"There is no payer with id {min(missing)}.", "payer_id")
+
+    def _existing_ids(self, table: str, ids: Sequence[int]) -> set[int]:
+        """Which of `ids` exist in `table` (one of our own table names)."""
+        wanted = sorted(set(ids))
+        found: set[int] = set()
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk).fetchall()  # noqa: S608
+            found.update(int(r[0]) for r in rows)
+        return found
 
     # -- balances and ledger -------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ from therapy_desk.domain.plans import (
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.plans_import import PlanImportMixin
 from therapy_desk.storage.rows import iso, now_utc, to_date, to_datetime
 
 _PLAN_COLUMNS = (
@@ -86,7 +87,7 @@ def _counts(plan: TreatmentPlan) -> dict[str, int]:
     }
 
 
-class PlanStore:
+class PlanStore(PlanImportMixin):
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
         self._audit = audit
@@ -240,10 +241,7 @@ class PlanStore:
             assert source.client_id is not None
             self._refuse_second_draft(source.client_id)
             effective = effective_date or date.today()
-            if effective < source.effective_date:
-                raise ValidationError(
-                    "A new plan version cannot take effect before the plan it replaces.", "effective_date"
-                )
+            _check_replaces(effective, source.effective_date)
             draft = revision_of(source, effective).validated()
             new_id = self._insert_plan(draft, supersedes_id=source.id)
             self._write_children(new_id, draft.problems, carry=True)
@@ -261,9 +259,7 @@ class PlanStore:
     def sign(self, plan_id: int, signer: str) -> TreatmentPlan:
         """Sign a draft: stores the signer, UTC time and SHA-256 of its content, makes it immutable
         and supersedes the client's previously signed plan."""
-        who = signer.strip() if isinstance(signer, str) else ""
-        if not who:
-            raise ValidationError("Enter the name and credentials of the clinician signing the plan.", "signer")
+        who = _checked_signer(signer)
         with self._db.transaction():
             plan = self._load(plan_id)
             if plan.status is not PlanStatus.DRAFT:
@@ -282,22 +278,12 @@ class PlanStore:
                 )
             now = now_utc()
             if active is not None:
-                if plan.effective_date < date.fromisoformat(active[4]):
-                    raise ValidationError(
-                        "A new plan version cannot take effect before the plan it replaces.", "effective_date"
-                    )
-                self._db.execute(
-                    "UPDATE plans SET status = 'superseded', superseded_at = ?, superseded_by_id = ? WHERE id = ?",
-                    (now, plan_id, active_id),
-                )
+                _check_replaces(plan.effective_date, date.fromisoformat(active[4]))
+                self._mark_superseded(int(active[0]), plan_id, now)
                 self._audit.record(
                     "plan superseded", entity="plan", entity_id=active_id, detail={"superseded_by_id": plan_id}
                 )
-            self._db.execute(
-                "UPDATE plans SET status = 'signed', signed_by = ?, signed_at = ?, content_sha256 = ?, updated_at = ? "
-                "WHERE id = ?",
-                (who, now, content_sha256(plan), now, plan_id),
-            )
+            self._mark_signed(plan, who, now)
             stored = self._load(plan_id)
             self._audit.record(
                 "plan signed",
@@ -308,6 +294,23 @@ class PlanStore:
         return stored
 
     # -- internals -----------------------------------------------------------------------------
+
+    def _mark_superseded(self, plan_id: int, by_id: int, now: str) -> None:
+        self._db.execute(
+            "UPDATE plans SET status = 'superseded', superseded_at = ?, superseded_by_id = ? WHERE id = ?",
+            (now, by_id, plan_id),
+        )
+
+    def _mark_signed(self, plan: TreatmentPlan, who: str, now: str) -> str:
+        """Sign a stored draft: signer, time and the SHA-256 of `plan` (its content as stored, with ids),
+        which is returned."""
+        digest = content_sha256(plan)
+        self._db.execute(
+            "UPDATE plans SET status = 'signed', signed_by = ?, signed_at = ?, content_sha256 = ?, updated_at = ? "
+            "WHERE id = ?",
+            (who, now, digest, now, plan.id),
+        )
+        return digest
 
     def _client_exists(self, client_id: int) -> None:
         if self._db.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone() is None:
@@ -472,6 +475,18 @@ class PlanStore:
             )
         )
         return _plan_from_row(row, problems)
+
+
+def _checked_signer(signer: str) -> str:
+    who = signer.strip() if isinstance(signer, str) else ""
+    if not who:
+        raise ValidationError("Enter the name and credentials of the clinician signing the plan.", "signer")
+    return who
+
+
+def _check_replaces(effective: date, replaced_effective: date) -> None:
+    if effective < replaced_effective:
+        raise ValidationError("A new plan version cannot take effect before the plan it replaces.", "effective_date")
 
 
 def _ids(plan: TreatmentPlan) -> list[int | None]:

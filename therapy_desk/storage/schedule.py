@@ -34,6 +34,7 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import iso, now_utc, to_date
+from therapy_desk.storage.schedule_import import ScheduleImportMixin
 
 _APPOINTMENT_COLUMNS = (
     "id, client_id, unit_id, start, duration_minutes, service_code, modifiers, place_of_service, telehealth, "
@@ -116,6 +117,40 @@ def _party(appointment: Appointment | AppointmentSeries) -> dict[str, int]:
     return {"unit_id": appointment.unit_id}
 
 
+def _series_through(series: AppointmentSeries, today: date) -> date:
+    """How far a new series' occurrences are stored: its end, or 26 weeks past today if ongoing."""
+    through = horizon(today, series.first_start.date())
+    return through if series.until is None else min(through, series.until)
+
+
+def _is_exception_after(appointment: Appointment, target: AppointmentStatus) -> bool:
+    """Whether the appointment is an exception to its series once it has status `target`: cancelling one
+    occurrence of a series makes it one."""
+    return appointment.is_exception or (appointment.series_id is not None and target is AppointmentStatus.CANCELLED)
+
+
+def _row_values(appointment: Appointment, now: str) -> tuple[Any, ...]:
+    """The `_INSERT` parameters for an appointment."""
+    return (
+        appointment.client_id,
+        appointment.unit_id,
+        _minute(appointment.start),
+        _minute(appointment.end),
+        appointment.date_of_service.isoformat(),
+        appointment.duration_minutes,
+        appointment.service_code,
+        _modifiers_text(appointment.modifiers),
+        appointment.place_of_service.value,
+        int(appointment.telehealth),
+        appointment.status.value,
+        appointment.series_id,
+        iso(appointment.occurrence_date),
+        int(appointment.is_exception),
+        now,
+        now,
+    )
+
+
 def _refuse_cancelled_series(series: AppointmentSeries, day: date, field: str) -> None:
     if series.is_cancelled_on(day):
         assert series.cancelled_from is not None
@@ -125,7 +160,7 @@ def _refuse_cancelled_series(series: AppointmentSeries, day: date, field: str) -
         )
 
 
-class ScheduleStore:
+class ScheduleStore(ScheduleImportMixin):
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
         self._audit = audit
@@ -215,8 +250,7 @@ class ScheduleStore:
             changed = dataclasses.replace(
                 stored,
                 status=target,
-                is_exception=stored.is_exception
-                or (stored.series_id is not None and target is AppointmentStatus.CANCELLED),
+                is_exception=_is_exception_after(stored, target),
             )
             stamp = now_utc()
             self._db.execute(
@@ -238,33 +272,10 @@ class ScheduleStore:
         """Add a recurring booking and its occurrences (to `until`, or 26 weeks past today if ongoing)."""
         day = (now or datetime.now()).date()
         clean = series.validated(day)
-        through = horizon(day, clean.first_start.date())
-        if clean.until is not None:
-            through = min(through, clean.until)
-        stamp = now_utc()
+        through = _series_through(clean, day)
         with self._db.transaction():
             self._check_party_exists(clean.client_id, clean.unit_id)
-            cursor = self._db.execute(
-                "INSERT INTO appointment_series (client_id, unit_id, recurrence, first_start, duration_minutes, "
-                "service_code, modifiers, place_of_service, telehealth, until, generated_through, created_at, "
-                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    clean.client_id,
-                    clean.unit_id,
-                    clean.recurrence.value,
-                    _minute(clean.first_start),
-                    clean.duration_minutes,
-                    clean.service_code,
-                    _modifiers_text(clean.modifiers),
-                    clean.place_of_service.value,
-                    int(clean.telehealth),
-                    iso(clean.until),
-                    through.isoformat(),
-                    stamp,
-                    stamp,
-                ),
-            )
-            stored = dataclasses.replace(clean, id=int(cursor.lastrowid), generated_through=through)
+            stored = self._insert_series(clean, through, now_utc())
             added = self._materialise(stored, None, through)
             self._audit.record(
                 "series created",
@@ -531,29 +542,32 @@ class ScheduleStore:
             _refuse_cancelled_series(self.get_series(stored.series_id), new_start.date(), "start")
 
     def _insert(self, appointment: Appointment) -> int:
-        now = now_utc()
+        cursor = self._db.execute(_INSERT, _row_values(appointment, now_utc()))
+        return int(cursor.lastrowid)
+
+    def _insert_series(self, clean: AppointmentSeries, through: date, stamp: str) -> AppointmentSeries:
+        """Store a validated series row (its occurrences are inserted by the caller)."""
         cursor = self._db.execute(
-            _INSERT,
+            "INSERT INTO appointment_series (client_id, unit_id, recurrence, first_start, duration_minutes, "
+            "service_code, modifiers, place_of_service, telehealth, until, generated_through, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                appointment.client_id,
-                appointment.unit_id,
-                _minute(appointment.start),
-                _minute(appointment.end),
-                appointment.date_of_service.isoformat(),
-                appointment.duration_minutes,
-                appointment.service_code,
-                _modifiers_text(appointment.modifiers),
-                appointment.place_of_service.value,
-                int(appointment.telehealth),
-                appointment.status.value,
-                appointment.series_id,
-                iso(appointment.occurrence_date),
-                int(appointment.is_exception),
-                now,
-                now,
+                clean.client_id,
+                clean.unit_id,
+                clean.recurrence.value,
+                _minute(clean.first_start),
+                clean.duration_minutes,
+                clean.service_code,
+                _modifiers_text(clean.modifiers),
+                clean.place_of_service.value,
+                int(clean.telehealth),
+                iso(clean.until),
+                through.isoformat(),
+                stamp,
+                stamp,
             ),
         )
-        return int(cursor.lastrowid)
+        return dataclasses.replace(clean, id=int(cursor.lastrowid), generated_through=through)
 
     def _write(self, appointment: Appointment) -> None:
         self._db.execute(

@@ -3,12 +3,18 @@
 The index (`search_index`, migration 6) is kept in sync by triggers on clients, notes and
 addenda; psychotherapy notes are never in it. Text typed by the user is never passed to FTS5 as
 query syntax: each word becomes a quoted phrase, so quotes, `*`, `NEAR`, `OR` and brackets are
-just text. The last word is searched as a prefix while the user is still typing it.
+just text.
+
+Ranking is bm25, whose cost grows with how many notes hold each word (it counts them all), so a
+search stays fast on a large vault by ranking only the newest RANK_WINDOW matches, and by listing
+the newest matches first, unranked, when its words are so common that counting them would cost
+more than RANK_BUDGET rows. Client rows have the highest rowids, so "newest first" meets names first.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -21,23 +27,23 @@ from therapy_desk.storage.rows import to_date
 
 MAX_RESULTS = 500
 MAX_TERMS = 16
-MIN_PREFIX_CHARS = 2  # a one-letter prefix matches most of the vocabulary: not worth the time
+MIN_PREFIX_CHARS = 3  # shorter prefixes match much of the vocabulary: too slow to be worth it
 HIGHLIGHT_START = "\u27e6"  # ⟦ around each matched word in a snippet
 HIGHLIGHT_END = "\u27e7"  # ⟧
 ELLIPSIS = "…"
 SNIPPET_TOKENS = 12
+RANK_WINDOW = 1000  # rank at most this many of the newest matches (a few µs each)
+RANK_BUDGET = 40_000  # rank only when the query's words are in at most about this many rows in all
 
-# Ranking costs a few microseconds per matching row, so only the newest RANK_WINDOW matches are
-# ranked (all of them when there are fewer, which is the usual case); names always fall inside it.
-RANK_WINDOW = 1000
-
-_BOUND = "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"
-_HIT_COLUMNS = (
-    f"rowid, client_id, date_of_service, "
-    f"snippet(search_index, CASE WHEN rowid >= {CLIENT_ROWID_BASE} THEN 0 ELSE 1 END, ?, ?, ?, ?)"
+_TEXT_COLUMNS = "{name alias body}"
+_WINDOW = "SELECT rowid FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET ?"
+_HIT = (
+    "rowid, client_id, date_of_service, "
+    f"snippet(search_index, CASE WHEN rowid >= {CLIENT_ROWID_BASE} THEN 0 ELSE 2 END, ?, ?, ?, ?)"
 )
-_RANKED = f"SELECT {_HIT_COLUMNS}, rank FROM search_index WHERE search_index MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?"
-_NEWEST = f"SELECT {_HIT_COLUMNS}, 0.0 FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?"
+_RANKED = f"SELECT {_HIT}, rank FROM search_index WHERE search_index MATCH ? AND rowid >= ? ORDER BY rank LIMIT ?"  # noqa: S608
+_NEWEST = f"SELECT {_HIT}, 0.0 FROM search_index WHERE search_index MATCH ? ORDER BY rowid DESC LIMIT ?"  # noqa: S608
+_SNIPPET = (HIGHLIGHT_START, HIGHLIGHT_END, ELLIPSIS, SNIPPET_TOKENS)
 
 
 class HitKind(enum.StrEnum):
@@ -47,30 +53,57 @@ class HitKind(enum.StrEnum):
 
 @dataclass(frozen=True)
 class SearchHit:
-    """One result: a client (by name) or a note (by its text). Lower `rank` is a better match."""
+    """One result: a client (by name) or a note (by its text, addenda included).
+
+    `rank` is the bm25 score, lower is better; it is 0.0 for results listed newest first.
+    """
 
     kind: HitKind
     client_id: int
     note_id: int | None
     date: date | None  # a note's date of service
-    snippet: str  # the matching text, matched words between HIGHLIGHT_START and HIGHLIGHT_END
+    snippet: str  # the matching text, each matched word between HIGHLIGHT_START and HIGHLIGHT_END
     rank: float
 
 
-def fts_query(text: str, *, prefix_last: bool = True) -> str | None:
+def phrases(text: str) -> list[str]:
+    """Each word of `text` as a quoted FTS5 phrase (inner quotes doubled); words without a letter
+    or digit are dropped, so nothing the user types is read as query syntax."""
+    return ['"' + word.replace('"', '""') + '"' for word in _words(text)]
+
+
+def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
     """A safe FTS5 query matching every word of `text` (None when it has no words).
 
-    Each word is a double-quoted phrase (inner quotes doubled), so nothing the user types is read
-    as FTS5 syntax. The last word also matches as a prefix unless `text` ends in whitespace.
+    With `prefix_last`, the last word also matches as a prefix (when it has MIN_PREFIX_CHARS
+    letters or digits and `text` does not end in whitespace: a finished word is a whole word).
     """
-    words = [word for word in text.split() if any(ch.isalnum() for ch in word)][:MAX_TERMS]
-    if not words:
+    quoted = phrases(text)
+    if not quoted:
         return None
-    phrases = ['"' + word.replace('"', '""') + '"' for word in words]
-    last_word = "".join(ch for ch in words[-1] if ch.isalnum())
-    if prefix_last and not text[-1:].isspace() and len(last_word) >= MIN_PREFIX_CHARS:
-        phrases[-1] += " *"
-    return " ".join(phrases)
+    if prefix_last and _can_prefix(text):
+        quoted[-1] += " *"
+    return " ".join(quoted)
+
+
+def _words(text: str) -> list[str]:
+    return [word for word in text.split() if _is_word(word)][:MAX_TERMS]
+
+
+def _is_word(word: str) -> bool:
+    try:
+        word.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate from a bad paste
+        return False
+    return any(ch.isalnum() for ch in word)
+
+
+def _can_prefix(text: str) -> bool:
+    """Whether the text's last word is unfinished: the last thing typed, kept, and long enough."""
+    raw = text.split()
+    if not raw or text[-1].isspace() or not _is_word(raw[-1]) or sum(map(_is_word, raw)) > MAX_TERMS:
+        return False
+    return sum(ch.isalnum() for ch in raw[-1]) >= MIN_PREFIX_CHARS
 
 
 class SearchStore:
@@ -78,50 +111,68 @@ class SearchStore:
         self._db = database
         self._audit = audit
 
-    def search(self, query: str, limit: int = 50, *, client_id: int | None = None) -> list[SearchHit]:
-        """The best `limit` matches for `query` among client names and note text, best first.
+    def search(
+        self, query: str, limit: int = 50, *, client_id: int | None = None, prefix: bool = False
+    ) -> list[SearchHit]:
+        """The best `limit` matches for `query` among client names and note text.
 
-        Every word must match (the last one as a prefix). `client_id` narrows the search to one
-        chart. Results are ranked by bm25 among the newest RANK_WINDOW matches; when the words
-        are in more than half of all notes (where bm25 gives them next to no weight and ranking
-        would cost a pass over most of the index) the newest matches come first, with rank 0.
-        The search is recorded in the audit log with the number of hits, never the query text.
+        Every word must match. `client_id` narrows the search to one chart. `prefix` is for
+        search-as-you-type: whole-word matches come first, then, if there are fewer than `limit`,
+        matches where the last word is only the start of a word, newest first. The search is
+        recorded in the audit log with the number of hits, never the query text.
         """
-        if not 1 <= limit <= MAX_RESULTS:
+        if not isinstance(limit, int) or not 1 <= limit <= MAX_RESULTS:
             raise ValidationError(f"Ask for 1 to {MAX_RESULTS} search results.", "limit")
         if not isinstance(query, str):
             raise ValidationError("The search text must be text.", "query")
-        words = fts_query(query)
-        if words is None:
+        if client_id is not None and (not isinstance(client_id, int) or isinstance(client_id, bool)):
+            raise ValidationError("Choose the client whose chart to search.", "client_id")
+        quoted = phrases(query)
+        if not quoted:
             return []
-        match = f"{{name body}} : ({words})"
-        if client_id is not None:
-            if not isinstance(client_id, int) or isinstance(client_id, bool):
-                raise ValidationError("Choose the client whose chart to search.", "client_id")
-            match = f'client_key : "c{client_id}" AND {match}'
-        snippet = (HIGHLIGHT_START, HIGHLIGHT_END, ELLIPSIS, SNIPPET_TOKENS)
         with self._db.transaction():
-            rows = self._db.execute(_BOUND, (match, RANK_WINDOW - 1)).fetchall()
-            if not rows:
-                found = self._db.execute(_RANKED, (*snippet, match, 0, limit)).fetchall()
-            elif self._too_common(int(rows[0][0])):
-                found = self._db.execute(_NEWEST, (*snippet, match, limit)).fetchall()
-            else:
-                found = self._db.execute(_RANKED, (*snippet, match, int(rows[0][0]), limit)).fetchall()
-            hits = [_hit(row) for row in found]
+            hits = self._whole_words(quoted, limit, client_id)
+            if prefix and len(hits) < limit and _can_prefix(query):
+                found = {(h.kind, h.note_id, h.client_id) for h in hits}
+                match = _match([*quoted[:-1], f"{quoted[-1]} *"], client_id)
+                more = self._rows(_NEWEST, (*_SNIPPET, match, limit + len(hits)))
+                hits += [h for h in more if (h.kind, h.note_id, h.client_id) not in found][: limit - len(hits)]
             detail: dict[str, object] = {"hits": len(hits)}
             if client_id is not None:
                 detail["client_id"] = client_id
             self._audit.record("search", detail=detail)
         return hits
 
-    def _too_common(self, bound: int) -> bool:
-        """Whether RANK_WINDOW matches spread over the notes from `bound` up suggest most notes match."""
-        if bound >= CLIENT_ROWID_BASE:
-            return False
+    def _whole_words(self, quoted: list[str], limit: int, client_id: int | None) -> list[SearchHit]:
+        match = _match(quoted, client_id)
+        if self._rows_to_count(quoted) > RANK_BUDGET:
+            return self._rows(_NEWEST, (*_SNIPPET, match, limit))
+        window = self._db.execute(_WINDOW, (match, RANK_WINDOW - 1)).fetchone()
+        floor = 0 if window is None else int(window[0])
+        return self._rows(_RANKED, (*_SNIPPET, match, floor, limit))
+
+    def _rows_to_count(self, quoted: Sequence[str]) -> float:
+        """About how many rows bm25 would walk to weigh these phrases (it counts each one's rows).
+
+        Each phrase's count is estimated from how far back its RANK_WINDOW-th newest match lies.
+        """
         newest = int(self._db.execute("SELECT coalesce(max(id), 0) FROM notes").fetchone()[0])
-        span = max(1, newest - bound + 1)
-        return RANK_WINDOW * newest / span > newest / 2
+        total = 0.0
+        for phrase in dict.fromkeys(quoted):
+            row = self._db.execute(_WINDOW, (f"{_TEXT_COLUMNS} : {phrase}", RANK_WINDOW - 1)).fetchone()
+            if row is None or int(row[0]) >= CLIENT_ROWID_BASE:
+                total += RANK_WINDOW
+            else:
+                total += RANK_WINDOW * newest / max(1, newest - int(row[0]) + 1)
+        return total
+
+    def _rows(self, sql: str, params: tuple[object, ...]) -> list[SearchHit]:
+        return [_hit(row) for row in self._db.execute(sql, params).fetchall()]
+
+
+def _match(quoted: Sequence[str], client_id: int | None) -> str:
+    words = f"{_TEXT_COLUMNS} : ({' '.join(quoted)})"
+    return words if client_id is None else f'client_key : "c{client_id}" AND {words}'
 
 
 def _hit(row: tuple[Any, ...]) -> SearchHit:
@@ -132,6 +183,6 @@ def _hit(row: tuple[Any, ...]) -> SearchHit:
         client_id=int(client_id),
         note_id=None if is_client else int(rowid),
         date=to_date(day),
-        snippet=" ".join(snippet.split()),  # sections are separated by newlines
+        snippet=" ".join(snippet.split()),  # a note's sections are separated by newlines
         rank=float(rank),
     )

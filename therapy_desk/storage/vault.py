@@ -101,6 +101,15 @@ def _refuse_empty_database(path: Path) -> None:
         )
 
 
+class _SharedKeyslots:
+    """The vault's current key slots, shared by a vault and its worker handles."""
+
+    __slots__ = ("current",)
+
+    def __init__(self, keyslots: Keyslots) -> None:
+        self.current = keyslots
+
+
 class Vault:
     """An open, unlocked vault. Close it (or use `with`) to lock: the key is dropped."""
 
@@ -113,11 +122,14 @@ class Vault:
         lock: VaultLock,
         *,
         maintenance: bool = False,
+        owns_lock: bool = True,
     ) -> None:
         self.folder = folder
         self._maintenance = maintenance
+        self._owns_lock = owns_lock
+        self._released = False  # unlocked, but its connection was closed to hand it to another thread
         self.db = db.Database(conn, folder / db.DB_FILE)
-        self._keyslots = keyslots
+        self._slots = _SharedKeyslots(keyslots)
         self._data_key = bytearray(data_key)
         self._lock = lock
         self.audit = AuditStore(self.db)
@@ -290,7 +302,47 @@ class Vault:
         """One write transaction across stores; nested calls join it."""
         return self.db.transaction()
 
+    def for_worker(self) -> Vault:
+        """A second handle on this open vault with its own connection, for one worker thread.
+
+        Call it on the worker thread (SQLite connections stay on the thread that made them). Closing
+        it closes only its connection: the vault stays unlocked and this process keeps the vault lock.
+        """
+        conn = db.connect(self.db_path, self._key_hex())
+        handle = Vault(
+            self.folder, conn, self._keyslots, bytes(self._data_key), self._lock, maintenance=True, owns_lock=False
+        )
+        # One set of key slots: a passphrase, recovery code or keychain change made on the worker is what
+        # this handle builds on next (a stale copy here would write the old passphrase slot back).
+        handle._slots = self._slots
+        return handle
+
+    def release_thread(self) -> None:
+        """Close this thread's connection but stay unlocked (key and vault lock kept), to hand the vault over.
+
+        The thread that receives it calls `adopt_thread()`. This lets the app unlock on a worker (the KDF
+        is slow) and use the vault on the GUI thread; SQLite connections stay on the thread that made them.
+        """
+        self._key_hex()
+        self.db.close()
+        self._released = True
+
+    def adopt_thread(self) -> None:
+        """Reopen the connection on the calling thread after `release_thread()`."""
+        if not self._released:
+            raise VaultLocked("The vault is locked. Unlock it to continue.")
+        self.db.reopen(db.connect(self.db_path, key_hex(bytes(self._data_key))))
+        self._released = False
+
     # -- keys ----------------------------------------------------------------------------------
+
+    @property
+    def _keyslots(self) -> Keyslots:
+        return self._slots.current
+
+    @_keyslots.setter
+    def _keyslots(self, updated: Keyslots) -> None:
+        self._slots.current = updated
 
     def _key_hex(self) -> str:
         if not self.db.is_open:
@@ -386,6 +438,10 @@ class Vault:
 
     def close(self) -> None:
         """Lock: log it, close the connection, drop the key and release the vault lock."""
+        if self._released:  # handed over but never adopted: nothing to log through, still lock
+            self._released = False
+            self._drop_key_and_lock()
+            return
         if not self.db.is_open:
             return
         try:
@@ -393,8 +449,12 @@ class Vault:
                 self.audit.record("lock")
         finally:
             self.db.close()
-            for i in range(len(self._data_key)):
-                self._data_key[i] = 0
+            self._drop_key_and_lock()
+
+    def _drop_key_and_lock(self) -> None:
+        for i in range(len(self._data_key)):
+            self._data_key[i] = 0
+        if self._owns_lock:
             self._lock.release()
 
     def __enter__(self) -> Vault:

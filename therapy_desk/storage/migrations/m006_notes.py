@@ -20,6 +20,24 @@ _CLIENT_NAME = (
     "concat_ws(' ', nullif(NEW.legal_first, ''), nullif(NEW.legal_middle, ''), nullif(NEW.legal_last, ''), "
     "nullif(NEW.preferred_name, ''))"
 )
+# Letters the tokenizer's diacritic folding leaves alone (they are letters of their own, not a
+# base letter plus a mark), spelled the way people type them on an English keyboard.
+_LETTERS = (
+    ("ø", "o"), ("Ø", "O"), ("æ", "ae"), ("Æ", "AE"), ("œ", "oe"), ("Œ", "OE"), ("ß", "ss"), ("ł", "l"),
+    ("Ł", "L"), ("đ", "d"), ("Đ", "D"), ("ð", "d"), ("Ð", "D"), ("þ", "th"), ("Þ", "TH"), ("ı", "i"),
+)  # fmt: skip
+
+
+def _folded(expression: str) -> str:
+    for letter, plain in _LETTERS:
+        expression = f"replace({expression}, '{letter}', '{plain}')"
+    return expression
+
+
+# A second spelling of the name ("Soren" for "Søren"), or '' when there is none.
+_CLIENT_ALIAS = f"CASE WHEN {_folded(_CLIENT_NAME)} = {_CLIENT_NAME} THEN '' ELSE {_folded(_CLIENT_NAME)} END"
+_SEARCH_COLUMNS = "rowid, name, alias, body, client_key, client_id, date_of_service"
+
 
 STATEMENTS: tuple[str, ...] = (
     """
@@ -105,48 +123,50 @@ STATEMENTS: tuple[str, ...] = (
     """,
     "CREATE INDEX psychotherapy_notes_by_client ON psychotherapy_notes (client_id, date_of_service DESC, id DESC)",
     # -- search --------------------------------------------------------------------------------
-    # client_key holds one token, "c<client id>", so a search can be narrowed to one chart cheaply.
+    # alias: the name folded to keyboard letters; client_key: one token, "c<client id>", so a
+    # search can be narrowed to one chart cheaply.
     """
     CREATE VIRTUAL TABLE search_index USING fts5 (
-        name, body, client_key, client_id UNINDEXED, date_of_service UNINDEXED,
+        name, alias, body, client_key, client_id UNINDEXED, date_of_service UNINDEXED,
         tokenize = 'unicode61 remove_diacritics 2'
     )
     """,
     # A name match outweighs the same word somewhere in a long note; client_key never counts.
-    "INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(5.0, 1.0, 0.0, 0.0, 0.0)')",
+    "INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(5.0, 5.0, 1.0, 0.0, 0.0, 0.0)')",
     f"""
     CREATE TRIGGER search_client_added AFTER INSERT ON clients BEGIN
-        INSERT INTO search_index (rowid, name, body, client_key, client_id, date_of_service)
-        VALUES ({CLIENT_ROWID_BASE} + NEW.id, {_CLIENT_NAME}, '', 'c' || NEW.id, NEW.id, NULL);
+        INSERT INTO search_index ({_SEARCH_COLUMNS})
+        VALUES ({CLIENT_ROWID_BASE} + NEW.id, {_CLIENT_NAME}, {_CLIENT_ALIAS}, '', 'c' || NEW.id, NEW.id, NULL);
     END
-    """,
+    """,  # noqa: S608 - fixed SQL built from this module's constants
     f"""
     CREATE TRIGGER search_client_renamed AFTER UPDATE OF legal_first, legal_middle, legal_last, preferred_name
     ON clients BEGIN
-        UPDATE search_index SET name = {_CLIENT_NAME} WHERE rowid = {CLIENT_ROWID_BASE} + NEW.id;
+        UPDATE search_index SET name = {_CLIENT_NAME}, alias = {_CLIENT_ALIAS}
+        WHERE rowid = {CLIENT_ROWID_BASE} + NEW.id;
     END
-    """,
+    """,  # noqa: S608 - fixed SQL built from this module's constants
     f"""
     CREATE TRIGGER search_client_removed AFTER DELETE ON clients BEGIN
         DELETE FROM search_index WHERE rowid = {CLIENT_ROWID_BASE} + OLD.id;
     END
-    """,
+    """,  # noqa: S608 - fixed SQL built from this module's constants
     f"""
     CREATE TRIGGER search_note_added AFTER INSERT ON notes BEGIN
-        INSERT INTO search_index (rowid, name, body, client_key, client_id, date_of_service)
-        VALUES (NEW.id, '', {_NOTE_BODY}, 'c' || NEW.client_id, NEW.client_id, NEW.date_of_service);
+        INSERT INTO search_index ({_SEARCH_COLUMNS})
+        VALUES (NEW.id, '', '', {_NOTE_BODY}, 'c' || NEW.client_id, NEW.client_id, NEW.date_of_service);
     END
-    """,
+    """,  # noqa: S608 - fixed SQL built from this module's constants
     f"""
     CREATE TRIGGER search_note_changed AFTER UPDATE OF sections, client_id, date_of_service ON notes
     WHEN OLD.sections IS NOT NEW.sections OR OLD.client_id IS NOT NEW.client_id
          OR OLD.date_of_service IS NOT NEW.date_of_service
     BEGIN
         DELETE FROM search_index WHERE rowid = OLD.id;
-        INSERT INTO search_index (rowid, name, body, client_key, client_id, date_of_service)
-        VALUES (NEW.id, '', {_NOTE_BODY}, 'c' || NEW.client_id, NEW.client_id, NEW.date_of_service);
+        INSERT INTO search_index ({_SEARCH_COLUMNS})
+        VALUES (NEW.id, '', '', {_NOTE_BODY}, 'c' || NEW.client_id, NEW.client_id, NEW.date_of_service);
     END
-    """,
+    """,  # noqa: S608 - fixed SQL built from this module's constants
     """
     CREATE TRIGGER search_note_removed AFTER DELETE ON notes BEGIN
         DELETE FROM search_index WHERE rowid = OLD.id;
@@ -159,7 +179,9 @@ STATEMENTS: tuple[str, ...] = (
     """,
     # Clients saved before this step.
     f"""
-    INSERT INTO search_index (rowid, name, body, client_key, client_id, date_of_service)
-    SELECT {CLIENT_ROWID_BASE} + id, {_CLIENT_NAME.replace("NEW.", "")}, '', 'c' || id, id, NULL FROM clients
-    """,
+    INSERT INTO search_index ({_SEARCH_COLUMNS})
+    SELECT {CLIENT_ROWID_BASE} + id, {_CLIENT_NAME.replace("NEW.", "")}, {_CLIENT_ALIAS.replace("NEW.", "")}, '',
+           'c' || id, id, NULL
+    FROM clients
+    """,  # noqa: S608 - fixed SQL built from this module's constants
 )

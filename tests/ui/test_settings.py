@@ -1,0 +1,259 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import PASSPHRASE
+from therapy_desk.domain.validation import check_zip
+from therapy_desk.errors import ValidationError, WrongPassphrase, WrongRecoveryCode
+from therapy_desk.storage import keychain
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.settings import PASSPHRASE_CHANGED, ChangePassphraseDialog, SettingsView
+
+NEW_PASSPHRASE = "lantern maple river seven"
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keychain that really keeps secrets (in memory), standing in for the OS one."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture
+def use_keyring() -> Iterator[object]:
+    """Swap the process's keyring backend for one test, then put the original back."""
+    original = keyring.get_keyring()
+    chosen: list[KeyringBackend] = []
+
+    def use(backend: KeyringBackend) -> KeyringBackend:
+        keyring.set_keyring(backend)
+        chosen.append(backend)
+        return backend
+
+    yield use
+    keyring.set_keyring(original)
+
+
+@pytest.fixture
+def ops(vault: Vault) -> Iterator[Ops]:
+    helper = Ops(None, vault)
+    yield helper
+    helper.wait_idle()
+
+
+@pytest.fixture
+def view(qtbot: QtBot, vault: Vault, ops: Ops) -> SettingsView:
+    settings = SettingsView(vault, ops)
+    qtbot.addWidget(settings)
+    settings.show()
+    return settings
+
+
+def _wait(qtbot: QtBot, ops: Ops) -> None:
+    qtbot.waitUntil(lambda: not ops.busy, timeout=10_000)
+
+
+def test_auto_lock_minutes_are_saved_and_announced(qtbot: QtBot, view: SettingsView, vault: Vault) -> None:
+    assert view.auto_lock.value() == 10
+    view.tabs.setCurrentIndex(1)
+    view.auto_lock.setFocus()
+    view.auto_lock.selectAll()
+
+    with qtbot.waitSignal(view.auto_lock_changed) as changed:
+        qtbot.keyClicks(view.auto_lock, "25")
+
+    assert changed.args == [25]
+    assert vault.practice.setting("auto_lock_minutes") == "25"
+
+
+def test_auto_lock_cannot_go_past_an_hour(qtbot: QtBot, view: SettingsView) -> None:
+    view.auto_lock.setValue(90)
+    assert view.auto_lock.value() == 60
+    view.auto_lock.setValue(0)
+    assert view.auto_lock.value() == 1
+
+
+def test_quick_unlock_is_unavailable_with_the_reason_on_a_failing_keyring(
+    qtbot: QtBot, vault: Vault, ops: Ops, use_keyring: object
+) -> None:
+    use_keyring(fail.Keyring())  # type: ignore[operator]
+    view = SettingsView(vault, ops)
+    qtbot.addWidget(view)
+    view.show()
+    view.tabs.setCurrentIndex(1)
+
+    assert not view.quick_unlock.isEnabled()
+    assert not view.quick_unlock.isChecked()
+    assert view.quick_unlock_reason.isVisible()
+    assert view.quick_unlock_reason.text() == f"Not available: {keychain.unsafe_reason()}"
+    assert "no OS keychain" in view.quick_unlock_reason.text()
+
+
+def test_quick_unlock_turns_on_and_then_opens_the_vault(
+    qtbot: QtBot, vault: Vault, ops: Ops, use_keyring: object
+) -> None:
+    backend = use_keyring(MemoryKeyring())  # type: ignore[operator]
+    view = SettingsView(vault, ops)
+    qtbot.addWidget(view)
+    view.show()
+    view.tabs.setCurrentIndex(1)
+    assert view.quick_unlock.isEnabled()
+
+    view.quick_unlock.click()
+    _wait(qtbot, ops)
+
+    assert view.quick_unlock.isChecked()
+    assert vault.keychain_enabled  # the GUI's own handle sees the change made on the worker
+    vault.close()
+    Vault.open_with_keychain(vault.folder, backend).close()
+
+
+def test_change_passphrase(qtbot: QtBot, view: SettingsView, ops: Ops, vault: Vault, cheap_calibration: None) -> None:
+    view.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(view.change_passphrase_button, Qt.MouseButton.LeftButton)
+    dialog = view.findChild(ChangePassphraseDialog, "changePassphraseDialog")
+    assert dialog is not None
+    assert dialog.isVisible()
+    assert not dialog.change_button.isEnabled()
+
+    qtbot.keyClicks(dialog.current, PASSPHRASE)
+    qtbot.keyClicks(dialog.new.first, NEW_PASSPHRASE)
+    qtbot.keyClicks(dialog.new.second, NEW_PASSPHRASE)
+    qtbot.mouseClick(dialog.change_button, Qt.MouseButton.LeftButton)
+    _wait(qtbot, ops)
+
+    assert not any(d.isVisible() for d in view.findChildren(ChangePassphraseDialog))
+    assert view.passphrase_status.text() == PASSPHRASE_CHANGED
+    vault.close()
+    Vault.open(vault.folder, NEW_PASSPHRASE).close()
+    with pytest.raises(WrongPassphrase):
+        Vault.open(vault.folder, PASSPHRASE)
+
+
+def test_a_wrong_current_passphrase_is_told_in_the_dialog(
+    qtbot: QtBot, view: SettingsView, ops: Ops, vault: Vault, cheap_calibration: None
+) -> None:
+    dialog = view.open_change_passphrase()
+    qtbot.keyClicks(dialog.current, "not my passphrase at all")
+    qtbot.keyClicks(dialog.new.first, NEW_PASSPHRASE)
+    qtbot.keyClicks(dialog.new.second, NEW_PASSPHRASE)
+    qtbot.mouseClick(dialog.change_button, Qt.MouseButton.LeftButton)
+    _wait(qtbot, ops)
+
+    assert dialog.isVisible()
+    assert dialog.message.isVisible()
+    assert dialog.message.text() == "That passphrase does not unlock this vault. Check Caps Lock and try again."
+    vault.close()
+    Vault.open(vault.folder, PASSPHRASE).close()  # unchanged
+
+
+def _issue_new_code(qtbot: QtBot, view: SettingsView, ops: Ops) -> str:
+    view.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(view.new_code_button, Qt.MouseButton.LeftButton)
+    box = view.findChild(QMessageBox, "confirmNewRecoveryCode")
+    assert box is not None
+    assert box.isVisible()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.recovery_dialog is not None and view.recovery_dialog.isVisible(), timeout=10_000)
+    dialog = view.recovery_dialog
+    assert dialog is not None
+    code = dialog.panel.code_label.text()
+    assert not dialog.done_button.isEnabled()
+    dialog.panel.stored.click()
+    qtbot.mouseClick(dialog.done_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    return code
+
+
+def test_a_new_recovery_code_replaces_the_old_one(
+    qtbot: QtBot,
+    view: SettingsView,
+    ops: Ops,
+    vault: Vault,
+    created: tuple[Path, str],
+    cheap_calibration: None,
+) -> None:
+    old_code = created[1]
+
+    new_code = _issue_new_code(qtbot, view, ops)
+
+    assert new_code
+    assert new_code != old_code
+    vault.close()
+    with pytest.raises(WrongRecoveryCode):
+        Vault.recover(vault.folder, old_code, NEW_PASSPHRASE)
+    Vault.recover(vault.folder, new_code, NEW_PASSPHRASE).close()
+
+
+def test_a_new_recovery_code_after_a_passphrase_change_keeps_the_new_passphrase(
+    qtbot: QtBot, view: SettingsView, ops: Ops, vault: Vault, cheap_calibration: None
+) -> None:
+    dialog = view.open_change_passphrase()
+    qtbot.keyClicks(dialog.current, PASSPHRASE)
+    qtbot.keyClicks(dialog.new.first, NEW_PASSPHRASE)
+    qtbot.keyClicks(dialog.new.second, NEW_PASSPHRASE)
+    qtbot.mouseClick(dialog.change_button, Qt.MouseButton.LeftButton)
+    _wait(qtbot, ops)
+
+    _issue_new_code(qtbot, view, ops)
+
+    vault.close()
+    Vault.open(vault.folder, NEW_PASSPHRASE).close()
+
+
+def test_profile_saves_and_shows_the_stores_sentence_next_to_the_field(
+    qtbot: QtBot, view: SettingsView, vault: Vault
+) -> None:
+    form = view.profile_form
+    assert not view.save_button.isEnabled()
+    qtbot.keyClicks(form.editors["name"], "Rosalind Marchetti")
+    qtbot.keyClicks(form.editors["zip"], "9720")
+    assert view.save_button.isEnabled()
+
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    with pytest.raises(ValidationError) as caught:
+        check_zip("9720")
+    assert form.errors["zip"].isVisible()
+    assert form.errors["zip"].text() == str(caught.value)
+    assert vault.practice.profile().name == ""
+
+    qtbot.keyClicks(form.editors["zip"], "1")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+
+    assert view.profile_status.text() == "Saved."
+    assert not view.save_button.isEnabled()
+    assert (vault.practice.profile().name, vault.practice.profile().zip) == ("Rosalind Marchetti", "97201")
+
+
+def test_clear_for_lock_saves_the_edited_profile_then_empties_every_field(
+    qtbot: QtBot, view: SettingsView, vault: Vault
+) -> None:
+    qtbot.keyClicks(view.profile_form.editors["name"], "Kofi Halvorsen-Reyes")
+    qtbot.keyClicks(view.profile_form.editors["phone"], "503 555 0112")
+
+    view.clear_for_lock()
+
+    assert vault.practice.profile().name == "Kofi Halvorsen-Reyes"
+    assert all(editor.text() == "" for editor in view.profile_form.editors.values())

@@ -1,0 +1,286 @@
+"""The structured parts of a clinical note: mental status exam and risk assessment."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any, TypeVar
+
+from therapy_desk.domain.text import clean_list, clean_text
+from therapy_desk.errors import ValidationError
+
+# -- mental status exam -------------------------------------------------------------------------
+
+
+class Appearance(enum.StrEnum):
+    APPROPRIATE = "appropriate"
+    WELL_GROOMED = "well groomed"
+    DISHEVELED = "disheveled"
+    UNKEMPT = "unkempt"
+    INAPPROPRIATE = "inappropriately dressed"
+    BIZARRE = "bizarre"
+
+
+class Behavior(enum.StrEnum):
+    COOPERATIVE = "cooperative"
+    GUARDED = "guarded"
+    WITHDRAWN = "withdrawn"
+    RESTLESS = "restless"
+    AGITATED = "agitated"
+    HOSTILE = "hostile"
+    PSYCHOMOTOR_SLOWING = "psychomotor slowing"
+
+
+class Speech(enum.StrEnum):
+    NORMAL = "normal"
+    PRESSURED = "pressured"
+    RAPID = "rapid"
+    SLOW = "slow"
+    SOFT = "soft"
+    LOUD = "loud"
+    MONOTONE = "monotone"
+    SLURRED = "slurred"
+    MUTE = "mute"
+
+
+class Mood(enum.StrEnum):
+    EUTHYMIC = "euthymic"
+    DEPRESSED = "depressed"
+    ANXIOUS = "anxious"
+    IRRITABLE = "irritable"
+    ANGRY = "angry"
+    DYSPHORIC = "dysphoric"
+    EUPHORIC = "euphoric"
+
+
+class Affect(enum.StrEnum):
+    FULL = "full range"
+    CONSTRICTED = "constricted"
+    BLUNTED = "blunted"
+    FLAT = "flat"
+    LABILE = "labile"
+    INCONGRUENT = "incongruent with mood"
+
+
+class ThoughtProcess(enum.StrEnum):
+    LINEAR = "linear and goal-directed"
+    CIRCUMSTANTIAL = "circumstantial"
+    TANGENTIAL = "tangential"
+    LOOSE = "loose associations"
+    FLIGHT_OF_IDEAS = "flight of ideas"
+    BLOCKING = "thought blocking"
+    PERSEVERATIVE = "perseverative"
+
+
+class ThoughtContent(enum.StrEnum):
+    UNREMARKABLE = "unremarkable"
+    PREOCCUPATIONS = "preoccupations"
+    OBSESSIONS = "obsessions"
+    PHOBIAS = "phobias"
+    HOPELESSNESS = "hopelessness"
+    PARANOID_IDEATION = "paranoid ideation"
+    IDEAS_OF_REFERENCE = "ideas of reference"
+    DELUSIONS = "delusions"
+
+
+class Perception(enum.StrEnum):
+    NO_DISTURBANCE = "no disturbance"
+    AUDITORY_HALLUCINATIONS = "auditory hallucinations"
+    VISUAL_HALLUCINATIONS = "visual hallucinations"
+    OTHER_HALLUCINATIONS = "other hallucinations"
+    ILLUSIONS = "illusions"
+    DEPERSONALIZATION = "depersonalization"
+    DEREALIZATION = "derealization"
+
+
+class Orientation(enum.StrEnum):
+    PERSON = "person"
+    PLACE = "place"
+    TIME = "time"
+    SITUATION = "situation"
+
+
+class Insight(enum.StrEnum):
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+    ABSENT = "absent"
+
+
+class Judgment(enum.StrEnum):
+    GOOD = "good"
+    FAIR = "fair"
+    POOR = "poor"
+    IMPAIRED = "impaired"
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _choices(
+    values: Iterable[E], kind: type[E], label: str, field_name: str, exclusive: E | None = None
+) -> tuple[E, ...]:
+    """A multi-choice answer: deduplicated, in the enum's order; `exclusive` cannot be combined."""
+    try:
+        chosen = {kind(value) for value in values}
+    except ValueError as err:
+        raise ValidationError(f"{label} has a choice that is not on the list.", field_name) from err
+    if exclusive is not None and exclusive in chosen and len(chosen) > 1:
+        raise ValidationError(f"{label} cannot be '{exclusive.value}' together with other findings.", field_name)
+    return tuple(member for member in kind if member in chosen)
+
+
+def _choice(value: Any, kind: type[E], field_name: str) -> E | None:
+    try:
+        return None if value is None else kind(value)
+    except ValueError as err:
+        label = field_name.rsplit(".", 1)[-1].replace("_", " ").capitalize()
+        raise ValidationError(f"{label} has a choice that is not on the list.", field_name) from err
+
+
+def _plain(value: Any) -> Any:
+    """A field as a JSON value: enums by value, tuples as lists."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+# The exam's single-choice findings, and its multi-choice ones with the choice that stands alone.
+_MSE_SINGLE: dict[str, type[enum.StrEnum]] = {
+    "appearance": Appearance,
+    "behavior": Behavior,
+    "speech": Speech,
+    "mood": Mood,
+    "affect": Affect,
+    "thought_process": ThoughtProcess,
+    "insight": Insight,
+    "judgment": Judgment,
+}
+_MSE_MULTI: dict[str, tuple[type[enum.StrEnum], enum.StrEnum | None]] = {
+    "thought_content": (ThoughtContent, ThoughtContent.UNREMARKABLE),
+    "perception": (Perception, Perception.NO_DISTURBANCE),
+    "orientation": (Orientation, None),
+}
+
+
+@dataclass(frozen=True)
+class MentalStatusExam:
+    """The mental status exam; `None` (or an empty tuple) means not assessed."""
+
+    appearance: Appearance | None = None
+    behavior: Behavior | None = None
+    speech: Speech | None = None
+    mood: Mood | None = None
+    affect: Affect | None = None
+    thought_process: ThoughtProcess | None = None
+    thought_content: tuple[ThoughtContent, ...] = ()
+    perception: tuple[Perception, ...] = ()
+    orientation: tuple[Orientation, ...] = ()  # the spheres the client is oriented to: all four is "oriented x4"
+    insight: Insight | None = None
+    judgment: Judgment | None = None
+    comments: str = ""
+
+    def validated(self) -> MentalStatusExam:
+        changes: dict[str, Any] = {
+            name: _choice(getattr(self, name), kind, f"mental_status.{name}") for name, kind in _MSE_SINGLE.items()
+        }
+        for name, (kind, alone) in _MSE_MULTI.items():
+            label = name.replace("_", " ").capitalize()
+            changes[name] = _choices(getattr(self, name), kind, label, f"mental_status.{name}", alone)
+        changes["comments"] = clean_text(self.comments, "mental_status.comments", "The mental status comments")
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values, in the form stored and hashed."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MentalStatusExam:
+        values: dict[str, Any] = {name: _choice(data.get(name), kind, name) for name, kind in _MSE_SINGLE.items()}
+        for name, (kind, _) in _MSE_MULTI.items():
+            values[name] = tuple(kind(item) for item in data.get(name, ()))
+        return cls(comments=str(data.get("comments", "")), **values)
+
+
+# -- risk assessment ----------------------------------------------------------------------------
+
+
+class SuicidalIdeation(enum.StrEnum):
+    NONE = "none"
+    PASSIVE = "passive"
+    ACTIVE = "active"
+
+
+class SelfHarm(enum.StrEnum):
+    NONE = "none"
+    PAST = "past"
+    CURRENT = "current"
+
+
+class RiskLevel(enum.StrEnum):
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    """Suicide, homicide and self-harm risk. The risk level is the clinician's judgment: it has no default."""
+
+    risk_level: RiskLevel
+    suicidal_ideation: SuicidalIdeation = SuicidalIdeation.NONE
+    suicide_plan: bool = False
+    suicide_intent: bool = False
+    means_access: bool = False
+    homicidal_ideation: bool = False
+    self_harm: SelfHarm = SelfHarm.NONE
+    protective_factors: tuple[str, ...] = ()
+    safety_plan_reviewed: bool = False
+    comments: str = ""
+
+    def validated(self) -> RiskAssessment:
+        try:
+            level = RiskLevel(self.risk_level)
+            ideation = SuicidalIdeation(self.suicidal_ideation)
+            self_harm = SelfHarm(self.self_harm)
+        except ValueError as err:
+            raise ValidationError("The risk assessment has a choice that is not on the list.", "risk") from err
+        if ideation is SuicidalIdeation.NONE and (self.suicide_plan or self.suicide_intent):
+            raise ValidationError(
+                "A suicide plan or intent is marked, so suicidal ideation cannot be 'none'.", "risk.suicidal_ideation"
+            )
+        return replace(
+            self,
+            risk_level=level,
+            suicidal_ideation=ideation,
+            self_harm=self_harm,
+            suicide_plan=bool(self.suicide_plan),
+            suicide_intent=bool(self.suicide_intent),
+            means_access=bool(self.means_access),
+            homicidal_ideation=bool(self.homicidal_ideation),
+            safety_plan_reviewed=bool(self.safety_plan_reviewed),
+            protective_factors=clean_list(self.protective_factors, "risk.protective_factors", "Protective factors"),
+            comments=clean_text(self.comments, "risk.comments", "The risk comments"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON values, in the form stored and hashed."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RiskAssessment:
+        return cls(
+            risk_level=RiskLevel(data["risk_level"]),
+            suicidal_ideation=SuicidalIdeation(data.get("suicidal_ideation", "none")),
+            suicide_plan=bool(data.get("suicide_plan", False)),
+            suicide_intent=bool(data.get("suicide_intent", False)),
+            means_access=bool(data.get("means_access", False)),
+            homicidal_ideation=bool(data.get("homicidal_ideation", False)),
+            self_harm=SelfHarm(data.get("self_harm", "none")),
+            protective_factors=tuple(str(p) for p in data.get("protective_factors", ())),
+            safety_plan_reviewed=bool(data.get("safety_plan_reviewed", False)),
+            comments=str(data.get("comments", "")),
+        )

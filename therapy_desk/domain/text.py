@@ -1,0 +1,49 @@
+"""Clinical free text as the record keeps it: normalised, bounded, and storable as UTF-8."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+from therapy_desk.errors import ValidationError
+
+MAX_SECTION_CHARS = 100_000
+MAX_LIST_ITEMS = 50
+MAX_ITEM_CHARS = 200
+
+
+def clean_text(text: str, field_name: str, label: str) -> str:
+    """NFC, Unix line endings, no surrounding whitespace; refuses text no one could have typed."""
+    cleaned = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    if len(cleaned) > MAX_SECTION_CHARS:
+        raise ValidationError(f"{label} is longer than {MAX_SECTION_CHARS:,} characters; shorten it.", field_name)
+    check_plain_text(cleaned, field_name, label)
+    return cleaned
+
+
+def check_plain_text(text: str, field_name: str, label: str) -> None:
+    """Refuse what cannot be stored or hashed as UTF-8 text (a NUL, a lone surrogate from a bad paste)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        valid = False
+    else:
+        valid = "\x00" not in text
+    if not valid:
+        raise ValidationError(
+            f"{label} contains characters that are not text; paste it again as plain text.", field_name
+        )
+
+
+def clean_list(items: Iterable[str], field_name: str, label: str) -> tuple[str, ...]:
+    cleaned: list[str] = []
+    for item in items:
+        text = " ".join(unicodedata.normalize("NFC", str(item)).split())
+        check_plain_text(text, field_name, label)
+        if len(text) > MAX_ITEM_CHARS:
+            raise ValidationError(f"{label}: each entry is at most {MAX_ITEM_CHARS} characters.", field_name)
+        if text and text not in cleaned:
+            cleaned.append(text)
+    if len(cleaned) > MAX_LIST_ITEMS:
+        raise ValidationError(f"{label}: at most {MAX_LIST_ITEMS} entries.", field_name)
+    return tuple(cleaned)

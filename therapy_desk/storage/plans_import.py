@@ -1,0 +1,192 @@
+"""Importing signed plan histories at once: part of `vault.plans` (mixed into `PlanStore`), for the
+demo vault and imports from another system.
+
+Every version is checked as `create_draft` and `sign` check it, and goes through the same steps in
+the database: stored as a draft with its items, then signed, superseding the version before it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from itertools import count
+from typing import Any
+
+from therapy_desk.domain.plans import Goal, Intervention, Objective, PlanStatus, Problem, TreatmentPlan
+from therapy_desk.errors import ValidationError
+from therapy_desk.storage import db
+from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.rows import iso, now_utc, to_datetime
+
+_TABLES = ("plans", "plan_problems", "plan_goals", "plan_objectives", "plan_interventions")
+_INSERT_PLAN = (
+    "INSERT INTO plans (id, client_id, version, status, effective_date, review_due, frequency, participation, "
+    "supersedes_id, created_at, updated_at) VALUES (?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_PROBLEM = "INSERT INTO plan_problems (id, plan_id, position, statement) VALUES (?, ?, ?, ?)"
+_INSERT_GOAL = (
+    "INSERT INTO plan_goals (id, plan_id, problem_id, position, statement, carried_from_id) VALUES (?, ?, ?, ?, ?, ?)"
+)
+_INSERT_OBJECTIVE = (
+    "INSERT INTO plan_objectives (id, plan_id, goal_id, position, text, target_date, carried_from_id) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_INTERVENTION = (
+    "INSERT INTO plan_interventions (id, plan_id, goal_id, position, modality, description) VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
+def _numbered(plan: TreatmentPlan, ids: dict[str, count[int]], previous: TreatmentPlan | None) -> TreatmentPlan:
+    """`plan` with ids for itself and its items. A goal continues the previous version's goal with the
+    same statement, an objective the objective with the same text under that goal."""
+    earlier = {goal.statement: goal for goal in previous.goals} if previous is not None else {}
+    problems = []
+    for problem in plan.problems:
+        goals = []
+        for goal in problem.goals:
+            source = earlier.get(goal.statement)
+            source_objectives = {o.text: o.id for o in source.objectives} if source is not None else {}
+            goals.append(
+                Goal(
+                    goal.statement,
+                    tuple(
+                        Objective(o.text, o.target_date, next(ids["plan_objectives"]), source_objectives.get(o.text))
+                        for o in goal.objectives
+                    ),
+                    tuple(
+                        Intervention(i.modality, i.description, next(ids["plan_interventions"]))
+                        for i in goal.interventions
+                    ),
+                    next(ids["plan_goals"]),
+                    None if source is None else source.id,
+                )
+            )
+        problems.append(Problem(problem.statement, tuple(goals), next(ids["plan_problems"])))
+    return dataclasses.replace(
+        plan,
+        id=next(ids["plans"]),
+        version=1 if previous is None else previous.version + 1,
+        supersedes_id=None if previous is None else previous.id,
+        problems=tuple(problems),
+        status=PlanStatus.DRAFT,
+    )
+
+
+class PlanImportMixin:
+    """`import_plans`; mixed into `PlanStore`."""
+
+    _db: db.Database
+    _audit: AuditStore
+
+    def import_plans(self, chains: Sequence[Sequence[TreatmentPlan]], signer: str) -> list[list[TreatmentPlan]]:
+        """Add signed plan histories in one transaction; returns them as stored (with ids).
+
+        Each chain is one client's plan versions, oldest first, each complete enough to sign and taking
+        effect no earlier than the one before. Every version is signed by `signer` and superseded by the
+        next, so the last is the client's active plan. A goal carries from the previous version's goal with
+        the same statement (an objective from the one with the same text). The client must have no plan yet.
+        """
+        from therapy_desk.storage import plans as store_module  # the shared helpers; avoids an import cycle
+
+        store = self
+        assert isinstance(store, store_module.PlanStore)
+        who = store_module._checked_signer(signer)
+        prepared: list[list[TreatmentPlan]] = []
+        for chain in chains:
+            versions: list[TreatmentPlan] = []
+            for plan in chain:
+                clean = plan.validated()
+                if clean.id is not None or any(item is not None for item in store_module._ids(clean)):
+                    raise ValidationError(
+                        "A new plan cannot reuse goals or objectives saved in another plan.", "problems"
+                    )
+                clean.check_ready_to_sign()
+                if clean.client_id is None or (versions and clean.client_id != versions[0].client_id):
+                    raise ValidationError("Every version of an imported plan belongs to one client.", "client_id")
+                if versions:
+                    store_module._check_replaces(clean.effective_date, versions[-1].effective_date)
+                versions.append(clean)
+            if versions:
+                prepared.append(versions)
+        result: list[list[TreatmentPlan]] = []
+        if not prepared:
+            return result
+        now = now_utc()
+        stamp = to_datetime(now)
+        with self._db.transaction():
+            for versions in prepared:
+                client_id = versions[0].client_id
+                assert client_id is not None
+                store._client_exists(client_id)
+                if self._db.execute("SELECT 1 FROM plans WHERE client_id = ?", (client_id,)).fetchone():
+                    raise ValidationError(
+                        f"Client {client_id} already has a treatment plan; revise it instead of importing one.",
+                        "client_id",
+                    )
+            ids = {
+                table: count(int(self._db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]))  # noqa: S608
+                for table in _TABLES
+            }
+            for versions in prepared:
+                stored_chain: list[TreatmentPlan] = []
+                previous: TreatmentPlan | None = None
+                for plan in versions:
+                    draft = _numbered(plan, ids, previous)
+                    self._insert(draft, now)
+                    assert draft.id is not None
+                    if previous is not None:
+                        assert previous.id is not None
+                        store._mark_superseded(previous.id, draft.id, now)
+                        stored_chain[-1] = dataclasses.replace(
+                            previous, status=PlanStatus.SUPERSEDED, superseded_at=stamp, superseded_by_id=draft.id
+                        )
+                    digest = store._mark_signed(draft, who, now)
+                    previous = dataclasses.replace(
+                        draft, status=PlanStatus.SIGNED, signed_by=who, signed_at=stamp, content_sha256=digest
+                    )
+                    stored_chain.append(previous)
+                result.append(stored_chain)
+            self._audit.record(
+                "plans imported",
+                entity="plan",
+                detail={"clients": len(result), "versions": sum(len(chain) for chain in result)},
+            )
+        return result
+
+    def _insert(self, plan: TreatmentPlan, now: str) -> None:
+        problems: list[tuple[Any, ...]] = []
+        goals: list[tuple[Any, ...]] = []
+        objectives: list[tuple[Any, ...]] = []
+        interventions: list[tuple[Any, ...]] = []
+        for p, problem in enumerate(plan.problems):
+            problems.append((problem.id, plan.id, p, problem.statement))
+            for g, goal in enumerate(problem.goals):
+                goals.append((goal.id, plan.id, problem.id, g, goal.statement, goal.carried_from_id))
+                objectives += [
+                    (o.id, plan.id, goal.id, n, o.text, iso(o.target_date), o.carried_from_id)
+                    for n, o in enumerate(goal.objectives)
+                ]
+                interventions += [
+                    (i.id, plan.id, goal.id, n, str(i.modality), i.description)
+                    for n, i in enumerate(goal.interventions)
+                ]
+        self._db.execute(
+            _INSERT_PLAN,
+            (
+                plan.id,
+                plan.client_id,
+                plan.version,
+                iso(plan.effective_date),
+                iso(plan.review_due),
+                plan.frequency,
+                plan.participation,
+                plan.supersedes_id,
+                now,
+                now,
+            ),
+        )
+        conn = self._db.conn
+        conn.executemany(_INSERT_PROBLEM, problems)
+        conn.executemany(_INSERT_GOAL, goals)
+        conn.executemany(_INSERT_OBJECTIVE, objectives)
+        conn.executemany(_INSERT_INTERVENTION, interventions)

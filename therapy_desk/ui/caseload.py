@@ -1,0 +1,418 @@
+"""`CaseloadView`: every client in one keyboard-first table, with a name filter and a status filter.
+
+Focus starts in the filter; typing narrows the list (debounced), Down or Enter moves into the table,
+Enter or a double-click opens the chart (`open_client(id)`), Up on the first row goes back to the
+filter. Ctrl+F finds, Ctrl+N adds a client, F5 refreshes.
+
+The status filter starts on "Current" (active, waitlist and inquiry): the people a therapist is seeing
+or about to see. Discharged and inactive clients are most of an old practice's list and are rarely what
+one is looking for; when a name matches only them, the view says so and points to "All statuses".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapy_desk.domain.caseload import CaseloadRow
+from therapy_desk.domain.clients import Client, ClientStatus
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.models.caseload_model import (
+    COL_BALANCE,
+    COL_DIAGNOSIS,
+    COL_LAST_SEEN,
+    COL_NAME,
+    COL_NEXT,
+    COL_PAYER,
+    COL_REVIEW,
+    COL_STATUS,
+    COL_UNSIGNED,
+    CaseloadModel,
+)
+from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.client_form import AddClientDialog
+
+FILTER_DELAY_MS = 150
+# Up to this many rows are read on the GUI thread for a sort (~70 ms); more go to a worker.
+DIRECT_ROWS_LIMIT = 400
+
+CURRENT = (ClientStatus.ACTIVE, ClientStatus.WAITLIST, ClientStatus.INQUIRY)
+STATUS_CHOICES: tuple[tuple[str, tuple[ClientStatus, ...]], ...] = (
+    ("Current (active, waitlist, inquiry)", CURRENT),
+    ("All statuses", ()),
+    ("Active", (ClientStatus.ACTIVE,)),
+    ("Waitlist", (ClientStatus.WAITLIST,)),
+    ("Inquiry", (ClientStatus.INQUIRY,)),
+    ("Inactive", (ClientStatus.INACTIVE,)),
+    ("Discharged", (ClientStatus.DISCHARGED,)),
+)
+# Widths in average characters; the diagnosis takes what is left.
+_COLUMN_CHARS = {
+    COL_NAME: 22,
+    COL_STATUS: 9,
+    COL_NEXT: 16,
+    COL_LAST_SEEN: 12,
+    COL_PAYER: 15,
+    COL_BALANCE: 10,
+    COL_UNSIGNED: 6,
+    COL_REVIEW: 14,
+}
+
+
+def _shortcut_text(sequence: QKeySequence) -> str:
+    return sequence.toString(QKeySequence.SequenceFormat.NativeText)
+
+
+class CaseloadTable(QTableView):
+    """The table: Enter opens the current row, Up from the top row returns to the filter."""
+
+    open_requested = Signal()
+    leave_up = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            if self.currentIndex().isValid():
+                self.open_requested.emit()
+            return
+        if event.key() == Qt.Key.Key_Up and not event.modifiers() and self.currentIndex().row() <= 0:
+            self.leave_up.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class CaseloadView(QWidget):
+    """The caseload. `open_client(client_id)` asks for the chart."""
+
+    open_client = Signal(int)
+
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Caseload")
+        self._vault = vault
+        self._ops = ops
+        self._stale = False
+        self._select_after_load: int | None = None
+        self.add_dialog: AddClientDialog | None = None
+
+        self.model = CaseloadModel(vault, self, rows_loader=self._load_rows)
+        self._build()
+        self._build_actions()
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.filter_edit.textEdited.connect(lambda _text: self._filter_timer.start())
+        self.status_combo.currentIndexChanged.connect(lambda _index: self.apply_filter())
+        self.model.modelReset.connect(self._after_reset)
+        self.model.layoutChanged.connect(self._after_sort)
+        self.model.sorting_changed.connect(lambda _waiting: self._update_count())
+        self.table.doubleClicked.connect(lambda _index: self.open_current())
+        self.table.open_requested.connect(self.open_current)
+        self.table.leave_up.connect(self.focus_filter)
+        self.filter_edit.installEventFilter(self)
+        self.apply_filter()
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setAccessibleName("Filter clients by name")
+        self.filter_edit.setClearButtonEnabled(True)
+        find = _shortcut_text(QKeySequence(QKeySequence.StandardKey.Find)) or "Ctrl+F"
+        self.filter_edit.setPlaceholderText(f"Filter by name ({find})")
+        self.filter_edit.setToolTip(f"Type part of a name; Down moves into the list ({find})")
+
+        self.status_combo = QComboBox(self)
+        self.status_combo.setAccessibleName("Status filter")
+        for label, statuses in STATUS_CHOICES:
+            self.status_combo.addItem(label, statuses)
+        status_label = QLabel("&Status:", self)
+        status_label.setBuddy(self.status_combo)
+
+        self.add_button = QPushButton("&Add client…", self)
+        self.add_button.setAccessibleName("Add client")
+        self.add_button.clicked.connect(self.add_client)
+
+        self.count_label = QLabel(self)
+        self.count_label.setAccessibleName("Number of clients shown")
+        self.empty_label = QLabel(self)
+        self.empty_label.setAccessibleName("No clients shown")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.empty_label.hide()
+
+        self.table = CaseloadTable(self)
+        self.table.setAccessibleName("Caseload")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.setCornerButtonEnabled(False)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 10,000 rows to lay them out.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
+        header.setSectionsMovable(False)
+        char = self.fontMetrics().averageCharWidth()
+        header_metrics = header.fontMetrics()
+        icon = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        for column, chars in _COLUMN_CHARS.items():
+            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            width = max(chars * char + 16, header_metrics.horizontalAdvance(title) + 32)
+            if column == COL_REVIEW:
+                width += icon + 4  # room for the overdue mark
+            header.resizeSection(column, width)
+        header.setSectionResizeMode(COL_DIAGNOSIS, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(5 * char)
+        self.table.setSortingEnabled(True)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 2)
+        bar.addSpacing(8)
+        bar.addWidget(status_label)
+        bar.addWidget(self.status_combo)
+        bar.addStretch(1)
+        bar.addWidget(self.count_label)
+        bar.addSpacing(8)
+        bar.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.table, 1)
+        self.setFocusProxy(self.filter_edit)
+
+    def _build_actions(self) -> None:
+        def action(text: str, keys: QKeySequence, slot: Callable[[], object]) -> QAction:
+            act = QAction(text, self)
+            act.setShortcut(keys)
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # only while the caseload is shown
+            act.triggered.connect(lambda _checked=False: slot())
+            self.addAction(act)
+            return act
+
+        self.find_action = action("&Find client", QKeySequence(QKeySequence.StandardKey.Find), self.focus_filter)
+        self.add_action = action("&Add client…", QKeySequence(QKeySequence.StandardKey.New), self.add_client)
+        self.refresh_action = action("&Refresh", QKeySequence(QKeySequence.StandardKey.Refresh), self.refresh)
+        if self.refresh_action.shortcut().isEmpty():
+            self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        new = _shortcut_text(self.add_action.shortcut())
+        self.add_button.setToolTip(f"Add a new client ({new})")
+        self.table.setToolTip("Enter or double-click opens the chart")
+
+    # -- filtering and loading -----------------------------------------------------------------
+
+    def statuses(self) -> tuple[ClientStatus, ...]:
+        return tuple(self.status_combo.currentData() or ())
+
+    def apply_filter(self) -> None:
+        """Re-query the ids for the filter text and status (the debounce timer ends here)."""
+        self._filter_timer.stop()
+        self._remember_selection()
+        self.model.set_filter(self.filter_edit.text().strip(), self.statuses())
+
+    def refresh(self) -> None:
+        """Re-read the list (after changes elsewhere), keeping filter, sort and selection."""
+        self._filter_timer.stop()
+        self._remember_selection()
+        self.model.refresh(self.filter_edit.text().strip(), self.statuses())
+        self._stale = False
+
+    def _remember_selection(self) -> None:
+        if self._select_after_load is None:
+            current = self.current_client_id()
+            self._select_after_load = current
+
+    def _load_rows(self, ids: list[int], done: Callable[[list[CaseloadRow] | None], None]) -> None:
+        """Rows for a sort: a few hundred directly, more on a worker with its own connection."""
+        if len(ids) <= DIRECT_ROWS_LIMIT:
+            done(self._vault.caseload.rows(ids))
+            return
+        (
+            self._ops.run(lambda worker: worker.caseload.rows(ids), label="Sorting the caseload…", writes=False)
+            .success(done)
+            .finished(lambda: done(None))
+            .start()
+        )
+
+    def _after_reset(self) -> None:
+        wanted, self._select_after_load = self._select_after_load, None
+        row = self.model.row_of(wanted) if wanted is not None else None
+        if row is None and self.model.rowCount() > 0:
+            row = 0
+        if row is not None:
+            self._select_row(row)
+        self._update_count()
+        self._update_empty()
+
+    def _after_sort(self) -> None:
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.table.scrollTo(index)
+
+    def _select_row(self, row: int) -> None:
+        index = self.model.index(row, COL_NAME)
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _update_count(self) -> None:
+        count = self.model.rowCount()
+        text = f"{count:,} client" if count == 1 else f"{count:,} clients"
+        self.count_label.setText(f"{text} — sorting…" if self.model.is_sorting else text)
+
+    def _update_empty(self) -> None:
+        if self.model.rowCount() > 0:
+            self.empty_label.hide()
+            self.empty_label.clear()
+            return
+        text = self.model.filter_text
+        label = self.status_combo.currentText()
+        if not text and (not self.statuses() or not self._vault.clients.count()):
+            message = (
+                f"No clients yet. Add the first one with Add client ({_shortcut_text(self.add_action.shortcut())})."
+            )
+        elif not text:
+            message = f"No clients with the status {label.lower()}."
+        else:
+            message = f"No clients match “{text}” in {label.lower()}."
+            if self.statuses():
+                elsewhere = len(self._vault.caseload.ids(text=text))
+                if elsewhere:
+                    who = "1 client matches" if elsewhere == 1 else f"{elsewhere:,} clients match"
+                    message += f" {who} with another status: choose All statuses (Alt+S)."
+        self.empty_label.setText(message)
+        self.empty_label.show()
+
+    # -- keyboard and opening ------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.filter_edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if self._filter_timer.isActive():
+                    self.apply_filter()
+                self.focus_table()
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.model.rowCount() == 1:
+                    self.open_current()
+                return True
+            if key == Qt.Key.Key_Escape and self.filter_edit.text():
+                self.filter_edit.clear()
+                self.apply_filter()
+                return True
+        return super().eventFilter(watched, event)
+
+    def focus_filter(self) -> None:
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def focus_table(self) -> None:
+        if self.model.rowCount() == 0:
+            return
+        if not self.table.currentIndex().isValid():
+            self._select_row(0)
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def current_client_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid() or not 0 <= index.row() < self.model.rowCount():
+            return None
+        return self.model.client_id(index.row())
+
+    def open_current(self) -> None:
+        client_id = self.current_client_id()
+        if client_id is not None:
+            self.open_client.emit(client_id)
+
+    def select_client(self, client_id: int) -> bool:
+        """Make `client_id` the current row if it is shown."""
+        row = self.model.row_of(client_id)
+        if row is None:
+            return False
+        self._select_row(row)
+        return True
+
+    # -- adding --------------------------------------------------------------------------------
+
+    def add_client(self) -> AddClientDialog:
+        """Open the Add client dialog (or bring back the one already open)."""
+        if self.add_dialog is not None:
+            self.add_dialog.raise_()
+            self.add_dialog.activateWindow()
+            return self.add_dialog
+        dialog = AddClientDialog(self._vault, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.client_added.connect(self._client_added)
+        dialog.finished.connect(self._dialog_closed)
+        self.add_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _dialog_closed(self, _result: int) -> None:
+        self.add_dialog = None
+        if self.isVisible():
+            self.table.setFocus()
+
+    def _client_added(self, client: Client) -> None:
+        """Show the new client selected: widen the filter if it would hide them."""
+        assert client.id is not None
+        statuses = self.statuses()
+        if statuses and client.status not in statuses:
+            self.status_combo.blockSignals(True)
+            self.status_combo.setCurrentIndex(0 if client.status in CURRENT else 1)
+            self.status_combo.blockSignals(False)
+        if self.filter_edit.text():
+            self.filter_edit.clear()
+        self._select_after_load = client.id
+        self.refresh()
+        self.select_client(client.id)
+
+    # -- showing and locking -------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+        self.filter_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self._stale = True  # charts or other views may change what the list shows meanwhile
+
+    def clear_for_lock(self) -> None:
+        """Save (or drop) the Add client form, then empty the list and the filter."""
+        if self.add_dialog is not None:
+            dialog, self.add_dialog = self.add_dialog, None
+            dialog.client_added.disconnect(self._client_added)
+            dialog.save_or_discard()
+        self._filter_timer.stop()
+        self._select_after_load = None
+        self.filter_edit.blockSignals(True)
+        self.filter_edit.clear()
+        self.filter_edit.blockSignals(False)
+        self.model.clear()
+        self.count_label.clear()
+        self.empty_label.clear()
+        self.empty_label.hide()

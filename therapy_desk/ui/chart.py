@@ -1,0 +1,253 @@
+"""The client chart: one top-level window per client with Overview, Diagnoses, Treatment plan, and
+Contacts and releases. Tabs that later issues add (sessions and notes, measures, billing) are absent
+until they exist.
+
+Opening reads `vault.caseload.chart_summary` (bounded: the last 20 sessions; audited as a chart read)
+and only what the tabs show, so a chart with hundreds of sessions opens in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QStyle,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapy_desk.domain.caseload import ChartSummary
+from therapy_desk.domain.clients import Client, Diagnosis
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.chart_common import ChartTab
+from therapy_desk.ui.chart_contacts import ContactsTab
+from therapy_desk.ui.chart_diagnoses import DiagnosesTab
+from therapy_desk.ui.chart_overview import OverviewTab, age_on
+from therapy_desk.ui.chart_plan import PlanTab
+from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_status
+from therapy_desk.ui.ops import Ops
+
+APP_TITLE = "Therapy Desk"
+TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS = range(4)
+
+
+def chart_title(client: Client) -> str:
+    return f"{client.display_name} ({client.account_number}) — {APP_TITLE}"
+
+
+class ChartWindow(QWidget):
+    """A client's chart. `closed(client_id)` fires when the window has closed (after any save question)."""
+
+    closed = Signal(int)
+
+    def __init__(self, vault: Vault, ops: Ops, client_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent, Qt.WindowType.Window)
+        self._vault = vault
+        self._ops = ops
+        self._client_id = client_id
+        self._client: Client | None = None
+        self.setObjectName("chartWindow")
+        self.resize(1100, 750)
+
+        self.name_label = QLabel(self)
+        self.name_label.setAccessibleName("Client name")
+        font = QFont(self.name_label.font())
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.name_label.setFont(font)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts_label = QLabel(self)
+        self.facts_label.setAccessibleName("Client summary")
+        self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts_label.setWordWrap(True)
+        self.flag_banner = self._build_banner()
+
+        self.overview = OverviewTab(vault, self)
+        self.diagnoses = DiagnosesTab(vault, self)
+        self.plan = PlanTab(vault, self)
+        self.contacts = ContactsTab(vault, self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Chart sections")
+        self.tabs.setDocumentMode(True)
+        self._tab_list: list[ChartTab] = [self.overview, self.diagnoses, self.plan, self.contacts]
+        names = ("Overview", "Diagnoses", "Treatment plan", "Contacts and releases")
+        for number, (tab, name) in enumerate(zip(self._tab_list, names, strict=True), start=1):
+            index = self.tabs.addTab(tab, name)
+            self.tabs.setTabToolTip(index, f"{name} (Ctrl+{number})")
+            action = QAction(f"Show {name}", self)
+            action.setShortcut(QKeySequence(f"Ctrl+{number}"))
+            action.triggered.connect(lambda _checked=False, i=index: self.show_tab(i))
+            self.addAction(action)
+        self.save_action = self._action("Save", QKeySequence.StandardKey.Save, self.save_current)
+        self.cancel_action = self._action("Cancel edit", QKeySequence(Qt.Key.Key_Escape), self.cancel_current)
+        self.close_action = self._action("Close chart", QKeySequence.StandardKey.Close, self.close)
+        self.close_action.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence(QKeySequence.StandardKey.Close)])
+
+        self.overview.client_saved.connect(self._client_saved)
+        self.diagnoses.changed.connect(self._update_facts)
+        self.plan.signed.connect(lambda _plan: self.refresh())
+
+        header = QVBoxLayout()
+        header.setSpacing(2)
+        header.addWidget(self.name_label)
+        header.addWidget(self.facts_label)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.flag_banner)
+        layout.addWidget(self.tabs, 1)
+
+        self.load(vault.caseload.chart_summary(client_id))
+
+    def _action(self, text: str, shortcut: QKeySequence | QKeySequence.StandardKey, slot: object) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_banner(self) -> QFrame:
+        banner = QFrame(self)
+        banner.setFrameShape(QFrame.Shape.StyledPanel)
+        banner.setAccessibleName("Safety alert")
+        icon = QLabel(banner)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(size, size))
+        self.flag_label = QLabel(banner)
+        self.flag_label.setWordWrap(True)
+        self.flag_label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+        self.flag_label.setAccessibleName("Safety alert")
+        row = QHBoxLayout(banner)
+        row.setContentsMargins(8, 4, 8, 4)
+        row.addWidget(icon)
+        row.addWidget(self.flag_label, 1)
+        banner.hide()
+        return banner
+
+    # -- the client ------------------------------------------------------------------------------
+
+    @property
+    def client_id(self) -> int:
+        return self._client_id
+
+    def load(self, summary: ChartSummary) -> None:
+        self._client = summary.client
+        self._show_client(summary.client)
+        if summary.open_flags:
+            days = ", ".join(fmt_date(d) for d in sorted({m.administered_on for m in summary.open_flags}))
+            self.flag_label.setText(
+                f"PHQ-9 item 9 (thoughts of self-harm) answered above 0 on {days} and not yet followed up."
+            )
+            self.flag_banner.show()
+        else:
+            self.flag_label.clear()
+            self.flag_banner.hide()
+        for tab in self._tab_list:
+            tab.load(summary)
+        self._update_facts()
+
+    def refresh(self) -> None:
+        """Read the summary again (after a change that moves the alerts, like signing a plan)."""
+        self.load(self._vault.caseload.chart_summary(self._client_id))
+
+    def _show_client(self, client: Client) -> None:
+        self.setWindowTitle(chart_title(client))
+        self.name_label.setText(client.display_name)
+
+    def _update_facts(self) -> None:
+        client = self._client
+        if client is None:
+            return
+        active: list[Diagnosis] = self.diagnoses.model.active()
+        facts = [
+            client.account_number,
+            f"DOB {fmt_date(client.dob)} (age {age_on(client.dob, date.today())})",
+            fmt_status(client.status),
+        ]
+        if client.pronouns:
+            facts.append(client.pronouns)
+        if active:
+            facts.append(f"Principal diagnosis {active[0].code} {active[0].description}")
+        self.facts_label.setText(" · ".join(facts))
+
+    def _client_saved(self, client: Client) -> None:
+        self._client = client
+        self._show_client(client)
+        self._update_facts()
+
+    # -- keyboard --------------------------------------------------------------------------------
+
+    def show_tab(self, index: int) -> None:
+        self.tabs.setCurrentIndex(index)
+        self.tabs.currentWidget().setFocus()
+
+    def current_tab(self) -> ChartTab:
+        widget = self.tabs.currentWidget()
+        assert isinstance(widget, ChartTab)
+        return widget
+
+    def save_current(self) -> None:
+        self.current_tab().save()
+
+    def cancel_current(self) -> None:
+        self.current_tab().cancel_edit()
+
+    # -- closing and locking ---------------------------------------------------------------------
+
+    def is_dirty(self) -> bool:
+        return any(tab.is_dirty() for tab in self._tab_list)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        dirty = [tab for tab in self._tab_list if tab.is_dirty()]
+        if dirty:
+            name = self._client.display_name if self._client else "this client"
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                f"Save your changes to {name}'s chart before closing?",
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Save,
+            )
+            if answer == QMessageBox.StandardButton.Cancel:
+                event.ignore()
+                return
+            if answer == QMessageBox.StandardButton.Save:
+                for tab in dirty:
+                    if not tab.save():
+                        self.tabs.setCurrentWidget(tab)
+                        event.ignore()
+                        return
+        event.accept()
+        self.closed.emit(self._client_id)
+
+    def clear_for_lock(self) -> None:
+        """Save what validates (plan draft, client edit, a contact form) then empty every widget.
+
+        An edit that does not validate is not written, and the lock goes on: nothing half-valid
+        reaches the vault. Every tab is cleared even if saving one of them fails.
+        """
+        failure: Exception | None = None
+        for tab in self._tab_list:
+            try:
+                tab.save_for_lock()
+            except Exception as exc:  # clearing must happen whatever saving did
+                failure = failure or exc
+        for tab in self._tab_list:
+            tab.clear()
+        self._client = None
+        self.name_label.clear()
+        self.facts_label.clear()
+        self.flag_label.clear()
+        self.flag_banner.hide()
+        self.setWindowTitle(APP_TITLE)
+        self.tabs.setEnabled(False)  # the main window closes it next: nothing is left to press
+        if failure is not None:
+            raise failure

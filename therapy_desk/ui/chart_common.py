@@ -1,0 +1,189 @@
+"""Pieces the client chart's tabs share: the tab contract, inline field errors, optional dates, formats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapy_desk.domain.caseload import ChartSummary
+from therapy_desk.errors import ValidationError
+from therapy_desk.ui.format import ERROR_COLOR
+
+DATE_FORMAT = "MMM d, yyyy"  # as therapy_desk.ui.format.fmt_date writes dates
+
+
+def to_qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def from_qdate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+def error_label(parent: QWidget | None = None) -> QLabel:
+    """A hidden label that shows a store's sentence under the field it is about."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setAccessibleName("Error")
+    label.hide()
+    return label
+
+
+class FieldErrors:
+    """Inline error labels keyed by the field names the stores put in `ValidationError.field`."""
+
+    def __init__(self, fallback: QLabel) -> None:
+        self._labels: dict[str, QLabel] = {}
+        self._fallback = fallback
+
+    def add(self, field: str, label: QLabel | None = None) -> QLabel:
+        self._labels[field] = label or error_label()
+        return self._labels[field]
+
+    def label(self, field: str) -> QLabel | None:
+        """The label that shows sentences about `field`, if the form has one."""
+        return self._labels.get(field)
+
+    def show(self, err: ValidationError) -> QLabel:
+        """Show the sentence next to its field (or in the form's general place); returns that label."""
+        label = self._labels.get(err.field or "", self._fallback)
+        label.setText(str(err))
+        label.show()
+        return label
+
+    def show_text(self, field: str | None, message: str) -> QLabel:
+        return self.show(ValidationError(message, field))
+
+    def clear(self) -> None:
+        for label in (*self._labels.values(), self._fallback):
+            label.clear()
+            label.hide()
+
+    def visible_messages(self) -> list[str]:
+        return [lbl.text() for lbl in (*self._labels.values(), self._fallback) if not lbl.isHidden() and lbl.text()]
+
+
+class OptionalDateEdit(QWidget):
+    """A date a form may leave empty: a check box turns the date on, the date edit picks it."""
+
+    changed = Signal()
+
+    def __init__(self, label: str, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.check = QCheckBox(label, self)
+        self.check.setAccessibleName(f"{accessible_name}: set")
+        self.edit = QDateEdit(self)
+        self.edit.setCalendarPopup(True)
+        self.edit.setDisplayFormat(DATE_FORMAT)
+        self.edit.setAccessibleName(accessible_name)
+        self.edit.setDate(to_qdate(date.today()))
+        self.edit.setEnabled(False)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.check)
+        layout.addWidget(self.edit, 1)
+        self.check.toggled.connect(self.edit.setEnabled)
+        self.check.toggled.connect(lambda _on: self.changed.emit())
+        self.edit.dateChanged.connect(lambda _d: self.changed.emit())
+        self.setFocusProxy(self.check)
+
+    def day(self) -> date | None:
+        return from_qdate(self.edit.date()) if self.check.isChecked() else None
+
+    def set_day(self, day: date | None, *, default: date | None = None) -> None:
+        """Show `day`, or no date (the picker then starts at `default`, else today)."""
+        blockers = (self.check.blockSignals(True), self.edit.blockSignals(True))
+        self.check.setChecked(day is not None)
+        self.edit.setEnabled(day is not None)
+        self.edit.setDate(to_qdate(day or default or date.today()))
+        self.check.blockSignals(blockers[0])
+        self.edit.blockSignals(blockers[1])
+
+
+class DateDialog(QDialog):
+    """Ask for one date, then hand it to `submit`; a `ValidationError` stays in the dialog as its sentence."""
+
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        label: str,
+        submit: Callable[[date], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("dateDialog")
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self._submit = submit
+        self.date_edit = QDateEdit(self)
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat(DATE_FORMAT)
+        self.date_edit.setDate(to_qdate(date.today()))
+        self.date_edit.setAccessibleName(label)
+        self.error = error_label(self)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self._ok)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        form = QFormLayout()
+        form.addRow(label, self.date_edit)
+        layout = QVBoxLayout(self)
+        intro = QLabel(prompt, self)
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _ok(self) -> None:
+        try:
+            self._submit(from_qdate(self.date_edit.date()))
+        except ValidationError as err:
+            self.error.setText(str(err))
+            self.error.show()
+            return
+        self.accept()
+
+
+class ChartTab(QWidget):
+    """What the chart window asks of each tab."""
+
+    def load(self, summary: ChartSummary) -> None:
+        """Show this client's data (the summary is already read; read more only if the tab shows it)."""
+        raise NotImplementedError
+
+    def is_dirty(self) -> bool:
+        """Whether the tab holds edits not yet saved."""
+        return False
+
+    def save(self) -> bool:
+        """Save the open form (Ctrl+S); False when it did not validate (the sentence is shown)."""
+        return True
+
+    def cancel_edit(self) -> None:
+        """Esc: leave the open edit."""
+
+    def save_for_lock(self) -> None:
+        """Before a lock: write what validates; never prompt; never write anything half-valid."""
+        if self.is_dirty():
+            self.save()
+
+    def clear(self) -> None:
+        """Empty every widget that shows client data."""
+        raise NotImplementedError

@@ -1,0 +1,264 @@
+"""The add/edit forms of the Contacts and releases tab, as window-modal dialogs that validate inline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapy_desk.domain.clients import CareContact, ContactRole, Release
+from therapy_desk.errors import ValidationError
+from therapy_desk.ui.chart_common import (
+    DATE_FORMAT,
+    FieldErrors,
+    OptionalDateEdit,
+    error_label,
+    from_qdate,
+    to_qdate,
+)
+
+
+def _with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
+    """The field and, under it, the place for its sentence (collapses while there is none)."""
+    box = QWidget(widget.parentWidget())
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    layout.addWidget(errors.add(field, error_label(box)))
+    return box
+
+
+def _line(parent: QWidget, name: str, text: str = "", placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit(text, parent)
+    edit.setAccessibleName(name)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
+class _FormDialog(QDialog):
+    """A form whose Save hands its value to `submit`; the store's `ValidationError` shows by its field."""
+
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.general_error = error_label(self)
+        self.errors = FieldErrors(self.general_error)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setToolTip("Save (Ctrl+S)")
+        self.save_button.setShortcut("Ctrl+S")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(self.form)
+        layout.addWidget(self.general_error)
+        layout.addWidget(self.buttons)
+        self._initial: tuple[Any, ...] = ()
+
+    def snapshot(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def submit(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def remember_initial(self) -> None:
+        self._initial = self.snapshot()
+
+    def is_dirty(self) -> bool:
+        return self.snapshot() != self._initial
+
+    def save(self) -> bool:
+        """Validate and save through the store; False (with the sentence shown) when it is refused."""
+        self.errors.clear()
+        try:
+            self.submit(self.value())
+        except ValidationError as err:
+            self.errors.show(err)
+            return False
+        self.remember_initial()
+        self.accept()
+        return True
+
+
+class ContactDialog(_FormDialog):
+    """Add (no contact) or edit a care contact: psychiatrist, primary care, school, agency…"""
+
+    def __init__(
+        self,
+        client_id: int,
+        contact: CareContact | None,
+        submit: Callable[[CareContact], CareContact],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Edit contact" if contact else "Add contact", parent)
+        self.setObjectName("contactDialog")
+        self._client_id = client_id
+        self._contact = contact
+        self._submit = submit
+        c = contact or CareContact(client_id, ContactRole.OTHER, "")
+        self.role = QComboBox(self)
+        self.role.setAccessibleName("Role")
+        for role in ContactRole:
+            self.role.addItem(role.value.capitalize(), role)
+        self.role.setCurrentIndex(self.role.findData(c.role))
+        self.name = _line(self, "Name", c.name, "Dr. Jane Smith")
+        self.organization = _line(self, "Organization", c.organization)
+        self.phone = _line(self, "Phone", c.phone, "(555) 201-3344")
+        self.fax = _line(self, "Fax", c.fax)
+        self.email = _line(self, "Email", c.email, "name@example.com")
+        self.notes = QPlainTextEdit(c.notes, self)
+        self.notes.setAccessibleName("Notes")
+        self.notes.setTabChangesFocus(True)
+        self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 4)
+        for caption, widget, field in (
+            ("&Role:", self.role, "role"),
+            ("&Name:", self.name, "name"),
+            ("&Organization:", self.organization, "organization"),
+            ("&Phone:", self.phone, "phone"),
+            ("&Fax:", self.fax, "fax"),
+            ("&Email:", self.email, "email"),
+            ("No&tes:", self.notes, "notes"),
+        ):
+            row = _with_error(widget, self.errors, field)
+            self.form.addRow(caption, row)
+            label = self.form.labelForField(row)
+            if isinstance(label, QLabel):
+                label.setBuddy(widget)
+        self.name.setFocus()
+        self.remember_initial()
+
+    def snapshot(self) -> tuple[Any, ...]:
+        return (
+            self.role.currentData(),
+            self.name.text(),
+            self.organization.text(),
+            self.phone.text(),
+            self.fax.text(),
+            self.email.text(),
+            self.notes.toPlainText(),
+        )
+
+    def value(self) -> CareContact:
+        return CareContact(
+            client_id=self._client_id,
+            role=ContactRole(self.role.currentData()),
+            name=self.name.text(),
+            organization=self.organization.text(),
+            phone=self.phone.text(),
+            fax=self.fax.text(),
+            email=self.email.text(),
+            notes=self.notes.toPlainText(),
+            id=None if self._contact is None else self._contact.id,
+        )
+
+    def submit(self, value: CareContact) -> CareContact:
+        saved = self._submit(value)
+        self._contact = saved
+        return saved
+
+
+class ReleaseDialog(_FormDialog):
+    """Record a signed release of information (who, what, why, when signed, until when)."""
+
+    def __init__(
+        self,
+        client_id: int,
+        contacts: list[CareContact],
+        submit: Callable[[Release], Release],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Add release of information", parent)
+        self.setObjectName("releaseDialog")
+        self._client_id = client_id
+        self._submit = submit
+        self.contact = QComboBox(self)
+        self.contact.setAccessibleName("Contact")
+        self.contact.addItem("Not one of the client's contacts", None)
+        for c in contacts:
+            self.contact.addItem(f"{c.name} ({c.role.value})", c)
+        self.contact.currentIndexChanged.connect(self._contact_chosen)
+        self.recipient = _line(self, "Recipient", placeholder="Who may receive the information")
+        self.scope = _line(self, "May share", placeholder="e.g. diagnosis, treatment plan, attendance")
+        self.purpose = _line(self, "Purpose", placeholder="e.g. coordination of care")
+        self.signed = QDateEdit(self)
+        self.signed.setCalendarPopup(True)
+        self.signed.setDisplayFormat(DATE_FORMAT)
+        self.signed.setDate(to_qdate(date.today()))
+        self.signed.setAccessibleName("Signed on")
+        self.expires = OptionalDateEdit("Set", "Expires on", self)
+        self.expires.set_day(date.today() + timedelta(days=365))
+        self.psychotherapy = QCheckBox("Covers &psychotherapy notes (needs its own specific authorization)", self)
+        self.psychotherapy.setAccessibleName("Covers psychotherapy notes")
+        for caption, widget, field in (
+            ("&Contact:", self.contact, "contact_id"),
+            ("&Recipient:", self.recipient, "recipient"),
+            ("&May share:", self.scope, "scope"),
+            ("P&urpose:", self.purpose, "purpose"),
+            ("&Signed on:", self.signed, "signed_on"),
+            ("E&xpires:", self.expires, "expires_on"),
+            ("", self.psychotherapy, "covers_psychotherapy_notes"),
+        ):
+            row = _with_error(widget, self.errors, field)
+            self.form.addRow(caption, row)
+            label = self.form.labelForField(row)
+            if isinstance(label, QLabel) and caption:
+                label.setBuddy(widget)
+        self.recipient.setFocus()
+        self.remember_initial()
+
+    def _contact_chosen(self, _index: int) -> None:
+        contact = self.contact.currentData()
+        if isinstance(contact, CareContact) and not self.recipient.text().strip():
+            recipient = contact.name if not contact.organization else f"{contact.name}, {contact.organization}"
+            self.recipient.setText(recipient)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        return (
+            self.contact.currentIndex(),
+            self.recipient.text(),
+            self.scope.text(),
+            self.purpose.text(),
+            self.signed.date(),
+            self.expires.day(),
+            self.psychotherapy.isChecked(),
+        )
+
+    def value(self) -> Release:
+        contact = self.contact.currentData()
+        return Release(
+            client_id=self._client_id,
+            recipient=self.recipient.text(),
+            scope=self.scope.text(),
+            purpose=self.purpose.text(),
+            signed_on=from_qdate(self.signed.date()),
+            expires_on=self.expires.day(),
+            covers_psychotherapy_notes=self.psychotherapy.isChecked(),
+            contact_id=contact.id if isinstance(contact, CareContact) else None,
+        )
+
+    def submit(self, value: Release) -> Release:
+        return self._submit(value)

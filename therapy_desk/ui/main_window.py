@@ -1,0 +1,347 @@
+"""The main window: navigation between the views, chart windows, the status bar, and locking.
+
+The window does not know which views exist: it takes `(title, factory)` pairs, so the composition
+lives in `app.py`. Views are built the first time they are shown. Locking (Lock now, the idle
+timer, closing the window) asks every view and chart window to save its drafts and clear itself,
+deletes them, closes the vault and emits `locked`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from therapy_desk import __version__
+from therapy_desk.errors import UserError
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import dialogs
+from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
+from therapy_desk.ui.ops import Ops
+
+log = logging.getLogger(__name__)
+
+PageFactory = Callable[[Vault, Ops], QWidget]
+ChartFactory = Callable[[Vault, Ops, int], QWidget]
+
+APP_TITLE = "Therapy Desk"
+DEMO_MARKER = "DEMO"
+LAST_BACKUP_TEXT = "Last verified backup: never"
+_LOCK_WAIT_STEP_MS = 1000
+# A small semantic accent that reads on light and dark palettes alike.
+_DEMO_STYLE = "QLabel { color: white; background: #b35900; border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
+
+
+class MainWindow(QMainWindow):
+    """One open vault. `locked(quitting)` fires once the vault is closed and nothing shows PHI."""
+
+    locked = Signal(bool)
+
+    def __init__(
+        self,
+        vault: Vault,
+        pages: Sequence[tuple[str, PageFactory]],
+        *,
+        chart_factory: ChartFactory | None = None,
+        is_demo: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.vault = vault
+        self.is_demo = is_demo
+        self.ops = Ops(self, vault)
+        self._factories = list(pages)
+        self._pages: list[QWidget | None] = [None] * len(self._factories)
+        self._chart_factory = chart_factory
+        self._charts: dict[int, QWidget] = {}
+        self._locking = False
+        self._is_locked = False
+        self._quit_after_lock = False
+
+        self.setWindowTitle(f"{APP_TITLE} — {DEMO_MARKER}" if is_demo else APP_TITLE)
+        self.resize(1280, 800)
+        self._build_navigation()
+        self._build_menus()
+        self._build_status_bar()
+
+        self.idle_lock = IdleLock(parent=self)
+        self.apply_auto_lock_setting()
+        self.idle_lock.timed_out.connect(self._idle_timed_out)
+        self.idle_lock.start()
+        if self._factories:
+            self.navigation.setCurrentRow(0)
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _build_navigation(self) -> None:
+        self.navigation = QListWidget()
+        self.navigation.setAccessibleName("Navigation")
+        self.navigation.setFrameShape(QListWidget.Shape.NoFrame)
+        self.navigation.setFixedWidth(180)
+        self.navigation.setSpacing(1)
+        self.navigation.setStyleSheet("QListWidget::item { padding: 6px 10px; }")  # room only; colours stay native
+        font = self.navigation.font()
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.navigation.setFont(font)
+        self.stack = QStackedWidget()
+        for index, (title, _factory) in enumerate(self._factories):
+            item = QListWidgetItem(title)
+            if index < 9:
+                keys = QKeySequence(f"Ctrl+{index + 1}").toString(QKeySequence.SequenceFormat.NativeText)
+                item.setToolTip(f"{title} ({keys})")
+            self.navigation.addItem(item)
+            self.stack.addWidget(QWidget())  # placeholder until the view is first shown
+        self.navigation.currentRowChanged.connect(self.show_page)
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+    def _build_menus(self) -> None:
+        vault_menu = self.menuBar().addMenu("&Vault")
+        self.lock_action = QAction("&Lock now", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from chart windows too
+        self.lock_action.setStatusTip("Save drafts, close the vault and ask for the passphrase again")
+        self.lock_action.triggered.connect(self.lock_now)
+        vault_menu.addAction(self.lock_action)
+        vault_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.setStatusTip("Lock the vault and quit Therapy Desk")
+        self.quit_action.triggered.connect(self.close)
+        vault_menu.addAction(self.quit_action)
+
+        go_menu = self.menuBar().addMenu("&Go")
+        self.page_actions: list[QAction] = []
+        for index, (title, _factory) in enumerate(self._factories):
+            action = QAction(title, self)
+            if index < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _checked=False, row=index: self.navigation.setCurrentRow(row))
+            go_menu.addAction(action)
+            self.addAction(action)
+            self.page_actions.append(action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About Therapy Desk", self)
+        about.setMenuRole(QAction.MenuRole.AboutRole)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+        self.addAction(self.lock_action)
+        self.addAction(self.quit_action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.vault_label = QLabel(f"Vault: {self.vault.folder}")
+        self.vault_label.setAccessibleName("Vault folder")
+        self.vault_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.lock_label = QLabel("Unlocked")
+        self.lock_label.setAccessibleName("Lock state")
+        self.backup_label = QLabel(LAST_BACKUP_TEXT)
+        self.backup_label.setAccessibleName("Last verified backup")
+        if self.is_demo:
+            self.demo_label = QLabel(DEMO_MARKER)
+            self.demo_label.setAccessibleName("Demo practice")
+            self.demo_label.setToolTip("This is an invented demo practice, not a real chart.")
+            self.demo_label.setStyleSheet(_DEMO_STYLE)
+            bar.addWidget(self.demo_label)
+        bar.addWidget(self.vault_label, 1)
+        bar.addPermanentWidget(self.backup_label)
+        bar.addPermanentWidget(self.lock_label)
+
+    # -- pages and charts ----------------------------------------------------------------------
+
+    @property
+    def page_titles(self) -> list[str]:
+        return [title for title, _factory in self._factories]
+
+    def current_page(self) -> QWidget | None:
+        row = self.navigation.currentRow()
+        return self._pages[row] if 0 <= row < len(self._pages) else None
+
+    @Slot(int)
+    def show_page(self, row: int) -> None:
+        """Show the view in `row`, building it the first time."""
+        if self._is_locked or not 0 <= row < len(self._factories):
+            return
+        if self._pages[row] is None:
+            self._pages[row] = self._build_page(row)
+        self.stack.setCurrentIndex(row)
+        if self.navigation.currentRow() != row:
+            self.navigation.setCurrentRow(row)
+        self.apply_auto_lock_setting()  # the user may have just changed it in Settings
+
+    def _build_page(self, row: int) -> QWidget:
+        title, factory = self._factories[row]
+        try:
+            page = factory(self.vault, self.ops)
+        except UserError as err:
+            page = QLabel(str(err))
+        except Exception as exc:  # a bug: report it, keep the window usable
+            dialogs.show_crash(self, exc)
+            page = QLabel(f"{title} could not be opened because of a bug.")
+        if isinstance(page, QLabel) and not hasattr(page, "clear_for_lock"):
+            page.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            page.setWordWrap(True)
+        if not page.accessibleName():
+            page.setAccessibleName(title)
+        open_client = getattr(page, "open_client", None)
+        if open_client is not None:
+            open_client.connect(self.open_chart)
+        auto_lock_changed = getattr(page, "auto_lock_changed", None)
+        if auto_lock_changed is not None:
+            auto_lock_changed.connect(self.idle_lock.set_minutes)
+        placeholder = self.stack.widget(row)
+        self.stack.insertWidget(row, page)
+        if placeholder is not None:
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+        return page
+
+    @Slot(int)
+    def open_chart(self, client_id: int) -> None:
+        """Open the client's chart window, or raise it if it is already open."""
+        if self._is_locked or self._chart_factory is None:
+            return
+        window = self._charts.get(client_id)
+        if window is None:
+            window = self._chart_factory(self.vault, self.ops, client_id)
+            window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            window.destroyed.connect(lambda _obj=None, cid=client_id: self._charts.pop(cid, None))
+            self._charts[client_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+
+    def chart_windows(self) -> list[QWidget]:
+        return list(self._charts.values())
+
+    # -- idle lock -----------------------------------------------------------------------------
+
+    def apply_auto_lock_setting(self) -> None:
+        """Read the auto-lock minutes from the vault (1–60, default 10)."""
+        if self._is_locked or not self.vault.is_open:
+            return
+        minutes = minutes_from_setting(self.vault.practice.setting(SETTING_KEY, "10"))
+        if self.idle_lock.interval_ms != minutes * 60_000:
+            self.idle_lock.set_minutes(minutes)
+
+    @Slot()
+    def _idle_timed_out(self) -> None:
+        self.lock()
+
+    # -- locking -------------------------------------------------------------------------------
+
+    @property
+    def is_locked(self) -> bool:
+        return self._is_locked
+
+    @Slot()
+    def lock_now(self) -> None:
+        self.lock()
+
+    def lock(self, *, quitting: bool = False) -> None:
+        """Save drafts, clear and delete every view and chart, close the vault, then emit `locked`."""
+        self._quit_after_lock = self._quit_after_lock or quitting
+        if self._locking or self._is_locked:
+            return
+        self._locking = True
+        self.idle_lock.stop()
+        self.lock_action.setEnabled(False)
+        self.lock_label.setText("Locking…")
+        # Work in flight uses its own connection: let it finish (or cancel) before the key goes.
+        self.ops.cancel_all()
+        while not self.ops.wait_idle(_LOCK_WAIT_STEP_MS):
+            log.info("waiting for background work before locking")
+
+        problems: list[BaseException] = []
+        views = [page for page in self._pages if page is not None] + list(self._charts.values())
+        for view in views:
+            clear = getattr(view, "clear_for_lock", None)
+            if clear is None:
+                continue
+            try:
+                clear()  # saves the view's drafts first, then empties it
+            except Exception as exc:  # locking must finish: report after
+                problems.append(exc)
+
+        charts, self._charts = list(self._charts.values()), {}
+        for window in charts:
+            window.hide()  # not close(): an "unsaved changes?" question must not stop the lock
+            window.deleteLater()
+        for row, page in enumerate(self._pages):
+            if page is not None:
+                self.stack.removeWidget(page)
+                page.hide()
+                page.deleteLater()
+                self._pages[row] = None
+
+        clipboard = QGuiApplication.clipboard()
+        if clipboard.ownsClipboard():
+            clipboard.clear()  # text copied out of a chart; another app's clipboard is left alone
+
+        for dialog in QApplication.topLevelWidgets():
+            if isinstance(dialog, QDialog) and dialog.isVisible():
+                dialog.reject()  # a message left open may quote the chart
+                dialog.deleteLater()
+
+        try:
+            self.vault.close()
+        except Exception as exc:  # close() drops the key and the lock even when its log entry fails
+            problems.append(exc)
+        self._is_locked = True
+        self._locking = False
+        self.lock_label.setText("Locked")
+        self.hide()
+        for problem in problems:
+            if isinstance(problem, UserError):
+                dialogs.show_error(None, f"A draft may not have been saved before locking: {problem}")
+            else:
+                dialogs.show_crash(None, problem)
+        self.locked.emit(self._quit_after_lock)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing the window locks the vault and quits."""
+        if not self._is_locked:
+            self.lock(quitting=True)
+        if self._is_locked:
+            event.accept()
+        else:
+            event.ignore()  # a lock is under way; it quits when done
+
+    # -- help ----------------------------------------------------------------------------------
+
+    @Slot()
+    def show_about(self) -> QMessageBox:
+        box = QMessageBox(self)
+        box.setWindowTitle("About Therapy Desk")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText(f"<b>Therapy Desk {__version__}</b>")
+        box.setInformativeText(
+            "Offline charting for solo private-practice therapists. Your chart lives in an encrypted vault "
+            "on this computer; nothing is sent anywhere."
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box

@@ -1,0 +1,394 @@
+"""`TodayView`: what needs the therapist today, in one glance.
+
+PHQ-9 item-9 answers nobody has followed up come first and stand out; then today's appointments,
+unsigned notes (oldest first), treatment plans due for review within two weeks and releases of
+information expiring within thirty days. Enter or a double-click on any line opens that client's chart
+(`open_client(id)`). The view re-reads itself whenever it is shown and on F5.
+
+Every list here is bounded by its store (at most 50 or 200 lines), so the reads run directly on the GUI
+thread (a few milliseconds). The lists are `QTreeWidget`s rather than id-holding table models for the
+same reason: there is never a page to fetch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtGui import QAction, QFocusEvent, QFont, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QStyle,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from therapy_desk.domain.clients import Client
+from therapy_desk.domain.notes import Note
+from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
+from therapy_desk.errors import ValidationError
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.format import ERROR_COLOR, fmt_age, fmt_date, fmt_relative, fmt_time
+from therapy_desk.ui.ops import Ops
+
+UNSIGNED_LIMIT = 50
+PLAN_REVIEW_DAYS = 14
+RELEASE_DAYS = 30
+CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+_ITEM9_ANSWERS = {1: "several days", 2: "more than half the days", 3: "nearly every day"}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a section: its cells, the client it opens (None: nothing to open) and a tooltip."""
+
+    cells: tuple[str, ...]
+    client_id: int | None
+    tooltip: str = ""
+    strong: tuple[int, ...] = ()  # columns shown in bold
+
+
+class TodayList(QTreeWidget):
+    """A flat list whose Enter opens the current line (`open_requested`)."""
+
+    open_requested = Signal(QTreeWidgetItem)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            item = self.currentItem()
+            if item is not None:
+                self.open_requested.emit(item)
+            return
+        super().keyPressEvent(event)
+
+
+class Section(QWidget):
+    """A titled list that says calmly when it is empty."""
+
+    def __init__(self, title: str, empty_text: str, headers: Sequence[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = title
+        self.empty_text = empty_text
+        self.title_label = QLabel(title, self)
+        font = self.title_label.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.1)
+        self.title_label.setFont(font)
+        self.icon_label = QLabel(self)
+        self.icon_label.hide()
+        self.empty_label = QLabel(empty_text, self)
+        self.empty_label.setAccessibleName(f"{title}: none")
+        calm = self.empty_label.palette()
+        calm.setColor(QPalette.ColorRole.WindowText, calm.color(QPalette.ColorRole.PlaceholderText))
+        self.empty_label.setPalette(calm)
+        self.list = TodayList(self)
+        self.list.setAccessibleName(title)
+        self.list.setColumnCount(len(headers))
+        self.list.setHeaderLabels(list(headers))
+        self.list.setRootIsDecorated(False)
+        self.list.setUniformRowHeights(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.setAllColumnsShowFocus(True)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.header().setStretchLastSection(True)
+        self.list.header().setSectionsMovable(False)
+        self.list.hide()
+        self.title_label.setBuddy(self.list)
+        heading = QHBoxLayout()
+        heading.setSpacing(6)
+        heading.addWidget(self.icon_label)
+        heading.addWidget(self.title_label, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(heading)
+        layout.addWidget(self.empty_label)
+        layout.addWidget(self.list, 1)
+        layout.addStretch(0)  # keeps an empty section's title at the top
+
+    def set_lines(self, lines: Sequence[Line], *, title_suffix: str = "") -> None:
+        self.list.clear()
+        bold = QFont(self.list.font())
+        bold.setBold(True)
+        for line in lines:
+            item = QTreeWidgetItem(list(line.cells))
+            item.setData(0, CLIENT_ID_ROLE, line.client_id)
+            for column in range(len(line.cells)):
+                if line.tooltip:
+                    item.setToolTip(column, line.tooltip)
+                if column in line.strong:
+                    item.setFont(column, bold)
+            self.list.addTopLevelItem(item)
+        count = f" ({len(lines)})" if lines else ""
+        self.title_label.setText(f"{self.title}{count}{title_suffix}")
+        self.list.setVisible(bool(lines))
+        self.empty_label.setVisible(not lines)
+        if lines:
+            for column in range(self.list.columnCount() - 1):
+                self.list.resizeColumnToContents(column)
+            # Keyboard focus starts on the first line without painting every list as selected.
+            first = self.list.topLevelItem(0)
+            if first is not None:
+                self.list.setCurrentItem(first, 0, QItemSelectionModel.SelectionFlag.NoUpdate)
+
+    def lines_shown(self) -> list[tuple[str, ...]]:
+        """The cells of every line, as the user reads them."""
+        return [
+            tuple(item.text(c) for c in range(item.columnCount()))
+            for item in (self.list.topLevelItem(i) for i in range(self.list.topLevelItemCount()))
+            if item is not None
+        ]
+
+    def clear(self) -> None:
+        self.list.clear()
+        self.list.hide()
+        self.title_label.setText(self.title)
+        self.empty_label.show()
+
+
+class TodayView(QWidget):
+    """The Today page. `open_client(client_id)` asks for the chart."""
+
+    open_client = Signal(int)
+
+    def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Today")
+        self._vault = vault
+        self._ops = ops
+        self._stale = True
+
+        self.heading = QLabel(self)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.4)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.refresh_action = QAction("&Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.refresh_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)  # only while Today is shown
+        self.refresh_action.triggered.connect(lambda _checked=False: self.refresh())
+        self.addAction(self.refresh_action)
+        self.refresh_button = QPushButton("&Refresh", self)
+        self.refresh_button.setAccessibleName("Refresh Today")
+        self.refresh_button.setToolTip("Read the lists again (F5)")
+        self.refresh_button.clicked.connect(self.refresh)
+
+        self.flags = Section(
+            "PHQ-9 item 9: follow up",
+            "No PHQ-9 item-9 answers waiting for follow-up.",
+            ("Client", "Given", "Item 9 (thoughts of self-harm)", "PHQ-9 total"),
+            self,
+        )
+        self.appointments = Section(
+            "Today's appointments", "No appointments today.", ("Time", "Client", "Service", "Status"), self
+        )
+        self.unsigned = Section("Unsigned notes", "No unsigned notes.", ("Client", "Date of service", "Waiting"), self)
+        self.plans = Section(
+            "Treatment plans due for review",
+            f"No treatment plan reviews due in the next {PLAN_REVIEW_DAYS} days.",
+            ("Client", "Review due", "When"),
+            self,
+        )
+        self.releases = Section(
+            "Releases of information expiring",
+            f"No releases expire in the next {RELEASE_DAYS} days.",
+            ("Client", "Recipient", "Expires", "When"),
+            self,
+        )
+        for section in self.sections():
+            section.list.open_requested.connect(self._open_item)
+            section.list.itemDoubleClicked.connect(lambda item, _column: self._open_item(item))
+
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.refresh_button)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(14)
+        grid.addWidget(self.appointments, 0, 0)
+        grid.addWidget(self.unsigned, 0, 1)
+        grid.addWidget(self.plans, 1, 0)
+        grid.addWidget(self.releases, 1, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(14)
+        layout.addLayout(top)
+        layout.addWidget(self.flags)
+        layout.addLayout(grid, 1)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def sections(self) -> tuple[Section, ...]:
+        """Top to bottom, left to right: flags, appointments, unsigned notes, plans, releases."""
+        return (self.flags, self.appointments, self.unsigned, self.plans, self.releases)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read every list again for today's date."""
+        today = date.today()
+        vault = self._vault
+        appointments = vault.schedule.day(today)
+        notes = vault.notes.unsigned(limit=UNSIGNED_LIMIT)
+        plans = vault.plans.due_for_review(today, within_days=PLAN_REVIEW_DAYS)
+        releases = vault.clients.expiring_releases(today, within_days=RELEASE_DAYS)
+        flags = vault.measures.unreviewed_flags()
+        ids = {a.client_id for a in appointments if a.client_id is not None}
+        ids |= {n.client_id for n in notes} | {p.client_id for p in plans} | {r.client_id for r in releases}
+        ids |= {m.client_id for m in flags}
+        clients = vault.clients.by_ids(sorted(ids))
+
+        def name(client_id: int) -> str:
+            client = clients.get(client_id)
+            return client.display_name if client is not None else "Unknown client"
+
+        self.heading.setText(f"Today — {today:%A}, {fmt_date(today)}")
+        self._show_flags(
+            [
+                Line(
+                    (name(m.client_id), fmt_date(m.administered_on), _item9_text(m.answers), f"{m.total} ({m.band})"),
+                    m.client_id,
+                    "Item 9 answered above 0: follow up now, whatever the total, and record it in the chart.",
+                    strong=(0, 1, 2, 3),
+                )
+                for m in flags
+            ]
+        )
+        self.appointments.set_lines(list(self._appointment_lines(appointments, clients)))
+        self.unsigned.set_lines(
+            [
+                Line(
+                    (name(n.client_id), fmt_date(n.date_of_service, "No date yet"), fmt_age(_note_day(n), today)),
+                    n.client_id,
+                )
+                for n in notes
+            ],
+            title_suffix=", oldest first" if len(notes) < UNSIGNED_LIMIT else f", the {UNSIGNED_LIMIT} oldest",
+        )
+        self.plans.set_lines(
+            [
+                Line(
+                    (name(p.client_id), fmt_date(p.review_due), _due_text(p.review_due, today)),
+                    p.client_id,
+                    strong=(2,) if p.review_due <= today else (),
+                )
+                for p in plans
+            ]
+        )
+        self.releases.set_lines(
+            [
+                Line(
+                    (name(r.client_id), r.recipient, fmt_date(r.expires_on), _due_text(r.expires_on, today)),
+                    r.client_id,
+                )
+                for r in releases
+                if r.expires_on is not None
+            ]
+        )
+        self._stale = False
+
+    def _show_flags(self, lines: list[Line]) -> None:
+        self.flags.set_lines(lines)
+        urgent = bool(lines)
+        # Prominent only when there is something to do: the style's critical icon and a red title.
+        if urgent:
+            size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
+            self.flags.icon_label.setPixmap(icon.pixmap(size, size))
+            self.flags.title_label.setStyleSheet(f"color: {ERROR_COLOR};")
+            rows = max(1, min(len(lines), 4))
+            height = self.flags.list.sizeHintForRow(0) * rows + self.flags.list.header().sizeHint().height() + 6
+            self.flags.list.setFixedHeight(height)
+        else:
+            self.flags.title_label.setStyleSheet("")
+        self.flags.icon_label.setVisible(urgent)
+
+    def _appointment_lines(self, appointments: Iterable[Appointment], clients: dict[int, Client]) -> Iterable[Line]:
+        for appointment in appointments:
+            service = appointment.service_code + (" · telehealth" if appointment.telehealth else "")
+            status = "" if appointment.status is AppointmentStatus.SCHEDULED else appointment.status.label
+            when = f"{fmt_time(appointment.start)}–{fmt_time(appointment.end)}"
+            if appointment.client_id is not None:
+                client = clients.get(appointment.client_id)
+                who = client.display_name if client is not None else "Unknown client"
+                yield Line((when, who, service, status), appointment.client_id)
+                continue
+            assert appointment.unit_id is not None
+            try:
+                unit = self._vault.clients.unit(appointment.unit_id)
+            except ValidationError:
+                yield Line((when, "Unknown group", service, status), None)
+                continue
+            opens = unit.identified_client_id
+            tip = "" if opens is not None else "A group: open a member's chart from the caseload."
+            yield Line((when, f"{unit.name} ({unit.kind})", service, status), opens, tip)
+
+    def _open_item(self, item: QTreeWidgetItem) -> None:
+        client_id = item.data(0, CLIENT_ID_ROLE)
+        if client_id is not None:
+            self.open_client.emit(int(client_id))
+
+    # -- showing and locking -------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+        self.focus_first_list()
+
+    def focus_first_list(self) -> None:
+        """Keyboard focus on the first list with lines (the flags when there are any), else Refresh."""
+        shown = [s.list for s in self.sections() if not s.list.isHidden()]
+        (shown[0] if shown else self.refresh_button).setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focus_first_list()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if not event.spontaneous():
+            self._stale = True
+
+    def clear_for_lock(self) -> None:
+        """Nothing to save here: empty every list."""
+        for section in self.sections():
+            section.clear()
+        self._show_flags([])
+        self.heading.clear()
+        self._stale = True
+
+
+def _item9_text(answers: Sequence[int]) -> str:
+    answer = answers[8] if len(answers) > 8 else 0
+    return f"{answer}: {_ITEM9_ANSWERS.get(answer, 'answered')}"
+
+
+def _note_day(note: Note) -> date:
+    """The day a draft started waiting: its date of service, else the day it was begun."""
+    if note.date_of_service is not None:
+        return note.date_of_service
+    try:
+        return date.fromisoformat((note.created_at or "")[:10])
+    except ValueError:
+        return date.today()
+
+
+def _due_text(day: date | None, today: date) -> str:
+    if day is None:
+        return ""
+    if day < today:
+        return f"{fmt_age(day, today)} overdue"
+    return fmt_relative(day, today)
