@@ -401,3 +401,12 @@ def test_goal_lookup_by_id_for_notes(vault: Vault) -> None:
     assert signed.goal(goal_id).statement == "Reconnect with friends"
     with pytest.raises(ValidationError):
         signed.goal(-1)
+
+
+def test_a_discharged_clients_plan_is_not_listed_for_review(vault: Vault) -> None:
+    client_id = new_client(vault)
+    plan = signed_plan(vault, client_id)
+    due = EFFECTIVE + timedelta(days=90)
+    assert [s.id for s in vault.plans.due_for_review(due)] == [plan.id]
+    vault.clients.set_status(client_id, ClientStatus.DISCHARGED)
+    assert vault.plans.due_for_review(due) == []

@@ -16,6 +16,7 @@ from therapy_desk import paths
 from therapy_desk.domain.passphrase import PASSPHRASE_RULE
 from therapy_desk.domain.validation import check_npi, check_zip
 from therapy_desk.errors import ValidationError
+from therapy_desk.storage.demo import is_demo
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.first_run import (
     DEMO_PASSPHRASE,
@@ -25,7 +26,6 @@ from therapy_desk.ui.first_run import (
     WelcomeWindow,
     build_demo_vault,
     demo_vault_dir,
-    is_demo_vault,
 )
 from therapy_desk.ui.widgets.passphrase import MISMATCH
 from therapy_desk.ui.widgets.profile_form import NPI_OK
@@ -153,7 +153,7 @@ def test_create_vault_flow_end_to_end(
         assert (profile.license_number, profile.license_state, profile.tax_id) == ("LCSW-0042", "NY", "12-3456789")
         assert (profile.street, profile.city, profile.state) == ("12 Elm Street", "Albany", "NY")
         assert (profile.zip, profile.phone) == ("12207-1234", "(518) 555-0134")
-        assert not is_demo_vault(vault)
+        assert not is_demo(vault)
     finally:
         vault.close()
     # The code shown was the vault's real recovery code.
@@ -202,7 +202,7 @@ def test_the_demo_path_builds_an_invented_practice_in_its_own_folder(
     vault = ready.args[0]
     try:
         assert window.is_demo
-        assert is_demo_vault(vault)
+        assert is_demo(vault)
         assert vault.folder == demo_vault_dir()
         assert vault.clients.count() == DEMO_CLIENTS
         assert not paths.default_vault_dir().exists()  # the real vault's place is untouched

@@ -123,14 +123,18 @@ class PlanStore(PlanImportMixin):
         return [_summary_from_row(row) for row in rows]
 
     def due_for_review(self, on_date: date, within_days: int = 0, *, limit: int = 200) -> list[PlanSummary]:
-        """Active plans whose review is due on or before `on_date` + `within_days`, soonest first."""
+        """Signed plans of active clients whose review is due by `on_date` + `within_days`, soonest first.
+
+        A discharged or inactive client's plan waits for them to come back; it is not a task for today.
+        """
         if within_days < 0:
             raise ValidationError("The look-ahead for plan reviews cannot be negative.", "within_days")
         if not 1 <= limit <= _MAX_LIST:
             raise ValidationError(f"Ask for between 1 and {_MAX_LIST} plans at a time.", "limit")
         horizon = on_date + timedelta(days=within_days)
         rows = self._db.execute(
-            f"{_SUMMARY_SELECT} WHERE status = 'signed' AND review_due <= ? ORDER BY review_due, client_id LIMIT ?",
+            f"{_SUMMARY_SELECT} WHERE status = 'signed' AND review_due <= ? "
+            "AND client_id IN (SELECT id FROM clients WHERE status = 'active') ORDER BY review_due, client_id LIMIT ?",
             (iso(horizon), limit),
         ).fetchall()
         self._audit.record("plans due for review listed", entity="plan", detail={"plans": len(rows)})

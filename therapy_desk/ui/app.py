@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
 from therapy_desk import paths
+from therapy_desk.storage.demo import is_demo
 from therapy_desk.storage.files import atomic_write, make_private_dir
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 
 APP_NAME = "Therapy Desk"
 SETTINGS_FILE = "app.json"
-DEMO_SETTING = "demo.seed"  # the demo builder stores its seed in the vault's settings
 
 # (title, module, class): the views in navigation order. Schedule, Billing and Backups join here
 # when their issues land; until then they are absent, not dead entries.
@@ -40,7 +40,6 @@ VIEWS: tuple[tuple[str, str, str], ...] = (
     ("Settings", "therapy_desk.ui.settings", "SettingsView"),
 )
 CHART = ("therapy_desk.ui.chart", "ChartWindow")
-WELCOME = ("therapy_desk.ui.first_run", "WelcomeWindow")
 
 
 # -- the small settings file (no PHI: a folder and a flag) ----------------------------------------
@@ -90,25 +89,14 @@ class AppSettings:
 # -- composition ---------------------------------------------------------------------------------
 
 
-def _import_optional(module: str, name: str) -> Callable[..., QWidget] | None:
-    """`module.name`, or None when that module does not exist (yet). Other import errors are bugs."""
-    try:
-        loaded = importlib.import_module(module)
-    except ModuleNotFoundError as err:
-        if err.name == module:
-            return None
-        raise
-    return getattr(loaded, name)
+def _load(module: str, name: str) -> Callable[..., QWidget]:
+    """`module.name`, imported when first needed so the unlock window comes up fast."""
+    return getattr(importlib.import_module(module), name)
 
 
 def default_pages() -> list[tuple[str, PageFactory]]:
-    """The views that exist, in navigation order, as (title, factory(vault, ops))."""
-    pages: list[tuple[str, PageFactory]] = []
-    for title, module, name in VIEWS:
-        view = _import_optional(module, name)
-        if view is not None:
-            pages.append((title, _page_factory(view)))
-    return pages
+    """The views in navigation order, as (title, factory(vault, ops))."""
+    return [(title, _page_factory(_load(module, name))) for title, module, name in VIEWS]
 
 
 def _page_factory(view: Callable[..., QWidget]) -> PageFactory:
@@ -118,15 +106,9 @@ def _page_factory(view: Callable[..., QWidget]) -> PageFactory:
     return build
 
 
-def default_chart_factory() -> ChartFactory | None:
-    chart = _import_optional(*CHART)
-    if chart is None:
-        return None
+def default_chart_factory() -> ChartFactory:
+    chart = _load(*CHART)
     return lambda vault, ops, client_id: chart(vault, ops, client_id)
-
-
-def is_demo_vault(vault: Vault) -> bool:
-    return vault.practice.setting(DEMO_SETTING) is not None
 
 
 # -- the controller: which window is up ------------------------------------------------------------
@@ -187,20 +169,19 @@ class AppController(QObject):
             self.show_welcome(folder)
 
     def show_welcome(self, folder: Path) -> QWidget:
-        welcome = _import_optional(*WELCOME)
-        if welcome is None:
-            raise RuntimeError("the first-run window (therapy_desk.ui.first_run) is not built yet")
-        window = welcome(vault_dir=folder)
-        window.vault_ready.connect(self.open_main)  # type: ignore[attr-defined]
+        from therapy_desk.ui.first_run import WelcomeWindow
+
+        window = WelcomeWindow(vault_dir=folder)
+        window.vault_ready.connect(self.open_main)
         return self._replace(window)
 
     @Slot(object)
     def open_main(self, vault: Vault) -> MainWindow:
         """Show the main window for a freshly unlocked (or created) vault."""
-        is_demo = is_demo_vault(vault) or bool(getattr(self.window, "is_demo", False))
-        self.settings = AppSettings(vault_folder=vault.folder, demo=is_demo)
+        demo = is_demo(vault) or bool(getattr(self.window, "is_demo", False))
+        self.settings = AppSettings(vault_folder=vault.folder, demo=demo)
         self.settings.save()
-        window = MainWindow(vault, self._pages(), chart_factory=self._chart_factory(), is_demo=is_demo)
+        window = MainWindow(vault, self._pages(), chart_factory=self._chart_factory(), is_demo=demo)
         window.locked.connect(self._locked)
         self._replace(window)
         return window

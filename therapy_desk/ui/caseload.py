@@ -106,6 +106,7 @@ class CaseloadView(QWidget):
         self._vault = vault
         self._ops = ops
         self._stale = False
+        self._was_shown = False
         self._select_after_load: int | None = None
         self.add_dialog: AddClientDialog | None = None
 
@@ -119,8 +120,9 @@ class CaseloadView(QWidget):
         self.filter_edit.textEdited.connect(lambda _text: self._filter_timer.start())
         self.status_combo.currentIndexChanged.connect(lambda _index: self.apply_filter())
         self.model.modelReset.connect(self._after_reset)
-        self.model.layoutChanged.connect(self._after_sort)
-        self.model.sorting_changed.connect(lambda _waiting: self._update_count())
+        self._top_after_sort = False
+        self.table.horizontalHeader().sortIndicatorChanged.connect(self._header_sorted)
+        self.model.sorting_changed.connect(self._sorting_changed)
         self.table.doubleClicked.connect(lambda _index: self.open_current())
         self.table.open_requested.connect(self.open_current)
         self.table.leave_up.connect(self.focus_filter)
@@ -267,10 +269,18 @@ class CaseloadView(QWidget):
         self._update_count()
         self._update_empty()
 
-    def _after_sort(self) -> None:
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.table.scrollTo(index)
+    def _header_sorted(self, _column: int, _order: Qt.SortOrder) -> None:
+        """A new sort shows the top of the list (the selection is kept, off screen if need be)."""
+        if self.model.is_sorting:
+            self._top_after_sort = True  # when the rows arrive
+        else:
+            self.table.scrollToTop()
+
+    def _sorting_changed(self, waiting: bool) -> None:
+        self._update_count()
+        if not waiting and self._top_after_sort:
+            self._top_after_sort = False
+            self.table.scrollToTop()
 
     def _select_row(self, row: int) -> None:
         index = self.model.index(row, COL_NAME)
@@ -392,13 +402,14 @@ class CaseloadView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._was_shown = True
         if self._stale:
             self.refresh()
         self.filter_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
-        if not event.spontaneous():
+        if self._was_shown and not event.spontaneous():
             self._stale = True  # charts or other views may change what the list shows meanwhile
 
     def clear_for_lock(self) -> None:

@@ -46,11 +46,6 @@ def demo_vault_dir() -> Path:
     return paths.data_dir() / DEMO_FOLDER_NAME
 
 
-def is_demo_vault(vault: Vault) -> bool:
-    """Whether `vault` holds the invented demo practice (build_demo records its seed)."""
-    return vault.practice.setting("demo.seed") is not None
-
-
 def create_vault(folder: Path, passphrase: str) -> tuple[Vault, str]:
     """Create the real vault (runs on a worker: the KDF is calibrated to about a second)."""
     return Vault.create(folder, passphrase)

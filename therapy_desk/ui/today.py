@@ -41,6 +41,7 @@ from therapy_desk.ui.ops import Ops
 
 UNSIGNED_LIMIT = 50
 PLAN_REVIEW_DAYS = 14
+PLAN_LIMIT = 200
 RELEASE_DAYS = 30
 CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -167,6 +168,7 @@ class TodayView(QWidget):
         self._vault = vault
         self._ops = ops
         self._stale = True
+        self._was_shown = False
 
         self.heading = QLabel(self)
         font = self.heading.font()
@@ -242,7 +244,7 @@ class TodayView(QWidget):
         vault = self._vault
         appointments = vault.schedule.day(today)
         notes = vault.notes.unsigned(limit=UNSIGNED_LIMIT)
-        plans = vault.plans.due_for_review(today, within_days=PLAN_REVIEW_DAYS)
+        plans = vault.plans.due_for_review(today, within_days=PLAN_REVIEW_DAYS, limit=PLAN_LIMIT)
         releases = vault.clients.expiring_releases(today, within_days=RELEASE_DAYS)
         flags = vault.measures.unreviewed_flags()
         ids = {a.client_id for a in appointments if a.client_id is not None}
@@ -285,7 +287,8 @@ class TodayView(QWidget):
                     strong=(2,) if p.review_due <= today else (),
                 )
                 for p in plans
-            ]
+            ],
+            title_suffix=f", the {PLAN_LIMIT} soonest" if len(plans) >= PLAN_LIMIT else "",
         )
         self.releases.set_lines(
             [
@@ -344,6 +347,7 @@ class TodayView(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        self._was_shown = True
         if self._stale:
             self.refresh()
         self.focus_first_list()
@@ -359,7 +363,7 @@ class TodayView(QWidget):
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
-        if not event.spontaneous():
+        if self._was_shown and not event.spontaneous():
             self._stale = True
 
     def clear_for_lock(self) -> None:

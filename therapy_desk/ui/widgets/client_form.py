@@ -254,7 +254,7 @@ class ClientForm(QWidget):
         about_form = self._form_layout(about)
         self._add_row(about_form, "dob", "Date of &birth:", self.dob, focus=self.dob.edit)
         self._add_row(about_form, "sex", "Se&x (administrative):", self.sex)
-        self._add_row(about_form, "status", "&Status:", self.status)
+        self._add_row(about_form, "status", "Status:", self.status)
         self._add_row(about_form, "referral_source", "&Referral source:", self.referral)
 
         contact = self._group("Contact", _CONTACT_FIELDS)
@@ -469,7 +469,7 @@ class AddClientDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.form, 1)
         layout.addWidget(buttons)
-        self.setMinimumWidth(100 * self.fontMetrics().averageCharWidth())
+        self.setMinimumWidth(112 * self.fontMetrics().averageCharWidth())
         self.form.setFocus()
 
     def submit(self) -> bool:
@@ -479,11 +479,21 @@ class AddClientDialog(QDialog):
             saved = self._vault.clients.create(self.form.client())
         except ValidationError as err:
             self.form.show_error(err.field, str(err))
+            self._grow_to_fit()
             return False
         self._discarding = True
         self.client_added.emit(saved)
         self.accept()
         return True
+
+    def _grow_to_fit(self) -> None:
+        """A shown message adds a line under its field: make room rather than squeeze the form."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        hint = self.sizeHint()
+        if hint.height() > self.height():
+            self.resize(self.width(), hint.height())
 
     def reject(self) -> None:
         if self._discarding or not self.form.is_modified():

@@ -1,0 +1,90 @@
+"""Regenerate docs/screenshots/: every view of the desktop app, on an invented demo practice.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+
+Runs offscreen (no display needed) in a throwaway THERAPY_DESK_HOME; nothing touches a real vault.
+Install a CJK font (Debian: fonts-noto-cjk) first, or names in those scripts render as boxes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZE = (1280, 800)
+CHART_SIZE = (1100, 750)
+DEMO_PASSPHRASE = "demo practice passphrase"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    home = Path(tempfile.mkdtemp(prefix="therapy-desk-shots-"))
+    os.environ["THERAPY_DESK_HOME"] = str(home)
+    sys.path.insert(0, str(ROOT))
+
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from therapy_desk.storage.demo import build_demo
+    from therapy_desk.storage.vault import Vault
+    from therapy_desk.ui.app import default_chart_factory, default_pages, make_application
+    from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
+    from therapy_desk.ui.first_run import WelcomeWindow
+    from therapy_desk.ui.main_window import MainWindow
+    from therapy_desk.ui.unlock import UnlockWindow
+
+    app = make_application(["screenshots"])
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    def shot(widget: QWidget, name: str, size: tuple[int, int] = SIZE) -> None:
+        widget.resize(*size)
+        widget.show()
+        for _ in range(5):
+            app.processEvents()
+        widget.grab().save(str(out / f"{name}.png"))
+        print(f"wrote {out / name}.png")
+
+    welcome = WelcomeWindow(vault_dir=home / "vault")
+    shot(welcome, "01-welcome", (1000, 700))
+    welcome.hide()
+
+    folder = home / "demo-vault"
+    vault, _code = Vault.create(folder, DEMO_PASSPHRASE)
+    build_demo(vault, clients=60, years=2, seed=1, today=date.today())
+    vault.close()
+
+    unlock = UnlockWindow(folder, is_demo=True)
+    shot(unlock, "02-unlock", (1000, 700))
+    unlock.hide()
+
+    vault = Vault.open(folder, DEMO_PASSPHRASE)
+    window = MainWindow(vault, default_pages(), chart_factory=default_chart_factory(), is_demo=True)
+    for row, name in enumerate(("03-today", "04-caseload", "05-settings")):
+        window.show_page(row)
+        shot(window, name)
+    latin = next(
+        row.client_id
+        for row in vault.caseload.page()
+        if row.principal_code and row.name.isascii() and vault.plans.active(row.client_id) is not None
+    )
+    window.open_chart(latin)
+    chart = next(iter(window.chart_windows()))
+    for tab, name in ((TAB_OVERVIEW, "06-chart-overview"), (TAB_DIAGNOSES, "07-chart-diagnoses"),
+                      (TAB_PLAN, "08-chart-plan"), (TAB_CONTACTS, "09-chart-contacts")):  # fmt: skip
+        chart.show_tab(tab)
+        shot(chart, name, CHART_SIZE)
+    window.lock()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
