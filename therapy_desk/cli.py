@@ -124,16 +124,21 @@ def _jsonable(value: object) -> object:
     return value
 
 
+def _write_json(records: Sequence[object], out: TextIO) -> int:
+    """Dataclass records as a JSON list (dates ISO, enums by value)."""
+    rows = [{k: _jsonable(v) for k, v in dataclasses.asdict(r).items()} for r in records]  # type: ignore[call-overload]
+    json.dump(rows, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+    return EXIT_OK
+
+
 def _cmd_clients_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     passphrase = secrets.ask("Passphrase: ")
     statuses = [ClientStatus(s) for s in args.status]
     with Vault.open(_vault_dir(args), passphrase) as vault:
         rows = vault.caseload.rows(vault.caseload.ids(statuses=statuses))
     if args.json:
-        records = [{k: _jsonable(v) for k, v in dataclasses.asdict(r).items()} for r in rows]
-        json.dump(records, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        return EXIT_OK
+        return _write_json(rows, out)
     for row in rows:
         upcoming = f"{row.next_appointment:%Y-%m-%d %H:%M}" if row.next_appointment else "—"
         out.write(
@@ -149,10 +154,7 @@ def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     with Vault.open(_vault_dir(args), passphrase) as vault:
         hits = vault.search.search(args.query, limit=args.limit)
     if args.json:
-        records = [{k: _jsonable(v) for k, v in dataclasses.asdict(h).items()} for h in hits]
-        json.dump(records, out, ensure_ascii=False, indent=2)
-        out.write("\n")
-        return EXIT_OK
+        return _write_json(hits, out)
     for hit in hits:
         where = f"note {hit.note_id} ({hit.date})" if hit.note_id else "client"
         out.write(f"client {hit.client_id:>6}  {where:<24} {_plain_snippet(hit.snippet)}\n")
