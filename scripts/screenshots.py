@@ -18,7 +18,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SIZE = (1280, 800)
 CHART_SIZE = (1100, 750)
-DEMO_PASSPHRASE = "demo practice passphrase"
 
 
 def main() -> int:
@@ -30,13 +29,13 @@ def main() -> int:
     os.environ["THERAPY_DESK_HOME"] = str(home)
     sys.path.insert(0, str(ROOT))
 
-    from PySide6.QtWidgets import QApplication, QWidget
+    from PySide6.QtWidgets import QWidget
 
     from therapy_desk.storage.demo import build_demo
     from therapy_desk.storage.vault import Vault
     from therapy_desk.ui.app import default_chart_factory, default_pages, make_application
     from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
-    from therapy_desk.ui.first_run import WelcomeWindow
+    from therapy_desk.ui.first_run import DEMO_PASSPHRASE, WelcomeWindow
     from therapy_desk.ui.main_window import MainWindow
     from therapy_desk.ui.unlock import UnlockWindow
 

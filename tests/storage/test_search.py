@@ -251,3 +251,17 @@ def test_clients_saved_before_the_search_index_existed_are_found(tmp_path: Path)
         assert [(h.kind, h.client_id) for h in hits] == [(HitKind.CLIENT, 1)]
     finally:
         conn.close()
+
+
+def test_imported_notes_are_searchable_and_later_drafts_are_still_indexed(vault: Vault) -> None:
+    client_id = add_client(vault, "Imre", "Kovács")
+    imported = [
+        Note(client_id, format=NoteFormat.NARRATIVE, date_of_service=date(2025, 3, d),
+             sections=sections(NoteFormat.NARRATIVE, {"Narrative": f"Practised grounding with a metronome {d}."}))
+        for d in (3, 10)
+    ]  # fmt: skip
+    ids = vault.notes.import_notes(imported)
+
+    assert sorted(h.note_id for h in vault.search.search("metronome")) == sorted(ids)
+    later = add_note(vault, client_id, "Introduced the xylophone exercise.")
+    assert [h.note_id for h in vault.search.search("xylophone")] == [later]

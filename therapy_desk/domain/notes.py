@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from typing import Any
 
 from therapy_desk.domain import validation as v
 from therapy_desk.domain.assessment import MentalStatusExam, RiskAssessment
@@ -22,6 +23,10 @@ from therapy_desk.errors import ValidationError
 CANONICAL_VERSION = 1
 
 SIGNED_NOTE_MESSAGE = "This note is signed; add an addendum instead."
+
+# The signature's JSON form (what `json.dumps(..., sort_keys=True, ensure_ascii=False,
+# separators=(",", ":"))` writes), built once rather than on every call.
+_CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 class NoteKind(enum.StrEnum):
@@ -197,7 +202,13 @@ def canonical_content(note: Note) -> bytes:
     order), mental_status and risk (objects or null), goal_ids (ascending), interventions,
     participants, signed_by, signed_at. Compact separators, non-ASCII kept as UTF-8.
     """
-    content = {
+    return canonical_bytes(content_fields(note))
+
+
+def content_fields(note: Note) -> dict[str, Any]:
+    """The plain JSON values `canonical_content` serialises (the storage layer stores the same values,
+    so a bulk import builds them once per note)."""
+    return {
         "version": CANONICAL_VERSION,
         "note_id": note.id,
         "client_id": note.client_id,
@@ -217,11 +228,20 @@ def canonical_content(note: Note) -> bytes:
         "signed_by": note.signed_by,
         "signed_at": note.signed_at,
     }
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def canonical_bytes(fields: dict[str, Any]) -> bytes:
+    """`canonical_content` of the values `content_fields` gave."""
+    return _CANONICAL_JSON.encode(fields).encode("utf-8")
 
 
 def content_hash(note: Note) -> str:
     return hashlib.sha256(canonical_content(note)).hexdigest()
+
+
+def fields_hash(fields: dict[str, Any]) -> str:
+    """`content_hash` of the values `content_fields` gave."""
+    return hashlib.sha256(canonical_bytes(fields)).hexdigest()
 
 
 def addendum_hash(addendum: Addendum, note_hash: str) -> str:

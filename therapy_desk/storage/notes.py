@@ -28,13 +28,15 @@ from therapy_desk.domain.notes import (
     canonical_content,
     check_signer,
     clean_addendum_text,
+    content_fields,
     content_hash,
-    time_text,
+    fields_hash,
 )
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import iso, now_utc, to_date
+from therapy_desk.storage.search import bulk_note_index
 
 MAX_PAGE = 500
 
@@ -75,12 +77,10 @@ _SIGN = (
 # Undated drafts sort by the day they were started; this expression matches the notes_unsigned index.
 _DRAFT_AGE = "coalesce(date_of_service, substr(created_at, 1, 10))"
 _IMPORT_COLUMNS = ("id", *_CONTENT, "status", "signed_by", "signed_at", "content_hash", "created_at", "updated_at")
-# Many notes in one statement: each element of the JSON array parameter is one row, in _IMPORT_COLUMNS order.
 _IMPORT = (
-    f"INSERT INTO notes ({', '.join(_IMPORT_COLUMNS)}) SELECT "  # noqa: S608 - fixed columns
-    f"{', '.join(f'value ->> {i}' for i in range(len(_IMPORT_COLUMNS)))} FROM json_each(?)"
+    f"INSERT INTO notes ({', '.join(_IMPORT_COLUMNS)}) "  # noqa: S608 - fixed columns
+    f"VALUES ({', '.join('?' for _ in _IMPORT_COLUMNS)})"
 )
-_IMPORT_BATCH = 200
 _PROCESS_SELECT = "SELECT id, client_id, date_of_service, text, created_at, updated_at FROM psychotherapy_notes"
 
 
@@ -95,26 +95,33 @@ class NoteExport:
     release_id: int | None = None
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # compact, non-ASCII kept
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _JSON.encode(value)
 
 
-def _content_values(note: Note) -> list[Any]:
+def _content_values(note: Note, fields: dict[str, Any] | None = None) -> list[Any]:
+    """The stored content columns (in _CONTENT order) of a validated note, from the values its
+    signature covers (`content_fields`; pass them when already built)."""
+    c = content_fields(note) if fields is None else fields
+    mse, risk = c["mental_status"], c["risk"]
     return [
-        note.client_id,
-        note.unit_id,
-        note.appointment_id,
-        note.kind.value,
-        note.format.value,
-        iso(note.date_of_service),
-        time_text(note.start_time),
-        time_text(note.end_time),
-        _json([[s.name, s.text] for s in note.sections]),
-        None if note.mental_status is None else _json(note.mental_status.to_dict()),
-        None if note.risk is None else _json(note.risk.to_dict()),
-        _json(list(note.goal_ids)),
-        _json(list(note.interventions)),
-        _json(list(note.participants)),
+        c["client_id"],
+        c["unit_id"],
+        c["appointment_id"],
+        c["kind"],
+        c["format"],
+        c["date_of_service"],
+        c["start_time"],
+        c["end_time"],
+        _JSON.encode(c["sections"]),
+        None if mse is None else _JSON.encode(mse),
+        None if risk is None else _JSON.encode(risk),
+        _JSON.encode(c["goal_ids"]),
+        _JSON.encode(c["interventions"]),
+        _JSON.encode(c["participants"]),
     ]
 
 
@@ -243,14 +250,16 @@ class NoteStore:
             first_id = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()[0])
             rows: list[list[Any]] = []
             for offset, note in enumerate(prepared):
-                numbered = dataclasses.replace(note, id=first_id + offset)
-                digest = content_hash(numbered) if numbered.is_signed else None
+                # The note's values are built once, for its hash and its stored columns alike.
+                fields = content_fields(note)
+                fields["note_id"] = first_id + offset
+                digest = fields_hash(fields) if note.is_signed else None
                 rows.append(
-                    [numbered.id, *_content_values(numbered), numbered.status.value, numbered.signed_by,
-                     numbered.signed_at, digest, now, now]
+                    [first_id + offset, *_content_values(note, fields), note.status.value, note.signed_by,
+                     note.signed_at, digest, now, now]
                 )  # fmt: skip
-            for start in range(0, len(rows), _IMPORT_BATCH):
-                self._db.execute(_IMPORT, (_json(rows[start : start + _IMPORT_BATCH]),))
+            with bulk_note_index(self._db, first_id):
+                self._db.conn.executemany(_IMPORT, rows)
             self._audit.record(
                 "notes imported",
                 entity="note",

@@ -133,7 +133,7 @@ class PlanStore(PlanImportMixin):
             raise ValidationError(f"Ask for between 1 and {_MAX_LIST} plans at a time.", "limit")
         horizon = on_date + timedelta(days=within_days)
         rows = self._db.execute(
-            f"{_SUMMARY_SELECT} WHERE status = 'signed' AND review_due <= ? "
+            f"{_SUMMARY_SELECT} WHERE status = 'signed' AND review_due <= ? "  # noqa: S608 - fixed columns
             "AND client_id IN (SELECT id FROM clients WHERE status = 'active') ORDER BY review_due, client_id LIMIT ?",
             (iso(horizon), limit),
         ).fetchall()

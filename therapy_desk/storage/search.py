@@ -13,8 +13,9 @@ more than RANK_BUDGET rows. Client rows have the highest rowids, so "newest firs
 
 from __future__ import annotations
 
+import contextlib
 import enum
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -22,7 +23,7 @@ from typing import Any
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
-from therapy_desk.storage.migrations.m006_notes import CLIENT_ROWID_BASE
+from therapy_desk.storage.migrations.m006_notes import CLIENT_ROWID_BASE, INDEX_NOTES_FROM, NOTE_ADDED_TRIGGER
 from therapy_desk.storage.rows import to_date
 
 MAX_RESULTS = 500
@@ -104,6 +105,30 @@ def _can_prefix(text: str) -> bool:
     if not raw or text[-1].isspace() or not _is_word(raw[-1]) or sum(map(_is_word, raw)) > MAX_TERMS:
         return False
     return sum(ch.isalnum() for ch in raw[-1]) >= MIN_PREFIX_CHARS
+
+
+@contextlib.contextmanager
+def bulk_note_index(database: db.Database, first_id: int) -> Iterator[None]:
+    """Index many new notes at once: for notes inserted in the block, all with ids from `first_id` on.
+
+    Inside the caller's transaction, the per-note trigger is dropped for the block, and on leaving it
+    (even by an exception) the notes from `first_id` on are indexed in one statement, exactly as the
+    trigger would have indexed them, and the trigger is put back as it was. One FTS5 insert of the
+    whole batch is about twice as fast as a trigger per row, which makes the index flush once per row.
+    """
+    if not database.conn.in_transaction:
+        raise RuntimeError("bulk_note_index needs an open transaction")
+    row = database.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (NOTE_ADDED_TRIGGER,)
+    ).fetchone()
+    if row is None:
+        raise RuntimeError(f"the {NOTE_ADDED_TRIGGER} trigger is missing")
+    database.execute(f"DROP TRIGGER {NOTE_ADDED_TRIGGER}")
+    try:
+        yield
+    finally:
+        database.execute(INDEX_NOTES_FROM, (first_id,))
+        database.execute(row[0])
 
 
 class SearchStore:

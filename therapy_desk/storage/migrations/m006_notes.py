@@ -38,6 +38,15 @@ def _folded(expression: str) -> str:
 _CLIENT_ALIAS = f"CASE WHEN {_folded(_CLIENT_NAME)} = {_CLIENT_NAME} THEN '' ELSE {_folded(_CLIENT_NAME)} END"
 _SEARCH_COLUMNS = "rowid, name, alias, body, client_key, client_id, date_of_service"
 
+# For bulk imports (storage/search.py `bulk_note_index`): the trigger that indexes one new note, and
+# the same index rows for every note from id ? on, written in one statement.
+NOTE_ADDED_TRIGGER = "search_note_added"
+INDEX_NOTES_FROM = (
+    f"INSERT INTO search_index ({_SEARCH_COLUMNS}) "  # noqa: S608 - fixed SQL built from this module's constants
+    f"SELECT n.id, '', '', {_NOTE_BODY.replace('NEW.', 'n.')}, 'c' || n.client_id, n.client_id, n.date_of_service "
+    "FROM notes AS n WHERE n.id >= ? ORDER BY n.id"
+)
+
 
 STATEMENTS: tuple[str, ...] = (
     """
