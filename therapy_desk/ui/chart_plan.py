@@ -107,8 +107,8 @@ class PlanTab(ChartTab):
         layout.addLayout(row)
 
         edit_page = QWidget(self.stack)
-        self.editor = PlanEditor(edit_page)
-        self.editor.changed.connect(self._changed)
+        self._edit_page = edit_page
+        self._editor: PlanEditor | None = None  # built when a draft is first shown: most charts only view
         self.save_button = QPushButton("&Save draft", edit_page)
         self.save_button.setAccessibleName("Save draft")
         self.save_button.setToolTip("Save the draft (Ctrl+S)")
@@ -123,7 +123,7 @@ class PlanTab(ChartTab):
         self.discard_button.clicked.connect(self.discard)
         layout = QVBoxLayout(edit_page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.editor, 1)
+        self._edit_layout = layout
         row = QHBoxLayout()
         row.addWidget(self.discard_button)
         row.addStretch(1)
@@ -136,6 +136,14 @@ class PlanTab(ChartTab):
         outer = QVBoxLayout(self)
         outer.addWidget(self.status)
         outer.addWidget(self.stack, 1)
+
+    @property
+    def editor(self) -> PlanEditor:
+        if self._editor is None:
+            self._editor = PlanEditor(self._edit_page)
+            self._editor.changed.connect(self._changed)
+            self._edit_layout.insertWidget(0, self._editor, 1)
+        return self._editor
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -311,7 +319,8 @@ class PlanTab(ChartTab):
         self._active = None
         self._draft = None
         self._dirty = False
-        self.editor.clear()
+        if self._editor is not None:
+            self._editor.clear()
         self.view.clear()
         self.status.clear()
         self.stack.setCurrentIndex(PAGE_NONE)

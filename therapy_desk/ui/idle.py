@@ -6,6 +6,8 @@ input in any window; when the timer runs out, `timed_out` fires and the main win
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
 
 DEFAULT_MINUTES = 10
@@ -50,6 +52,8 @@ class IdleLock(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.timed_out)
         self._installed = False
+        self._last_restart = 0.0
+        self._throttle_s = 1.0
         self.set_minutes(minutes)
 
     @property
@@ -67,6 +71,8 @@ class IdleLock(QObject):
     def set_interval_ms(self, ms: int) -> None:
         """Set the idle time directly (tests simulate a short timeout with this)."""
         self._timer.setInterval(max(1, int(ms)))
+        self._throttle_s = min(1.0, self._timer.interval() / 4000)
+        self._last_restart = 0.0
         if self._timer.isActive():
             self._timer.start()
 
@@ -87,6 +93,13 @@ class IdleLock(QObject):
             self._installed = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # Every event in the app passes here and reading its type is the costly part, so a timer
+        # restarted very recently is left alone: the lock may come up to a quarter of its interval (at most
+        # 1 s) sooner than the last input plus the interval.
+        now = time.monotonic()
+        if now - self._last_restart < self._throttle_s:
+            return False
         if event.type() in _INPUT_EVENTS and self._timer.isActive():
             self._timer.start()  # restart: the user is here
+            self._last_restart = now
         return False
