@@ -262,6 +262,6 @@ def test_imported_notes_are_searchable_and_later_drafts_are_still_indexed(vault:
     ]  # fmt: skip
     ids = vault.notes.import_notes(imported)
 
-    assert sorted(h.note_id for h in vault.search.search("metronome")) == sorted(ids)
+    assert sorted(h.note_id or 0 for h in vault.search.search("metronome")) == sorted(ids)
     later = add_note(vault, client_id, "Introduced the xylophone exercise.")
     assert [h.note_id for h in vault.search.search("xylophone")] == [later]
