@@ -162,11 +162,11 @@ class DateDialog(QDialog):
 
 
 class ChartTab(QWidget):
-    """What the chart window asks of each tab."""
+    """What the chart window asks of each tab, with the behaviour the tabs share."""
 
-    def load(self, summary: ChartSummary) -> None:
-        """Show this client's data (the summary is already read; read more only if the tab shows it)."""
-        raise NotImplementedError
+    # Each tab defines these two (Qt's metaclass rules out ABCMeta for @abstractmethod):
+    load: Callable[[ChartSummary], None]  # show this client's data; read more only if the tab shows it
+    clear: Callable[[], None]  # empty every widget that shows client data
 
     def is_dirty(self) -> bool:
         """Whether the tab holds edits not yet saved."""
@@ -183,7 +183,3 @@ class ChartTab(QWidget):
         """Before a lock: write what validates; never prompt; never write anything half-valid."""
         if self.is_dirty():
             self.save()
-
-    def clear(self) -> None:
-        """Empty every widget that shows client data."""
-        raise NotImplementedError

@@ -54,6 +54,11 @@ def _line(parent: QWidget, name: str, text: str = "", placeholder: str = "") -> 
 class _FormDialog(QDialog):
     """A form whose Save hands its value to `submit`; the store's `ValidationError` shows by its field."""
 
+    # Each dialog defines these (Qt's metaclass rules out ABCMeta for @abstractmethod):
+    snapshot: Callable[[], tuple[Any, ...]]  # the fields, to tell whether anything changed since opening
+    value: Callable[[], Any]  # the domain value the form holds (raises ValidationError)
+    submit: Callable[[Any], Any]  # store it through the vault; returns what was stored
+
     def __init__(self, title: str, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
@@ -75,15 +80,6 @@ class _FormDialog(QDialog):
         layout.addWidget(self.general_error)
         layout.addWidget(self.buttons)
         self._initial: tuple[Any, ...] = ()
-
-    def snapshot(self) -> tuple[Any, ...]:
-        raise NotImplementedError
-
-    def value(self) -> Any:
-        raise NotImplementedError
-
-    def submit(self, value: Any) -> Any:
-        raise NotImplementedError
 
     def remember_initial(self) -> None:
         self._initial = self.snapshot()

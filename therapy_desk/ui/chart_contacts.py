@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -59,6 +61,7 @@ def release_status(release: Release, today: date) -> str:
 
 class _ListModel(QAbstractTableModel):
     headers: tuple[str, ...] = ()
+    cells: tuple[Callable[[Any], Any], ...] = ()  # one per column, for models whose cells are plain values
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -99,7 +102,8 @@ class _ListModel(QAbstractTableModel):
         return None
 
     def value(self, item: Any, column: int, *, sort: bool) -> Any:
-        raise NotImplementedError
+        """What `column` shows for `item` (or sorts by, with `sort`)."""
+        return self.cells[column](item)
 
     def is_muted(self, item: Any) -> bool:
         return False
@@ -108,15 +112,14 @@ class _ListModel(QAbstractTableModel):
 class ContactModel(_ListModel):
     headers = _CONTACT_HEADERS
 
-    def value(self, item: CareContact, column: int, *, sort: bool) -> Any:
-        return (
-            item.role.value.capitalize(),
-            item.name,
-            item.organization,
-            item.phone,
-            item.fax,
-            item.email,
-        )[column]
+    cells = (
+        lambda c: c.role.value.capitalize(),
+        attrgetter("name"),
+        attrgetter("organization"),
+        attrgetter("phone"),
+        attrgetter("fax"),
+        attrgetter("email"),
+    )
 
 
 class ReleaseModel(_ListModel):
