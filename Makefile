@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	@scripts/desktop-deps.sh
 	$(VENV)/bin/therapy-desk
 
 test: $(STAMP)
