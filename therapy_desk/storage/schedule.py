@@ -13,7 +13,6 @@ from collections.abc import Collection, Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from therapy_desk.domain.codes import PlaceOfService
 from therapy_desk.domain.scheduling import (
     HORIZON_WEEKS,
     MAX_DURATION_MINUTES,
@@ -22,7 +21,6 @@ from therapy_desk.domain.scheduling import (
     Appointment,
     AppointmentSeries,
     AppointmentStatus,
-    Recurrence,
     add_months,
     as_status,
     check_duration,
@@ -33,80 +31,23 @@ from therapy_desk.domain.scheduling import (
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
-from therapy_desk.storage.rows import iso, now_utc, to_date
+from therapy_desk.storage.rows import iso, now_utc
 from therapy_desk.storage.schedule_import import ScheduleImportMixin
+from therapy_desk.storage.schedule_rows import (
+    APPOINTMENT_COLUMNS_A,
+    INSERT,
+    SELECT,
+    SERIES_SELECT,
+    appointment_from_row,
+    detail_values,
+    minute,
+    modifiers_text,
+    row_values,
+    series_from_row,
+)
 
-_APPOINTMENT_COLUMNS = (
-    "id, client_id, unit_id, start, duration_minutes, service_code, modifiers, place_of_service, telehealth, "
-    "status, series_id, occurrence_date, is_exception"
-)
-_SELECT = f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments"  # noqa: S608 - fixed column list
-_APPOINTMENT_COLUMNS_A = ", ".join(f"a.{column.strip()}" for column in _APPOINTMENT_COLUMNS.split(","))
-_SERIES_SELECT = (
-    "SELECT id, client_id, unit_id, recurrence, first_start, duration_minutes, service_code, modifiers, "
-    "place_of_service, telehealth, until, generated_through, cancelled_from FROM appointment_series"
-)
-_INSERT = (
-    "INSERT INTO appointments (client_id, unit_id, start, end_at, date_of_service, duration_minutes, service_code, "
-    "modifiers, place_of_service, telehealth, status, series_id, occurrence_date, is_exception, created_at, "
-    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_POS = {place.value: place for place in PlaceOfService}  # dict lookups: rows are built by the hundred
-_STATUS = {status.value: status for status in AppointmentStatus}
 MAX_RANGE_DAYS = 366
 MAX_PAGE = 500
-
-
-def _minute(value: datetime) -> str:
-    return value.isoformat(timespec="minutes")
-
-
-def _modifiers_text(modifiers: tuple[str, ...]) -> str:
-    return ",".join(modifiers)
-
-
-def _modifiers(text: str) -> tuple[str, ...]:
-    return tuple(text.split(",")) if text else ()
-
-
-def _appointment_from_row(row: tuple[Any, ...]) -> Appointment:
-    (aid, client_id, unit_id, start, duration, code, modifiers, pos, telehealth, status, series_id, occurrence,
-     is_exception) = row  # fmt: skip
-    return Appointment(
-        id=aid,
-        client_id=client_id,
-        unit_id=unit_id,
-        start=datetime.fromisoformat(start),
-        duration_minutes=duration,
-        service_code=code,
-        modifiers=_modifiers(modifiers),
-        place_of_service=_POS[pos],
-        telehealth=bool(telehealth),
-        status=_STATUS[status],
-        series_id=series_id,
-        occurrence_date=to_date(occurrence),
-        is_exception=bool(is_exception),
-    )
-
-
-def _series_from_row(row: tuple[Any, ...]) -> AppointmentSeries:
-    (sid, client_id, unit_id, recurrence, first_start, duration, code, modifiers, pos, telehealth, until,
-     generated, cancelled) = row  # fmt: skip
-    return AppointmentSeries(
-        id=sid,
-        client_id=client_id,
-        unit_id=unit_id,
-        recurrence=Recurrence(recurrence),
-        first_start=datetime.fromisoformat(first_start),
-        duration_minutes=duration,
-        service_code=code,
-        modifiers=_modifiers(modifiers),
-        place_of_service=PlaceOfService(pos),
-        telehealth=bool(telehealth),
-        until=to_date(until),
-        generated_through=to_date(generated),
-        cancelled_from=to_date(cancelled),
-    )
 
 
 def _party(appointment: Appointment | AppointmentSeries) -> dict[str, int]:
@@ -127,28 +68,6 @@ def _is_exception_after(appointment: Appointment, target: AppointmentStatus) -> 
     """Whether the appointment is an exception to its series once it has status `target`: cancelling one
     occurrence of a series makes it one."""
     return appointment.is_exception or (appointment.series_id is not None and target is AppointmentStatus.CANCELLED)
-
-
-def _row_values(appointment: Appointment, now: str) -> tuple[Any, ...]:
-    """The `_INSERT` parameters for an appointment."""
-    return (
-        appointment.client_id,
-        appointment.unit_id,
-        _minute(appointment.start),
-        _minute(appointment.end),
-        appointment.date_of_service.isoformat(),
-        appointment.duration_minutes,
-        appointment.service_code,
-        _modifiers_text(appointment.modifiers),
-        appointment.place_of_service.value,
-        int(appointment.telehealth),
-        appointment.status.value,
-        appointment.series_id,
-        iso(appointment.occurrence_date),
-        int(appointment.is_exception),
-        now,
-        now,
-    )
 
 
 def _refuse_cancelled_series(series: AppointmentSeries, day: date, field: str) -> None:
@@ -197,19 +116,19 @@ class ScheduleStore(ScheduleImportMixin):
         return dataclasses.replace(clean, id=appointment_id)
 
     def get(self, appointment_id: int) -> Appointment:
-        row = self._db.execute(f"{_SELECT} WHERE id = ?", (appointment_id,)).fetchone()
+        row = self._db.execute(f"{SELECT} WHERE id = ?", (appointment_id,)).fetchone()
         if row is None:
             raise ValidationError(f"There is no appointment with id {appointment_id}.", "appointment_id")
-        return _appointment_from_row(row)
+        return appointment_from_row(row)
 
     def by_ids(self, appointment_ids: Collection[int]) -> dict[int, Appointment]:
         if not appointment_ids:
             return {}
         rows = self._db.execute(
-            f"{_SELECT} WHERE id IN (SELECT value FROM json_each(?))",  # noqa: S608 - fixed column list
+            f"{SELECT} WHERE id IN (SELECT value FROM json_each(?))",  # noqa: S608 - fixed column list
             (json.dumps(list(appointment_ids)),),
         ).fetchall()
-        return {row[0]: _appointment_from_row(row) for row in rows}
+        return {row[0]: appointment_from_row(row) for row in rows}
 
     def update(self, appointment: Appointment, *, now: datetime | None = None) -> Appointment:
         """Change one appointment's details (time, duration, service code, modifiers, place, telehealth).
@@ -286,16 +205,16 @@ class ScheduleStore(ScheduleImportMixin):
         return stored
 
     def get_series(self, series_id: int) -> AppointmentSeries:
-        row = self._db.execute(f"{_SERIES_SELECT} WHERE id = ?", (series_id,)).fetchone()
+        row = self._db.execute(f"{SERIES_SELECT} WHERE id = ?", (series_id,)).fetchone()
         if row is None:
             raise ValidationError(f"There is no appointment series with id {series_id}.", "series_id")
-        return _series_from_row(row)
+        return series_from_row(row)
 
     def occurrences(self, series_id: int) -> list[Appointment]:
         """Every appointment of a series (including moved, cancelled and extra ones), by start."""
         self.get_series(series_id)
-        rows = self._db.execute(f"{_SELECT} WHERE series_id = ? ORDER BY start, id", (series_id,)).fetchall()
-        return [_appointment_from_row(row) for row in rows]
+        rows = self._db.execute(f"{SELECT} WHERE series_id = ? ORDER BY start, id", (series_id,)).fetchall()
+        return [appointment_from_row(row) for row in rows]
 
     def extend_series(self, series_id: int, through: date, *, now: datetime | None = None) -> int:
         """Materialise occurrences up to `through` (capped by the series' end); returns how many were added.
@@ -385,13 +304,13 @@ class ScheduleStore(ScheduleImportMixin):
             raise ValidationError("The end date cannot be before the start date.", "end_date")
         if (end_date - start_date).days >= MAX_RANGE_DAYS:
             raise ValidationError("Show at most a year of appointments at a time.", "end_date")
-        sql = f"{_SELECT} WHERE start >= ? AND start < ?"
+        sql = f"{SELECT} WHERE start >= ? AND start < ?"
         params: list[Any] = [start_date.isoformat(), (end_date + timedelta(days=1)).isoformat()]
         if statuses is not None:
             sql += " AND status IN (SELECT value FROM json_each(?))"
             params.append(json.dumps([as_status(s).value for s in statuses]))
         rows = self._db.execute(sql + " ORDER BY start, id", params).fetchall()
-        return [_appointment_from_row(row) for row in rows]
+        return [appointment_from_row(row) for row in rows]
 
     def for_client(
         self,
@@ -414,31 +333,31 @@ class ScheduleStore(ScheduleImportMixin):
         params: list[Any] = []
         if after is not None:
             where += " AND start >= ?"
-            params.append(_minute(after))
+            params.append(minute(after))
         if before is not None:
             where += " AND start < ?"
-            params.append(_minute(before))
+            params.append(minute(before))
         if statuses is not None:
             where += " AND status IN (SELECT value FROM json_each(?))"
             params.append(json.dumps([as_status(s).value for s in statuses]))
         order = "DESC" if newest_first else "ASC"
         # Each branch is limited on its own index before the merge, so a long history costs nothing.
         sql = (
-            f"SELECT * FROM (SELECT * FROM ({_SELECT} WHERE client_id = ?{where} "  # noqa: S608 - fixed fragments
+            f"SELECT * FROM (SELECT * FROM ({SELECT} WHERE client_id = ?{where} "  # noqa: S608 - fixed fragments
             f"ORDER BY start {order}, id {order} LIMIT ?) "
-            f"UNION ALL SELECT * FROM ({_SELECT} WHERE unit_id IN "
+            f"UNION ALL SELECT * FROM ({SELECT} WHERE unit_id IN "
             f"(SELECT unit_id FROM unit_members WHERE client_id = ?){where} "
             f"ORDER BY start {order}, id {order} LIMIT ?)) ORDER BY start {order}, id {order} LIMIT ?"
         )
         rows = self._db.execute(sql, [client_id, *params, limit, client_id, *params, limit, limit]).fetchall()
-        return [_appointment_from_row(row) for row in rows]
+        return [appointment_from_row(row) for row in rows]
 
     def next_appointments(self, client_ids: Collection[int], *, now: datetime | None = None) -> dict[int, Appointment]:
         """Each client's next scheduled appointment starting at or after `now` (unit sessions included)."""
         return self._per_client(
             client_ids,
             "a.status = 'scheduled' AND a.start >= ? ORDER BY a.start, a.id",
-            (_minute(now or datetime.now()),),
+            (minute(now or datetime.now()),),
             earliest=True,
         )
 
@@ -456,17 +375,17 @@ class ScheduleStore(ScheduleImportMixin):
         minutes = check_duration(duration_minutes)
         end = begin + timedelta(minutes=minutes)
         rows = self._db.execute(
-            f"{_SELECT} WHERE start >= ? AND start < ? AND end_at > ? AND status IN (?, ?) AND id IS NOT ? "
+            f"{SELECT} WHERE start >= ? AND start < ? AND end_at > ? AND status IN (?, ?) AND id IS NOT ? "
             "ORDER BY start, id",
             (
-                _minute(begin - timedelta(minutes=MAX_DURATION_MINUTES)),
-                _minute(end),
-                _minute(begin),
+                minute(begin - timedelta(minutes=MAX_DURATION_MINUTES)),
+                minute(end),
+                minute(begin),
                 *(s.value for s in OCCUPYING),
                 exclude_id,
             ),
         ).fetchall()
-        return [_appointment_from_row(row) for row in rows]
+        return [appointment_from_row(row) for row in rows]
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -491,11 +410,11 @@ class ScheduleStore(ScheduleImportMixin):
             "UNION ALL "
             f"SELECT m.client_id, (SELECT a.id FROM appointments a WHERE a.unit_id = m.unit_id AND {condition} "
             "LIMIT 1) FROM unit_members m WHERE m.client_id IN (SELECT client_id FROM wanted)) "
-            f"SELECT c.client_id, {pick}(a.start), {_APPOINTMENT_COLUMNS_A} "
+            f"SELECT c.client_id, {pick}(a.start), {APPOINTMENT_COLUMNS_A} "
             "FROM candidates c JOIN appointments a ON a.id = c.appointment_id GROUP BY c.client_id"
         )
         rows = self._db.execute(sql, (ids, *params, *params)).fetchall()
-        return {row[0]: _appointment_from_row(row[2:]) for row in rows}
+        return {row[0]: appointment_from_row(row[2:]) for row in rows}
 
     def _change(self, appointment: Appointment, now: datetime, event: str) -> Appointment:
         if appointment.id is None:
@@ -542,7 +461,7 @@ class ScheduleStore(ScheduleImportMixin):
             _refuse_cancelled_series(self.get_series(stored.series_id), new_start.date(), "start")
 
     def _insert(self, appointment: Appointment) -> int:
-        cursor = self._db.execute(_INSERT, _row_values(appointment, now_utc()))
+        cursor = self._db.execute(INSERT, row_values(appointment, now_utc()))
         return int(cursor.lastrowid)
 
     def _insert_series(self, clean: AppointmentSeries, through: date, stamp: str) -> AppointmentSeries:
@@ -555,10 +474,10 @@ class ScheduleStore(ScheduleImportMixin):
                 clean.client_id,
                 clean.unit_id,
                 clean.recurrence.value,
-                _minute(clean.first_start),
+                minute(clean.first_start),
                 clean.duration_minutes,
                 clean.service_code,
-                _modifiers_text(clean.modifiers),
+                modifiers_text(clean.modifiers),
                 clean.place_of_service.value,
                 int(clean.telehealth),
                 iso(clean.until),
@@ -574,19 +493,7 @@ class ScheduleStore(ScheduleImportMixin):
             "UPDATE appointments SET start = ?, end_at = ?, date_of_service = ?, duration_minutes = ?, "
             "service_code = ?, modifiers = ?, place_of_service = ?, telehealth = ?, is_exception = ?, updated_at = ? "
             "WHERE id = ?",
-            (
-                _minute(appointment.start),
-                _minute(appointment.end),
-                appointment.date_of_service.isoformat(),
-                appointment.duration_minutes,
-                appointment.service_code,
-                _modifiers_text(appointment.modifiers),
-                appointment.place_of_service.value,
-                int(appointment.telehealth),
-                int(appointment.is_exception),
-                now_utc(),
-                appointment.id,
-            ),
+            (*detail_values(appointment), int(appointment.is_exception), now_utc(), appointment.id),
         )
 
     def _materialise(self, series: AppointmentSeries, after: date | None, through: date) -> int:

@@ -23,6 +23,7 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import now_utc
+from therapy_desk.storage.schedule_rows import row_values
 
 _INSERT_WITH_ID = (
     "INSERT INTO appointments (id, client_id, unit_id, start, end_at, date_of_service, duration_minutes, service_code, "
@@ -99,7 +100,7 @@ class ScheduleImportMixin:
                         status=status,
                         is_exception=store_module._is_exception_after(template, status),
                     )
-                    rows.append((next_id, *store_module._row_values(appointment, stamp)))
+                    rows.append((next_id, *row_values(appointment, stamp)))
                     appointments.append(appointment)
                     next_id += 1
                 outcomes_count += len(statuses)

@@ -1,0 +1,109 @@
+"""How appointments and series are stored: columns, statements and row conversions for `vault.schedule`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from therapy_desk.domain.codes import PlaceOfService
+from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
+from therapy_desk.storage.rows import iso, to_date
+
+APPOINTMENT_COLUMNS = (
+    "id, client_id, unit_id, start, duration_minutes, service_code, modifiers, place_of_service, telehealth, "
+    "status, series_id, occurrence_date, is_exception"
+)
+SELECT = f"SELECT {APPOINTMENT_COLUMNS} FROM appointments"  # noqa: S608 - fixed column list
+APPOINTMENT_COLUMNS_A = ", ".join(f"a.{column.strip()}" for column in APPOINTMENT_COLUMNS.split(","))
+SERIES_SELECT = (
+    "SELECT id, client_id, unit_id, recurrence, first_start, duration_minutes, service_code, modifiers, "
+    "place_of_service, telehealth, until, generated_through, cancelled_from FROM appointment_series"
+)
+INSERT = (
+    "INSERT INTO appointments (client_id, unit_id, start, end_at, date_of_service, duration_minutes, service_code, "
+    "modifiers, place_of_service, telehealth, status, series_id, occurrence_date, is_exception, created_at, "
+    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+POS = {place.value: place for place in PlaceOfService}  # dict lookups: rows are built by the hundred
+STATUS = {status.value: status for status in AppointmentStatus}
+
+
+def minute(value: datetime) -> str:
+    return value.isoformat(timespec="minutes")
+
+
+def modifiers_text(modifiers: tuple[str, ...]) -> str:
+    return ",".join(modifiers)
+
+
+def parse_modifiers(text: str) -> tuple[str, ...]:
+    return tuple(text.split(",")) if text else ()
+
+
+def appointment_from_row(row: tuple[Any, ...]) -> Appointment:
+    (aid, client_id, unit_id, start, duration, code, modifiers, pos, telehealth, status, series_id, occurrence,
+     is_exception) = row  # fmt: skip
+    return Appointment(
+        id=aid,
+        client_id=client_id,
+        unit_id=unit_id,
+        start=datetime.fromisoformat(start),
+        duration_minutes=duration,
+        service_code=code,
+        modifiers=parse_modifiers(modifiers),
+        place_of_service=POS[pos],
+        telehealth=bool(telehealth),
+        status=STATUS[status],
+        series_id=series_id,
+        occurrence_date=to_date(occurrence),
+        is_exception=bool(is_exception),
+    )
+
+
+def series_from_row(row: tuple[Any, ...]) -> AppointmentSeries:
+    (sid, client_id, unit_id, recurrence, first_start, duration, code, modifiers, pos, telehealth, until,
+     generated, cancelled) = row  # fmt: skip
+    return AppointmentSeries(
+        id=sid,
+        client_id=client_id,
+        unit_id=unit_id,
+        recurrence=Recurrence(recurrence),
+        first_start=datetime.fromisoformat(first_start),
+        duration_minutes=duration,
+        service_code=code,
+        modifiers=parse_modifiers(modifiers),
+        place_of_service=PlaceOfService(pos),
+        telehealth=bool(telehealth),
+        until=to_date(until),
+        generated_through=to_date(generated),
+        cancelled_from=to_date(cancelled),
+    )
+
+
+def detail_values(appointment: Appointment) -> tuple[Any, ...]:
+    """start, end_at, date_of_service, duration_minutes, service_code, modifiers, place_of_service, telehealth."""
+    return (
+        minute(appointment.start),
+        minute(appointment.end),
+        appointment.date_of_service.isoformat(),
+        appointment.duration_minutes,
+        appointment.service_code,
+        modifiers_text(appointment.modifiers),
+        appointment.place_of_service.value,
+        int(appointment.telehealth),
+    )
+
+
+def row_values(appointment: Appointment, now: str) -> tuple[Any, ...]:
+    """The `INSERT` parameters for an appointment."""
+    return (
+        appointment.client_id,
+        appointment.unit_id,
+        *detail_values(appointment),
+        appointment.status.value,
+        appointment.series_id,
+        iso(appointment.occurrence_date),
+        int(appointment.is_exception),
+        now,
+        now,
+    )
