@@ -568,17 +568,11 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
 
     def _diagnosis_rows(self, diagnosis_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
         """id -> (client_id, code, for_claims, resolved) for the diagnoses that exist."""
-        ids = sorted(set(diagnosis_ids))
-        found: dict[int, tuple[Any, ...]] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            for row in self._db.execute(
-                f"SELECT id, client_id, code, for_claims, resolved FROM diagnoses WHERE id IN ({marks})",  # noqa: S608
-                chunk,
-            ):
-                found[row[0]] = tuple(row[1:])
-        return found
+        rows = self._db.select_in(
+            "SELECT id, client_id, code, for_claims, resolved FROM diagnoses WHERE id IN ({ids})",
+            sorted(set(diagnosis_ids)),
+        )
+        return {row[0]: tuple(row[1:]) for row in rows}
 
     def _live_lines(self, client_id: int, on: date) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
         """(charge id, (code, modifiers)) of the client's live charges on one date of service."""

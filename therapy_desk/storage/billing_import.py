@@ -19,8 +19,6 @@ from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import now_utc
 
-_CHUNK = 500
-
 
 @dataclass(frozen=True)
 class AppointmentCharge:
@@ -156,30 +154,22 @@ class ChargeImportMixin:
 
     def _live_by_appointment(self, appointment_ids: Sequence[int]) -> dict[tuple[int, int], list[tuple[str, str]]]:
         """(appointment_id, client_id) -> [(kind, code)] of its live charges."""
-        ids = sorted(set(appointment_ids))
         found: dict[tuple[int, int], list[tuple[str, str]]] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            for appointment_id, client_id, kind, code in self._db.execute(
-                f"SELECT appointment_id, client_id, kind, service_code FROM charges "  # noqa: S608
-                f"WHERE appointment_id IN ({marks}) AND voided_at IS NULL",
-                chunk,
-            ):
-                found.setdefault((appointment_id, client_id), []).append((kind, code))
+        for appointment_id, client_id, kind, code in self._db.select_in(
+            "SELECT appointment_id, client_id, kind, service_code FROM charges "
+            "WHERE appointment_id IN ({ids}) AND voided_at IS NULL",
+            sorted(set(appointment_ids)),
+        ):
+            found.setdefault((appointment_id, client_id), []).append((kind, code))
         return found
 
     def _live_by_day(self, client_ids: Sequence[int]) -> dict[tuple[int, str], list[tuple[str, Any]]]:
         """(client_id, date of service) -> [(code, modifiers)] of the clients' live charges, by id."""
-        ids = sorted(set(client_ids))
         found: dict[tuple[int, str], list[tuple[str, Any]]] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            for client_id, day, code, modifiers in self._db.execute(
-                f"SELECT client_id, date_of_service, service_code, modifiers FROM charges "  # noqa: S608
-                f"WHERE client_id IN ({marks}) AND voided_at IS NULL ORDER BY id",
-                chunk,
-            ):
-                found.setdefault((client_id, day), []).append((code, tuple(modifiers.split())))
+        for client_id, day, code, modifiers in self._db.select_in(
+            "SELECT client_id, date_of_service, service_code, modifiers FROM charges "
+            "WHERE client_id IN ({ids}) AND voided_at IS NULL ORDER BY id",
+            sorted(set(client_ids)),
+        ):
+            found.setdefault((client_id, day), []).append((code, tuple(modifiers.split())))
         return found

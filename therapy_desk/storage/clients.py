@@ -156,10 +156,7 @@ class ClientStore:
 
     def by_ids(self, client_ids: list[int]) -> dict[int, Client]:
         """Several clients at once (for views that hold ids and fetch rows on demand)."""
-        if not client_ids:
-            return {}
-        marks = ", ".join("?" for _ in client_ids)
-        rows = self._db.execute(f"{_CLIENT_SELECT} WHERE id IN ({marks})", client_ids).fetchall()
+        rows = self._db.select_in(f"{_CLIENT_SELECT} WHERE id IN ({{ids}})", client_ids)
         return {row[0]: _client_from_row(row) for row in rows}
 
     def require(self, client_id: int) -> None:
@@ -435,12 +432,9 @@ class ClientStore:
 
     def principal_diagnoses(self, client_ids: list[int]) -> dict[int, Diagnosis]:
         """Each client's principal (rank 1) active diagnosis, for lists."""
-        if not client_ids:
-            return {}
-        marks = ", ".join("?" for _ in client_ids)
-        rows = self._db.execute(
-            "SELECT client_id, code, description, rank, for_claims, onset, resolved, id FROM diagnoses "  # noqa: S608
-            f"WHERE client_id IN ({marks}) AND resolved IS NULL AND rank = 1",
+        rows = self._db.select_in(
+            "SELECT client_id, code, description, rank, for_claims, onset, resolved, id FROM diagnoses "
+            "WHERE client_id IN ({ids}) AND resolved IS NULL AND rank = 1",
             client_ids,
-        ).fetchall()
+        )
         return {r[0]: Diagnosis(r[0], r[1], r[2], r[3], bool(r[4]), to_date(r[5]), None, r[7]) for r in rows}

@@ -45,7 +45,6 @@ _COVERAGE_SELECT = (
     "c.legal_first, c.legal_last, c.dob, c.sex "
     "FROM coverages v JOIN payers p ON p.id = v.payer_id JOIN clients c ON c.id = v.client_id"
 )
-_CHUNK = 500
 
 
 def _payer_from_row(row: tuple[Any, ...]) -> Payer:
@@ -247,20 +246,14 @@ class CoverageMixin:
     def primary_payers(self, client_ids: Sequence[int], on_date: date) -> dict[int, Payer]:
         """Each listed client's primary payer on `on_date` (self-pay clients are absent), for lists."""
         day = on_date.isoformat()
-        found: dict[int, Payer] = {}
-        ids = list(dict.fromkeys(client_ids))
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._db.execute(
-                f"SELECT v.client_id, p.id, {', '.join(f'p.{c}' for c in _PAYER_FIELDS)} "  # noqa: S608
-                f"FROM coverages v JOIN payers p ON p.id = v.payer_id WHERE v.client_id IN ({marks}) "
-                "AND v.rank = 'primary' AND v.start_date <= ? AND (v.end_date IS NULL OR v.end_date >= ?)",
-                (*chunk, day, day),
-            ).fetchall()
-            for row in rows:
-                found[row[0]] = _payer_from_row(row[1:])
-        return found
+        rows = self._db.select_in(
+            f"SELECT v.client_id, p.id, {', '.join(f'p.{c}' for c in _PAYER_FIELDS)} "  # noqa: S608
+            "FROM coverages v JOIN payers p ON p.id = v.payer_id WHERE v.client_id IN ({ids}) "
+            "AND v.rank = 'primary' AND v.start_date <= ? AND (v.end_date IS NULL OR v.end_date >= ?)",
+            client_ids,
+            (day, day),
+        )
+        return {row[0]: _payer_from_row(row[1:]) for row in rows}
 
     def visits_used(self, coverage_id: int) -> int:
         """Dates of service with a live session charge billable to insurance inside the authorization

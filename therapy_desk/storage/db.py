@@ -13,6 +13,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 from therapy_desk.errors import StorageFull, StorageReadOnly, VaultDamaged, VaultInUse, VaultLocked
 
 DB_FILE = "vault.db"
+IN_CHUNK = 500  # ids per `IN (...)` list in `Database.select_in`
 _HEX_KEY = re.compile(r"[0-9a-f]{64}")
 
 Connection = Any  # sqlcipher3 ships no type information
@@ -171,6 +172,19 @@ class Database:
             return self.conn.execute(sql, params)
         except sqlcipher.Error as err:
             raise translate(err, self.path) from err
+
+    def select_in(self, sql: str, ids: Sequence[int], params: Sequence[Any] = ()) -> Iterator[Any]:
+        """Rows of `sql` for many ids: `{ids}` in `sql` stands for the placeholders of one chunk of ids
+        (bounded, so a caseload of 10,000 never builds one huge statement); `params` follow the ids."""
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), IN_CHUNK):
+            chunk = unique[start : start + IN_CHUNK]
+            yield from self.execute(sql.format(ids=", ".join("?" for _ in chunk)), (*chunk, *params))
+
+    def existing_ids(self, table: str, ids: Sequence[int]) -> set[int]:
+        """Which of `ids` are rows of `table` (a table name of our own, never input)."""
+        sql = f"SELECT id FROM {table} WHERE id IN ({{ids}})"  # noqa: S608
+        return {int(row[0]) for row in self.select_in(sql, ids)}
 
     def transaction(self) -> contextlib.AbstractContextManager[Connection]:
         """One write transaction; nested calls join the outer one."""

@@ -178,11 +178,7 @@ class MeasureStore:
         recorded_at = now_utc()
         with self._db.transaction():
             ids = sorted({e.client_id for e in entries})
-            births: dict[int, str] = {}
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                marks = ", ".join("?" for _ in chunk)
-                births.update(self._db.execute(f"SELECT id, dob FROM clients WHERE id IN ({marks})", chunk))  # noqa: S608
+            births: dict[int, str] = dict(self._db.select_in("SELECT id, dob FROM clients WHERE id IN ({ids})", ids))
             first_id = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM measure_results").fetchone()[0])
             rows = []
             for offset, (entry, (kind, scored)) in enumerate(zip(entries, checked, strict=True)):

@@ -367,16 +367,11 @@ class NoteStore:
     def unsigned_count_by_client(self, client_ids: Sequence[int]) -> dict[int, int]:
         """Unsigned (draft) note count per client; every asked-for client appears, with 0 when none."""
         counts = dict.fromkeys(client_ids, 0)
-        ids = list(counts)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._db.execute(
-                f"SELECT client_id, count(*) FROM notes WHERE status = 'draft' AND client_id IN ({marks}) "  # noqa: S608
-                "GROUP BY client_id",
-                chunk,
-            ).fetchall()
-            counts.update({int(cid): int(n) for cid, n in rows})
+        rows = self._db.select_in(
+            "SELECT client_id, count(*) FROM notes WHERE status = 'draft' AND client_id IN ({ids}) GROUP BY client_id",
+            list(counts),
+        )
+        counts.update({int(cid): int(n) for cid, n in rows})
         return counts
 
     def for_export(
@@ -511,21 +506,11 @@ class NoteStore:
             ("clients", client_ids, "client_id", "client"),
             ("appointments", appointment_ids, "appointment_id", "appointment"),
         ):
-            missing = set(ids) - self._existing(table, ids)
+            missing = set(ids) - self._db.existing_ids(table, ids)
             if missing:
                 raise ValidationError(f"There is no {label} with id {min(missing)}.", field_name)
         for unit_id, client_id in sorted({(n.unit_id, n.client_id) for n in notes if n.unit_id is not None}):
             self._check_links(Note(client_id=client_id, unit_id=unit_id))
-
-    def _existing(self, table: str, ids: Sequence[int]) -> set[int]:
-        found: set[int] = set()
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ", ".join("?" for _ in chunk)
-            # `table` is one of two fixed names chosen above.
-            rows = self._db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk).fetchall()  # noqa: S608
-            found.update(int(r[0]) for r in rows)
-        return found
 
     def _check_release(self, client_id: int, release_id: int | None, on: date) -> None:
         if release_id is None:

@@ -32,7 +32,6 @@ _PAYMENT_SELECT = (
     "void_reason FROM payments"
 )
 _ALLOCATION_SELECT = "SELECT id, payment_id, charge_id, amount_cents, created_at, released_at FROM allocations"
-_CHUNK = 500
 _INSERT_PAYMENT = (
     "INSERT INTO payments (id, client_id, payer_id, received_on, amount_cents, method, reference, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -207,18 +206,14 @@ class PaymentsMixin:
 
     def _open_charges_by_client(self, client_ids: Sequence[int]) -> dict[int, list[tuple[int, int, bool]]]:
         """client_id -> [(charge_id, cents still due, billable to insurance)], oldest date of service first."""
-        ids = sorted(set(client_ids))
         found: dict[int, list[tuple[int, int, bool]]] = {}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            for client_id, charge_id, due, insurable in self._db.execute(
-                f"SELECT client_id, id, fee_cents - paid_cents, billable_to_insurance FROM charges "  # noqa: S608
-                f"WHERE client_id IN ({marks}) AND voided_at IS NULL AND paid_cents < fee_cents "
-                "ORDER BY client_id, date_of_service, id",
-                chunk,
-            ):
-                found.setdefault(int(client_id), []).append((int(charge_id), int(due), bool(insurable)))
+        for client_id, charge_id, due, insurable in self._db.select_in(
+            "SELECT client_id, id, fee_cents - paid_cents, billable_to_insurance FROM charges "
+            "WHERE client_id IN ({ids}) AND voided_at IS NULL AND paid_cents < fee_cents "
+            "ORDER BY client_id, date_of_service, id",
+            sorted(set(client_ids)),
+        ):
+            found.setdefault(int(client_id), []).append((int(charge_id), int(due), bool(insurable)))
         return found
 
     def _write_allocations(self, payment_id: int, plan: Sequence[tuple[int, int]]) -> list[Allocation]:
@@ -250,25 +245,14 @@ class PaymentsMixin:
         self._require_clients([client_id])
 
     def _require_clients(self, client_ids: Sequence[int]) -> None:
-        missing = set(client_ids) - self._existing_ids("clients", client_ids)
+        missing = set(client_ids) - self._db.existing_ids("clients", client_ids)
         if missing:
             raise ValidationError(f"There is no client with id {min(missing)}.", "client_id")
 
     def _require_payers(self, payer_ids: Sequence[int]) -> None:
-        missing = set(payer_ids) - self._existing_ids("payers", payer_ids)
+        missing = set(payer_ids) - self._db.existing_ids("payers", payer_ids)
         if missing:
             raise ValidationError(f"There is no payer with id {min(missing)}.", "payer_id")
-
-    def _existing_ids(self, table: str, ids: Sequence[int]) -> set[int]:
-        """Which of `ids` exist in `table` (one of our own table names)."""
-        wanted = sorted(set(ids))
-        found: set[int] = set()
-        for start in range(0, len(wanted), _CHUNK):
-            chunk = wanted[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            rows = self._db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk).fetchall()  # noqa: S608
-            found.update(int(r[0]) for r in rows)
-        return found
 
     # -- balances and ledger -------------------------------------------------------------------
 
@@ -278,23 +262,19 @@ class PaymentsMixin:
 
     def balances(self, client_ids: Sequence[int]) -> dict[int, Balance]:
         """Balances for many clients at once (the caseload); two indexed sums per chunk of ids."""
-        ids = list(dict.fromkeys(client_ids))
-        totals: dict[int, list[int]] = {cid: [0, 0, 0] for cid in ids}
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            marks = ", ".join("?" for _ in chunk)
-            for cid, charged, paid in self._db.execute(
-                f"SELECT client_id, sum(fee_cents), sum(paid_cents) FROM charges "  # noqa: S608
-                f"WHERE voided_at IS NULL AND client_id IN ({marks}) GROUP BY client_id",
-                chunk,
-            ):
-                totals[cid][0], totals[cid][1] = int(charged), int(paid)
-            for cid, credit in self._db.execute(
-                f"SELECT client_id, sum(amount_cents - allocated_cents) FROM payments "  # noqa: S608
-                f"WHERE voided_at IS NULL AND client_id IN ({marks}) GROUP BY client_id",
-                chunk,
-            ):
-                totals[cid][2] = int(credit)
+        totals: dict[int, list[int]] = {cid: [0, 0, 0] for cid in client_ids}
+        for cid, charged, paid in self._db.select_in(
+            "SELECT client_id, sum(fee_cents), sum(paid_cents) FROM charges "
+            "WHERE voided_at IS NULL AND client_id IN ({ids}) GROUP BY client_id",
+            client_ids,
+        ):
+            totals[cid][0], totals[cid][1] = int(charged), int(paid)
+        for cid, credit in self._db.select_in(
+            "SELECT client_id, sum(amount_cents - allocated_cents) FROM payments "
+            "WHERE voided_at IS NULL AND client_id IN ({ids}) GROUP BY client_id",
+            client_ids,
+        ):
+            totals[cid][2] = int(credit)
         return {cid: Balance(cid, *values) for cid, values in totals.items()}
 
     def ledger(self, client_id: int) -> list[LedgerRow]:

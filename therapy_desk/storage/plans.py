@@ -142,13 +142,9 @@ class PlanStore(PlanImportMixin):
 
     def review_due_by_client(self, client_ids: Sequence[int]) -> dict[int, date]:
         """Each listed client's active-plan review date (clients without a signed plan are absent)."""
-        if not client_ids:
-            return {}
-        marks = ", ".join("?" for _ in client_ids)
-        rows = self._db.execute(
-            f"SELECT client_id, review_due FROM plans WHERE status = 'signed' AND client_id IN ({marks})",  # noqa: S608
-            list(client_ids),
-        ).fetchall()
+        rows = self._db.select_in(
+            "SELECT client_id, review_due FROM plans WHERE status = 'signed' AND client_id IN ({ids})", client_ids
+        )
         return {int(r[0]): date.fromisoformat(r[1]) for r in rows}
 
     def verify_signature(self, plan_id: int) -> bool:
