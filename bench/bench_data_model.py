@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import platform
 import shlex
@@ -33,6 +32,8 @@ from datetime import date, datetime
 from datetime import time as clock
 from pathlib import Path
 from typing import Any
+
+from stats import percentile
 
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.errors import UserError
@@ -91,12 +92,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest sample with at least `fraction` of samples at or below it."""
-    ordered = sorted(samples)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
-
-
 def _timed(step: Callable[[Stores, int], Any], stores: Stores, run: int) -> float:
     started = time.perf_counter_ns()
     step(stores, run)
@@ -130,8 +125,8 @@ def _load() -> str:
 def _line(label: str, enc: list[float], plain: list[float], budget: float | None) -> str:
     ratio = statistics.median(enc) / statistics.median(plain)
     text = (
-        f"{label:<34} {statistics.median(enc):8.2f} {_percentile(enc, 0.95):8.2f} {min(enc):8.2f}   "
-        f"{statistics.median(plain):8.2f} {_percentile(plain, 0.95):8.2f} {min(plain):8.2f}   {ratio:5.2f}x"
+        f"{label:<34} {statistics.median(enc):8.2f} {percentile(enc, 0.95):8.2f} {min(enc):8.2f}   "
+        f"{statistics.median(plain):8.2f} {percentile(plain, 0.95):8.2f} {min(plain):8.2f}   {ratio:5.2f}x"
     )
     if budget is not None:
         over = statistics.median(enc) > budget

@@ -25,10 +25,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
+from make_large_vault import BENCH_PASSPHRASE
+from stats import percentile
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-BENCH_PASSPHRASE = "therapy desk benchmark vault passphrase"
 CHART_CLIENT_SETTING = "bench.chart_client"
 SESSIONS = 500
 
@@ -54,9 +55,7 @@ def _rss_mb() -> float:
 
 
 def _stats(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * len(ordered)) - 1)]
-    return f"{statistics.median(ordered):8.1f} {p95:8.1f} {ordered[0]:8.1f}"
+    return f"{statistics.median(samples):8.1f} {percentile(samples, 0.95):8.1f} {min(samples):8.1f}"
 
 
 def _chart_client(vault: object) -> int:

@@ -16,7 +16,6 @@ A benchmark reports numbers; it asserts nothing. Every file it writes stays in a
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import platform
 import shlex
@@ -26,6 +25,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from stats import percentile
 
 from therapy_desk.errors import UserError
 from therapy_desk.storage import db
@@ -51,12 +52,6 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.runs < 1:
         parser.error("--runs needs at least 1")
     return args
-
-
-def _percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile: the smallest sample with at least `fraction` of samples at or below it."""
-    ordered = sorted(samples)
-    return ordered[max(math.ceil(fraction * len(ordered)) - 1, 0)]
 
 
 def _ms(started_ns: int) -> float:
@@ -165,10 +160,10 @@ def _run(home: Path, folder: Path, runs: int) -> int:
     for label, samples in results.items():
         line = (
             f"{label:<{width}}  {statistics.median(samples):>8.2f}  "
-            f"{_percentile(samples, 0.95):>8.2f}  {min(samples):>8.2f}"
+            f"{percentile(samples, 0.95):>8.2f}  {min(samples):>8.2f}"
         )
         if label.startswith("(b)"):
-            over = _percentile(samples, 0.95) > RAW_OPEN_BUDGET_MS
+            over = percentile(samples, 0.95) > RAW_OPEN_BUDGET_MS
             line += f"  budget {RAW_OPEN_BUDGET_MS:g} ms (p95): {'OVER BUDGET' if over else 'ok'}"
         print(line)
     return 0
