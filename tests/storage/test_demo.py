@@ -36,9 +36,9 @@ WALL_CLOCK_BY_TABLE = {
 }
 
 
-def _demo(folder: Path, seed: int = 1) -> tuple[Vault, DemoSummary]:
+def _demo(folder: Path, seed: int = 1, *, parallel: bool = False) -> tuple[Vault, DemoSummary]:
     vault, _ = Vault.create(folder, PASSPHRASE, kdf=CHEAP_KDF)
-    return vault, build_demo(vault, seed=seed, **SIZE)  # type: ignore[arg-type]
+    return vault, build_demo(vault, seed=seed, parallel=parallel, **SIZE)  # type: ignore[arg-type]
 
 
 def _dump(vault: Vault) -> dict[str, list[tuple[Any, ...]]]:
@@ -81,6 +81,18 @@ def test_same_seed_builds_the_same_practice(tmp_path: Path) -> None:
     finally:
         first.close()
         second.close()
+
+
+def test_planning_in_a_worker_process_builds_the_same_practice(tmp_path: Path) -> None:
+    here, here_summary = _demo(tmp_path / "here")
+    worker, worker_summary = _demo(tmp_path / "worker", parallel=True)
+    try:
+        assert here_summary == worker_summary
+        assert _dump(here) == _dump(worker)
+        assert worker.check().clean
+    finally:
+        here.close()
+        worker.close()
 
 
 def test_another_seed_builds_another_practice(tmp_path: Path) -> None:

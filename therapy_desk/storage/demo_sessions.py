@@ -1,7 +1,10 @@
-"""Writing the demo practice's treatment: plans, appointments, notes, measures, charges and payments
-for a batch of episodes, and the DBT skills group. Part of the demo vault (storage/demo.py).
+"""Planning the demo practice's sessions: the notes, measures, charges and payments of a batch of
+episodes once the vault has numbered their appointments and plan goals, and the DBT skills group.
 
-Everything goes through the stores' bulk imports, which check each row as the single-row methods do.
+Part of the demo vault's planner (storage/demo_planner.py), which may run in another process: it reads
+nothing from the vault. Notes are checked and turned into rows here (`prepare_notes`), numbered as the
+vault will number them; charges too are numbered ahead, for the payments that pay them. The builder
+stores everything through the stores' bulk imports, which refuse ids out of step.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ import dataclasses
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from therapy_desk.domain.billing import Payment
 from therapy_desk.domain.clients import ClientStatus, Unit, UnitKind, UnitMember
 from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService
 from therapy_desk.domain.demo_clinical import (
@@ -21,7 +25,6 @@ from therapy_desk.domain.demo_clinical import (
     Trajectory,
     answers_for,
     mental_status,
-    plan_for,
 )
 from therapy_desk.domain.demo_money import Billing, ChargeLine, payments_for
 from therapy_desk.domain.demo_notes import (
@@ -37,14 +40,11 @@ from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
 from therapy_desk.storage.billing_import import AppointmentCharge
 from therapy_desk.storage.measures import MeasureEntry
-
-if TYPE_CHECKING:
-    from therapy_desk.storage.vault import Vault
+from therapy_desk.storage.notes import PreparedNotes, prepare_notes
+from therapy_desk.storage.schedule_import import PreparedSeries, prepare_series
 
 _UTC_OFFSET = timedelta(hours=8)  # the demo practice keeps Pacific time; signing times are stored in UTC
 _DRAFT_DAYS = 7  # notes of the last week may still be drafts
-_REVIEW_DAYS = 90
-_MAX_VERSIONS = 3  # the first plan and up to two reviews; longer charts show a review that is due
 _MEASURE_EVERY = 4  # PHQ-9 and GAD-7 about monthly: every fourth attended session
 _FOLLOW_UP_AFTER_DAYS = 3  # a flag raised in the last few days is still open
 _FULL_EXAM_SHARE = 0.1  # progress notes with a structured mental status exam
@@ -61,6 +61,11 @@ def _pick(rng: random.Random, items: tuple[T, ...], count: int) -> tuple[T, ...]
     return items[first], items[(first + 1 + rng.randrange(len(items) - 1)) % len(items)]
 
 
+def clinic_morning(today: date) -> datetime:
+    """The start of the clinic day: when the demo's bookings are made."""
+    return datetime.combine(today, time(7, 0))
+
+
 def _sections(note_format: NoteFormat, texts: dict[str, str]) -> tuple[Section, ...]:
     """The note's sections in its format's order (the notes store checks and normalises them)."""
     return tuple(Section(name, texts[name]) for name in FORMAT_SECTIONS[note_format])
@@ -73,10 +78,9 @@ class Episode:
     client_id: int
     theme: Theme
     status: ClientStatus
-    intake: datetime
+    intake: Appointment  # numbered once stored
     series: AppointmentSeries
     outcomes: dict[date, AppointmentStatus]
-    dx_ids: tuple[int, ...]
     dx_label: str
     billing: Billing
     note_format: NoteFormat
@@ -86,8 +90,10 @@ class Episode:
     kind: str = "individual"  # or "couple", "family"
     participants: tuple[str, ...] = ()
     flag_at: int | None = None  # which measure administration endorses PHQ-9 item 9 (-1: the latest)
-    plans: list[TreatmentPlan] = field(default_factory=list)
+    dx_ids: tuple[int, ...] = ()  # once stored
+    plans: list[TreatmentPlan] = field(default_factory=list)  # with goal ids, once stored
     review_days: list[date] = field(default_factory=list)
+    appointments: list[Appointment] = field(default_factory=list)  # the past sessions, numbered once stored
 
     @property
     def unit_id(self) -> int | None:
@@ -99,20 +105,8 @@ class Episode:
 
 
 @dataclass
-class Counts:
-    appointments: int = 0
-    notes: int = 0
-    drafts: int = 0
-    plans: int = 0
-    measures: int = 0
-    charges: int = 0
-    payments: int = 0
-    units: int = 0
-
-
-@dataclass
 class _Batch:
-    """What a batch accumulates before each bulk import."""
+    """What a batch accumulates before it is prepared for the vault."""
 
     notes: list[Note] = field(default_factory=list)
     # (note index, client, instrument, answers, date, follow the flag up)
@@ -121,73 +115,76 @@ class _Batch:
     lines: list[tuple[int, ChargeLine, bool]] = field(default_factory=list)  # (client, line, is a session)
 
 
-class SessionWriter:
+@dataclass(frozen=True)
+class StoredCase:
+    """What the vault numbered for a case in treatment that its sessions refer to."""
+
+    diagnosis_ids: tuple[int, ...]
+    goal_ids: tuple[tuple[int, ...], ...]  # each plan version's goals, in order
+
+
+@dataclass(frozen=True)
+class SessionBatch:
+    """A batch's sessions as planned, for the builder to store in this order."""
+
+    notes: PreparedNotes
+    drafts: int
+    measures: tuple[MeasureEntry, ...]
+    follow_ups: tuple[tuple[int, datetime], ...]  # (index in measures, when the flag was followed up)
+    charges: tuple[AppointmentCharge, ...]
+    first_charge_id: int  # the charges' ids follow on from here
+    payments: tuple[tuple[Payment, tuple[tuple[int, int], ...]], ...]  # with (charge id, cents) allocations
+
+
+@dataclass(frozen=True)
+class GroupDraft:
+    """The DBT skills group: its unit (numbered `unit_id`) and its weekly series, checked and numbered."""
+
+    unit: Unit
+    unit_id: int
+    series: PreparedSeries
+
+
+class SessionPlanner:
     def __init__(
-        self, vault: Vault, rng: random.Random, today: date, signer: str, fees: dict[str, int], counts: Counts
+        self,
+        rng: random.Random,
+        today: date,
+        signer: str,
+        fees: dict[str, int],
+        *,
+        first_note_id: int,
+        first_charge_id: int,
     ) -> None:
-        self.vault = vault
         self.rng = rng
         self.today = today
-        self.now = datetime.combine(today, time(7, 0))  # the start of the clinic day
         self.signer = signer
         self.fees = fees
-        self.counts = counts
+        self.next_note_id = first_note_id
+        self.next_charge_id = first_charge_id
         self.billing: dict[int, Billing] = {}
 
     # -- a batch of episodes -------------------------------------------------------------------
 
-    def write(self, episodes: list[Episode]) -> None:
-        """Plans, intakes, series, notes, measures, charges and payments for these episodes (one transaction)."""
-        if not episodes:
-            return
-        stored = self.vault.plans.import_plans([self._plan_chain(e) for e in episodes], self.signer)
-        for episode, chain in zip(episodes, stored, strict=True):
-            episode.plans = chain
-            self.counts.plans += len(chain)
-            self.billing[episode.client_id] = episode.billing
-        intakes = [self.vault.schedule.book(self._intake(e), now=self.now) for e in episodes]
-        booked = self.vault.schedule.import_series([(e.series, e.outcomes) for e in episodes], now=self.now)
+    def sessions(self, episodes: list[Episode], stored: list[StoredCase]) -> SessionBatch:
+        """Notes, measures, charges and payments for these episodes, given what the vault numbered."""
         batch = _Batch()
-        for episode, intake, (_, appointments) in zip(episodes, intakes, booked, strict=True):
-            self.counts.appointments += 1 + len(appointments)
-            self._episode_notes(batch, episode, intake, appointments)
-        self._store(batch)
+        for episode, ids in zip(episodes, stored, strict=True):
+            self._number(episode, ids)
+            self.billing[episode.client_id] = episode.billing
+            self._episode_notes(batch, episode)
+        return self._finish(batch)
 
-    def _plan_chain(self, episode: Episode) -> list[TreatmentPlan]:
-        """The first plan at intake and the latest reviews (due every 90 days); a skipped review leaves the
-        plan due for review. Older reviews are left out to keep the chart's plan history short."""
-        kind = {"individual": "individual", "couple": "couples", "family": "family"}[episode.kind]
-        frequency = (
-            f"{'weekly' if episode.weekly else 'every two weeks'} {episode.series.duration_minutes}-minute "
-            f"{kind} psychotherapy ({episode.series.service_code})"
-        )
-        start = episode.intake.date()
-        chain = [plan_for(episode.theme, start, frequency)]
-        attended = sorted(d for d, s in episode.outcomes.items() if s is AppointmentStatus.ATTENDED)
-        due = start + timedelta(days=_REVIEW_DAYS)
-        reviews = []
-        while attended and due <= attended[-1]:
-            reviews.append(next(d for d in attended if d >= due))
-            due = reviews[-1] + timedelta(days=_REVIEW_DAYS)
-        for review in reviews[1 - _MAX_VERSIONS :]:
-            if self.rng.random() < 0.85:
-                chain.append(plan_for(episode.theme, review, frequency, review=len(chain)))
-                episode.review_days.append(review)
-        return [dataclasses.replace(plan, client_id=episode.client_id) for plan in chain]
-
-    def _intake(self, episode: Episode) -> Appointment:
-        series = episode.series
-        return Appointment(
-            start=episode.intake,
-            duration_minutes=60,
-            service_code="90791",
-            client_id=series.client_id,
-            unit_id=series.unit_id,
-            modifiers=series.modifiers,
-            place_of_service=series.place_of_service,
-            telehealth=series.telehealth,
-            status=AppointmentStatus.ATTENDED,
-        )
+    def _number(self, episode: Episode, stored: StoredCase) -> None:
+        """Give the episode's diagnoses and plan goals their vault ids."""
+        episode.dx_ids = stored.diagnosis_ids
+        episode.plans = [
+            dataclasses.replace(plan, problems=tuple(
+                dataclasses.replace(problem, goals=tuple(
+                    dataclasses.replace(goal, id=next(goal_ids)) for goal in problem.goals))
+                for problem in plan.problems))
+            for plan, goal_ids in zip(episode.plans, map(iter, stored.goal_ids), strict=True)
+        ]  # fmt: skip
 
     # -- notes ---------------------------------------------------------------------------------
 
@@ -217,8 +214,6 @@ class SessionWriter:
                 **fields,  # type: ignore[arg-type]
             )
         )
-        self.counts.notes += 1
-        self.counts.drafts += not signed
         return len(batch.notes) - 1
 
     def _measure_text(
@@ -236,10 +231,9 @@ class SessionWriter:
             given.append((instrument, answers, flagged and instrument is Instrument.PHQ9))
         return "Measures today: " + "; ".join(parts) + ".", given
 
-    def _episode_notes(
-        self, batch: _Batch, episode: Episode, intake: Appointment, appointments: list[Appointment]
-    ) -> None:
+    def _episode_notes(self, batch: _Batch, episode: Episode) -> None:
         rng, theme = self.rng, episode.theme
+        intake, appointments = episode.intake, episode.appointments
         attended = [a for a in appointments if a.status is AppointmentStatus.ATTENDED]
         administrations = [-1] + [i for i in range(len(attended)) if i % _MEASURE_EVERY == _MEASURE_EVERY - 1]
         flagged_at = None
@@ -416,26 +410,25 @@ class SessionWriter:
             next_visit = later[0] if later else day + timedelta(days=7)
             batch.lines.append((client_id, ChargeLine(0, day, self.fees[code], False, next_visit), False))
 
-    # -- storing -------------------------------------------------------------------------------
+    # -- for the vault -------------------------------------------------------------------------
 
-    def _store(self, batch: _Batch) -> None:
-        vault = self.vault
-        note_ids = vault.notes.import_notes(batch.notes, today=self.today)
-        entries = [
-            MeasureEntry(client_id, instrument, answers, day, note_ids[index])
-            for index, client_id, instrument, answers, day, _ in batch.measures
-        ]
-        result_ids = vault.measures.import_results(entries, today=self.today)
-        self.counts.measures += len(result_ids)
-        for result_id, (_, _, _, _, day, follow_up) in zip(result_ids, batch.measures, strict=True):
+    def _finish(self, batch: _Batch) -> SessionBatch:
+        """The batch's notes checked and numbered, its measures tied to their notes, and the payments
+        its charges drew (charges numbered as the vault will number them)."""
+        notes = prepare_notes(batch.notes, self.next_note_id, today=self.today)
+        self.next_note_id += len(notes.rows)
+        measures: list[MeasureEntry] = []
+        follow_ups: list[tuple[int, datetime]] = []
+        for index, client_id, instrument, answers, day, follow_up in batch.measures:
             if follow_up:
                 when = (datetime.combine(day, time(18, 30)) + _UTC_OFFSET).replace(tzinfo=UTC)
-                vault.measures.mark_followed_up(result_id, when, self.signer)
-        charge_ids = vault.billing.import_appointment_charges(batch.charges, today=self.today)
-        self.counts.charges += len(charge_ids)
+                follow_ups.append((len(measures), when))
+            measures.append(MeasureEntry(client_id, instrument, answers, day, notes.first_id + index))
+        first_charge_id = self.next_charge_id
+        self.next_charge_id += len(batch.charges)
         sessions: dict[int, list[ChargeLine]] = {}
         missed: dict[int, list[ChargeLine]] = {}
-        for charge_id, (client_id, line, is_session) in zip(charge_ids, batch.lines, strict=True):
+        for charge_id, (client_id, line, is_session) in enumerate(batch.lines, start=first_charge_id):
             stored = ChargeLine(charge_id, line.date_of_service, line.fee_cents, line.insurable, line.next_visit)
             (sessions if is_session else missed).setdefault(client_id, []).append(stored)
         payments = []
@@ -444,44 +437,58 @@ class SessionWriter:
                 self.rng, client_id, self.billing[client_id], sessions.get(client_id, []), missed.get(client_id, []),
                 self.today,
             )  # fmt: skip
-        self.counts.payments += len(vault.billing.import_payments(payments, today=self.today))
+        return SessionBatch(
+            notes=notes,
+            drafts=sum(1 for note in batch.notes if note.status is NoteStatus.DRAFT),
+            measures=tuple(measures),
+            follow_ups=tuple(follow_ups),
+            charges=tuple(batch.charges),
+            first_charge_id=first_charge_id,
+            payments=tuple((payment, tuple(allocations)) for payment, allocations in payments),
+        )
 
     # -- the group -----------------------------------------------------------------------------
 
-    def group(self, candidates: list[Episode]) -> None:
-        """A weekly DBT skills group of up to eight active clients, running for 26 weeks to date and ahead."""
-        if not candidates:
-            return
+    def group(
+        self, members: list[Episode], unit_id: int, first_series_id: int, first_appointment_id: int
+    ) -> tuple[GroupDraft, AppointmentSeries, list[Appointment]]:
+        """A weekly DBT skills group of up to eight active clients, running for 26 weeks to date and ahead;
+        returns it, its series, and the sessions held so far."""
         rng = self.rng
         tuesday = self.today - timedelta(weeks=20)
         tuesday += timedelta(days=(1 - tuesday.weekday()) % 7)
-        members = candidates[:8]
-        unit = self.vault.clients.create_unit(
-            Unit(
-                UnitKind.GROUP,
-                "DBT skills group (Tuesday evening)",
-                tuple(UnitMember(m.client_id, "member") for m in members),
-            )
+        unit = Unit(
+            UnitKind.GROUP,
+            "DBT skills group (Tuesday evening)",
+            tuple(UnitMember(m.client_id, "member") for m in members),
         )
-        self.counts.units += 1
         series = AppointmentSeries(
             first_start=datetime.combine(tuesday, time(18, 0)),
             recurrence=Recurrence.WEEKLY,
             duration_minutes=90,
             service_code="90853",
-            unit_id=unit.id,
+            unit_id=unit_id,
             place_of_service=PlaceOfService.OFFICE,
             until=tuesday + timedelta(weeks=25),
         )
         past = [tuesday + timedelta(weeks=n) for n in range(26) if tuesday + timedelta(weeks=n) < self.today]
         outcomes = {d: rng.choices((AppointmentStatus.ATTENDED, AppointmentStatus.CANCELLED), (94, 6))[0] for d in past}
-        ((stored, appointments),) = self.vault.schedule.import_series([(series, outcomes)], now=self.now)
-        self.counts.appointments += len(appointments)
-        batch = _Batch()
+        prepared, ((_, appointments),) = prepare_series(
+            [(series, outcomes)], first_series_id, first_appointment_id, now=clinic_morning(self.today)
+        )
         held = [a for a in appointments if a.status is AppointmentStatus.ATTENDED]
+        return GroupDraft(unit, unit_id, prepared), series, held
+
+    def group_sessions(
+        self, members: list[Episode], series: AppointmentSeries, held: list[Appointment]
+    ) -> SessionBatch:
+        """Each member's notes and charges for the group sessions they came to (from two weeks after
+        their intake, most weeks)."""
+        rng = self.rng
+        batch = _Batch()
         for member in members:
-            episode = dataclasses.replace(member, kind="group", participants=(), series=stored)
-            joined = member.intake.date() + timedelta(days=14)
+            episode = dataclasses.replace(member, kind="group", participants=(), series=series)
+            joined = member.intake.date_of_service + timedelta(days=14)
             for number, appointment in enumerate(held):
                 if appointment.date_of_service < joined or rng.random() >= 0.85:
                     continue
@@ -506,4 +513,4 @@ class SessionWriter:
                     appointment_id=appointment.id,
                 )
                 self._charge(batch, member, appointment, [], member=member.client_id)
-        self._store(batch)
+        return self._finish(batch)

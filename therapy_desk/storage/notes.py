@@ -173,6 +173,64 @@ def _check_page(limit: int, offset: int = 0) -> None:
         raise ValidationError("The offset cannot be negative.", "offset")
 
 
+@dataclass(frozen=True)
+class PreparedNotes:
+    """Notes checked and turned into rows by `prepare_notes`, for `NoteStore.import_prepared`.
+
+    Each signed note's hash covers its id, so they fit only a vault whose next note id is `first_id`.
+    """
+
+    first_id: int
+    rows: tuple[tuple[Any, ...], ...]  # the _IMPORT columns up to the timestamps the store adds
+    client_ids: frozenset[int]
+    appointment_ids: frozenset[int]
+    unit_members: frozenset[tuple[int, int]]  # (unit_id, client_id)
+    signed: int
+
+
+def prepare_notes(notes: Iterable[Note], first_id: int, *, today: date | None = None) -> PreparedNotes:
+    """Check new notes for import and build their rows, numbered from `first_id`; needs no vault, so a
+    large import can prepare its notes in another process while the vault writes.
+
+    A note with status SIGNED must carry `signed_by` and `signed_at` (its original signing time); it is
+    checked as `sign` would check it and gets its content hash. Any other note becomes a draft.
+    """
+    day = today or date.today()
+    rows: list[tuple[Any, ...]] = []
+    clients: set[int] = set()
+    appointments: set[int] = set()
+    units: set[tuple[int, int]] = set()
+    signed = 0
+    for note in notes:
+        if note.id is not None:
+            raise ValidationError("Imported notes are new notes: leave their id empty.", "id")
+        if note.status is NoteStatus.SIGNED:
+            _check_signed_at(note.signed_at)
+            clean = note.validated_for_signing(day)
+            signer = check_signer(clean.signed_by or "")
+            if signer != clean.signed_by:
+                clean = dataclasses.replace(clean, signed_by=signer)
+            signed += 1
+        else:
+            clean = note.validated()
+            if clean.status is not NoteStatus.DRAFT or clean.signed_by or clean.signed_at:
+                clean = dataclasses.replace(clean, status=NoteStatus.DRAFT, signed_by=None, signed_at=None)
+        note_id = first_id + len(rows)
+        # The note's values are built once, for its hash and its stored columns alike.
+        fields = content_fields(clean)
+        fields["note_id"] = note_id
+        digest = fields_hash(fields) if clean.is_signed else None
+        rows.append(
+            (note_id, *_content_values(clean, fields), clean.status.value, clean.signed_by, clean.signed_at, digest)
+        )
+        clients.add(clean.client_id)
+        if clean.appointment_id is not None:
+            appointments.add(clean.appointment_id)
+        if clean.unit_id is not None:
+            units.add((clean.unit_id, clean.client_id))
+    return PreparedNotes(first_id, tuple(rows), frozenset(clients), frozenset(appointments), frozenset(units), signed)
+
+
 class NoteStore:
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
@@ -226,46 +284,34 @@ class NoteStore:
         imported. One audit event records the count. Rows go in batches of one statement each, which
         keeps the search index's triggers cheap.
         """
-        day = today or date.today()
-        prepared: list[Note] = []
-        for note in notes:
-            if note.id is not None:
-                raise ValidationError("Imported notes are new notes: leave their id empty.", "id")
-            if note.status is NoteStatus.SIGNED:
-                _check_signed_at(note.signed_at)
-                clean = note.validated_for_signing(day)
-                signer = check_signer(clean.signed_by or "")
-                if signer != clean.signed_by:
-                    clean = dataclasses.replace(clean, signed_by=signer)
-            else:
-                clean = note.validated()
-                if clean.status is not NoteStatus.DRAFT or clean.signed_by or clean.signed_at:
-                    clean = dataclasses.replace(clean, status=NoteStatus.DRAFT, signed_by=None, signed_at=None)
-            prepared.append(clean)
-        if not prepared:
+        with self._db.transaction():
+            prepared = prepare_notes(notes, self._next_id(), today=today)
+            return self.import_prepared(prepared)
+
+    def import_prepared(self, prepared: PreparedNotes) -> list[int]:
+        """Store notes `prepare_notes` checked (perhaps in another process); returns their ids.
+
+        Refused unless the vault's next note id is still the `first_id` they were prepared for, since
+        each signed note's hash covers its id.
+        """
+        if not prepared.rows:
             return []
         now = now_utc()
         with self._db.transaction():
-            self._check_links_bulk(prepared)
-            first_id = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()[0])
-            rows: list[list[Any]] = []
-            for offset, note in enumerate(prepared):
-                # The note's values are built once, for its hash and its stored columns alike.
-                fields = content_fields(note)
-                fields["note_id"] = first_id + offset
-                digest = fields_hash(fields) if note.is_signed else None
-                rows.append(
-                    [first_id + offset, *_content_values(note, fields), note.status.value, note.signed_by,
-                     note.signed_at, digest, now, now]
-                )  # fmt: skip
-            with bulk_note_index(self._db, first_id):
-                self._db.conn.executemany(_IMPORT, rows)
+            if self._next_id() != prepared.first_id:
+                raise ValidationError(
+                    "These notes were prepared for other note numbers; prepare them again.", "first_id"
+                )
+            self._check_links_bulk(prepared.client_ids, prepared.appointment_ids, prepared.unit_members)
+            with bulk_note_index(self._db, prepared.first_id):
+                self._db.conn.executemany(_IMPORT, [(*row, now, now) for row in prepared.rows])
             self._audit.record(
-                "notes imported",
-                entity="note",
-                detail={"count": len(rows), "signed": sum(1 for n in prepared if n.is_signed)},
+                "notes imported", entity="note", detail={"count": len(prepared.rows), "signed": prepared.signed}
             )
-        return [first_id + offset for offset in range(len(prepared))]
+        return [prepared.first_id + offset for offset in range(len(prepared.rows))]
+
+    def _next_id(self) -> int:
+        return int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()[0])
 
     # -- signing -------------------------------------------------------------------------------
 
@@ -499,17 +545,17 @@ class NoteStore:
         ):
             raise ValidationError(f"There is no appointment with id {note.appointment_id}.", "appointment_id")
 
-    def _check_links_bulk(self, notes: Sequence[Note]) -> None:
-        client_ids = sorted({n.client_id for n in notes})
-        appointment_ids = sorted({n.appointment_id for n in notes if n.appointment_id is not None})
+    def _check_links_bulk(
+        self, client_ids: Iterable[int], appointment_ids: Iterable[int], unit_members: Iterable[tuple[int, int]]
+    ) -> None:
         for table, ids, field_name, label in (
-            ("clients", client_ids, "client_id", "client"),
-            ("appointments", appointment_ids, "appointment_id", "appointment"),
+            ("clients", sorted(client_ids), "client_id", "client"),
+            ("appointments", sorted(appointment_ids), "appointment_id", "appointment"),
         ):
             missing = set(ids) - self._db.existing_ids(table, ids)
             if missing:
                 raise ValidationError(f"There is no {label} with id {min(missing)}.", field_name)
-        for unit_id, client_id in sorted({(n.unit_id, n.client_id) for n in notes if n.unit_id is not None}):
+        for unit_id, client_id in sorted(unit_members):
             self._check_links(Note(client_id=client_id, unit_id=unit_id))
 
     def _check_release(self, client_id: int, release_id: int | None, on: date) -> None:

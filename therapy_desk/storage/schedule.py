@@ -31,7 +31,7 @@ from therapy_desk.domain.scheduling import (
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
-from therapy_desk.storage.rows import iso, now_utc
+from therapy_desk.storage.rows import now_utc
 from therapy_desk.storage.schedule_import import ScheduleImportMixin
 from therapy_desk.storage.schedule_rows import (
     APPOINTMENT_COLUMNS_A,
@@ -41,9 +41,9 @@ from therapy_desk.storage.schedule_rows import (
     appointment_from_row,
     detail_values,
     minute,
-    modifiers_text,
     row_values,
     series_from_row,
+    series_values,
 )
 
 MAX_RANGE_DAYS = 366
@@ -461,7 +461,8 @@ class ScheduleStore(ScheduleImportMixin):
             _refuse_cancelled_series(self.get_series(stored.series_id), new_start.date(), "start")
 
     def _insert(self, appointment: Appointment) -> int:
-        cursor = self._db.execute(INSERT, row_values(appointment, now_utc()))
+        now = now_utc()
+        cursor = self._db.execute(INSERT, (*row_values(appointment), now, now))
         return int(cursor.lastrowid)
 
     def _insert_series(self, clean: AppointmentSeries, through: date, stamp: str) -> AppointmentSeries:
@@ -470,21 +471,7 @@ class ScheduleStore(ScheduleImportMixin):
             "INSERT INTO appointment_series (client_id, unit_id, recurrence, first_start, duration_minutes, "
             "service_code, modifiers, place_of_service, telehealth, until, generated_through, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                clean.client_id,
-                clean.unit_id,
-                clean.recurrence.value,
-                minute(clean.first_start),
-                clean.duration_minutes,
-                clean.service_code,
-                modifiers_text(clean.modifiers),
-                clean.place_of_service.value,
-                int(clean.telehealth),
-                iso(clean.until),
-                through.isoformat(),
-                stamp,
-                stamp,
-            ),
+            (*series_values(dataclasses.replace(clean, generated_through=through)), stamp, stamp),
         )
         return dataclasses.replace(clean, id=int(cursor.lastrowid), generated_through=through)
 

@@ -94,8 +94,8 @@ def detail_values(appointment: Appointment) -> tuple[Any, ...]:
     )
 
 
-def row_values(appointment: Appointment, now: str) -> tuple[Any, ...]:
-    """The `INSERT` parameters for an appointment."""
+def row_values(appointment: Appointment) -> tuple[Any, ...]:
+    """The `INSERT` parameters for an appointment, up to its created and updated times."""
     return (
         appointment.client_id,
         appointment.unit_id,
@@ -104,6 +104,23 @@ def row_values(appointment: Appointment, now: str) -> tuple[Any, ...]:
         appointment.series_id,
         iso(appointment.occurrence_date),
         int(appointment.is_exception),
-        now,
-        now,
+    )
+
+
+def series_values(series: AppointmentSeries) -> tuple[Any, ...]:
+    """The `INSERT` parameters for a series (occurrences stored through `generated_through`), up to its
+    created and updated times."""
+    assert series.generated_through is not None
+    return (
+        series.client_id,
+        series.unit_id,
+        series.recurrence.value,
+        minute(series.first_start),
+        series.duration_minutes,
+        series.service_code,
+        modifiers_text(series.modifiers),
+        series.place_of_service.value,
+        int(series.telehealth),
+        iso(series.until),
+        series.generated_through.isoformat(),
     )
