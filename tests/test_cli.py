@@ -559,3 +559,34 @@ def test_search_with_a_wrong_passphrase_is_one_line(
         capsys, "search", "x", "--vault", str(folder), "--passphrase-stdin", stdin="not the passphrase\n"
     )
     assert "does not unlock" in _one_line_error(run)
+
+
+def test_demo_builds_an_invented_practice_in_a_new_vault(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "demo"
+    run = therapy_desk(
+        capsys, "demo", "--vault", str(folder), "--clients", "12", "--years", "1", "--passphrase-stdin",
+        stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n",
+    )  # fmt: skip
+    assert run.code == cli.EXIT_OK, run.err
+    assert "12 invented clients" in run.out
+    assert RECOVERY_CODE.search(run.out)
+    with Vault.open(folder, PASSPHRASE) as vault:
+        assert vault.clients.count() == 12
+        assert vault.check().clean
+        # The build's no-journal, no-fsync settings are gone once it is done.
+        assert vault.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert vault.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_a_demo_that_cannot_be_built_leaves_no_vault_behind(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "demo"
+    run = therapy_desk(
+        capsys, "demo", "--vault", str(folder), "--clients", "5", "--passphrase-stdin",
+        stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n",
+    )  # fmt: skip
+    assert "12" in _one_line_error(run)  # the smallest demo practice
+    assert not folder.exists()

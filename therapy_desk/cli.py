@@ -12,6 +12,7 @@ import dataclasses
 import enum
 import getpass
 import json
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -173,8 +174,12 @@ def _cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         raise UserError("--clients and --years must be at least 1.")
     passphrase = secrets.ask("New passphrase for the demo vault: ", confirm=True)
     vault, code = Vault.create(_vault_dir(args), passphrase)
-    with vault:
-        summary = build_demo(vault, clients=args.clients, years=args.years, seed=args.seed)
+    try:
+        with vault:
+            summary = build_demo(vault, clients=args.clients, years=args.years, seed=args.seed)
+    except BaseException:
+        shutil.rmtree(vault.folder, ignore_errors=True)  # a half-built demo is no use to anyone
+        raise
     out.write(
         f"Built a demo practice in {vault.folder}: {summary.clients} invented clients, {summary.notes} notes.\n"
         f"Its recovery code: {code}\n"

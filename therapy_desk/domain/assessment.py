@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
@@ -184,6 +185,10 @@ class MentalStatusExam:
     comments: str = ""
 
     def validated(self) -> MentalStatusExam:
+        """A normalised copy, or `ValidationError` naming the field."""
+        return _remembered(_validated_exam, MentalStatusExam._check, self)
+
+    def _check(self) -> MentalStatusExam:
         changes: dict[str, Any] = {
             name: _choice(getattr(self, name), kind, f"mental_status.{name}") for name, kind in _MSE_SINGLE.items()
         }
@@ -195,7 +200,7 @@ class MentalStatusExam:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values, in the form stored and hashed."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return _fresh(_remembered(_exam_items, _items, self))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> MentalStatusExam:
@@ -242,6 +247,10 @@ class RiskAssessment:
     comments: str = ""
 
     def validated(self) -> RiskAssessment:
+        """A normalised copy, or `ValidationError` naming the field."""
+        return _remembered(_validated_risk, RiskAssessment._check, self)
+
+    def _check(self) -> RiskAssessment:
         try:
             level = RiskLevel(self.risk_level)
             ideation = SuicidalIdeation(self.suicidal_ideation)
@@ -268,7 +277,7 @@ class RiskAssessment:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON values, in the form stored and hashed."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        return _fresh(_remembered(_risk_items, _items, self))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RiskAssessment:
@@ -284,3 +293,35 @@ class RiskAssessment:
             safety_plan_reviewed=bool(data.get("safety_plan_reviewed", False)),
             comments=str(data.get("comments", "")),
         )
+
+
+# -- remembered results -------------------------------------------------------------------------
+# Exams and risk assessments are small frozen values that repeat from note to note ("low risk, no
+# ideation"), and every note saved, signed or imported validates and serialises its own: equal values
+# give equal results, so the recent ones are remembered.
+
+A = TypeVar("A", MentalStatusExam, RiskAssessment)
+R = TypeVar("R")
+_REMEMBERED = 1024
+
+
+def _remembered(cached: Callable[[A], R], compute: Callable[[A], R], value: A) -> R:
+    try:
+        return cached(value)
+    except TypeError:  # a field that cannot be hashed (a list where a tuple belongs): work it out afresh
+        return compute(value)
+
+
+def _items(value: MentalStatusExam | RiskAssessment) -> tuple[tuple[str, Any], ...]:
+    return tuple((f.name, _plain(getattr(value, f.name))) for f in fields(value))
+
+
+def _fresh(items: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
+    """A dict of its own (lists copied) from remembered items, so no caller can change what is remembered."""
+    return {name: value.copy() if isinstance(value, list) else value for name, value in items}
+
+
+_validated_exam = functools.lru_cache(maxsize=_REMEMBERED)(MentalStatusExam._check)
+_validated_risk = functools.lru_cache(maxsize=_REMEMBERED)(RiskAssessment._check)
+_exam_items = functools.lru_cache(maxsize=_REMEMBERED)(_items)
+_risk_items = functools.lru_cache(maxsize=_REMEMBERED)(_items)

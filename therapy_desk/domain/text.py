@@ -14,7 +14,8 @@ MAX_ITEM_CHARS = 200
 
 def clean_text(text: str, field_name: str, label: str) -> str:
     """NFC, Unix line endings, no surrounding whitespace; refuses text no one could have typed."""
-    cleaned = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")).strip()
+    unix = text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = (unix if unix.isascii() else unicodedata.normalize("NFC", unix)).strip()  # ASCII is already NFC
     if len(cleaned) > MAX_SECTION_CHARS:
         raise ValidationError(f"{label} is longer than {MAX_SECTION_CHARS:,} characters; shorten it.", field_name)
     check_plain_text(cleaned, field_name, label)
@@ -23,12 +24,12 @@ def clean_text(text: str, field_name: str, label: str) -> str:
 
 def check_plain_text(text: str, field_name: str, label: str) -> None:
     """Refuse what cannot be stored or hashed as UTF-8 text (a NUL, a lone surrogate from a bad paste)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        valid = False
-    else:
-        valid = "\x00" not in text
+    valid = "\x00" not in text
+    if valid and not text.isascii():  # ASCII always encodes
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            valid = False
     if not valid:
         raise ValidationError(
             f"{label} contains characters that are not text; paste it again as plain text.", field_name

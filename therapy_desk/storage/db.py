@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -83,21 +84,26 @@ BULK_CACHE_KIB = 256 * 1024  # page cache while a demo practice is built
 
 
 @contextlib.contextmanager
-def bulk_load(conn: Connection) -> Iterator[None]:
-    """For building a demo practice (invented data, rebuilt from its seed) into a new vault only: commits
-    skip fsync and the page cache is large while the block runs. On leaving it, the usual settings come
-    back and a checkpoint writes everything to the database file with fsync, so the finished vault is as
-    durable as any. A power cut during the build can damage the half-built demo, never a real chart.
+def bulk_load(conn: Connection, path: Path) -> Iterator[None]:
+    """For filling a brand-new vault with a demo practice (invented data, rebuilt from its seed) only.
+
+    While the block runs there is no journal, commits skip fsync and the page cache is large: each page
+    is written once. The price: a transaction that fails cannot be rolled back, so a build that fails
+    leaves a vault to delete, never to use (`storage.demo.build_demo` says so; its callers delete it).
+    On success the usual settings come back and the database file is flushed to disk.
     """
     cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
+    conn.execute("PRAGMA journal_mode = OFF").fetchone()
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
     try:
         yield
     finally:
-        conn.execute("PRAGMA synchronous = FULL")
         conn.execute(f"PRAGMA cache_size = {cache}")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+    with path.open("rb+") as written:
+        os.fsync(written.fileno())
 
 
 @contextlib.contextmanager

@@ -76,7 +76,8 @@ def build_demo(
     `parallel` plans in a worker process while this one writes (by default from PARALLEL_FROM
     clients on a machine with more than one core); the practice is the same either way.
     Raises `ValidationError` for a size out of range, a `today` in the future, or a vault that
-    already holds clients.
+    already holds clients (before writing anything). The build writes without a journal
+    (`db.bulk_load`), so a build that fails part way leaves a vault to delete.
     """
     if isinstance(clients, bool) or not isinstance(clients, int) or not MIN_CLIENTS <= clients <= MAX_CLIENTS:
         raise ValidationError(f"A demo practice has {MIN_CLIENTS} to {MAX_CLIENTS:,} clients.", "clients")
@@ -145,40 +146,41 @@ class _Builder:
     def run(self, *, parallel: bool) -> DemoSummary:
         with self.vault.transaction():
             setup = self._practice()
-        with db.bulk_load(self.vault.db.conn), planner(setup, parallel=parallel) as plan:
+        with db.bulk_load(self.vault.db.conn, self.vault.db.path), planner(setup, parallel=parallel) as plan:
             batches = plan.submit("batch_count").result()
             cases = {batch: plan.submit("cases", batch) for batch in range(min(2, batches))}
-            waiting: list[tuple[int, Future[SessionBatch]]] = []  # (clients so far, a stored batch's sessions)
+            previous: tuple[int, Future[SessionBatch]] | None = None  # (clients so far, the last batch's sessions)
             for batch in range(batches):
                 planned: CaseBatch = cases.pop(batch).result()
+                # One transaction stores this batch's cases and the batch before's sessions, which the planner
+                # wrote while the vault stored those cases. The planner's calls, in the order it answers them:
+                # this batch's sessions, then the cases two batches on (ready when the next batch comes).
                 with self.vault.transaction():
-                    stored = self._store_cases(planned)
-                # The planner's next calls, in the order it answers them: this batch's sessions, then the
-                # cases two batches on (so the next batch's cases are ready when this one is stored).
-                waiting.append((self.created, plan.submit("sessions", batch, stored)))
-                if batch + 2 < batches:
-                    cases[batch + 2] = plan.submit("cases", batch + 2)
-                if len(waiting) > 1:
-                    self._finish(*waiting.pop(0))
-            for done, sessions in waiting:
-                self._finish(done, sessions)
-            group: GroupDraft | None = plan.submit("group").result()
-            if group is not None:
-                with self.vault.transaction():
-                    self._store_group(group)
+                    sessions = plan.submit("sessions", batch, self._store_cases(planned))
+                    if batch + 2 < batches:
+                        cases[batch + 2] = plan.submit("cases", batch + 2)
+                    if previous is not None:
+                        self._store_sessions(previous[1].result())
+                self._report(previous)
+                previous = (self.created, sessions)
+            group: Future[GroupDraft | None] = plan.submit("group")
+            with self.vault.transaction():
+                if previous is not None:
+                    self._store_sessions(previous[1].result())
+                if (drafted := group.result()) is not None:
+                    self._store_group(drafted)
                     self._store_sessions(plan.submit("group_sessions").result())
+            self._report(previous)
         c = self.counts
         return DemoSummary(
             self.seed, self.today, self.years, self.created, c.units, c.appointments, c.notes, c.drafts, c.plans,
             c.measures, c.charges, c.payments,
         )  # fmt: skip
 
-    def _finish(self, done: int, sessions: Future[SessionBatch]) -> None:
-        """Store a batch's planned sessions and report the clients complete."""
-        with self.vault.transaction():
-            self._store_sessions(sessions.result())
-        if self.progress is not None:
-            self.progress(done, self.total)
+    def _report(self, stored: tuple[int, object] | None) -> None:
+        """Report the clients whose whole treatment is stored."""
+        if stored is not None and self.progress is not None:
+            self.progress(stored[0], self.total)
 
     # -- the practice --------------------------------------------------------------------------
 
