@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from therapy_desk.domain.demo_money import PAYERS
 from therapy_desk.domain.demo_people import CLINICIAN_FIRST, CLINICIAN_LAST, CREDENTIALS, PLACES
+from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import npi_check_digit_ok
 from therapy_desk.errors import ValidationError
@@ -149,6 +150,7 @@ class _Builder:
         with db.bulk_load(self.vault.db.conn, self.vault.db.path), planner(setup, parallel=parallel) as plan:
             batches = plan.submit("batch_count").result()
             cases = {batch: plan.submit("cases", batch) for batch in range(min(2, batches))}
+            code_set()  # load the ICD-10-CM index the diagnoses need while the planner plans the first cases
             previous: tuple[int, Future[SessionBatch]] | None = None  # (clients so far, the last batch's sessions)
             for batch in range(batches):
                 planned: CaseBatch = cases.pop(batch).result()

@@ -39,6 +39,12 @@ _SUMMARY_SELECT = (
 )
 _MAX_LIST = 1000
 
+# A stored draft signed (signer, time, hash, updated), and a signed version superseded (time, by, id).
+SIGN = (
+    "UPDATE plans SET status = 'signed', signed_by = ?, signed_at = ?, content_sha256 = ?, updated_at = ? WHERE id = ?"
+)
+SUPERSEDE = "UPDATE plans SET status = 'superseded', superseded_at = ?, superseded_by_id = ? WHERE id = ?"
+
 
 def _plan_from_row(row: tuple[Any, ...], problems: tuple[Problem, ...]) -> TreatmentPlan:
     (pid, client_id, version, status, effective, review_due, frequency, participation, supersedes_id,
@@ -296,20 +302,13 @@ class PlanStore(PlanImportMixin):
     # -- internals -----------------------------------------------------------------------------
 
     def _mark_superseded(self, plan_id: int, by_id: int, now: str) -> None:
-        self._db.execute(
-            "UPDATE plans SET status = 'superseded', superseded_at = ?, superseded_by_id = ? WHERE id = ?",
-            (now, by_id, plan_id),
-        )
+        self._db.execute(SUPERSEDE, (now, by_id, plan_id))
 
     def _mark_signed(self, plan: TreatmentPlan, who: str, now: str) -> str:
         """Sign a stored draft: signer, time and the SHA-256 of `plan` (its content as stored, with ids),
         which is returned."""
         digest = content_sha256(plan)
-        self._db.execute(
-            "UPDATE plans SET status = 'signed', signed_by = ?, signed_at = ?, content_sha256 = ?, updated_at = ? "
-            "WHERE id = ?",
-            (who, now, digest, now, plan.id),
-        )
+        self._db.execute(SIGN, (who, now, digest, now, plan.id))
         return digest
 
     def _client_exists(self, client_id: int) -> None:

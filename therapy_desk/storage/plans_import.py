@@ -12,7 +12,15 @@ from collections.abc import Sequence
 from itertools import count
 from typing import Any
 
-from therapy_desk.domain.plans import Goal, Intervention, Objective, PlanStatus, Problem, TreatmentPlan
+from therapy_desk.domain.plans import (
+    Goal,
+    Intervention,
+    Objective,
+    PlanStatus,
+    Problem,
+    TreatmentPlan,
+    content_sha256,
+)
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
@@ -88,8 +96,6 @@ class PlanImportMixin:
         """
         from therapy_desk.storage import plans as store_module  # the shared helpers; avoids an import cycle
 
-        store = self
-        assert isinstance(store, store_module.PlanStore)
         who = store_module._checked_signer(signer)
         prepared: list[list[TreatmentPlan]] = []
         for chain in chains:
@@ -114,37 +120,59 @@ class PlanImportMixin:
         now = now_utc()
         stamp = to_datetime(now)
         with self._db.transaction():
-            for versions in prepared:
-                client_id = versions[0].client_id
-                assert client_id is not None
-                store._client_exists(client_id)
-                if self._db.execute("SELECT 1 FROM plans WHERE client_id = ?", (client_id,)).fetchone():
-                    raise ValidationError(
-                        f"Client {client_id} already has a treatment plan; revise it instead of importing one.",
-                        "client_id",
-                    )
+            client_ids = [_client(versions[0]) for versions in prepared]
+            missing = set(client_ids) - self._db.existing_ids("clients", client_ids)
+            if missing:
+                raise ValidationError(f"There is no client with id {min(missing)}.", "client_id")
+            sql = "SELECT DISTINCT client_id FROM plans WHERE client_id IN ({ids})"
+            planned = [int(row[0]) for row in self._db.select_in(sql, client_ids)]
+            if planned:
+                raise ValidationError(
+                    f"Client {min(planned)} already has a treatment plan; revise it instead of importing one.",
+                    "client_id",
+                )
             ids = {
                 table: count(int(self._db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]))  # noqa: S608
                 for table in _TABLES
             }
+            drafts: list[list[TreatmentPlan]] = []
             for versions in prepared:
-                stored_chain: list[TreatmentPlan] = []
                 previous: TreatmentPlan | None = None
+                chain = []
                 for plan in versions:
-                    draft = _numbered(plan, ids, previous)
-                    self._insert(draft, now)
-                    assert draft.id is not None
-                    if previous is not None:
-                        assert previous.id is not None
-                        store._mark_superseded(previous.id, draft.id, now)
-                        stored_chain[-1] = dataclasses.replace(
-                            previous, status=PlanStatus.SUPERSEDED, superseded_at=stamp, superseded_by_id=draft.id
-                        )
-                    digest = store._mark_signed(draft, who, now)
-                    previous = dataclasses.replace(
-                        draft, status=PlanStatus.SIGNED, signed_by=who, signed_at=stamp, content_sha256=digest
+                    previous = _numbered(plan, ids, previous)
+                    chain.append(previous)
+                drafts.append(chain)
+            # Version by version across the chains (a client has one draft and one signed plan at a time):
+            # stored as drafts with their items, the version before superseded, then signed.
+            digests: dict[int, str] = {}
+            for rank in range(max(len(chain) for chain in drafts)):
+                now_drafts = [chain[rank] for chain in drafts if len(chain) > rank]
+                self._insert(now_drafts, now)
+                self._db.conn.executemany(
+                    store_module.SUPERSEDE,
+                    [(now, chain[rank].id, chain[rank - 1].id) for chain in drafts if rank and len(chain) > rank],
+                )
+                signed = [(draft, content_sha256(draft)) for draft in now_drafts]
+                self._db.conn.executemany(
+                    store_module.SIGN, [(who, now, digest, now, draft.id) for draft, digest in signed]
+                )
+                digests.update((_id(draft), digest) for draft, digest in signed)
+            for chain in drafts:
+                stored_chain = [
+                    dataclasses.replace(
+                        draft,
+                        status=PlanStatus.SIGNED,
+                        signed_by=who,
+                        signed_at=stamp,
+                        content_sha256=digests[_id(draft)],
                     )
-                    stored_chain.append(previous)
+                    for draft in chain
+                ]
+                for n, later in enumerate(chain[1:]):
+                    stored_chain[n] = dataclasses.replace(
+                        stored_chain[n], status=PlanStatus.SUPERSEDED, superseded_at=stamp, superseded_by_id=later.id
+                    )
                 result.append(stored_chain)
             self._audit.record(
                 "plans imported",
@@ -153,40 +181,43 @@ class PlanImportMixin:
             )
         return result
 
-    def _insert(self, plan: TreatmentPlan, now: str) -> None:
+    def _insert(self, plans: Sequence[TreatmentPlan], now: str) -> None:
+        """Store numbered drafts with their problems, goals, objectives and interventions."""
+        rows: list[tuple[Any, ...]] = []
         problems: list[tuple[Any, ...]] = []
         goals: list[tuple[Any, ...]] = []
         objectives: list[tuple[Any, ...]] = []
         interventions: list[tuple[Any, ...]] = []
-        for p, problem in enumerate(plan.problems):
-            problems.append((problem.id, plan.id, p, problem.statement))
-            for g, goal in enumerate(problem.goals):
-                goals.append((goal.id, plan.id, problem.id, g, goal.statement, goal.carried_from_id))
-                objectives += [
-                    (o.id, plan.id, goal.id, n, o.text, iso(o.target_date), o.carried_from_id)
-                    for n, o in enumerate(goal.objectives)
-                ]
-                interventions += [
-                    (i.id, plan.id, goal.id, n, str(i.modality), i.description)
-                    for n, i in enumerate(goal.interventions)
-                ]
-        self._db.execute(
-            _INSERT_PLAN,
-            (
-                plan.id,
-                plan.client_id,
-                plan.version,
-                iso(plan.effective_date),
-                iso(plan.review_due),
-                plan.frequency,
-                plan.participation,
-                plan.supersedes_id,
-                now,
-                now,
-            ),
-        )
+        for plan in plans:
+            rows.append(
+                (plan.id, plan.client_id, plan.version, iso(plan.effective_date), iso(plan.review_due), plan.frequency,
+                 plan.participation, plan.supersedes_id, now, now)
+            )  # fmt: skip
+            for p, problem in enumerate(plan.problems):
+                problems.append((problem.id, plan.id, p, problem.statement))
+                for g, goal in enumerate(problem.goals):
+                    goals.append((goal.id, plan.id, problem.id, g, goal.statement, goal.carried_from_id))
+                    objectives += [
+                        (o.id, plan.id, goal.id, n, o.text, iso(o.target_date), o.carried_from_id)
+                        for n, o in enumerate(goal.objectives)
+                    ]
+                    interventions += [
+                        (i.id, plan.id, goal.id, n, str(i.modality), i.description)
+                        for n, i in enumerate(goal.interventions)
+                    ]
         conn = self._db.conn
+        conn.executemany(_INSERT_PLAN, rows)
         conn.executemany(_INSERT_PROBLEM, problems)
         conn.executemany(_INSERT_GOAL, goals)
         conn.executemany(_INSERT_OBJECTIVE, objectives)
         conn.executemany(_INSERT_INTERVENTION, interventions)
+
+
+def _client(plan: TreatmentPlan) -> int:
+    assert plan.client_id is not None, "checked: every version has its client"
+    return plan.client_id
+
+
+def _id(plan: TreatmentPlan) -> int:
+    assert plan.id is not None, "numbered plans have ids"
+    return plan.id
