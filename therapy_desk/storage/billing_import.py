@@ -70,7 +70,7 @@ class ChargeImportMixin:
             diagnoses = store._diagnosis_rows([p for line in lines for p in line.pointers])
             live = self._live_by_appointment([item.appointment_id for item in items])
             same_day = self._live_by_day([line.client_id for line in lines])
-            first_id = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM charges").fetchone()[0])
+            first_id = self._db.next_id("charges")
             rows, pointers = [], []
             for offset, line in enumerate(lines):
                 if line.pointers:
@@ -118,7 +118,7 @@ class ChargeImportMixin:
             open_charges = store._open_charges_by_client([p.client_id for p in clean])
             # What each client still owes (all charges, and those a payer may pay), kept current as we go.
             owed: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
-            first_id = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM payments").fetchone()[0])
+            first_id = self._db.next_id("payments")
             payment_rows, allocation_rows = [], []
             for offset, (payment, (_, requested)) in enumerate(zip(clean, items, strict=True)):
                 if payment.client_id not in owed:

@@ -108,7 +108,7 @@ class ClientStore:
         with self._db.transaction():
             account = clean.account_number.strip()
             if not account:
-                next_id = self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM clients").fetchone()[0]
+                next_id = self._db.next_id("clients")
                 account = f"C{next_id:06d}"
             elif self._db.execute("SELECT 1 FROM clients WHERE account_number = ?", (account,)).fetchone():
                 raise ValidationError(f"Account number {account} is already used by another client.", "account_number")

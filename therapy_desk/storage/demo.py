@@ -226,17 +226,13 @@ class _Builder:
             payer_ids=tuple(payer_ids),
             fees={service.code: service.default_fee_cents for service in self.vault.billing.services()},
             signer=self.signer,
-            first_client_id=self._next_id("clients"),
-            first_unit_id=self._next_id("units"),
-            first_series_id=self._next_id("appointment_series"),
-            first_appointment_id=self._next_id("appointments"),
-            first_note_id=self._next_id("notes"),
-            first_charge_id=self._next_id("charges"),
+            first_client_id=self.vault.db.next_id("clients"),
+            first_unit_id=self.vault.db.next_id("units"),
+            first_series_id=self.vault.db.next_id("appointment_series"),
+            first_appointment_id=self.vault.db.next_id("appointments"),
+            first_note_id=self.vault.db.next_id("notes"),
+            first_charge_id=self.vault.db.next_id("charges"),
         )
-
-    def _next_id(self, table: str) -> int:
-        # `table` is one of this module's own table names, never input.
-        return int(self.vault.db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])  # noqa: S608
 
     # -- storing -------------------------------------------------------------------------------
 

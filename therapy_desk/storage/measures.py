@@ -179,7 +179,7 @@ class MeasureStore:
         with self._db.transaction():
             ids = sorted({e.client_id for e in entries})
             births: dict[int, str] = dict(self._db.select_in("SELECT id, dob FROM clients WHERE id IN ({ids})", ids))
-            first_id = int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM measure_results").fetchone()[0])
+            first_id = self._db.next_id("measure_results")
             rows = []
             for offset, (entry, (kind, scored)) in enumerate(zip(entries, checked, strict=True)):
                 if entry.client_id not in births:

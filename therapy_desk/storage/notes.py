@@ -285,7 +285,7 @@ class NoteStore:
         keeps the search index's triggers cheap.
         """
         with self._db.transaction():
-            prepared = prepare_notes(notes, self._next_id(), today=today)
+            prepared = prepare_notes(notes, self._db.next_id("notes"), today=today)
             return self.import_prepared(prepared)
 
     def import_prepared(self, prepared: PreparedNotes) -> list[int]:
@@ -298,7 +298,7 @@ class NoteStore:
             return []
         now = now_utc()
         with self._db.transaction():
-            if self._next_id() != prepared.first_id:
+            if self._db.next_id("notes") != prepared.first_id:
                 raise ValidationError(
                     "These notes were prepared for other note numbers; prepare them again.", "first_id"
                 )
@@ -309,9 +309,6 @@ class NoteStore:
                 "notes imported", entity="note", detail={"count": len(prepared.rows), "signed": prepared.signed}
             )
         return [prepared.first_id + offset for offset in range(len(prepared.rows))]
-
-    def _next_id(self) -> int:
-        return int(self._db.execute("SELECT coalesce(max(id), 0) + 1 FROM notes").fetchone()[0])
 
     # -- signing -------------------------------------------------------------------------------
 

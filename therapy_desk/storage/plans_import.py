@@ -132,7 +132,7 @@ class PlanImportMixin:
                     "client_id",
                 )
             ids = {
-                table: count(int(self._db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0]))  # noqa: S608
+                table: count(self._db.next_id(table))
                 for table in _TABLES
             }
             drafts: list[list[TreatmentPlan]] = []

@@ -129,7 +129,10 @@ class ScheduleImportMixin:
         """
         with self._db.transaction():
             prepared, result = prepare_series(
-                items, self._next_id("appointment_series"), self._next_id("appointments"), now=now or datetime.now()
+                items,
+                self._db.next_id("appointment_series"),
+                self._db.next_id("appointments"),
+                now=now or datetime.now(),
             )
             self.import_prepared_series(prepared)
         return result
@@ -145,7 +148,7 @@ class ScheduleImportMixin:
             return
         stamp = now_utc()
         with self._db.transaction():
-            if (self._next_id("appointment_series"), self._next_id("appointments")) != (
+            if (self._db.next_id("appointment_series"), self._db.next_id("appointments")) != (
                 prepared.first_series_id,
                 prepared.first_appointment_id,
             ):
@@ -165,7 +168,3 @@ class ScheduleImportMixin:
                     "outcomes": prepared.outcomes,
                 },
             )
-
-    def _next_id(self, table: str) -> int:
-        # `table` is one of this module's own table names, never input.
-        return int(self._db.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}").fetchone()[0])  # noqa: S608
