@@ -131,10 +131,7 @@ class PlanImportMixin:
                     f"Client {min(planned)} already has a treatment plan; revise it instead of importing one.",
                     "client_id",
                 )
-            ids = {
-                table: count(self._db.next_id(table))
-                for table in _TABLES
-            }
+            ids = {table: count(self._db.next_id(table)) for table in _TABLES}
             drafts: list[list[TreatmentPlan]] = []
             for versions in prepared:
                 previous: TreatmentPlan | None = None
