@@ -85,6 +85,17 @@ def test_a_draft_is_saved_with_every_clinical_field(vault: Vault, client_id: int
     assert "note created" in events(vault)
 
 
+def test_locking_drops_the_exams_and_risk_assessments_kept_for_speed(vault: Vault, client_id: int) -> None:
+    from therapy_desk.domain import assessment
+
+    caches = (assessment._validated_exam, assessment._validated_risk, assessment._exam_items, assessment._risk_items)
+    risk = RiskAssessment(RiskLevel.LOW, comments="Talked about her brother Tomas")
+    vault.notes.save_draft(draft(client_id, mental_status=MentalStatusExam(mood=Mood.EUTHYMIC), risk=risk))
+    assert all(cache.cache_info().currsize for cache in caches)  # kept while the vault is open
+    vault.close()
+    assert not any(cache.cache_info().currsize for cache in caches)  # no chart text outlives the lock
+
+
 def test_autosaving_an_unchanged_draft_writes_nothing(vault: Vault, client_id: int) -> None:
     saved = vault.notes.save_draft(draft(client_id))
     before = vault.audit.recent(1)[0].seq

@@ -325,3 +325,9 @@ _validated_exam = functools.lru_cache(maxsize=_REMEMBERED)(MentalStatusExam._che
 _validated_risk = functools.lru_cache(maxsize=_REMEMBERED)(RiskAssessment._check)
 _exam_items = functools.lru_cache(maxsize=_REMEMBERED)(_items)
 _risk_items = functools.lru_cache(maxsize=_REMEMBERED)(_items)
+
+
+def forget_remembered() -> None:
+    """Drop the remembered exams and risk assessments (their comments are chart text): on lock."""
+    for cache in (_validated_exam, _validated_risk, _exam_items, _risk_items):
+        cache.cache_clear()

@@ -96,12 +96,19 @@ def bulk_load(conn: Connection, path: Path) -> Iterator[None]:
     conn.execute("PRAGMA journal_mode = OFF").fetchone()
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
-    try:
-        yield
-    finally:
+
+    def usual_settings() -> None:
         conn.execute(f"PRAGMA cache_size = {cache}")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA journal_mode = WAL").fetchone()
+
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlcipher.Error):  # the build's own error is the one to report
+            usual_settings()
+        raise
+    usual_settings()
     with path.open("rb+") as written:
         os.fsync(written.fileno())
 

@@ -19,6 +19,7 @@ from types import TracebackType
 
 from keyring.backend import KeyringBackend
 
+from therapy_desk.domain.assessment import forget_remembered
 from therapy_desk.domain.passphrase import check_new_passphrase
 from therapy_desk.errors import (
     KeychainUnavailable,
@@ -454,6 +455,7 @@ class Vault:
     def _drop_key_and_lock(self) -> None:
         for i in range(len(self._data_key)):
             self._data_key[i] = 0
+        forget_remembered()  # chart values the domain keeps for speed do not outlive the lock
         if self._owns_lock:
             self._lock.release()
 
