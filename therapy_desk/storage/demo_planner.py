@@ -1,11 +1,14 @@
 """The demo practice's planner: every random choice of the demo vault, made in a fixed order, and the
-notes checked and turned into rows, so that the builder (storage/demo.py) only stores.
+notes and series checked and turned into rows, so that the builder (storage/demo.py) only stores.
 
-A large demo plans in a worker process while the builder writes: the two take about the same time, so
-two cores build it in about half the time. The planner reads nothing from the vault; what the vault
-numbers (diagnoses, plan goals) comes back to it in `StoredCase`s, and what it numbers
-ahead (clients, units, series, appointments, notes, charges) the builder checks. Its choices come from one
-`random.Random`, and calls reach it in the same order however it runs, so a seed gives one practice.
+A large demo plans in a worker process while the builder writes the batch before: on two cores the
+planning then costs almost no time. The planner reads nothing from the vault: what the vault numbers
+(diagnoses, plan goals) comes back to it in `StoredCase`s, and what it numbers ahead (clients, units,
+series, appointments, notes, charges) the builder checks. Its choices come from one `random.Random`,
+and calls reach it in the same order however it runs, so a seed gives one practice.
+
+The worker is spawned (a fresh interpreter, safe beside Qt's threads), so a script that builds a large
+demo must guard its main code with `if __name__ == "__main__":`, as `multiprocessing` requires.
 """
 
 from __future__ import annotations
