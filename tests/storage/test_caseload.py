@@ -105,3 +105,17 @@ def test_chart_summary_shows_recent_sessions_with_note_state_and_is_audited(vaul
     assert summary.recent_sessions[1].note_id is None
     assert "No signed treatment plan." in summary.alerts
     assert vault.audit.recent(1)[0].event == "chart read"
+
+
+def test_a_plan_review_is_an_alert_only_while_the_client_is_in_treatment(vault: Vault) -> None:
+    from tests.storage.test_plans import SIGNER, a_plan
+
+    ana = _client(vault, "Ana", "Reyes")
+    draft = vault.plans.create_draft(ana, a_plan(NOW.date() - timedelta(days=120)))
+    assert draft.id is not None
+    vault.plans.sign(draft.id, SIGNER)
+    assert any("review was due" in alert for alert in vault.caseload.chart_summary(ana, now=NOW).alerts)
+
+    vault.clients.set_status(ana, ClientStatus.DISCHARGED, on=NOW.date())
+    alerts = vault.caseload.chart_summary(ana, now=NOW).alerts
+    assert not any("review" in alert for alert in alerts)  # the plan waits in case they come back

@@ -217,6 +217,19 @@ def test_overdue_plan_review_is_bold_with_a_warning_icon_and_a_tooltip(vault: Va
     assert model.index(0, COL_REVIEW).data(Qt.ItemDataRole.DecorationRole) is None
 
 
+def test_a_discharged_clients_overdue_review_is_not_flagged(vault: Vault, practice: dict[str, int]) -> None:
+    overdue_plan(vault, practice["ana"])
+    model = CaseloadModel(vault)
+    model.set_filter("zoeller")
+    review = model.index(0, COL_REVIEW)
+
+    assert review.data() != ""  # the date is still shown
+    assert review.data(Qt.ItemDataRole.FontRole) is None
+    assert review.data(Qt.ItemDataRole.DecorationRole) is None
+    assert "overdue" not in review.data(Qt.ItemDataRole.ToolTipRole)
+    assert "discharged" in review.data(Qt.ItemDataRole.ToolTipRole)
+
+
 class DeferredLoader:
     """A rows loader that answers only when the test says so, like a worker would."""
 

@@ -46,3 +46,9 @@ class ChartSummary:
     coverages: tuple[Coverage, ...]
     open_flags: tuple[MeasureResult, ...]
     alerts: tuple[str, ...]
+
+
+def review_overdue(status: ClientStatus, review_due: date | None, today: date) -> bool:
+    """Whether a plan review is a task today: its date has come and the client is active. A discharged
+    or inactive client's plan waits for them to come back."""
+    return status is ClientStatus.ACTIVE and review_due is not None and review_due <= today

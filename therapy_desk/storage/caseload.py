@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from therapy_desk.domain.caseload import CaseloadRow, ChartSummary, SessionLine
+from therapy_desk.domain.caseload import CaseloadRow, ChartSummary, SessionLine, review_overdue
 from therapy_desk.domain.clients import ClientStatus, sort_key
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
@@ -147,7 +147,8 @@ class CaseloadStore:
         alerts = []
         if flags:
             alerts.append("PHQ-9 item 9 answered above 0 and not yet followed up.")
-        if plan is not None and plan.review_due is not None and plan.review_due <= today:
+        # A discharged or inactive client's plan waits for them to come back (as in `plans.due_for_review`).
+        if plan is not None and review_overdue(client.status, plan.review_due, today):
             alerts.append(f"Treatment plan review was due {plan.review_due:%b %d, %Y}.")
         if plan is None and client.status is ClientStatus.ACTIVE:
             alerts.append("No signed treatment plan.")

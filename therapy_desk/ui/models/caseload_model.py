@@ -22,7 +22,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from therapy_desk.domain.caseload import CaseloadRow
+from therapy_desk.domain.caseload import CaseloadRow, review_overdue
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.format import (
@@ -102,13 +102,11 @@ _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 RowsLoader = Callable[[list[int], Callable[[list[CaseloadRow] | None], None]], None]
 
 
-def review_overdue(row: CaseloadRow, today: date) -> bool:
-    """The plan review date has come: the chart needs a review before the next session's note."""
-    return row.plan_review_due is not None and row.plan_review_due <= today
-
-
-def review_tooltip(due: date, today: date) -> str:
+def review_tooltip(due: date, today: date, status: ClientStatus = ClientStatus.ACTIVE) -> str:
     days = (today - due).days
+    if status is not ClientStatus.ACTIVE:
+        state = fmt_status(status).lower()
+        return f"Treatment plan review date {fmt_date(due)}; no review is due while the client is {state}."
     if days > 0:
         return f"Treatment plan review overdue: it was due {fmt_date(due)} ({fmt_relative(due, today)})."
     if days == 0:
@@ -324,8 +322,8 @@ class CaseloadModel(QAbstractTableModel):
         assert row.plan_review_due is not None
         today = date.today()
         if role == Qt.ItemDataRole.ToolTipRole:
-            return review_tooltip(row.plan_review_due, today)
-        if not review_overdue(row, today):
+            return review_tooltip(row.plan_review_due, today, row.status)
+        if not review_overdue(row.status, row.plan_review_due, today):
             return None
         # Bold with the style's warning icon: an accent that reads in light and dark palettes alike.
         if role == Qt.ItemDataRole.FontRole:
