@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,11 +11,12 @@ from PySide6.QtWidgets import QMessageBox, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import Answers, answers, make_client, open_chart, set_clinician
+from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.domain.plans import Goal, Intervention, Modality, Objective, Problem, TreatmentPlan
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart import TAB_PLAN, ChartWindow
 from therapy_desk.ui.chart_common import to_qdate
-from therapy_desk.ui.chart_plan import PAGE_EDIT, PAGE_NONE, PAGE_VIEW, PlanTab
+from therapy_desk.ui.chart_plan import PAGE_EDIT, PAGE_NONE, PAGE_VIEW, PlanTab, plan_html
 
 __all__ = ["answers"]  # the fixture, shared with test_chart
 
@@ -176,6 +177,40 @@ def test_saving_an_empty_goal_shows_the_sentence_at_that_goal(qtbot: QtBot, char
     assert tab.is_dirty()
 
 
+def test_a_discharged_clients_plan_shows_no_review_due(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    client = make_client(vault, status=ClientStatus.DISCHARGED, intake_date=TODAY - timedelta(days=200),
+                         discharge_date=TODAY - timedelta(days=30))  # fmt: skip
+    assert client.id is not None
+    plan = TreatmentPlan(
+        effective_date=TODAY - timedelta(days=190),
+        problems=(
+            Problem(
+                "Panic",
+                (
+                    Goal(
+                        "Fewer attacks",
+                        (Objective("Under one a week", TODAY - timedelta(days=100)),),
+                        (Intervention(Modality.CBT, "Interoceptive exposure"),),
+                    ),
+                ),
+            ),
+        ),
+        frequency="weekly",
+        participation="Agreed in session",
+    )
+    draft = vault.plans.create_draft(client.id, plan)
+    assert draft.id is not None
+    vault.plans.sign(draft.id, "Dana Reyes, LCSW")
+    window = open_chart(qtbot, vault, client.id)
+    window.show_tab(TAB_PLAN)
+
+    assert window.plan.stack.currentIndex() == PAGE_VIEW
+    assert "Review due" in window.plan.view.toPlainText()
+    assert "(due now)" not in window.plan.view.toPlainText()
+    assert "review" not in window.overview.alerts_text().lower()
+
+
 def test_revise_starts_a_draft_from_the_signed_plan(qtbot: QtBot, vault: Vault, answers: Answers) -> None:
     set_clinician(vault)
     client = make_client(vault)
@@ -252,3 +287,19 @@ def test_removing_an_item_and_renumbering(qtbot: QtBot, chart: ChartWindow) -> N
 
     assert tab.editor.tree.topLevelItemCount() == 1
     assert _item(tab, 0).text(0) == "Problem 1: Second"
+
+
+def test_a_plan_shows_the_day_it_was_signed_in_the_clinicians_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time as clock
+    from dataclasses import replace
+
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    clock.tzset()
+    try:
+        signed_evening = datetime(2026, 1, 7, 1, 30, tzinfo=UTC)  # 5:30 PM on Jan 6 in Portland
+        plan = replace(TreatmentPlan(effective_date=date(2026, 1, 6)), signed_by="Dana Reyes, LCSW",
+                       signed_at=signed_evening, version=1)  # fmt: skip
+        assert "on Jan 6, 2026" in plan_html(plan, date(2026, 1, 8))
+    finally:
+        monkeypatch.undo()
+        clock.tzset()

@@ -135,9 +135,6 @@ class TreatmentPlan:
                 return goal
         raise ValidationError(f"Goal {goal_id} is not part of this treatment plan.", "goal_id")
 
-    def is_review_due(self, on: date) -> bool:
-        return self.review_due is not None and self.review_due <= on
-
     def validated(self) -> TreatmentPlan:
         """A normalised copy fit to save as a draft, or `ValidationError` naming the field.
 

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk.domain.caseload import ChartSummary
+from therapy_desk.domain.caseload import ChartSummary, review_overdue
+from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
@@ -28,15 +29,16 @@ from therapy_desk.ui.format import fmt_date
 PAGE_NONE, PAGE_VIEW, PAGE_EDIT = 0, 1, 2
 
 
-def plan_html(plan: TreatmentPlan, today: date) -> str:
-    """A signed plan as a readable document (plain structure; the palette gives the colours)."""
+def plan_html(plan: TreatmentPlan, today: date, status: ClientStatus = ClientStatus.ACTIVE) -> str:
+    """A signed plan as a readable document (plain structure; the palette gives the colours). Its review
+    shows as due only while the client is active."""
     e = html.escape
     review = fmt_date(plan.review_due)
-    if plan.is_review_due(today):
+    if review_overdue(status, plan.review_due, today):
         review = f"<b>{review} (due now)</b>"
     signed = ""
     if plan.signed_at is not None:
-        signed = f" · signed by {e(plan.signed_by)} on {fmt_date(plan.signed_at.date())}"
+        signed = f" · signed by {e(plan.signed_by)} on {fmt_date(plan.signed_at.astimezone().date())}"  # local day
     parts = [
         f"<h3>Treatment plan, version {plan.version}</h3>",
         f"<p>Effective {fmt_date(plan.effective_date)}{signed}<br>Review due {review}</p>",
@@ -66,6 +68,7 @@ class PlanTab(ChartTab):
         super().__init__(parent)
         self._vault = vault
         self._client_id: int | None = None
+        self._status = ClientStatus.ACTIVE
         self._active: TreatmentPlan | None = None
         self._draft: TreatmentPlan | None = None
         self._dirty = False
@@ -149,6 +152,7 @@ class PlanTab(ChartTab):
 
     def load(self, summary: ChartSummary) -> None:
         self._client_id = summary.client.id
+        self._status = summary.client.status
         self._active = summary.active_plan
         assert self._client_id is not None
         self._draft = self._vault.plans.draft(self._client_id)
@@ -160,7 +164,7 @@ class PlanTab(ChartTab):
             self.editor.set_plan(self._draft)
             self.stack.setCurrentIndex(PAGE_EDIT)
         elif self._active is not None:
-            self.view.setHtml(plan_html(self._active, date.today()))
+            self.view.setHtml(plan_html(self._active, date.today(), self._status))
             self.stack.setCurrentIndex(PAGE_VIEW)
         else:
             self.stack.setCurrentIndex(PAGE_NONE)
