@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +28,8 @@ TODAY = date(2025, 6, 2)
 SIZE = {"clients": 20, "years": 1, "today": TODAY}
 
 # Timestamps the stores stamp from the clock themselves; everything else must come from the seed.
-WALL_CLOCK = {"created_at", "updated_at", "recorded_at", "status_changed_at", "superseded_at"}
+WALL_CLOCK = {"created_at", "updated_at", "recorded_at", "status_changed_at"}
 WALL_CLOCK_BY_TABLE = {
-    "plans": {"signed_at"},  # vault.plans.sign stamps the time it is called
     "audit_log": {"at", "prev_hash", "row_hash"},  # the chain hashes cover the times
     "audit_head": {"hash"},
 }
@@ -363,6 +362,45 @@ def test_imported_plans_are_signed_versions_superseding_each_other(vault: Vault)
     assert vault.plans.verify_signature(new.id or 0)
     with pytest.raises(ValidationError, match="already has a treatment plan"):
         vault.plans.import_plans([[first]], "Dr. Test, LCSW")
+
+
+def test_imported_plans_keep_the_time_each_version_was_signed(vault: Vault) -> None:
+    client_id = _person(vault)
+    signed = [datetime(2025, 1, 6, 18, 5, tzinfo=UTC), datetime(2025, 4, 8, 1, 40, tzinfo=UTC)]
+    chain = [
+        replace(plan_for(THEMES[0], date(2025, 1, 6), "weekly psychotherapy"), client_id=client_id,
+                signed_at=signed[0]),
+        replace(plan_for(THEMES[0], date(2025, 4, 7), "weekly psychotherapy", review=1), client_id=client_id,
+                signed_at=signed[1]),
+    ]  # fmt: skip
+    ((old, new),) = vault.plans.import_plans([chain], "Dr. Test, LCSW")
+    history = {p.id: p for p in vault.plans.history(client_id)}
+    assert history[old.id or 0].signed_at == signed[0]
+    assert history[new.id or 0].signed_at == signed[1]
+    assert vault.plans.get(old.id or 0).superseded_at == signed[1]  # superseded when the review was signed
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "message"),
+    [
+        (datetime(2025, 1, 6, 18, 5), None, "UTC offset"),
+        (datetime(2999, 1, 6, 18, 5, tzinfo=UTC), None, "in the future"),
+        (datetime(2025, 5, 1, 18, 5, tzinfo=UTC), datetime(2025, 4, 8, 1, 40, tzinfo=UTC), "after the version"),
+    ],
+)
+def test_imported_plan_signing_times_are_checked(
+    vault: Vault, first: datetime, second: datetime | None, message: str
+) -> None:
+    client_id = _person(vault)
+    chain = [
+        replace(plan_for(THEMES[0], date(2025, 1, 6), "weekly psychotherapy"), client_id=client_id, signed_at=first),
+        replace(plan_for(THEMES[0], date(2025, 4, 7), "weekly psychotherapy", review=1), client_id=client_id,
+                signed_at=second),
+    ]  # fmt: skip
+    with pytest.raises(ValidationError, match=message) as caught:
+        vault.plans.import_plans([chain], "Dr. Test, LCSW")
+    assert caught.value.field == "signed_at"
+    assert vault.plans.active(client_id) is None  # nothing was written
 
 
 def test_imported_measures_are_scored_like_recorded_ones(vault: Vault) -> None:

@@ -12,7 +12,7 @@ import dataclasses
 import math
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from therapy_desk.domain.billing import Coverage
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus, Unit, UnitKind, UnitMember
@@ -24,7 +24,7 @@ from therapy_desk.domain.demo_people import PLACES, NamePool, Person, make_perso
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
-from therapy_desk.storage.demo_sessions import Episode
+from therapy_desk.storage.demo_sessions import UTC_OFFSET, Episode
 from therapy_desk.storage.schedule_import import PreparedSeries
 
 _STATUS_WEIGHTS = {
@@ -197,6 +197,9 @@ class CasePlanner:
         if eap:  # the EAP authorised six visits: the intake and five sessions
             last = intake_day + timedelta(days=interval * 5)
             until = last if until is None else min(until, last)
+            if until < today and status is not ClientStatus.DISCHARGED:  # the visits are used up: discharged
+                status = ClientStatus.DISCHARGED
+                clients = tuple(dataclasses.replace(c, status=status, discharge_date=until) for c in clients)
         telehealth = rng.random() < 0.35
         code, minutes = ("90847", 50) if kind != "individual" else _session_code(rng)
         intake = datetime.combine(intake_day, time(rng.randrange(8, 18), 0))
@@ -286,7 +289,15 @@ class CasePlanner:
             if self.rng.random() < 0.85:
                 chain.append(plan_for(episode.theme, review, frequency, review=len(chain)))
                 episode.review_days.append(review)
-        return [dataclasses.replace(plan, client_id=episode.client_id) for plan in chain]
+        # Signed at the end of the day it takes effect (Pacific time, stored in UTC).
+        return [
+            dataclasses.replace(
+                plan,
+                client_id=episode.client_id,
+                signed_at=(datetime.combine(plan.effective_date, time(17, 30)) + UTC_OFFSET).replace(tzinfo=UTC),
+            )
+            for plan in chain
+        ]
 
 
 def _intake(series: AppointmentSeries, start: datetime) -> Appointment:

@@ -43,7 +43,7 @@ from therapy_desk.storage.measures import MeasureEntry
 from therapy_desk.storage.notes import PreparedNotes, prepare_notes
 from therapy_desk.storage.schedule_import import PreparedSeries, prepare_series
 
-_UTC_OFFSET = timedelta(hours=8)  # the demo practice keeps Pacific time; signing times are stored in UTC
+UTC_OFFSET = timedelta(hours=8)  # the demo practice keeps Pacific time; signing times are stored in UTC
 _DRAFT_DAYS = 7  # notes of the last week may still be drafts
 _MEASURE_EVERY = 4  # PHQ-9 and GAD-7 about monthly: every fourth attended session
 _FOLLOW_UP_AFTER_DAYS = 3  # a flag raised in the last few days is still open
@@ -201,7 +201,7 @@ class SessionPlanner:
         status = self._status(day)
         end = fields.get("end_time")
         finished = datetime.combine(day, end if isinstance(end, time) else time(17, 0))
-        signed_at = (finished + _UTC_OFFSET + timedelta(minutes=rng.randrange(10, 240))).replace(tzinfo=UTC)
+        signed_at = (finished + UTC_OFFSET + timedelta(minutes=rng.randrange(10, 240))).replace(tzinfo=UTC)
         signed = status is NoteStatus.SIGNED
         batch.notes.append(
             Note(
@@ -421,7 +421,7 @@ class SessionPlanner:
         follow_ups: list[tuple[int, datetime]] = []
         for index, client_id, instrument, answers, day, follow_up in batch.measures:
             if follow_up:
-                when = (datetime.combine(day, time(18, 30)) + _UTC_OFFSET).replace(tzinfo=UTC)
+                when = (datetime.combine(day, time(18, 30)) + UTC_OFFSET).replace(tzinfo=UTC)
                 follow_ups.append((len(measures), when))
             measures.append(MeasureEntry(client_id, instrument, answers, day, notes.first_id + index))
         first_charge_id = self.next_charge_id

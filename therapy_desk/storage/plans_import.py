@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
@@ -24,7 +25,7 @@ from therapy_desk.domain.plans import (
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
-from therapy_desk.storage.rows import iso, now_utc, to_datetime
+from therapy_desk.storage.rows import iso, now_utc
 
 _TABLES = ("plans", "plan_problems", "plan_goals", "plan_objectives", "plan_interventions")
 _INSERT_PLAN = (
@@ -90,13 +91,15 @@ class PlanImportMixin:
         """Add signed plan histories in one transaction; returns them as stored (with ids).
 
         Each chain is one client's plan versions, oldest first, each complete enough to sign and taking
-        effect no earlier than the one before. Every version is signed by `signer` and superseded by the
-        next, so the last is the client's active plan. A goal carries from the previous version's goal with
+        effect no earlier than the one before. Every version is signed by `signer` (at its `signed_at`, the
+        time it was signed in the system it comes from, or now) and superseded by the next when that one was
+        signed, so the last is the client's active plan. A goal carries from the previous version's goal with
         the same statement (an objective from the one with the same text). The client must have no plan yet.
         """
         from therapy_desk.storage import plans as store_module  # the shared helpers; avoids an import cycle
 
         who = store_module._checked_signer(signer)
+        now = datetime.now(UTC).replace(microsecond=0)
         prepared: list[list[TreatmentPlan]] = []
         for chain in chains:
             versions: list[TreatmentPlan] = []
@@ -111,14 +114,14 @@ class PlanImportMixin:
                     raise ValidationError("Every version of an imported plan belongs to one client.", "client_id")
                 if versions:
                     store_module._check_replaces(clean.effective_date, versions[-1].effective_date)
+                clean = dataclasses.replace(clean, signed_at=_signed_at(clean, versions[-1] if versions else None, now))
                 versions.append(clean)
             if versions:
                 prepared.append(versions)
         result: list[list[TreatmentPlan]] = []
         if not prepared:
             return result
-        now = now_utc()
-        stamp = to_datetime(now)
+        stamp = now_utc()
         with self._db.transaction():
             client_ids = [_client(versions[0]) for versions in prepared]
             missing = set(client_ids) - self._db.existing_ids("clients", client_ids)
@@ -145,30 +148,33 @@ class PlanImportMixin:
             digests: dict[int, str] = {}
             for rank in range(max(len(chain) for chain in drafts)):
                 now_drafts = [chain[rank] for chain in drafts if len(chain) > rank]
-                self._insert(now_drafts, now)
+                self._insert(now_drafts, stamp)
                 self._db.conn.executemany(
                     store_module.SUPERSEDE,
-                    [(now, chain[rank].id, chain[rank - 1].id) for chain in drafts if rank and len(chain) > rank],
+                    [
+                        (_when(chain[rank]), chain[rank].id, chain[rank - 1].id)
+                        for chain in drafts
+                        if rank and len(chain) > rank
+                    ],
                 )
                 signed = [(draft, content_sha256(draft)) for draft in now_drafts]
                 self._db.conn.executemany(
-                    store_module.SIGN, [(who, now, digest, now, draft.id) for draft, digest in signed]
+                    store_module.SIGN, [(who, _when(draft), digest, stamp, draft.id) for draft, digest in signed]
                 )
                 digests.update((_id(draft), digest) for draft, digest in signed)
             for chain in drafts:
                 stored_chain = [
                     dataclasses.replace(
-                        draft,
-                        status=PlanStatus.SIGNED,
-                        signed_by=who,
-                        signed_at=stamp,
-                        content_sha256=digests[_id(draft)],
+                        draft, status=PlanStatus.SIGNED, signed_by=who, content_sha256=digests[_id(draft)]
                     )
                     for draft in chain
                 ]
                 for n, later in enumerate(chain[1:]):
                     stored_chain[n] = dataclasses.replace(
-                        stored_chain[n], status=PlanStatus.SUPERSEDED, superseded_at=stamp, superseded_by_id=later.id
+                        stored_chain[n],
+                        status=PlanStatus.SUPERSEDED,
+                        superseded_at=later.signed_at,
+                        superseded_by_id=later.id,
                     )
                 result.append(stored_chain)
             self._audit.record(
@@ -208,6 +214,25 @@ class PlanImportMixin:
         conn.executemany(_INSERT_GOAL, goals)
         conn.executemany(_INSERT_OBJECTIVE, objectives)
         conn.executemany(_INSERT_INTERVENTION, interventions)
+
+
+def _signed_at(plan: TreatmentPlan, previous: TreatmentPlan | None, now: datetime) -> datetime:
+    """When an imported version was signed: its own `signed_at` (with its UTC offset, not in the future,
+    not before the version it replaces), or now."""
+    when = plan.signed_at or now
+    if when.utcoffset() is None:
+        raise ValidationError("An imported plan's signing time needs its UTC offset.", "signed_at")
+    when = when.astimezone(UTC).replace(microsecond=0)
+    if when > now:
+        raise ValidationError("An imported plan cannot have been signed in the future.", "signed_at")
+    if previous is not None and previous.signed_at is not None and when < previous.signed_at:
+        raise ValidationError("Each version of an imported plan is signed after the version it replaces.", "signed_at")
+    return when
+
+
+def _when(plan: TreatmentPlan) -> str:
+    assert plan.signed_at is not None, "imported versions have their signing time"
+    return plan.signed_at.isoformat(timespec="seconds")
 
 
 def _client(plan: TreatmentPlan) -> int:
