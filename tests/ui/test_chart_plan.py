@@ -177,44 +177,8 @@ def test_saving_an_empty_goal_shows_the_sentence_at_that_goal(qtbot: QtBot, char
     assert tab.is_dirty()
 
 
-def test_a_discharged_clients_plan_shows_no_review_due(qtbot: QtBot, vault: Vault) -> None:
-    set_clinician(vault)
-    client = make_client(vault, status=ClientStatus.DISCHARGED, intake_date=TODAY - timedelta(days=200),
-                         discharge_date=TODAY - timedelta(days=30))  # fmt: skip
-    assert client.id is not None
-    plan = TreatmentPlan(
-        effective_date=TODAY - timedelta(days=190),
-        problems=(
-            Problem(
-                "Panic",
-                (
-                    Goal(
-                        "Fewer attacks",
-                        (Objective("Under one a week", TODAY - timedelta(days=100)),),
-                        (Intervention(Modality.CBT, "Interoceptive exposure"),),
-                    ),
-                ),
-            ),
-        ),
-        frequency="weekly",
-        participation="Agreed in session",
-    )
-    draft = vault.plans.create_draft(client.id, plan)
-    assert draft.id is not None
-    vault.plans.sign(draft.id, "Dana Reyes, LCSW")
-    window = open_chart(qtbot, vault, client.id)
-    window.show_tab(TAB_PLAN)
-
-    assert window.plan.stack.currentIndex() == PAGE_VIEW
-    assert "Review due" in window.plan.view.toPlainText()
-    assert "(due now)" not in window.plan.view.toPlainText()
-    assert "review" not in window.overview.alerts_text().lower()
-
-
-def test_revise_starts_a_draft_from_the_signed_plan(qtbot: QtBot, vault: Vault, answers: Answers) -> None:
-    set_clinician(vault)
-    client = make_client(vault)
-    assert client.id is not None
+def sign_overdue_plan(vault: Vault, client_id: int) -> None:
+    """A signed plan whose review was due ten days ago."""
     plan = TreatmentPlan(
         effective_date=TODAY - timedelta(days=100),
         problems=(
@@ -232,9 +196,31 @@ def test_revise_starts_a_draft_from_the_signed_plan(qtbot: QtBot, vault: Vault, 
         frequency="weekly",
         participation="Agreed in session",
     )
-    draft = vault.plans.create_draft(client.id, plan)
+    draft = vault.plans.create_draft(client_id, plan)
     assert draft.id is not None
     vault.plans.sign(draft.id, "Dana Reyes, LCSW")
+
+
+def test_a_discharged_clients_plan_shows_no_review_due(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    client = make_client(vault, status=ClientStatus.DISCHARGED, intake_date=TODAY - timedelta(days=200),
+                         discharge_date=TODAY - timedelta(days=30))  # fmt: skip
+    assert client.id is not None
+    sign_overdue_plan(vault, client.id)
+    window = open_chart(qtbot, vault, client.id)
+    window.show_tab(TAB_PLAN)
+
+    assert window.plan.stack.currentIndex() == PAGE_VIEW
+    assert "Review due" in window.plan.view.toPlainText()
+    assert "(due now)" not in window.plan.view.toPlainText()
+    assert "review" not in window.overview.alerts_text().lower()
+
+
+def test_revise_starts_a_draft_from_the_signed_plan(qtbot: QtBot, vault: Vault, answers: Answers) -> None:
+    set_clinician(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    sign_overdue_plan(vault, client.id)
     window = open_chart(qtbot, vault, client.id)
     window.show_tab(TAB_PLAN)
     tab = window.plan
