@@ -15,13 +15,15 @@ from therapy_desk.domain.billing import Payment, PaymentMethod
 from therapy_desk.domain.clients import Client, ClientStatus, UnitKind
 from therapy_desk.domain.demo_clinical import THEMES, plan_for
 from therapy_desk.domain.measures import Instrument
-from therapy_desk.domain.notes import NoteKind
-from therapy_desk.domain.scheduling import AppointmentSeries, AppointmentStatus, Recurrence
+from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, sections
+from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.billing_import import AppointmentCharge
 from therapy_desk.storage.demo import DemoSummary, build_demo, export_plain_benchmark_copy
 from therapy_desk.storage.measures import MeasureEntry
+from therapy_desk.storage.notes import prepare_notes
+from therapy_desk.storage.schedule_import import prepare_series
 from therapy_desk.storage.vault import Vault
 
 TODAY = date(2025, 6, 2)
@@ -290,6 +292,32 @@ def test_imported_series_has_the_occurrences_and_outcomes_given(vault: Vault) ->
         AppointmentStatus.SCHEDULED,
     ]
     assert [a.is_exception for a in appointments] == [False, True, False, False]  # as set_status marks them
+
+
+def test_prepared_series_are_refused_once_the_vault_has_numbered_other_appointments(vault: Vault) -> None:
+    client_id = _person(vault)
+    prepared, ((_, appointments),) = prepare_series(
+        [(_weekly(client_id), {date(2025, 5, 5): AppointmentStatus.ATTENDED})], 1, 1, now=NOW
+    )
+    assert [a.id for a in appointments] == [1, 2, 3, 4]
+    vault.schedule.book(Appointment(datetime(2025, 6, 10, 9, 0), 60, "90791", client_id=client_id), now=NOW)
+    with pytest.raises(ValidationError) as caught:
+        vault.schedule.import_prepared_series(prepared)
+    assert caught.value.field == "first_id"
+    assert len(vault.schedule.for_client(client_id)) == 1  # only the booking
+
+
+def test_prepared_notes_are_refused_once_the_vault_has_numbered_other_notes(vault: Vault) -> None:
+    client_id = _person(vault)
+    note = Note(client_id, kind=NoteKind.PROGRESS, format=NoteFormat.DAP, date_of_service=date(2025, 5, 5),
+                sections=sections(NoteFormat.DAP, {"Data": "d", "Assessment": "a", "Plan": "p"}))  # fmt: skip
+    prepared = prepare_notes([note], 1, today=TODAY)
+    vault.notes.save_draft(note)  # takes note id 1
+    with pytest.raises(ValidationError) as caught:
+        vault.notes.import_prepared(prepared)
+    assert caught.value.field == "first_id"
+    assert vault.notes.count_for_client(client_id) == 1
+    assert vault.notes.import_prepared(prepare_notes([note], 2, today=TODAY)) == [2]
 
 
 def test_import_series_refuses_an_outcome_on_a_date_the_series_does_not_have(vault: Vault) -> None:
