@@ -78,7 +78,7 @@ class Episode:
     client_id: int
     theme: Theme
     status: ClientStatus
-    intake: Appointment  # numbered once stored
+    intake: Appointment  # numbered by the planner
     series: AppointmentSeries
     outcomes: dict[date, AppointmentStatus]
     dx_label: str
@@ -93,7 +93,7 @@ class Episode:
     dx_ids: tuple[int, ...] = ()  # once stored
     plans: list[TreatmentPlan] = field(default_factory=list)  # with goal ids, once stored
     review_days: list[date] = field(default_factory=list)
-    appointments: list[Appointment] = field(default_factory=list)  # the past sessions, numbered once stored
+    appointments: list[Appointment] = field(default_factory=list)  # the past sessions, numbered by the planner
 
     @property
     def unit_id(self) -> int | None:
