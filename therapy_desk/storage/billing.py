@@ -509,14 +509,10 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
     def _appointments(self, appointment_ids: Sequence[int]) -> dict[int, _Appointment]:
         """Several appointments at once; a missing id is an error, as in `_appointment`."""
         ids = sorted(set(appointment_ids))
-        found: dict[int, _Appointment] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            rows = self._db.execute(
-                f"{_APPOINTMENT_SELECT} WHERE id IN ({', '.join('?' for _ in chunk)})",
-                chunk,
-            ).fetchall()
-            found.update((row[0], _appointment_from_row(row)) for row in rows)
+        found = {
+            row[0]: _appointment_from_row(row)
+            for row in self._db.select_in(f"{_APPOINTMENT_SELECT} WHERE id IN ({{ids}})", ids)
+        }
         for appointment_id in ids:
             if appointment_id not in found:
                 raise ValidationError(f"There is no appointment with id {appointment_id}.", "appointment_id")

@@ -506,14 +506,12 @@ class NoteStore:
     def _with_addenda(self, rows: Sequence[Sequence[Any]]) -> list[Note]:
         signed_ids = [row[0] for row in rows if row[6] == NoteStatus.SIGNED.value]
         addenda: dict[int, list[Addendum]] = {}
-        if signed_ids:
-            marks = ", ".join("?" for _ in signed_ids)
-            for aid, note_id, text, signed_by, signed_at, chash in self._db.execute(
-                "SELECT id, note_id, text, signed_by, signed_at, content_hash FROM note_addenda "  # noqa: S608
-                f"WHERE note_id IN ({marks}) ORDER BY note_id, id",
-                signed_ids,
-            ).fetchall():
-                addenda.setdefault(note_id, []).append(Addendum(note_id, text, signed_by, signed_at, chash, aid))
+        for aid, note_id, text, signed_by, signed_at, chash in self._db.select_in(
+            "SELECT id, note_id, text, signed_by, signed_at, content_hash FROM note_addenda "
+            "WHERE note_id IN ({ids}) ORDER BY note_id, id",
+            signed_ids,
+        ):
+            addenda.setdefault(note_id, []).append(Addendum(note_id, text, signed_by, signed_at, chash, aid))
         return [_note_from_row(row, tuple(addenda.get(row[0], ()))) for row in rows]
 
     def _process_for_client(self, client_id: int) -> list[ProcessNote]:
