@@ -29,6 +29,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def cheap_kdf_floor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let test vaults use CHEAP_KDF, below the real floor, and never spend time strengthening them.
+
+    Tests marked `real_kdf` run with the real floor and upgrade rule (the ones that test them).
+    """
+    if request.node.get_closest_marker("real_kdf") is None:
+        monkeypatch.setattr(keyslots, "KDF_FLOOR", CHEAP_KDF)
+        monkeypatch.setattr(keyslots, "KDF_UPGRADE_BELOW", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def app_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """All the app's own files (state, config, default vault) go under a temp folder."""
     home = tmp_path / "home"

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
 from therapy_desk import cli, paths
 from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH
@@ -418,10 +419,10 @@ def _take_the_terminal() -> None:
 def _at_a_terminal(argv: list[str], replies: list[tuple[str, str]], timeout: float = 60) -> tuple[int, str]:
     """Run the command on a pseudo-terminal, typing each reply once its prompt shows; (exit code, screen)."""
     master, slave = pty.openpty()
-    env = dict(os.environ)
+    env = child_env()
     env.pop("PYTHON_KEYRING_BACKEND", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "therapy_desk", *argv],
+        cli_command(*argv),
         stdin=slave,
         stdout=slave,
         stderr=slave,

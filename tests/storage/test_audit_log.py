@@ -280,6 +280,7 @@ def test_unlock_lock_passphrase_and_recovery_changes_are_logged(created: tuple[P
         assert checked.audit.verify().ok
     assert [e.event for e in events] == [
         "vault created",
+        "audit anchor started",
         "unlock",
         "lock",
         "unlock",

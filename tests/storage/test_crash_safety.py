@@ -8,7 +8,6 @@ vault and checks it. The seed is fixed and printed, so a failure can be replayed
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -19,12 +18,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.children import CHEAP_KDF_IMPORT, child_env
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED = 20_240_611
 KILLS = 50
 KILLS_PER_VAULT = 10
@@ -33,7 +32,9 @@ PARTS = 3  # audit rows per transaction
 STARTUP_TIMEOUT = 30.0
 
 # argv: vault folder, run number. Passphrase on stdin. Prints n only after transaction n committed.
-COMMIT_LOOP = f"""
+COMMIT_LOOP = (
+    CHEAP_KDF_IMPORT
+    + f"""
 import sys
 from pathlib import Path
 from therapy_desk.storage.vault import Vault
@@ -48,10 +49,13 @@ while True:
     print(n, flush=True)
     n += 1
 """
+)
 
 # argv: vault folder, rows. Commits one row, then writes `rows` rows in one transaction with a tiny
 # page cache (so uncommitted pages spill into the WAL file), says so, and waits to be killed.
-KILLED_MID_TRANSACTION = """
+KILLED_MID_TRANSACTION = (
+    CHEAP_KDF_IMPORT
+    + """
 import sys, time
 from pathlib import Path
 from therapy_desk.storage.vault import Vault
@@ -66,12 +70,7 @@ with vault.transaction():
     print("written", flush=True)
     time.sleep(120)
 """
-
-
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    return env
+)
 
 
 def _spawn(script: Path, *args: str) -> subprocess.Popen[str]:
@@ -82,7 +81,7 @@ def _spawn(script: Path, *args: str) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_child_env(),
+        env=child_env(),
     )
 
 

@@ -40,7 +40,7 @@ CANONICAL_CODE = "0123-4567-89AB-CDEF-GHJK-MNPQ-RST1"
 ROOMY_KDF = KdfParams(time_cost=2, memory_kib=64, parallelism=2)
 
 
-def _keyslots_with_passphrase(data_key: bytes, params: KdfParams = CHEAP_KDF) -> Keyslots:
+def _keyslots_with_passphrase(data_key: bytes | bytearray, params: KdfParams = CHEAP_KDF) -> Keyslots:
     slots = Keyslots.new(data_key)
     return slots.with_slot(slots.wrap("passphrase", PASSPHRASE, data_key, params))
 
@@ -276,6 +276,7 @@ def test_kdf_floor_is_at_least_64_mib_and_3_passes() -> None:
     assert KDF_FLOOR.time_cost >= 3
 
 
+@pytest.mark.real_kdf
 def test_calibration_on_a_fast_target_never_goes_below_the_floor() -> None:
     params = calibrate(target_seconds=0.01)
 

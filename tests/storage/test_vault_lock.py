@@ -6,21 +6,19 @@ These run real child processes against real vault folders. Secrets go to the chi
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from tests.children import child_env, cli_command, python_code
 from tests.conftest import PASSPHRASE
 from therapy_desk.errors import VaultInUse, WrongPassphrase
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.slow
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT = 30.0
 
 # Tries once to open the vault at argv[1] with the passphrase on stdin; reports what happened as JSON.
@@ -53,22 +51,16 @@ time.sleep(120)
 """
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)  # carries THERAPY_DESK_HOME from the autouse fixture
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
 def _try_open_in_child(folder: Path) -> tuple[int, dict[str, object], float]:
     """(exit code, the child's report, wall seconds for the whole child)."""
     started = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-c", TRY_OPEN, str(folder)],
+        [*python_code(TRY_OPEN), str(folder)],
         input=PASSPHRASE + "\n",
         capture_output=True,
         text=True,
         timeout=CHILD_TIMEOUT,
-        env=_child_env(),
+        env=child_env(),
         check=False,
     )
     elapsed = time.monotonic() - started
@@ -123,12 +115,12 @@ def test_wrong_passphrase_does_not_leave_the_vault_locked(created: tuple[Path, s
 def test_vault_opens_again_after_the_process_holding_it_is_killed(created: tuple[Path, str]) -> None:
     folder, _ = created
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_OPEN, str(folder)],
+        [*python_code(HOLD_OPEN), str(folder)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_child_env(),
+        env=child_env(),
     )
     try:
         assert holder.stdin is not None
@@ -153,12 +145,12 @@ def test_vault_opens_again_after_the_process_holding_it_is_killed(created: tuple
 
 def test_cli_check_while_the_vault_is_open_elsewhere_says_in_use(vault: Vault) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "therapy_desk", "vault", "check", "--vault", str(vault.folder), "--passphrase-stdin"],
+        cli_command("vault", "check", "--vault", str(vault.folder), "--passphrase-stdin"),
         input=PASSPHRASE + "\n",
         capture_output=True,
         text=True,
         timeout=CHILD_TIMEOUT,
-        env=_child_env(),
+        env=child_env(),
         check=False,
     )
 

@@ -115,7 +115,7 @@ def test_marker_written_into_the_vault_appears_in_no_file_open_closed_or_snapsho
 
 def test_passphrases_recovery_code_and_data_key_appear_in_no_file(created: tuple[Path, str], tmp_path: Path) -> None:
     folder, code = created
-    data_key = Keyslots.load(folder).unwrap("passphrase", PASSPHRASE)
+    data_key = bytes(Keyslots.load(folder).unwrap("passphrase", PASSPHRASE))
     with pytest.raises(WrongPassphrase):  # a failed unlock writes the failure counter: check it too
         Vault.open(folder, NEW_PASSPHRASE)
     vault = Vault.open(folder, PASSPHRASE)

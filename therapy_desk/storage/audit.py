@@ -79,6 +79,24 @@ class AuditStore:
         self._db.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (seq, row_hash))
         return int(seq)
 
+    def head(self) -> tuple[int, str]:
+        """The number and hash of the newest event (0 and the genesis hash in an empty log)."""
+        seq, head_hash = self._db.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        return int(seq), str(head_hash)
+
+    def hash_at(self, seq: int) -> str | None:
+        """The stored hash of event `seq`, or None if there is no such row."""
+        row = self._db.execute("SELECT row_hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def first(self, event: str) -> AuditEvent | None:
+        """The oldest event named `event` (a scan of the log: for rare questions only)."""
+        row = self._db.execute(
+            "SELECT seq, at, event, entity, entity_id, detail FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1",
+            (event,),
+        ).fetchone()
+        return None if row is None else AuditEvent(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+
     def recent(self, limit: int = 100) -> list[AuditEvent]:
         """The newest events first."""
         rows = self._db.execute(

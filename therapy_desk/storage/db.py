@@ -5,13 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
 
 from therapy_desk.errors import StorageFull, StorageReadOnly, VaultDamaged, VaultInUse, VaultLocked
+from therapy_desk.storage.wipe import wipe
 
 DB_FILE = "vault.db"
 IN_CHUNK = 500  # ids per `IN (...)` list in `Database.select_in`
@@ -36,6 +37,12 @@ def translate(err: sqlcipher.Error, path: Path) -> Exception:
     text = str(err).lower()
     if "database or disk is full" in text:
         return StorageFull(f"The disk holding {path.parent} is full. Free some space and try again.")
+    if "disk i/o error" in text:
+        # SQLite says no more than this; the common causes are the ones a user can check.
+        return StorageFull(
+            f"Therapy Desk could not read or write the vault at {path.parent}: the disk may be full, removed "
+            "or failing. Free some space or check the disk, then try again."
+        )
     if "readonly" in text or "read-only" in text:
         return StorageReadOnly(f"The vault at {path.parent} is read-only. Move it to a folder you can write to.")
     if "database is locked" in text or "database is busy" in text:
@@ -48,16 +55,25 @@ def translate(err: sqlcipher.Error, path: Path) -> Exception:
     return err  # type: ignore[no-any-return]  # sqlcipher3 is untyped
 
 
-def connect(path: Path, key_hex: str, *, create: bool = False) -> Connection:
-    """Open the vault database with its raw key and the settings DESIGN.md requires."""
+def connect(path: Path, key: bytes | bytearray | str, *, create: bool = False) -> Connection:
+    """Open the vault database with its raw key and the settings DESIGN.md requires.
+
+    `key` is the 32-byte data key (or, in tests, its 64 hex digits). The key PRAGMA is the one place its
+    hex form exists: built in a buffer, run outside the statement cache, and wiped after (see wipe.py).
+    """
     if not create and not path.is_file():
         raise VaultDamaged(f"The vault database {path} is missing. Restore it from a backup.")
-    key_literal = raw_key_literal(key_hex)
+    statement = _key_statement(key)
     conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=True)
     try:
         # SQLCipher logs HMAC failures to stderr by default; errors reach the user as one sentence instead.
         conn.execute("PRAGMA cipher_log_level = NONE")
-        conn.execute(f'PRAGMA key = "{key_literal}"')
+        text = statement.decode("ascii")
+        try:
+            conn.executescript(text)  # executescript: no statement cache keeps the text alive
+        finally:
+            wipe(text)
+            wipe(statement)
         # The first read proves the key and the file; with a raw key nothing else does.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         _configure(conn)
@@ -65,6 +81,28 @@ def connect(path: Path, key_hex: str, *, create: bool = False) -> Connection:
         conn.close()
         raise translate(err, path) from err
     return conn
+
+
+_HEX_DIGITS = b"0123456789abcdef"
+
+
+def _key_statement(key: bytes | bytearray | str) -> bytearray:
+    """`PRAGMA key = "x'…'";` in a mutable buffer the caller wipes."""
+    if isinstance(key, str):
+        raw_key_literal(key)  # validates: 64 lowercase hex digits
+        digits = bytearray(key.encode("ascii"))
+    else:
+        if len(key) != 32:
+            raise ValueError("a vault data key is exactly 32 bytes")
+        digits = bytearray(64)
+        for i, byte in enumerate(key):
+            digits[2 * i] = _HEX_DIGITS[byte >> 4]
+            digits[2 * i + 1] = _HEX_DIGITS[byte & 15]
+    statement = bytearray(b"PRAGMA key = \"x'")
+    statement += digits
+    statement += b"'\";"
+    wipe(digits)
+    return statement
 
 
 def _configure(conn: Connection) -> None:
@@ -144,9 +182,13 @@ def set_user_version(conn: Connection, version: int) -> None:
     conn.execute(f"PRAGMA user_version = {int(version)}")
 
 
-def export_encrypted_copy(conn: Connection, target: Path, key_hex: str) -> None:
-    """Write an encrypted, consistent copy of the open database to `target` (which must not exist)."""
-    conn.execute("ATTACH DATABASE ? AS snapshot KEY ?", (str(target), raw_key_literal(key_hex)))
+def export_encrypted_copy(conn: Connection, target: Path) -> None:
+    """Write an encrypted, consistent copy of the open database to `target` (which must not exist).
+
+    Attached without a KEY clause, the copy is encrypted with the open database's own key: the key is
+    never written out as text for it.
+    """
+    conn.execute("ATTACH DATABASE ? AS snapshot", (str(target),))
     try:
         conn.execute("SELECT sqlcipher_export('snapshot')").fetchall()
         conn.execute(f"PRAGMA snapshot.user_version = {user_version(conn)}")
@@ -185,11 +227,25 @@ def connect_plain(path: Path) -> Connection:
 
 
 class Database:
-    """An open vault database as the stores see it: queries, transactions, and a clear error once locked."""
+    """An open vault database as the stores see it: queries, transactions, and a clear error once locked.
 
-    def __init__(self, conn: Connection, path: Path) -> None:
+    `before_write` runs before each write transaction begins (the vault checks its lock there) and
+    `after_commit` after each one commits (the vault anchors its audit head there).
+    """
+
+    def __init__(
+        self,
+        conn: Connection,
+        path: Path,
+        *,
+        before_write: Callable[[], None] | None = None,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._conn: Connection | None = conn
         self.path = path
+        self.before_write = before_write
+        self.after_commit = after_commit
+        self.saw_damage = False  # once a query met a damaged page, closing writes nothing more
 
     @property
     def conn(self) -> Connection:
@@ -205,7 +261,13 @@ class Database:
         try:
             return self.conn.execute(sql, params)
         except sqlcipher.Error as err:
-            raise translate(err, self.path) from err
+            raise self._translate(err) from err
+
+    def _translate(self, err: sqlcipher.Error) -> Exception:
+        known = translate(err, self.path)
+        if isinstance(known, VaultDamaged):
+            self.saw_damage = True
+        return known
 
     def select_in(self, sql: str, ids: Sequence[int], params: Sequence[Any] = ()) -> Iterator[Any]:
         """Rows of `sql` for many ids: `{ids}` in `sql` stands for the placeholders of one chunk of ids
@@ -229,7 +291,20 @@ class Database:
         """One write transaction; nested calls join the outer one."""
         if self.conn.in_transaction:
             return contextlib.nullcontext(self.conn)
-        return transaction(self.conn, self.path)
+        return self._transaction()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        if self.before_write is not None:
+            self.before_write()
+        try:
+            with transaction(self.conn, self.path) as conn:
+                yield conn
+        except VaultDamaged:
+            self.saw_damage = True
+            raise
+        if self.after_commit is not None:
+            self.after_commit()
 
     def close(self) -> None:
         if self._conn is not None:

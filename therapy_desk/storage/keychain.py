@@ -52,12 +52,17 @@ def unsafe_reason(backend: KeyringBackend | None = None) -> str | None:
     return None
 
 
-def store_key(vault_id: str, key_hex: str, backend: KeyringBackend | None = None) -> None:
-    """Put the key in the keychain and prove it comes back; otherwise remove it and refuse."""
+def store_key(vault_id: str, key: bytes | bytearray, backend: KeyringBackend | None = None) -> None:
+    """Put the key in the keychain and prove it comes back; otherwise remove it and refuse.
+
+    The keychain takes and returns text, which the keychain backend may keep: those strings are the
+    keychain's, and are not wiped here (see wipe.py).
+    """
     backend = backend or keyring.get_keyring()
     reason = unsafe_reason(backend)
     if reason:
         raise KeychainUnavailable(reason)
+    key_hex = key.hex()
     try:
         backend.set_password(SERVICE, vault_id, key_hex)
     except (KeyringError, OSError, RuntimeError):
@@ -78,7 +83,7 @@ def store_key(vault_id: str, key_hex: str, backend: KeyringBackend | None = None
         )
 
 
-def load_key(vault_id: str, backend: KeyringBackend | None = None) -> bytes:
+def load_key(vault_id: str, backend: KeyringBackend | None = None) -> bytearray:
     """The vault key the keychain holds; refuses, saying why, if it cannot be had from a safe keychain."""
     backend = backend or keyring.get_keyring()
     reason = unsafe_reason(backend)
@@ -99,7 +104,7 @@ def load_key(vault_id: str, backend: KeyringBackend | None = None) -> bytes:
         raise KeychainUnavailable(
             "The keychain holds a key that does not open this vault. Unlock with your passphrase."
         )
-    return bytes.fromhex(value)
+    return bytearray.fromhex(value)
 
 
 def delete_key(vault_id: str, backend: KeyringBackend | None = None, *, strict: bool = False) -> None:

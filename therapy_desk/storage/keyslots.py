@@ -15,9 +15,11 @@ import binascii
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
+import stat
 import time
 import uuid
 from dataclasses import dataclass, field, replace
@@ -31,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from therapy_desk.errors import VaultDamaged, WrongPassphrase, WrongRecoveryCode
 from therapy_desk.storage.files import atomic_write
+from therapy_desk.storage.wipe import wipe
 
 KEYSLOTS_FILE = "keyslots.json"
 FORMAT = "therapy-desk-keyslots"
@@ -45,6 +48,7 @@ RECOVERY_GROUPS = 7
 RECOVERY_GROUP_LEN = 4  # 28 symbols x 5 bits = 140 bits
 RECOVERY_CODE_BITS = RECOVERY_GROUPS * RECOVERY_GROUP_LEN * 5
 _HEX_KEY = re.compile(r"[0-9a-f]{64}")
+_HEX_SALT = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass(frozen=True)
@@ -59,12 +63,50 @@ class KdfParams:
         return {"time_cost": self.time_cost, "memory_kib": self.memory_kib, "parallelism": self.parallelism}
 
 
-KDF_FLOOR = KdfParams(time_cost=3, memory_kib=64 * 1024, parallelism=4)
+# The weakest cost a slot may have, and the strongest this app will spend time and memory on. A slot
+# outside these bounds is refused before any key derivation: a crafted file must neither weaken the
+# passphrase's protection nor make the app hang or run out of memory trying to open it.
+KDF_FLOOR = KdfParams(time_cost=3, memory_kib=64 * 1024, parallelism=1)
+KDF_CEILING = KdfParams(time_cost=40, memory_kib=4 * 1024 * 1024, parallelism=16)
+# Calibration starts from 64 MiB in 4 lanes and raises the passes until one derivation takes the target.
+KDF_BASE = KdfParams(time_cost=3, memory_kib=64 * 1024, parallelism=4)
 KDF_TARGET_SECONDS = 0.5
-_KDF_MAX_TIME_COST = 40
+# After an unlock, a slot whose derivation took less than this share of the target is rewrapped at
+# today's cost (a vault made on a slower computer, or when the machine was busy calibrating).
+KDF_UPGRADE_BELOW = 0.5
+SALT_BYTES = 16
+KEYSLOTS_MAX_BYTES = 64 * 1024
+
+
+class KdfBelowFloor(ValueError):
+    """A slot's key-derivation cost is below `KDF_FLOOR`: a downgraded (tampered) key file."""
+
+
+def check_kdf(params: KdfParams, salt: bytes) -> None:
+    """ValueError unless `params` lie within the floor and the ceiling and the salt is 16 bytes."""
+    values = (params.time_cost, params.memory_kib, params.parallelism)
+    highs = (KDF_CEILING.time_cost, KDF_CEILING.memory_kib, KDF_CEILING.parallelism)
+    if len(salt) != SALT_BYTES or any(value < 1 or value > high for value, high in zip(values, highs, strict=True)):
+        raise ValueError("key-derivation settings out of range")
+    if params.time_cost < KDF_FLOOR.time_cost or params.memory_kib < KDF_FLOOR.memory_kib:
+        raise KdfBelowFloor("key-derivation cost below the floor")
+
+
+def strengthened(params: KdfParams, seconds: float) -> KdfParams | None:
+    """The cost to rewrap a slot at, when deriving its key took `seconds` here; None if it is strong enough.
+
+    The time one derivation took is the calibration: passes scale linearly, so no extra derivation
+    is spent finding out. Memory and lanes stay as they are.
+    """
+    if seconds >= KDF_TARGET_SECONDS * KDF_UPGRADE_BELOW:
+        return None
+    passes = math.ceil(params.time_cost * KDF_TARGET_SECONDS / max(seconds, 1e-6))
+    passes = min(max(passes, KDF_FLOOR.time_cost), KDF_CEILING.time_cost)
+    return replace(params, time_cost=passes) if passes > params.time_cost else None
 
 
 def derive_kek(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
+    check_kdf(params, salt)  # the last line of defence: never derive at a cost no slot may have
     return hash_secret_raw(
         secret=secret,
         salt=salt,
@@ -78,18 +120,19 @@ def derive_kek(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
 
 def calibrate(target_seconds: float = KDF_TARGET_SECONDS) -> KdfParams:
     """Pick Argon2id passes so one derivation takes about `target_seconds` here, never below the floor."""
-    salt = secrets.token_bytes(16)
+    salt = secrets.token_bytes(SALT_BYTES)
+    base = replace(KDF_BASE, memory_kib=max(KDF_BASE.memory_kib, KDF_FLOOR.memory_kib))
     timings = []
     for _ in range(3):  # the fastest of three is the least disturbed by other load on the machine
         started = time.perf_counter()
-        derive_kek(b"calibration", salt, KDF_FLOOR)
+        derive_kek(b"calibration", salt, base)
         timings.append(time.perf_counter() - started)
-    per_pass = max(min(timings), 1e-6) / KDF_FLOOR.time_cost
+    per_pass = max(min(timings), 1e-6) / base.time_cost
     passes = round(target_seconds / per_pass)
-    return replace(KDF_FLOOR, time_cost=min(max(passes, KDF_FLOOR.time_cost), _KDF_MAX_TIME_COST))
+    return replace(base, time_cost=min(max(passes, KDF_FLOOR.time_cost), KDF_CEILING.time_cost))
 
 
-def key_hex(data_key: bytes) -> str:
+def key_hex(data_key: bytes | bytearray) -> str:
     """The data key as the 64 lowercase hex digits SQLCipher's raw-key PRAGMA takes, validated."""
     text = data_key.hex()
     if len(data_key) != DATA_KEY_BYTES or not _HEX_KEY.fullmatch(text):
@@ -170,13 +213,15 @@ class Slot:
             memory_kib=_positive_int(kdf["memory_kib"]),
             parallelism=_positive_int(kdf["parallelism"]),
         )
+        salt = _unb64(kdf["salt"])
+        check_kdf(params, salt)
         nonce, wrapped = _unb64(raw["nonce"]), _unb64(raw["wrapped_key"])
         if len(nonce) != 12 or len(wrapped) != DATA_KEY_BYTES + 16:
             raise ValueError("slot has the wrong size")
-        return cls(kind=kind, created=created, kdf=params, salt=_unb64(kdf["salt"]), nonce=nonce, wrapped_key=wrapped)
+        return cls(kind=kind, created=created, kdf=params, salt=salt, nonce=nonce, wrapped_key=wrapped)
 
 
-def _key_check(vault_id: str, data_key: bytes) -> str:
+def _key_check(vault_id: str, data_key: bytes | bytearray) -> str:
     """A non-secret fingerprint of the data key, to recognise it without touching the database."""
     return hmac.new(data_key, f"{FORMAT}:key-check:{vault_id}".encode(), hashlib.sha256).hexdigest()
 
@@ -198,13 +243,16 @@ class Keyslots:
     vault_id: str
     key_check: str
     slots: tuple[Slot, ...] = field(default_factory=tuple)
+    # The first 16 bytes of vault.db (SQLCipher's salt, not a secret): tells a key file that belongs to
+    # another vault from a damaged database. Empty in files written before it was kept.
+    database_salt: str = ""
 
     @classmethod
-    def new(cls, data_key: bytes) -> Keyslots:
+    def new(cls, data_key: bytes | bytearray) -> Keyslots:
         vault_id = str(uuid.uuid4())
         return cls(vault_id=vault_id, key_check=_key_check(vault_id, data_key))
 
-    def is_data_key(self, candidate: bytes) -> bool:
+    def is_data_key(self, candidate: bytes | bytearray) -> bool:
         """True if `candidate` is this vault's data key (for keys that come from outside, like a keychain)."""
         return hmac.compare_digest(self.key_check, _key_check(self.vault_id, candidate))
 
@@ -221,20 +269,28 @@ class Keyslots:
     def without(self, kind: SlotKind) -> Keyslots:
         return replace(self, slots=tuple(s for s in self.slots if s.kind != kind))
 
+    def with_database_salt(self, salt: bytes) -> Keyslots:
+        if len(salt) != SALT_BYTES:
+            raise ValueError("a database salt is 16 bytes")
+        return replace(self, database_salt=salt.hex())
+
     def _aad(self, kind: SlotKind, params: KdfParams, salt: bytes) -> bytes:
         return _canonical(
             {"format": FORMAT, "vault_id": self.vault_id, "kind": kind, **params.to_json(), "salt": _b64(salt)}
         )
 
-    def wrap(self, kind: SlotKind, secret: str, data_key: bytes, params: KdfParams) -> Slot:
+    def wrap(self, kind: SlotKind, secret: str, data_key: bytes | bytearray, params: KdfParams) -> Slot:
         """A new slot of `kind` wrapping `data_key` under `secret`."""
-        salt, nonce = secrets.token_bytes(16), secrets.token_bytes(12)
+        salt, nonce = secrets.token_bytes(SALT_BYTES), secrets.token_bytes(12)
         kek = derive_kek(secret.encode("utf-8"), salt, params)
-        wrapped = AESGCM(kek).encrypt(nonce, data_key, self._aad(kind, params, salt))
+        try:
+            wrapped = AESGCM(kek).encrypt(nonce, data_key, self._aad(kind, params, salt))
+        finally:
+            wipe(kek)
         return Slot(kind=kind, created=_now(), kdf=params, salt=salt, nonce=nonce, wrapped_key=wrapped)
 
-    def unwrap(self, kind: Literal["passphrase", "recovery"], secret: str) -> bytes:
-        """The data key, if `secret` opens the slot of `kind`."""
+    def unwrap(self, kind: Literal["passphrase", "recovery"], secret: str) -> bytearray:
+        """The data key, if `secret` opens the slot of `kind` (in a buffer the caller wipes after use)."""
         slot = self.slot(kind)
         wrong = (
             WrongPassphrase("That passphrase does not unlock this vault. Check Caps Lock and try again.")
@@ -245,9 +301,14 @@ class Keyslots:
             raise wrong
         kek = derive_kek(secret.encode("utf-8"), slot.salt, slot.kdf)
         try:
-            return AESGCM(kek).decrypt(slot.nonce, slot.wrapped_key, self._aad(kind, slot.kdf, slot.salt))
+            plain = AESGCM(kek).decrypt(slot.nonce, slot.wrapped_key, self._aad(kind, slot.kdf, slot.salt))
         except InvalidTag:
             raise wrong from None
+        finally:
+            wipe(kek)
+        key = bytearray(plain)
+        wipe(plain)
+        return key
 
     # -- file ----------------------------------------------------------------------------------
 
@@ -259,6 +320,8 @@ class Keyslots:
             "key_check": self.key_check,
             "slots": [s.to_json() for s in self.slots],
         }
+        if self.database_salt:
+            body["database_salt"] = self.database_salt
         body["checksum"] = hashlib.sha256(_canonical(body)).hexdigest()
         return json.dumps(body, indent=2, sort_keys=True).encode("ascii") + b"\n"
 
@@ -269,10 +332,8 @@ class Keyslots:
     def load(cls, folder: Path) -> Keyslots:
         path = folder / KEYSLOTS_FILE
         advice = "Restore keyslots.json from a backup; the vault itself was not touched."
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise VaultDamaged(f"The key file {path} is missing, so the vault cannot be opened. {advice}") from None
+        damaged = VaultDamaged(f"The key file {path} is damaged or has been edited. {advice}")
+        raw = _read_key_file(path, damaged)
         try:
             body = json.loads(raw)
             if not isinstance(body, dict) or body.get("format") != FORMAT:
@@ -282,16 +343,69 @@ class Keyslots:
                 raise ValueError("checksum mismatch")
             if body.get("version") != FORMAT_VERSION:
                 raise ValueError("unknown version")
-            vault_id, key_check = body["vault_id"], body["key_check"]
-            if not isinstance(vault_id, str) or not vault_id or not isinstance(key_check, str):
-                raise ValueError("missing vault id")
+            vault_id, key_check = _vault_id(body["vault_id"]), body["key_check"]
+            if not isinstance(key_check, str) or not _HEX_KEY.fullmatch(key_check):
+                raise ValueError("bad key check")
+            database_salt = body.get("database_salt", "")
+            if not isinstance(database_salt, str) or (database_salt and not _HEX_SALT.fullmatch(database_salt)):
+                raise ValueError("bad database salt")
+            if not isinstance(body["slots"], list) or len(body["slots"]) > len(_SLOT_KINDS):
+                raise ValueError("bad slot list")
             slots = tuple(Slot.from_json(s) for s in body["slots"])
-            if not any(s.kind == "passphrase" for s in slots):
-                raise ValueError("no passphrase slot")
-        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, UnicodeDecodeError):
-            raise VaultDamaged(f"The key file {path} is damaged or has been edited. {advice}") from None
-        return cls(vault_id=vault_id, key_check=key_check, slots=slots)
+            if len({s.kind for s in slots}) != len(slots) or not any(s.kind == "passphrase" for s in slots):
+                raise ValueError("no passphrase slot, or one kind twice")
+        except KdfBelowFloor:
+            raise VaultDamaged(
+                f"The key file {path} asks for weaker passphrase protection than Therapy Desk allows, so it may "
+                f"have been tampered with. {advice}"
+            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError, binascii.Error, UnicodeDecodeError):
+            raise damaged from None
+        return cls(vault_id=vault_id, key_check=key_check, slots=slots, database_salt=database_salt)
 
 
-def new_data_key() -> bytes:
-    return os.urandom(DATA_KEY_BYTES)
+def _read_key_file(path: Path, damaged: VaultDamaged) -> bytes:
+    """keyslots.json's bytes: a regular file of at most 64 KiB, or `damaged` (or missing).
+
+    Opened without blocking, so a FIFO in its place cannot hang the app, and checked with fstat on the
+    open file, so what is read is what was checked.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        raise VaultDamaged(
+            f"The key file {path} is missing, so the vault cannot be opened. "
+            "Restore keyslots.json from a backup; the vault itself was not touched."
+        ) from None
+    except OSError:
+        raise damaged from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > KEYSLOTS_MAX_BYTES:
+            raise damaged
+        chunks, size = [], 0
+        while chunk := os.read(fd, KEYSLOTS_MAX_BYTES + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > KEYSLOTS_MAX_BYTES:
+                raise damaged
+        return b"".join(chunks)
+    except OSError:
+        raise damaged from None
+    finally:
+        os.close(fd)
+
+
+def _vault_id(value: object) -> str:
+    """A vault id as `Keyslots.new` makes it (a UUID in canonical form), or ValueError.
+
+    File names outside the vault are derived from a hash of it, but it is still refused unless it is
+    exactly what this app writes.
+    """
+    if not isinstance(value, str) or len(value) != 36 or str(uuid.UUID(value)) != value:
+        raise ValueError("bad vault id")
+    return value
+
+
+def new_data_key() -> bytearray:
+    return bytearray(os.urandom(DATA_KEY_BYTES))

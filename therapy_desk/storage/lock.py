@@ -2,6 +2,12 @@
 
 An OS advisory lock on `vault.lock`, taken without waiting. The OS drops it when the process
 dies, so a crash never leaves a vault stuck. The file's content never changes.
+
+A lock on a path can be sidestepped by deleting the file: a second process then creates a new one
+and locks that. So the lock follows the files, not their names: after locking, and before every
+write transaction, the lock file's name must still lead to the very file that is locked. On Linux
+the database file itself is also locked (flock, which SQLite's own byte-range locks ignore), so a
+second process is refused even when the lock file was replaced.
 """
 
 from __future__ import annotations
@@ -11,10 +17,13 @@ import os
 import sys
 from pathlib import Path
 
-from therapy_desk.errors import VaultInUse
-from therapy_desk.storage.files import FILE_MODE, os_errors_as_user_errors
+from therapy_desk.errors import VaultDamaged, VaultInUse, VaultLocked
+from therapy_desk.storage.files import FILE_MODE, os_errors_as_user_errors, user_error_for_os_error
 
 LOCK_FILE = "vault.lock"
+
+# flock and SQLite's fcntl locks are independent on Linux only; elsewhere they may meet on one file.
+_LOCK_DATABASE_FILE = sys.platform.startswith("linux")
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
     import msvcrt
@@ -51,27 +60,90 @@ class VaultLock:
     def __init__(self, folder: Path) -> None:
         self._path = folder / LOCK_FILE
         self._fd: int | None = None
+        self._db_fd: int | None = None
+        self._identity: tuple[int, int] | None = None
 
-    def acquire(self) -> None:
-        with os_errors_as_user_errors(self._path.parent):
-            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        if not _try_lock(fd):
+    def acquire(self, database: Path | None = None) -> None:
+        """Lock the vault, and (on Linux) its `database` file too; VaultInUse if another process holds either."""
+        try:
+            with os_errors_as_user_errors(self._path.parent):
+                fd = os.open(self._path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        except OSError as err:
+            if err.errno != errno.ELOOP:
+                raise
+            raise VaultDamaged(
+                f"{self._path} is a link, not the vault's lock file. Remove it (Therapy Desk makes a new one), "
+                "then try again."
+            ) from None
+        try:
+            if not _try_lock(fd):
+                raise self._in_use()
+            self._fd, self._identity = fd, _identity(os.fstat(fd))
+            self.verify()
+            if database is not None and _LOCK_DATABASE_FILE:
+                self._lock_database(database)
+        except BaseException:
+            self._fd = None
+            self._close_database()
             os.close(fd)
-            raise VaultInUse(
-                f"The vault at {self._path.parent} is in use by another Therapy Desk window or command. "
-                "Close it there first, then try again."
-            )
-        self._fd = fd
+            raise
+
+    def _lock_database(self, database: Path) -> None:
+        # Closing this descriptor would also drop SQLite's own locks on the file in this process (POSIX
+        # fcntl semantics), so it stays open until `release`, after the vault's connections are closed.
+        try:
+            db_fd = os.open(database, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except FileNotFoundError:
+            return  # opening the vault reports the missing database in its own words
+        except OSError as err:
+            known = user_error_for_os_error(err, database)
+            if known is None:
+                raise
+            raise known from err
+        self._db_fd = db_fd
+        if not _try_lock(db_fd):
+            raise self._in_use()
+
+    def _close_database(self) -> None:
+        if self._db_fd is not None:
+            fd, self._db_fd = self._db_fd, None
+            os.close(fd)  # closing drops the flock with it
+
+    def _in_use(self) -> VaultInUse:
+        return VaultInUse(
+            f"The vault at {self._path.parent} is in use by another Therapy Desk window or command. "
+            "Close it there first, then try again."
+        )
 
     @property
     def held(self) -> bool:
         return self._fd is not None
 
+    def verify(self) -> None:
+        """VaultInUse unless `vault.lock` is still the file this lock holds (not removed or replaced)."""
+        if self._fd is None or self._identity is None:
+            raise VaultLocked("The vault is locked. Unlock it to continue.")
+        try:
+            current = _identity(os.stat(self._path, follow_symlinks=False))
+        except OSError:
+            current = None
+        if current != self._identity:
+            raise VaultInUse(
+                f"The lock file of the vault at {self._path.parent} was removed or replaced while Therapy Desk "
+                "had the vault open, so another program may be using the vault. Nothing more was saved: "
+                "close Therapy Desk everywhere, then open the vault again."
+            )
+
     def release(self) -> None:
         if self._fd is None:
             return
         try:
+            self._close_database()
             _unlock(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
+
+
+def _identity(info: os.stat_result) -> tuple[int, int]:
+    return info.st_dev, info.st_ino

@@ -1,12 +1,14 @@
 """Failed unlock attempts, counted outside the vault until the next successful unlock.
 
 The count lives in the app's state folder, not the vault folder, so a wrong passphrase leaves
-the vault's files byte-identical. The file holds a number and a time, nothing else.
+the vault's files byte-identical. The file holds a number and a time, nothing else. Its name is a
+hash of the vault id, never the id's text: the id comes from a file that may have been crafted.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,15 +16,19 @@ from pathlib import Path
 from therapy_desk import paths
 from therapy_desk.storage.files import atomic_write, make_private_dir
 
+_MAX_BYTES = 4096  # the file this module writes is about 50 bytes
+
 
 def _file(vault_id: str) -> Path:
-    return paths.state_dir() / "unlock-failures" / f"{vault_id}.json"
+    name = hashlib.sha256(f"therapy-desk:unlock-failures:{vault_id}".encode()).hexdigest()[:32]
+    return paths.state_dir() / "unlock-failures" / f"{name}.json"
 
 
 def count(vault_id: str) -> int:
     try:
-        value = json.loads(_file(vault_id).read_text("ascii")).get("count", 0)
-    except (OSError, ValueError, AttributeError):
+        with _file(vault_id).open("rb") as handle:
+            value = json.loads(handle.read(_MAX_BYTES)).get("count", 0)
+    except (OSError, ValueError, AttributeError, RecursionError):
         return 0
     return value if isinstance(value, int) and value >= 0 else 0
 

@@ -7,10 +7,12 @@ wrapped) and `vault.lock`. Stores hang off the open vault (`vault.audit`, `vault
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import secrets
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +25,7 @@ from therapy_desk.domain.assessment import forget_remembered
 from therapy_desk.domain.passphrase import check_new_passphrase
 from therapy_desk.errors import (
     KeychainUnavailable,
+    UserError,
     VaultDamaged,
     VaultExists,
     VaultLocked,
@@ -30,7 +33,8 @@ from therapy_desk.errors import (
     WrongPassphrase,
     WrongRecoveryCode,
 )
-from therapy_desk.storage import db, keychain, migrations, unlock_failures
+from therapy_desk.storage import anchor, db, keychain, migrations, unlock_failures
+from therapy_desk.storage.anchor import AuditAnchor
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.billing import BillingStore
 from therapy_desk.storage.caseload import CaseloadStore
@@ -46,11 +50,12 @@ from therapy_desk.storage.keyslots import (
     KdfParams,
     Keyslots,
     Slot,
+    SlotKind,
     calibrate,
     generate_recovery_code,
-    key_hex,
     new_data_key,
     normalize_recovery_code,
+    strengthened,
 )
 from therapy_desk.storage.lock import LOCK_FILE, VaultLock
 from therapy_desk.storage.measures import MeasureStore
@@ -59,6 +64,9 @@ from therapy_desk.storage.plans import PlanStore
 from therapy_desk.storage.practice import PracticeStore
 from therapy_desk.storage.schedule import ScheduleStore
 from therapy_desk.storage.search import SearchStore
+from therapy_desk.storage.wipe import wipe
+
+log = logging.getLogger(__name__)
 
 SNAPSHOT_DIR = "snapshots"
 SNAPSHOTS_KEPT = 3
@@ -102,6 +110,35 @@ def _refuse_empty_database(path: Path) -> None:
         )
 
 
+def _database_salt(path: Path) -> bytes | None:
+    """The first 16 bytes of vault.db (SQLCipher's salt, stored in clear), or None if unreadable."""
+    try:
+        with path.open("rb") as handle:
+            salt = handle.read(16)
+    except OSError:
+        return None
+    return salt if len(salt) == 16 else None
+
+
+def _refuse_mismatched_pair(folder: Path, keyslots: Keyslots) -> None:
+    """A key file from another vault (or a database swapped in from one) is named before any key derivation."""
+    salt = _database_salt(folder / db.DB_FILE) if keyslots.database_salt else None
+    if salt is not None and salt.hex() != keyslots.database_salt:
+        raise VaultDamaged(
+            f"The database {folder / db.DB_FILE} does not belong with the key file {KEYSLOTS_FILE} beside it: one "
+            "of the two was replaced by a file from another vault, or the start of the database is damaged. Put "
+            "back the pair that belong together, or restore both from a backup; nothing was changed."
+        )
+
+
+@dataclass(frozen=True)
+class _Secret:
+    """The secret a slot was opened with, kept only through `_open` to strengthen that slot if it is weak."""
+
+    kind: SlotKind
+    text: str
+
+
 class _SharedKeyslots:
     """The vault's current key slots, shared by a vault and its worker handles."""
 
@@ -119,20 +156,32 @@ class Vault:
         folder: Path,
         conn: db.Connection,
         keyslots: Keyslots,
-        data_key: bytes,
+        data_key: bytearray,
         lock: VaultLock,
         *,
         maintenance: bool = False,
         owns_lock: bool = True,
+        audit_anchor: AuditAnchor | None = None,
     ) -> None:
         self.folder = folder
         self._maintenance = maintenance
         self._owns_lock = owns_lock
         self._released = False  # unlocked, but its connection was closed to hand it to another thread
-        self.db = db.Database(conn, folder / db.DB_FILE)
-        self._slots = _SharedKeyslots(keyslots)
-        self._data_key = bytearray(data_key)
+        # The one buffer holding the data key; worker handles share it, and the owner wipes it on lock.
+        self._data_key = data_key
         self._lock = lock
+        self._anchor = audit_anchor or AuditAnchor(
+            folder, keyslots.vault_id, anchor.anchor_key(data_key, keyslots.vault_id)
+        )
+        self.db = db.Database(
+            conn,
+            folder / db.DB_FILE,
+            before_write=lock.verify,
+            after_commit=None if maintenance else self._anchor_head,
+        )
+        self._slots = _SharedKeyslots(keyslots)
+        # Sentences for the user about this open: history found missing, permissions that could not be tightened.
+        self.warnings: list[str] = []
         self.audit = AuditStore(self.db)
         self.practice = PracticeStore(self.db, self.audit)
         self.clients = ClientStore(self.db, self.audit)
@@ -164,8 +213,9 @@ class Vault:
         """
         check_new_passphrase(passphrase)
         folder = folder.expanduser().absolute()
-        if folder.is_file() or (folder.is_dir() and any(folder.iterdir())):
-            raise VaultExists(f"{folder} already holds files. Choose an empty or new folder for the vault.")
+        with os_errors_as_user_errors(folder.parent):
+            if folder.is_file() or (folder.is_dir() and any(folder.iterdir())):
+                raise VaultExists(f"{folder} already holds files. Choose an empty or new folder for the vault.")
         params = kdf or calibrate()
         data_key, code = new_data_key(), generate_recovery_code()
         keyslots = Keyslots.new(data_key)
@@ -178,15 +228,7 @@ class Vault:
             renamed, had_empty_folder = False, folder.is_dir()
             try:
                 make_private_dir(staging)
-                keyslots.save(staging)
-                conn = db.connect(staging / db.DB_FILE, key_hex(data_key), create=True)
-                try:
-                    migrations.migrate(conn, staging / db.DB_FILE)
-                    AuditStore(db.Database(conn, staging / db.DB_FILE)).record("vault created")
-                finally:
-                    conn.close()
-                (staging / LOCK_FILE).touch(mode=0o600)
-                tighten_permissions(staging)
+                cls._build(staging, keyslots, data_key)
                 if folder.is_dir():
                     folder.rmdir()
                 staging.rename(folder)
@@ -198,23 +240,48 @@ class Vault:
                 if had_empty_folder and not folder.exists():
                     with contextlib.suppress(OSError):
                         folder.mkdir(mode=0o700)  # give back the empty folder the user chose
+                wipe(data_key)
                 raise
         vault = cls._open(folder, lambda _slots: data_key, method="new vault")
         return vault, code
 
+    @staticmethod
+    def _build(staging: Path, keyslots: Keyslots, data_key: bytearray) -> None:
+        """Fill an empty private folder with a new vault: database, key file (bound to it), anchor, lock file."""
+        path = staging / db.DB_FILE
+        conn = db.connect(path, data_key, create=True)
+        try:
+            migrations.migrate(conn, path)
+            audit = AuditStore(db.Database(conn, path))
+            audit.record("vault created")
+            audit.record(anchor.STARTED_EVENT)
+            head = audit.head()
+        finally:
+            conn.close()
+        salt = _database_salt(path)
+        if salt is None:
+            raise VaultDamaged(f"The new vault database {path} could not be read back.")
+        keyslots.with_database_salt(salt).save(staging)
+        new_anchor = AuditAnchor(staging, keyslots.vault_id, anchor.anchor_key(data_key, keyslots.vault_id))
+        try:
+            new_anchor.write(*head)
+        finally:
+            new_anchor.close()
+        (staging / LOCK_FILE).touch(mode=0o600)
+        tighten_permissions(staging)
+
     @classmethod
     def open(cls, folder: Path, passphrase: str) -> Vault:
         """Unlock with the passphrase."""
-        return cls._open(folder, lambda slots: slots.unwrap("passphrase", passphrase), method="passphrase")
+        return cls._open_with(folder, _Secret("passphrase", passphrase))
 
     @classmethod
     def recover(cls, folder: Path, code: str, new_passphrase: str, *, kdf: KdfParams | None = None) -> Vault:
         """Unlock with the recovery code and set a new passphrase. The code stays valid."""
         check_new_passphrase(new_passphrase)
-        normalized = normalize_recovery_code(code)
-        vault = cls._open(folder, lambda slots: slots.unwrap("recovery", normalized), method="recovery code")
+        vault = cls._open_with(folder, _Secret("recovery", normalize_recovery_code(code)))
         try:
-            vault._rewrap("passphrase", new_passphrase, kdf, event="passphrase reset with recovery code")
+            vault._rewrap("passphrase", new_passphrase, kdf or calibrate(), event="passphrase reset with recovery code")
         except BaseException:
             vault.close()
             raise
@@ -224,11 +291,12 @@ class Vault:
     def open_with_keychain(cls, folder: Path, backend: KeyringBackend | None = None) -> Vault:
         """Quick unlock with the key the OS keychain holds (only if the user turned it on)."""
 
-        def from_keychain(slots: Keyslots) -> bytes:
+        def from_keychain(slots: Keyslots) -> bytearray:
             if slots.slot("keychain") is None:
                 raise KeychainUnavailable("Quick unlock is not turned on for this vault.")
             key = keychain.load_key(slots.vault_id, backend)
             if not slots.is_data_key(key):
+                wipe(key)
                 raise KeychainUnavailable(
                     "The keychain holds a key that does not open this vault. Unlock with your passphrase."
                 )
@@ -239,41 +307,64 @@ class Vault:
     @classmethod
     def open_for_check(cls, folder: Path, passphrase: str) -> Vault:
         """Unlock without migrating or writing anything, to inspect a vault that may be damaged."""
+        return cls._open_with(folder, _Secret("passphrase", passphrase), maintenance=True)
+
+    @classmethod
+    def _open_with(cls, folder: Path, secret: _Secret, *, maintenance: bool = False) -> Vault:
+        assert secret.kind in ("passphrase", "recovery")
         return cls._open(
-            folder, lambda slots: slots.unwrap("passphrase", passphrase), method="passphrase", maintenance=True
+            folder,
+            lambda slots: slots.unwrap(secret.kind, secret.text),  # type: ignore[arg-type]
+            method="passphrase" if secret.kind == "passphrase" else "recovery code",
+            secret=secret,
+            maintenance=maintenance,
         )
 
     @classmethod
     def _open(
         cls,
         folder: Path,
-        unlock: Callable[[Keyslots], bytes],
+        unlock: Callable[[Keyslots], bytearray],
         *,
         method: str,
+        secret: _Secret | None = None,
         maintenance: bool = False,
     ) -> Vault:
         folder = _vault_folder(folder)
         keyslots = Keyslots.load(folder)
+        _refuse_mismatched_pair(folder, keyslots)
         lock = VaultLock(folder)
-        lock.acquire()
-        conn = None
+        lock.acquire(folder / db.DB_FILE)
+        conn, vault, data_key = None, None, None
         try:
+            started = time.perf_counter()
             try:
                 data_key = unlock(keyslots)
             except (WrongPassphrase, WrongRecoveryCode):
                 unlock_failures.record_failure(keyslots.vault_id)
                 raise
+            kdf_seconds = time.perf_counter() - started
             _refuse_empty_database(folder / db.DB_FILE)
-            conn = db.connect(folder / db.DB_FILE, key_hex(data_key))
+            conn = db.connect(folder / db.DB_FILE, data_key)
             vault = cls(folder, conn, keyslots, data_key, lock, maintenance=maintenance)
             if not maintenance:
+                vault._tighten_permissions()
                 migrations.migrate(conn, vault.db_path, before_first_step=vault._snapshot_before_migration)
+                vault._settle_anchor()
                 failed = unlock_failures.take(keyslots.vault_id)
                 vault.audit.record("unlock", detail={"method": method, "failed_attempts_since_last_unlock": failed})
+                vault._keep_database_salt()
+                if secret is not None:
+                    vault._strengthen(secret, kdf_seconds)
         except BaseException:
-            if conn is not None:
-                conn.close()
-            lock.release()
+            if vault is not None:
+                vault._abandon()
+            else:
+                if conn is not None:
+                    conn.close()
+                if data_key is not None:
+                    wipe(data_key)
+                lock.release()
             raise
         return vault
 
@@ -309,9 +400,10 @@ class Vault:
         Call it on the worker thread (SQLite connections stay on the thread that made them). Closing
         it closes only its connection: the vault stays unlocked and this process keeps the vault lock.
         """
-        conn = db.connect(self.db_path, self._key_hex())
+        self._require_open()
+        conn = db.connect(self.db_path, self._data_key)
         handle = Vault(
-            self.folder, conn, self._keyslots, bytes(self._data_key), self._lock, maintenance=True, owns_lock=False
+            self.folder, conn, self._keyslots, self._data_key, self._lock, owns_lock=False, audit_anchor=self._anchor
         )
         # One set of key slots: a passphrase, recovery code or keychain change made on the worker is what
         # this handle builds on next (a stale copy here would write the old passphrase slot back).
@@ -324,7 +416,7 @@ class Vault:
         The thread that receives it calls `adopt_thread()`. This lets the app unlock on a worker (the KDF
         is slow) and use the vault on the GUI thread; SQLite connections stay on the thread that made them.
         """
-        self._key_hex()
+        self._require_open()
         self.db.close()
         self._released = True
 
@@ -332,7 +424,7 @@ class Vault:
         """Reopen the connection on the calling thread after `release_thread()`."""
         if not self._released:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
-        self.db.reopen(db.connect(self.db_path, key_hex(bytes(self._data_key))))
+        self.db.reopen(db.connect(self.db_path, self._data_key))
         self._released = False
 
     # -- keys ----------------------------------------------------------------------------------
@@ -345,18 +437,43 @@ class Vault:
     def _keyslots(self, updated: Keyslots) -> None:
         self._slots.current = updated
 
-    def _key_hex(self) -> str:
+    def _require_open(self) -> None:
         if not self.db.is_open:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
-        return key_hex(bytes(self._data_key))
 
-    def _rewrap(self, kind: str, secret: str, kdf: KdfParams | None, *, event: str) -> None:
+    def _rewrap(self, kind: SlotKind, secret: str, kdf: KdfParams | None, *, event: str) -> None:
         assert kind in ("passphrase", "recovery")
-        slot = self._keyslots.wrap(kind, secret, bytes(self._data_key), kdf or calibrate())  # type: ignore[arg-type]
+        slot = self._keyslots.wrap(kind, secret, self._data_key, kdf or calibrate())
         updated = self._keyslots.with_slot(slot)
         with self.transaction():
             self.audit.record(event)
             updated.save(self.folder)  # inside the transaction: if the file fails, the log says nothing
+        self._keyslots = updated
+
+    def _strengthen(self, secret: _Secret, seconds: float) -> None:
+        """Rewrap the slot just opened at today's cost if it derived much faster than the target here."""
+        slot = self._keyslots.slot(secret.kind)
+        better = strengthened(slot.kdf, seconds) if slot is not None and slot.kdf is not None else None
+        if better is None:
+            return
+        try:
+            self._rewrap(secret.kind, secret.text, better, event=f"{secret.kind} protection strengthened")
+        except (UserError, OSError):  # the vault is open and the old slot still works: try again next time
+            log.warning("could not strengthen the %s slot", secret.kind)
+
+    def _keep_database_salt(self) -> None:
+        """Bind the key file to this database (vaults made before the binding get it on their first open)."""
+        if self._keyslots.database_salt:
+            return
+        salt = _database_salt(self.db_path)
+        if salt is None:
+            return
+        updated = self._keyslots.with_database_salt(salt)
+        try:
+            updated.save(self.folder)
+        except (UserError, OSError):
+            log.warning("could not record the database salt in the key file")
+            return
         self._keyslots = updated
 
     def change_passphrase(self, current: str, new: str, *, kdf: KdfParams | None = None) -> None:
@@ -367,14 +484,15 @@ class Vault:
 
     def new_recovery_code(self, *, kdf: KdfParams | None = None) -> str:
         """Issue a new recovery code; the old one stops working. Show the result once."""
-        self._key_hex()
+        self._require_open()
         code = generate_recovery_code()
         self._rewrap("recovery", code, kdf, event="new recovery code issued")
         return code
 
     def enable_keychain(self, backend: KeyringBackend | None = None) -> None:
         """Turn quick unlock on; refuses, with the reason, unless the keychain is safe and works."""
-        keychain.store_key(self.vault_id, self._key_hex(), backend)
+        self._require_open()
+        keychain.store_key(self.vault_id, self._data_key, backend)
         slot = Slot(
             kind="keychain", created=datetime.now(UTC).isoformat(timespec="seconds"), keychain_service=keychain.SERVICE
         )
@@ -405,7 +523,7 @@ class Vault:
             make_private_dir(snapshots)
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
             target = snapshots / f"before-schema-{from_version}-{stamp}-{secrets.token_hex(2)}.db"
-            db.export_encrypted_copy(self.db.conn, target, self._key_hex())
+            db.export_encrypted_copy(self.db.conn, target)
             os.chmod(target, 0o600)
             # Oldest first by the time in the name, then the version; a plain name sort puts 10 before 9.
             made = [(m[2], int(m[1]), p) for p in snapshots.iterdir() if (m := _SNAPSHOT_NAME.fullmatch(p.name))]
@@ -435,6 +553,43 @@ class Vault:
             problems.append(f"audit log: could not be read ({err.__cause__ or err})")
         return CheckReport(problems, audit_rows)
 
+    # -- the audit anchor ----------------------------------------------------------------------
+
+    def _anchor_head(self) -> None:
+        """After a commit: anchor the audit head it may have moved. A failure is logged, never raised:
+        the commit stands, and the next commit (or the lock) anchors again."""
+        try:
+            self._anchor.write(*self.audit.head())
+        except (OSError, UserError, db.DatabaseError):
+            log.warning("could not write the audit anchor")
+
+    def anchor_problems(self) -> list[str]:
+        """Sentences naming history lost since the anchor was written (empty when the log is whole)."""
+        return anchor.compare(self._anchor, self.audit)[1]
+
+    def _settle_anchor(self) -> None:
+        """On open: compare the log with its anchor, record and report any loss, and anchor the head again."""
+        record, problems = anchor.compare(self._anchor, self.audit)
+        self._anchor.start_from(record)
+        if problems:
+            found, _ = self.audit.head()
+            detail = {"anchored_seq": record.seq if record else None, "found_seq": found}
+            self.audit.record(anchor.LOSS_EVENT, detail=detail)
+            self.warnings.extend(problems)
+        elif record is None and self.audit.first(anchor.STARTED_EVENT) is None:
+            self.audit.record(anchor.STARTED_EVENT)  # a vault from before anchors: start keeping one
+        self._anchor.write(*self.audit.head(), force=True)
+
+    def _tighten_permissions(self) -> None:
+        """Folder 0700 and files 0600 on every open, not only at creation; say so if that fails."""
+        try:
+            tighten_permissions(self.folder)
+        except OSError:
+            self.warnings.append(
+                f"Therapy Desk could not make the files in {self.folder} private to your user account. Check the "
+                "folder's permissions (only you should be able to read it), or move the vault to a folder you own."
+            )
+
     # -- locking -------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -446,18 +601,26 @@ class Vault:
         if not self.db.is_open:
             return
         try:
-            if not self._maintenance:  # a vault opened for checking may be damaged: write nothing
+            # A vault opened for checking may be damaged, and one that met a damaged page may fail in
+            # new ways on the next write (SQLite can report it as out of memory): write nothing then.
+            if self._owns_lock and not self._maintenance and not self.db.saw_damage:
                 self.audit.record("lock")
         finally:
             self.db.close()
             self._drop_key_and_lock()
 
+    def _abandon(self) -> None:
+        """Close without logging, for an open that failed part-way."""
+        self.db.close()
+        self._drop_key_and_lock()
+
     def _drop_key_and_lock(self) -> None:
-        for i in range(len(self._data_key)):
-            self._data_key[i] = 0
+        if not self._owns_lock:
+            return  # a worker handle: the vault (and its key) stay with the owner
+        self._anchor.close()
+        wipe(self._data_key)
         forget_remembered()  # chart values the domain keeps for speed do not outlive the lock
-        if self._owns_lock:
-            self._lock.release()
+        self._lock.release()
 
     def __enter__(self) -> Vault:
         return self
@@ -465,4 +628,10 @@ class Vault:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+            return
+        try:
+            self.close()
+        except Exception:  # the error already on its way out is the one to report; the key is dropped anyway
+            log.warning("closing after an error failed too")
