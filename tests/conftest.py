@@ -28,15 +28,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.gui)
 
 
-@pytest.fixture(autouse=True)
-def cheap_kdf_floor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Let test vaults use CHEAP_KDF, below the real floor, and never spend time strengthening them.
+REAL_KDF_FLOOR = keyslots.KDF_FLOOR
+REAL_KDF_UPGRADE_BELOW = keyslots.KDF_UPGRADE_BELOW
 
-    Tests marked `real_kdf` run with the real floor and upgrade rule (the ones that test them).
-    """
-    if request.node.get_closest_marker("real_kdf") is None:
-        monkeypatch.setattr(keyslots, "KDF_FLOOR", CHEAP_KDF)
-        monkeypatch.setattr(keyslots, "KDF_UPGRADE_BELOW", 0.0)
+
+@pytest.fixture(autouse=True)
+def cheap_kdf_floor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let test vaults use CHEAP_KDF, below the real floor, and never spend time strengthening them."""
+    monkeypatch.setattr(keyslots, "KDF_FLOOR", CHEAP_KDF)
+    monkeypatch.setattr(keyslots, "KDF_UPGRADE_BELOW", 0.0)
+
+
+@pytest.fixture
+def real_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real floor and strengthening rule, from here on (vaults made by fixtures listed before it are cheap)."""
+    monkeypatch.setattr(keyslots, "KDF_FLOOR", REAL_KDF_FLOOR)
+    monkeypatch.setattr(keyslots, "KDF_UPGRADE_BELOW", REAL_KDF_UPGRADE_BELOW)
 
 
 @pytest.fixture(autouse=True)

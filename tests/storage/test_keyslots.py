@@ -276,7 +276,7 @@ def test_kdf_floor_is_at_least_64_mib_and_3_passes() -> None:
     assert KDF_FLOOR.time_cost >= 3
 
 
-@pytest.mark.real_kdf
+@pytest.mark.usefixtures("real_kdf")
 def test_calibration_on_a_fast_target_never_goes_below_the_floor() -> None:
     params = calibrate(target_seconds=0.01)
 

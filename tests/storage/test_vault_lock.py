@@ -6,7 +6,9 @@ These run real child processes against real vault folders. Secrets go to the chi
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +16,8 @@ import pytest
 
 from tests.children import child_env, cli_command, python_code
 from tests.conftest import PASSPHRASE
-from therapy_desk.errors import VaultInUse, WrongPassphrase
+from therapy_desk.errors import VaultDamaged, VaultInUse, WrongPassphrase
+from therapy_desk.storage.lock import LOCK_FILE
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.slow
@@ -160,3 +163,44 @@ def test_cli_check_while_the_vault_is_open_elsewhere_says_in_use(vault: Vault) -
     assert "in use" in lines[0]
     assert "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+# -- the lock follows the files, not their names -------------------------------------------------------
+
+
+@pytest.mark.parametrize("replacement", ["deleted", "replaced by a new file"])
+def test_removing_the_lock_file_does_not_let_a_second_process_in(vault: Vault, replacement: str) -> None:
+    lock_file = vault.folder / LOCK_FILE
+    lock_file.unlink()
+    if replacement == "replaced by a new file":
+        lock_file.touch()
+
+    code, report, _ = _try_open_in_child(vault.folder)
+
+    if sys.platform.startswith("linux"):  # the database file itself is locked too
+        assert (code, report["result"]) == (3, "in use")
+    else:  # pragma: no cover - elsewhere the holder stops writing instead (next test)
+        assert report["result"] in ("in use", "opened")
+
+
+def test_a_holder_whose_lock_file_was_replaced_stops_writing_with_a_sentence(vault: Vault) -> None:
+    vault.audit.record("before")
+    (vault.folder / LOCK_FILE).unlink()
+    (vault.folder / LOCK_FILE).touch()  # what a second process does when it finds no lock file
+
+    with pytest.raises(VaultInUse, match=r"lock file .* was removed or replaced"):
+        vault.audit.record("after")
+
+    assert [e.event for e in vault.audit.recent(limit=1)] == ["before"]  # nothing was written
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_a_lock_file_that_is_a_link_is_refused_with_a_sentence(created: tuple[Path, str], tmp_path: Path) -> None:
+    folder, _ = created
+    elsewhere = tmp_path / "elsewhere.lock"
+    elsewhere.touch()
+    (folder / LOCK_FILE).unlink()
+    (folder / LOCK_FILE).symlink_to(elsewhere)
+
+    with pytest.raises(VaultDamaged, match="is a link"):
+        Vault.open(folder, PASSPHRASE)

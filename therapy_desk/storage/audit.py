@@ -89,13 +89,18 @@ class AuditStore:
         row = self._db.execute("SELECT row_hash FROM audit_log WHERE seq = ?", (seq,)).fetchone()
         return None if row is None else str(row[0])
 
+    def named(self, event: str, limit: int = 100) -> list[AuditEvent]:
+        """The oldest `limit` events named `event` (a scan of the log: for rare questions only)."""
+        rows = self._db.execute(
+            "SELECT seq, at, event, entity, entity_id, detail FROM audit_log WHERE event = ? ORDER BY seq LIMIT ?",
+            (event, limit),
+        ).fetchall()
+        return [AuditEvent(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) for r in rows]
+
     def first(self, event: str) -> AuditEvent | None:
-        """The oldest event named `event` (a scan of the log: for rare questions only)."""
-        row = self._db.execute(
-            "SELECT seq, at, event, entity, entity_id, detail FROM audit_log WHERE event = ? ORDER BY seq LIMIT 1",
-            (event,),
-        ).fetchone()
-        return None if row is None else AuditEvent(row[0], row[1], row[2], row[3], row[4], json.loads(row[5]))
+        """The oldest event named `event`, if any (a scan of the log)."""
+        found = self.named(event, limit=1)
+        return found[0] if found else None
 
     def recent(self, limit: int = 100) -> list[AuditEvent]:
         """The newest events first."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,11 +81,19 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def tighten_permissions(folder: Path) -> None:
-    """Make the folder 0700 and every file directly or indirectly in it 0600."""
+    """Make the folder 0700 and every folder and regular file in it 0700 / 0600.
+
+    Links are left alone and never followed: a link planted in a vault folder must not make the app
+    change the permissions of a file elsewhere.
+    """
     os.chmod(folder, DIR_MODE)
     for root, dirs, files in os.walk(folder):
-        for name in dirs:
-            os.chmod(Path(root) / name, DIR_MODE)
-        for name in files:
-            with contextlib.suppress(FileNotFoundError):  # -shm/-wal may vanish under us
-                os.chmod(Path(root) / name, FILE_MODE)
+        for name in (*dirs, *files):
+            path = Path(root) / name
+            try:
+                mode = os.lstat(path).st_mode
+            except FileNotFoundError:  # -shm/-wal may vanish under us
+                continue
+            if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(path, DIR_MODE if stat.S_ISDIR(mode) else FILE_MODE)

@@ -119,6 +119,15 @@ class VaultLock:
     def held(self) -> bool:
         return self._fd is not None
 
+    @property
+    def intact(self) -> bool:
+        """Held, and `vault.lock` is still the file held."""
+        try:
+            self.verify()
+        except (VaultInUse, VaultLocked):
+            return False
+        return True
+
     def verify(self) -> None:
         """VaultInUse unless `vault.lock` is still the file this lock holds (not removed or replaced)."""
         if self._fd is None or self._identity is None:

@@ -551,6 +551,10 @@ class Vault:
         except (db.DatabaseError, VaultDamaged) as err:
             # The store's queries turn SQLite's "malformed" into VaultDamaged; report the cause here.
             problems.append(f"audit log: could not be read ({err.__cause__ or err})")
+        try:
+            problems += [f"audit log: {p}" for p in (*self.anchor_problems(), *self.recorded_losses())]
+        except (db.DatabaseError, VaultDamaged) as err:
+            problems.append(f"audit log: its end could not be compared with the anchor ({err.__cause__ or err})")
         return CheckReport(problems, audit_rows)
 
     # -- the audit anchor ----------------------------------------------------------------------
@@ -566,6 +570,14 @@ class Vault:
     def anchor_problems(self) -> list[str]:
         """Sentences naming history lost since the anchor was written (empty when the log is whole)."""
         return anchor.compare(self._anchor, self.audit)[1]
+
+    def recorded_losses(self) -> list[str]:
+        """Sentences for history found missing on earlier opens (the app recorded each in the log)."""
+        return [
+            f"on {e.at[:10]}, events up to {e.detail.get('anchored_seq')} were found missing (the log had ended "
+            f"at event {e.detail.get('found_seq')}); restore the most recent verified backup to get them back"
+            for e in self.audit.named(anchor.LOSS_EVENT)
+        ]
 
     def _settle_anchor(self) -> None:
         """On open: compare the log with its anchor, record and report any loss, and anchor the head again."""
@@ -603,7 +615,8 @@ class Vault:
         try:
             # A vault opened for checking may be damaged, and one that met a damaged page may fail in
             # new ways on the next write (SQLite can report it as out of memory): write nothing then.
-            if self._owns_lock and not self._maintenance and not self.db.saw_damage:
+            # Nor when the lock file was replaced: the write that found it out has said so already.
+            if self._owns_lock and not self._maintenance and not self.db.saw_damage and self._lock.intact:
                 self.audit.record("lock")
         finally:
             self.db.close()
