@@ -242,6 +242,11 @@ def test_recovery_code_is_seven_groups_of_four_crockford_symbols_with_at_least_1
         CANONICAL_CODE.replace("1", "i"),
         CANONICAL_CODE.replace("1", "L"),
         CANONICAL_CODE.replace("1", "l"),
+        CANONICAL_CODE.replace("-", "\u2013"),  # en dash, as a PDF viewer may copy it
+        CANONICAL_CODE.replace("-", "\u2011"),  # non-breaking hyphen
+        CANONICAL_CODE.replace("-", "\u2212"),  # minus sign
+        CANONICAL_CODE.replace("-", "\u00a0"),  # no-break space
+        CANONICAL_CODE.translate(str.maketrans("0123456789", "０１２３４５６７８９")),  # full-width digits
     ],
 )
 def test_recovery_code_as_typed_is_forgiven_case_spacing_dashes_and_look_alikes(typed: str) -> None:

@@ -47,7 +47,9 @@ def translate(err: sqlcipher.Error, path: Path) -> Exception:
         return StorageReadOnly(f"The vault at {path.parent} is read-only. Move it to a folder you can write to.")
     if "database is locked" in text or "database is busy" in text:
         return VaultInUse(f"The vault at {path.parent} is busy in another Therapy Desk window.")
-    if "file is not a database" in text or "malformed" in text or "not a database" in text:
+    # A damaged page of the search index shows as its virtual table failing to start.
+    damage = ("file is not a database", "malformed", "not a database", "corrupt", "vtable constructor failed")
+    if any(sign in text for sign in damage):
         return VaultDamaged(
             f"The vault database {path} is damaged or is not a Therapy Desk vault. "
             "Run `therapy-desk vault check`, or restore from a backup."

@@ -21,6 +21,7 @@ import re
 import secrets
 import stat
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -147,8 +148,14 @@ def generate_recovery_code() -> str:
 
 
 def normalize_recovery_code(text: str) -> str:
-    """Canonical form of a recovery code as typed: case, spaces, dashes and look-alikes forgiven."""
-    cleaned = re.sub(r"[\s\-]", "", text).upper().translate(str.maketrans("OILU", "011V"))
+    """Canonical form of a recovery code as typed: case, spaces, dashes and look-alikes forgiven.
+
+    NFKC first, so full-width digits from an input method count; any dash (en dash, non-breaking hyphen,
+    minus sign: what a PDF viewer or autocorrect may hand over) separates like "-".
+    """
+    folded = unicodedata.normalize("NFKC", text[:200])
+    kept = "".join(ch for ch in folded if not (ch.isspace() or unicodedata.category(ch) == "Pd" or ch == "\u2212"))
+    cleaned = kept.upper().translate(str.maketrans("OILU", "011V"))
     expected = RECOVERY_GROUPS * RECOVERY_GROUP_LEN
     if len(cleaned) != expected or any(ch not in _RECOVERY_ALPHABET for ch in cleaned):
         raise WrongRecoveryCode(

@@ -647,4 +647,4 @@ class Vault:
         try:
             self.close()
         except Exception:  # the error already on its way out is the one to report; the key is dropped anyway
-            log.warning("closing after an error failed too")
+            log.info("closing after an error failed too")
