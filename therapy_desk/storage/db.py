@@ -248,10 +248,11 @@ class Database:
         self.before_write = before_write
         self.after_commit = after_commit
         self.saw_damage = False  # once a query met a damaged page, closing writes nothing more
+        self._revoked = False
 
     @property
     def conn(self) -> Connection:
-        if self._conn is None:
+        if self._conn is None or self._revoked:
             raise VaultLocked("The vault is locked. Unlock it to continue.")
         return self._conn
 
@@ -266,6 +267,8 @@ class Database:
             raise self._translate(err) from err
 
     def _translate(self, err: sqlcipher.Error) -> Exception:
+        if self._revoked:  # interrupted by the lock
+            return VaultLocked("The vault was locked while this was running. Unlock it to continue.")
         known = translate(err, self.path)
         if isinstance(known, VaultDamaged):
             self.saw_damage = True
@@ -307,6 +310,16 @@ class Database:
             raise
         if self.after_commit is not None:
             self.after_commit()
+
+    def revoke(self) -> None:
+        """From any thread: stop this connection's statement in flight and refuse every later query.
+
+        The thread that owns the connection still closes it (SQLite connections stay on their thread).
+        """
+        self._revoked = True
+        conn = self._conn
+        if conn is not None:
+            conn.interrupt()  # the one connection method SQLite allows from another thread
 
     def close(self) -> None:
         if self._conn is not None:

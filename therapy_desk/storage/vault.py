@@ -13,6 +13,7 @@ import re
 import secrets
 import shutil
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -180,6 +181,7 @@ class Vault:
             after_commit=None if maintenance else self._anchor_head,
         )
         self._slots = _SharedKeyslots(keyslots)
+        self._workers: weakref.WeakSet[Vault] = weakref.WeakSet()  # handles for_worker() gave out
         # Sentences for the user about this open: history found missing, permissions that could not be tightened.
         self.warnings: list[str] = []
         self.audit = AuditStore(self.db)
@@ -408,6 +410,7 @@ class Vault:
         # One set of key slots: a passphrase, recovery code or keychain change made on the worker is what
         # this handle builds on next (a stale copy here would write the old passphrase slot back).
         handle._slots = self._slots
+        self._workers.add(handle)
         return handle
 
     def release_thread(self) -> None:
@@ -619,17 +622,23 @@ class Vault:
             if self._owns_lock and not self._maintenance and not self.db.saw_damage and self._lock.intact:
                 self.audit.record("lock")
         finally:
-            self.db.close()
-            self._drop_key_and_lock()
+            try:
+                self.db.close()
+            finally:
+                self._drop_key_and_lock()
 
     def _abandon(self) -> None:
         """Close without logging, for an open that failed part-way."""
-        self.db.close()
-        self._drop_key_and_lock()
+        try:
+            self.db.close()
+        finally:
+            self._drop_key_and_lock()
 
     def _drop_key_and_lock(self) -> None:
         if not self._owns_lock:
             return  # a worker handle: the vault (and its key) stay with the owner
+        for worker in list(self._workers):  # work that outlived the lock (it ignored cancel) stops here
+            worker.db.revoke()
         self._anchor.close()
         wipe(self._data_key)
         forget_remembered()  # chart values the domain keeps for speed do not outlive the lock
