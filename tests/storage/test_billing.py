@@ -542,6 +542,52 @@ def test_over_allocated_payment_is_refused_with_nothing_written(vault: Vault) ->
     assert vault.billing.balance(client_id).due_cents == 15_000
 
 
+def test_a_charge_named_twice_in_one_payment_is_paid_both_amounts(vault: Vault) -> None:
+    # An EOB line can pay one date of service in two parts (say the copay and the plan's share).
+    client_id = _client(vault)
+    charge = vault.billing.add_charge(client_id, DOS, "NOSHOW", today=TODAY)
+    other = vault.billing.add_charge(client_id, date(2025, 3, 5), "LATECX", today=TODAY)
+
+    payment = vault.billing.record_payment(
+        Payment(client_id, DOS, 9_000, PaymentMethod.CHECK),
+        [(charge.id, 3_000), (other.id, 1_000), (charge.id, 2_000)],
+        today=TODAY,
+    )
+
+    assert (payment.allocated_cents, payment.unallocated_cents) == (6_000, 3_000)
+    assert vault.billing.charge(charge.id).due_cents == 2_500
+    assert vault.billing.charge(other.id).due_cents == 6_500
+    assert [a.amount_cents for a in vault.billing.allocations(charge_id=charge.id)] == [5_000]
+    balance = vault.billing.balance(client_id)
+    assert (balance.due_cents, balance.credit_cents) == (9_000, 3_000)
+
+
+def test_a_charge_named_twice_in_one_payment_is_not_paid_beyond_its_fee(vault: Vault) -> None:
+    # Each part fits the $75.00 due; together they do not.
+    client_id = _client(vault)
+    charge = vault.billing.add_charge(client_id, DOS, "NOSHOW", today=TODAY)
+    before = _counts(vault)
+
+    with pytest.raises(ValidationError, match=r"Charge over-paid: charge \d+ has only \$75\.00 still due\."):
+        vault.billing.record_payment(
+            Payment(client_id, DOS, 10_000, PaymentMethod.CASH), [(charge.id, 5_000), (charge.id, 2_501)], today=TODAY
+        )
+    assert _counts(vault) == before
+    assert vault.billing.charge(charge.id).due_cents == 7_500
+
+
+def test_an_import_that_names_a_charge_twice_pays_both_amounts(vault: Vault) -> None:
+    client_id = _client(vault)
+    charge = vault.billing.add_charge(client_id, DOS, "NOSHOW", today=TODAY)
+
+    (payment_id,) = vault.billing.import_payments(
+        [(Payment(client_id, DOS, 7_500, PaymentMethod.CHECK), [(charge.id, 2_500), (charge.id, 5_000)])], today=TODAY
+    )
+
+    assert vault.billing.payment(payment_id).unallocated_cents == 0
+    assert vault.billing.charge(charge.id).due_cents == 0
+
+
 def test_a_charge_is_never_paid_beyond_its_fee(vault: Vault) -> None:
     client_id = _client(vault)
     charge = vault.billing.add_charge(client_id, DOS, "NOSHOW", today=TODAY)

@@ -253,6 +253,26 @@ def test_recovery_code_as_typed_is_forgiven_case_spacing_dashes_and_look_alikes(
     assert normalize_recovery_code(typed) == CANONICAL_CODE
 
 
+@pytest.mark.parametrize("typed", ["UWXY-Z012-3456-789A-BCDE-FGHJ-KMNP", "uwxy z012 3456 789a bcde fghj kmnp"])
+def test_a_u_typed_in_a_recovery_code_is_read_as_the_v_it_looks_like(typed: str) -> None:
+    # The alphabet has no U, so a U can only be a V misread off the printed kit.
+    assert normalize_recovery_code(typed) == "VWXY-Z012-3456-789A-BCDE-FGHJ-KMNP"
+
+
+def test_a_recovery_code_typed_with_u_for_v_resets_the_passphrase(created: tuple[Path, str]) -> None:
+    folder, code = created
+    with Vault.open(folder, PASSPHRASE) as vault:
+        for _ in range(50):  # each symbol is V one time in 32: a code without one is common
+            if "V" in code:
+                break
+            code = vault.new_recovery_code(kdf=CHEAP_KDF)
+    assert "V" in code
+
+    Vault.recover(folder, code.replace("V", "u"), "a brand new passphrase", kdf=CHEAP_KDF).close()
+
+    Vault.open(folder, "a brand new passphrase").close()
+
+
 @pytest.mark.parametrize(
     "typed",
     [

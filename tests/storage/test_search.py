@@ -72,6 +72,16 @@ def test_search_finds_a_client_by_name_whatever_the_accents(vault: Vault) -> Non
     assert [h.client_id for h in vault.search.search("Søren")] == [soren]
 
 
+def test_search_folds_an_accent_inside_a_name(vault: Vault) -> None:
+    omar = add_client(vault, "Omar", "Björklund")
+    add_client(vault, "Bjorn", "Kaur")
+    assert [h.client_id for h in vault.search.search("bjorklund")] == [omar]
+    assert [h.client_id for h in vault.search.search("BJORKLUND omar")] == [omar]
+    assert [h.client_id for h in vault.search.search("bjork", prefix=True)] == [omar]
+    assert [h.client_id for h in vault.search.search("björk", prefix=True)] == [omar]
+    assert highlighted("Björklund") in vault.search.search("bjorklund")[0].snippet
+
+
 def test_while_typing_the_last_word_matches_as_a_prefix_after_whole_words(vault: Vault) -> None:
     ana = add_client(vault, "Ana", "Reyes")
     partial = add_note(vault, ana, "Client anxious before the exam.")

@@ -15,6 +15,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from tests.storage.test_plans import SIGNER, a_plan
+from therapy_desk.domain.billing import Coverage, Payer
 from therapy_desk.domain.caseload import CaseloadRow
 from therapy_desk.domain.clients import Client, ClientStatus
 from therapy_desk.domain.scheduling import Appointment
@@ -131,6 +132,16 @@ def test_filter_by_name_ignores_accents_and_case(vault: Vault, practice: dict[st
     assert shown_names(model) == ["Østergaard, Søren"]
 
 
+@pytest.mark.parametrize("typed", ["bjork", "BJORKLUND", "jörk", "orklu", "björk"])
+def test_filter_folds_an_accent_inside_a_name(vault: Vault, practice: dict[str, int], typed: str) -> None:
+    # The ö of Björklund is in the middle: typing the plain letter must still find him.
+    model = CaseloadModel(vault)
+
+    model.set_filter(typed)
+
+    assert shown_names(model) == ["Björklund, Om"]
+
+
 def test_filter_by_status(vault: Vault, practice: dict[str, int]) -> None:
     model = CaseloadModel(vault)
 
@@ -187,6 +198,72 @@ def test_sort_by_next_appointment_lists_clients_without_one_last(vault: Vault, p
 
     model.sort(COL_NAME, Qt.SortOrder.DescendingOrder)
     assert shown_names(model)[0] == "Zoeller, Ana"
+
+
+def test_sort_by_status_follows_the_course_of_a_case_ties_in_name_order(vault: Vault, practice: dict[str, int]) -> None:
+    make_client(vault, "Ida", "Brennan", ClientStatus.INACTIVE)
+    make_client(vault, "Kei", "Nakamura", ClientStatus.INQUIRY)
+    model = CaseloadModel(vault)
+    model.set_filter()
+
+    model.sort(COL_STATUS, Qt.SortOrder.AscendingOrder)
+    assert [(name, model.index(row, COL_STATUS).data()) for row, name in enumerate(shown_names(model))] == [
+        ("Adeyemi, Zoë", "Active"),
+        ("Björklund, Om", "Active"),
+        ("Østergaard, Søren", "Active"),
+        ("Castellanos, Lena", "Waitlist"),
+        ("Nakamura, Kei", "Inquiry"),
+        ("Brennan, Ida", "Inactive"),
+        ("Zoeller, Ana", "Discharged"),
+    ]
+
+    model.sort(COL_STATUS, Qt.SortOrder.DescendingOrder)
+    assert shown_names(model) == [
+        "Zoeller, Ana",
+        "Brennan, Ida",
+        "Nakamura, Kei",
+        "Castellanos, Lena",
+        "Adeyemi, Zoë",  # equal statuses stay in name order either way
+        "Björklund, Om",
+        "Østergaard, Søren",
+    ]
+
+
+def cover(vault: Vault, payer_name: str, *client_ids: int) -> None:
+    """Give these clients primary coverage by one new payer, in force today."""
+    payer = vault.billing.add_payer(Payer(payer_name))
+    assert payer.id is not None
+    for client_id in client_ids:
+        vault.billing.add_coverage(Coverage(client_id, payer.id, "M-1", TODAY - timedelta(days=30)), today=TODAY)
+
+
+def test_sort_by_payer_ignores_case_ties_in_name_order_and_self_pay_last(
+    vault: Vault, practice: dict[str, int]
+) -> None:
+    # eMedNY (New York Medicaid) is spelled with a small e; it still sorts among the E's.
+    cover(vault, "Fidelis Care", practice["soren"], practice["zoe"])
+    cover(vault, "eMedNY", practice["lena"])
+    cover(vault, "Aetna", practice["ana"])
+    model = CaseloadModel(vault)
+    model.set_filter()
+
+    model.sort(COL_PAYER, Qt.SortOrder.AscendingOrder)
+    assert [(name, model.index(row, COL_PAYER).data()) for row, name in enumerate(shown_names(model))] == [
+        ("Zoeller, Ana", "Aetna"),
+        ("Castellanos, Lena", "eMedNY"),
+        ("Adeyemi, Zoë", "Fidelis Care"),
+        ("Østergaard, Søren", "Fidelis Care"),
+        ("Björklund, Om", "Self-pay"),
+    ]
+
+    model.sort(COL_PAYER, Qt.SortOrder.DescendingOrder)
+    assert shown_names(model) == [
+        "Adeyemi, Zoë",  # the same payer: name order either way
+        "Østergaard, Søren",
+        "Castellanos, Lena",
+        "Zoeller, Ana",
+        "Björklund, Om",  # no payer: still last
+    ]
 
 
 def test_object_role_is_the_caseload_row_and_self_pay_is_named(vault: Vault, practice: dict[str, int]) -> None:

@@ -169,14 +169,40 @@ def test_a_big_sort_runs_on_a_worker_and_the_window_stays_live(
 ) -> None:
     monkeypatch.setattr(caseload, "DIRECT_ROWS_LIMIT", 0)  # every sort read goes through Ops
     view.refresh()
-    view.table.setCurrentIndex(view.table.model().index(2, COL_NAME))
+    view.table.setCurrentIndex(view.table.model().index(0, COL_NAME))
+    assert current_name(view) == "Adeyemi, Zoë"
 
     view.table.sortByColumn(COL_BALANCE, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: not view.model.is_sorting, timeout=5000)
 
     assert names_shown(view) == ["Björklund, Om", "Adeyemi, Zoë", "Castellanos, Lena"]
-    assert current_name(view) == "Castellanos, Lena"  # the selection follows the client
+    assert current_name(view) == "Adeyemi, Zoë"  # from row 0 to row 1: the selection follows the client
     assert view.count_label.text() == "3 clients"
+
+
+@pytest.mark.parametrize("rows_read_on", ["gui thread", "worker"])
+def test_the_selected_client_stays_selected_when_a_sort_moves_them(
+    qtbot: QtBot, view: CaseloadView, clients: dict[str, int], monkeypatch: pytest.MonkeyPatch, rows_read_on: str
+) -> None:
+    if rows_read_on == "worker":
+        monkeypatch.setattr(caseload, "DIRECT_ROWS_LIMIT", 0)
+    view.refresh()
+    model = view.table.model()
+    qtbot.mouseClick(
+        view.table.viewport(), Qt.MouseButton.LeftButton, pos=view.table.visualRect(model.index(2, COL_NAME)).center()
+    )
+    assert current_name(view) == "Castellanos, Lena"
+
+    click_header(qtbot, view, COL_NEXT)  # Lena's appointment is tomorrow: she goes to the top
+    qtbot.waitUntil(lambda: not view.model.is_sorting, timeout=5000)
+
+    assert names_shown(view) == ["Castellanos, Lena", "Adeyemi, Zoë", "Björklund, Om"]
+    assert view.table.currentIndex().row() == 0  # she moved...
+    assert current_name(view) == "Castellanos, Lena"  # ...and the selection went with her
+    assert [i.row() for i in view.table.selectionModel().selectedRows()] == [0]
+    with qtbot.waitSignal(view.open_client) as opened:
+        qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    assert opened.args == [clients["lena"]]
 
 
 def find_add_dialog() -> AddClientDialog:
