@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -33,6 +33,7 @@ from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs
+from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
 
@@ -77,6 +78,8 @@ class MainWindow(QMainWindow):
         self._is_locked = False
         self._quit_after_lock = False
         self.lock_wait_limit_ms = LOCK_WAIT_LIMIT_MS
+        self._clipboard: AppClipboard = app_clipboard()
+        self._clipboard.watch()
 
         self.setWindowTitle(f"{APP_TITLE} — {DEMO_MARKER}" if is_demo else APP_TITLE)
         self.resize(1280, 800)
@@ -288,7 +291,7 @@ class MainWindow(QMainWindow):
         for dialog in _open_dialogs():
             steps.run(_dismiss, dialog)  # a message left open may quote the chart
         steps.run(QToolTip.hideText)
-        steps.run(_clear_owned_clipboard)
+        steps.run(self._clipboard.clear_app_text)
         steps.run(self.vault.close)  # drops the key and the vault lock even when its log entry fails
         self._is_locked = True
         self._locking = False
@@ -399,12 +402,6 @@ def _discard(widget: QWidget) -> None:
         # Qt's own methods, which a view cannot override: the chart goes whatever the view's did.
         QWidget.hide(widget)
         QObject.deleteLater(widget)
-
-
-def _clear_owned_clipboard() -> None:
-    clipboard = QGuiApplication.clipboard()
-    if clipboard.ownsClipboard():
-        clipboard.clear()  # text copied out of a chart; another app's clipboard is left alone
 
 
 def _open_dialogs() -> list[QDialog]:
