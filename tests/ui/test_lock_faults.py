@@ -24,8 +24,11 @@ from therapy_desk.domain.clients import Client
 from therapy_desk.errors import StorageFull, VaultLocked
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import AppController
+from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.dialogs import CrashDialog
 from therapy_desk.ui.main_window import ChartFactory, MainWindow, PageFactory
+from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.settings import SettingsView
 from therapy_desk.ui.unlock import UnlockWindow
 
 # -- what goes wrong -------------------------------------------------------------------------------
@@ -363,3 +366,60 @@ def test_work_abandoned_by_the_lock_can_no_longer_write(
     assert stubborn.outcome == "refused"
     with Vault.open(app.vault.folder, PASSPHRASE) as again:
         assert again.practice.setting("test.late") is None
+
+
+# -- the real views empty themselves even when saving first fails ----------------------------------
+
+
+def refuse_writes_to(vault: Vault, table: str) -> None:
+    """A real fault in the real database, on this connection only: every insert into `table` fails."""
+    assert table in {"clients", "settings"}
+    vault.db.execute(
+        f"CREATE TEMP TRIGGER refuse_{table} BEFORE INSERT ON main.{table} "
+        "BEGIN SELECT RAISE(ABORT, 'the disk went away'); END"
+    )
+
+
+@pytest.fixture
+def ops(vault: Vault) -> Iterator[Ops]:
+    helper = Ops(None, vault)
+    yield helper
+    helper.wait_idle()
+
+
+def test_settings_wipes_a_typed_passphrase_even_when_saving_fails(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
+    view = SettingsView(vault, ops)
+    qtbot.addWidget(view)
+    view.show()
+    view.auto_lock.setValue(25)  # a pending change the lock saves first
+    dialog = view.open_change_passphrase()
+    qtbot.keyClicks(dialog.current, PASSPHRASE)
+    refuse_writes_to(vault, "settings")
+
+    with pytest.raises(Exception, match="disk went away"):
+        view.clear_for_lock()
+
+    assert dialog.current.text() == ""
+    assert not dialog.isVisible()
+
+
+def test_caseload_empties_its_list_even_when_saving_the_new_client_fails(
+    qtbot: QtBot, vault: Vault, ops: Ops, client_id: int
+) -> None:
+    view = CaseloadView(vault, ops)
+    qtbot.addWidget(view)
+    view.show()
+    view.refresh()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1)
+    dialog = view.add_client()
+    qtbot.keyClicks(dialog.form.field_widget("legal_first"), "Marisol")
+    qtbot.keyClicks(dialog.form.field_widget("legal_last"), "Quintero")
+    qtbot.keyClicks(dialog.form.field_widget("dob"), "07/04/1988")
+    refuse_writes_to(vault, "clients")
+
+    with pytest.raises(Exception, match="disk went away"):
+        view.clear_for_lock()
+
+    assert view.model.rowCount() == 0
+    assert not dialog.isVisible()
+    assert widgets_showing(FIRST, LAST, "Quintero") == []
