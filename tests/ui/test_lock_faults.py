@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -347,6 +348,33 @@ def test_work_that_ignores_cancel_does_not_hold_the_lock_open(
     qtbot.wait(50)
     assert delivered == []  # its result never reaches the locked window
     assert widgets_showing(FIRST, LAST) == []
+
+
+def test_a_vault_unlocked_by_work_abandoned_meanwhile_is_locked_again(qtbot: QtBot, created: tuple[Path, str]) -> None:
+    folder = created[0]
+    started, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def unlock_slowly() -> Vault:
+        try:
+            started.set()
+            release.wait(20)
+            return Vault.open(folder, PASSPHRASE)
+        finally:
+            done.set()
+
+    ops = Ops(None)
+    delivered: list[Any] = []
+    ops.run_plain(unlock_slowly, label="Unlocking").success(delivered.append).start()
+    assert started.wait(10)
+    assert ops.abandon_all() == ["Unlocking"]
+    assert not ops.busy
+
+    release.set()
+    assert done.wait(10)
+    qtbot.wait(100)  # the result crosses to the GUI thread
+    assert delivered == []
+    with Vault.open(folder, PASSPHRASE) as again:  # nobody holds the vault the abandoned work opened
+        assert again.is_open
 
 
 @pytest.mark.xfail(
