@@ -413,11 +413,18 @@ class CaseloadView(QWidget):
             self._stale = True  # charts or other views may change what the list shows meanwhile
 
     def clear_for_lock(self) -> None:
-        """Save (or drop) the Add client form, then empty the list and the filter."""
-        if self.add_dialog is not None:
-            dialog, self.add_dialog = self.add_dialog, None
-            dialog.client_added.disconnect(self._client_added)
-            dialog.save_or_discard()
+        """Save (or drop) the Add client form, then empty the list and the filter, even if saving failed."""
+        dialog, self.add_dialog = self.add_dialog, None
+        try:
+            if dialog is not None:
+                dialog.client_added.disconnect(self._client_added)
+                dialog.save_or_discard()
+        finally:
+            if dialog is not None and dialog.isVisible():  # saving raised before the form was dropped
+                dialog.discard()
+            self._empty()
+
+    def _empty(self) -> None:
         self._filter_timer.stop()
         self._select_after_load = None
         self.filter_edit.blockSignals(True)

@@ -14,7 +14,6 @@ import traceback
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
+from therapy_desk.ui import clipboard
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ class CrashDialog(QDialog):
         layout.addWidget(buttons)
 
     def copy_details(self) -> None:
-        QGuiApplication.clipboard().setText(self.details)
+        clipboard.copy_text(self.details)  # the app's own copy: cleared by the next lock
         self.copy_button.setText("Copied")
 
 

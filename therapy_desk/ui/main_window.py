@@ -3,16 +3,18 @@
 The window does not know which views exist: it takes `(title, factory)` pairs, so the composition
 lives in `app.py`. Views are built the first time they are shown. Locking (Lock now, the idle
 timer, closing the window) asks every view and chart window to save its drafts and clear itself,
-deletes them, closes the vault and emits `locked`.
+deletes them, closes the vault and emits `locked`, whatever any view, dialog or worker does meanwhile.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QToolTip,
     QWidget,
 )
 
@@ -30,6 +33,7 @@ from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs
+from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
 
@@ -42,6 +46,8 @@ APP_TITLE = "Therapy Desk"
 DEMO_MARKER = "DEMO"
 LAST_BACKUP_TEXT = "Last verified backup: never"
 _LOCK_WAIT_STEP_MS = 1000
+# How long a lock waits for background work that does not stop when asked, before locking without it.
+LOCK_WAIT_LIMIT_MS = 10_000
 # A small semantic accent that reads on light and dark palettes alike.
 _DEMO_STYLE = "QLabel { color: white; background: #b35900; border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
 
@@ -71,6 +77,9 @@ class MainWindow(QMainWindow):
         self._locking = False
         self._is_locked = False
         self._quit_after_lock = False
+        self.lock_wait_limit_ms = LOCK_WAIT_LIMIT_MS
+        self._clipboard: AppClipboard = app_clipboard()
+        self._clipboard.watch()
 
         self.setWindowTitle(f"{APP_TITLE} — {DEMO_MARKER}" if is_demo else APP_TITLE)
         self.resize(1280, 800)
@@ -183,7 +192,7 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def show_page(self, row: int) -> None:
         """Show the view in `row`, building it the first time."""
-        if self._is_locked or not 0 <= row < len(self._factories):
+        if self._is_locked or self._locking or not 0 <= row < len(self._factories):
             return
         if self._pages[row] is None:
             self._pages[row] = self._build_page(row)
@@ -222,7 +231,7 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def open_chart(self, client_id: int) -> None:
         """Open the client's chart window, or raise it if it is already open."""
-        if self._is_locked or self._chart_factory is None:
+        if self._is_locked or self._locking or self._chart_factory is None:
             return
         window = self._charts.get(client_id)
         if window is None:
@@ -262,64 +271,67 @@ class MainWindow(QMainWindow):
         self.lock()
 
     def lock(self, *, quitting: bool = False) -> None:
-        """Save drafts, clear and delete every view and chart, close the vault, then emit `locked`."""
+        """Save drafts, clear and delete every view and chart, close the vault, then emit `locked`.
+
+        No view, dialog, worker or the vault itself can stop it: each step runs on its own, whatever the
+        ones before it raised, so the vault is always closed (key and vault lock dropped) and every window
+        that showed the chart hidden and deleted. What went wrong is reported once the vault is locked.
+        """
         self._quit_after_lock = self._quit_after_lock or quitting
         if self._locking or self._is_locked:
             return
         self._locking = True
+        steps = _Steps()
+        steps.run(self._show_locking)
+        steps.run(self._finish_background_work)  # work in flight uses its own connection
+        for view in self._views():
+            steps.run(_clear, view)  # each view saves its drafts first, then empties itself
+        for window in self._take_views():
+            steps.run(_discard, window)
+        for dialog in _open_dialogs():
+            steps.run(_dismiss, dialog)  # a message left open may quote the chart
+        steps.run(QToolTip.hideText)
+        steps.run(self._clipboard.clear_app_text)
+        steps.run(self.vault.close)  # drops the key and the vault lock even when its log entry fails
+        self._is_locked = True
+        self._locking = False
+        steps.run(self._show_locked)
+        _report(steps.problems)
+        self.locked.emit(self._quit_after_lock)
+        steps.reraise_interrupt()
+
+    def _show_locking(self) -> None:
         self.idle_lock.stop()
         self.lock_action.setEnabled(False)
         self.lock_label.setText("Locking…")
-        # Work in flight uses its own connection: let it finish (or cancel) before the key goes.
-        self.ops.cancel_all()
-        while not self.ops.wait_idle(_LOCK_WAIT_STEP_MS):
-            log.info("waiting for background work before locking")
 
-        problems: list[BaseException] = []
-        views = [page for page in self._pages if page is not None] + list(self._charts.values())
-        for view in views:
-            clear = getattr(view, "clear_for_lock", None)
-            if clear is None:
-                continue
-            try:
-                clear()  # saves the view's drafts first, then empties it
-            except Exception as exc:  # locking must finish: report after
-                problems.append(exc)
-
-        charts, self._charts = list(self._charts.values()), {}
-        for window in charts:
-            window.hide()  # not close(): an "unsaved changes?" question must not stop the lock
-            window.deleteLater()
-        for row, page in enumerate(self._pages):
-            if page is not None:
-                self.stack.removeWidget(page)
-                page.hide()
-                page.deleteLater()
-                self._pages[row] = None
-
-        clipboard = QGuiApplication.clipboard()
-        if clipboard.ownsClipboard():
-            clipboard.clear()  # text copied out of a chart; another app's clipboard is left alone
-
-        for dialog in QApplication.topLevelWidgets():
-            if isinstance(dialog, QDialog) and dialog.isVisible():
-                dialog.reject()  # a message left open may quote the chart
-                dialog.deleteLater()
-
-        try:
-            self.vault.close()
-        except Exception as exc:  # close() drops the key and the lock even when its log entry fails
-            problems.append(exc)
-        self._is_locked = True
-        self._locking = False
+    def _show_locked(self) -> None:
         self.lock_label.setText("Locked")
         self.hide()
-        for problem in problems:
-            if isinstance(problem, UserError):
-                dialogs.show_error(None, f"A draft may not have been saved before locking: {problem}")
-            else:
-                dialogs.show_crash(None, problem)
-        self.locked.emit(self._quit_after_lock)
+
+    def _finish_background_work(self) -> None:
+        """Let running work finish or cancel, for at most `lock_wait_limit_ms`; then lock without it."""
+        self.ops.cancel_all()
+        deadline = time.monotonic() + self.lock_wait_limit_ms / 1000
+        while (left_ms := int((deadline - time.monotonic()) * 1000)) > 0:
+            if self.ops.wait_idle(min(_LOCK_WAIT_STEP_MS, left_ms)):
+                return
+            log.info("waiting for background work before locking")
+        if self.ops.busy:  # it ignored Cancel: lock without it, and report it as the bug it is
+            raise WorkOutlivedLock(", ".join(self.ops.abandon_all()))
+
+    def _views(self) -> list[QWidget]:
+        return [page for page in self._pages if page is not None] + list(self._charts.values())
+
+    def _take_views(self) -> list[QWidget]:
+        """Every chart window and page, forgotten by the window (the lock deletes them)."""
+        charts, self._charts = list(self._charts.values()), {}
+        pages = [page for page in self._pages if page is not None]
+        self._pages = [None] * len(self._pages)
+        for page in pages:
+            if shiboken6.isValid(page):
+                self.stack.removeWidget(page)
+        return charts + pages
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing the window locks the vault and quits."""
@@ -345,3 +357,83 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
+
+
+# -- locking, step by step -------------------------------------------------------------------------
+
+
+class WorkOutlivedLock(RuntimeError):
+    """Background work went on past a lock (it ignored Cancel): the lock went ahead without it."""
+
+
+class _Steps:
+    """Runs each step of a lock whatever the ones before it raised, keeping what they raised."""
+
+    def __init__(self) -> None:
+        self.problems: list[BaseException] = []
+
+    def run(self, step: Callable[..., object], *args: object) -> None:
+        try:
+            step(*args)
+        except BaseException as exc:  # even KeyboardInterrupt: the vault gets closed first
+            self.problems.append(exc)
+
+    def reraise_interrupt(self) -> None:
+        """Ctrl+C or an exit asked for during the lock goes on once the vault is locked."""
+        for problem in self.problems:
+            if isinstance(problem, KeyboardInterrupt | SystemExit):
+                raise problem
+
+
+def _clear(view: QWidget) -> None:
+    clear = getattr(view, "clear_for_lock", None)
+    if clear is not None and shiboken6.isValid(view):
+        clear()
+
+
+def _discard(widget: QWidget) -> None:
+    """Hide `widget` and delete it when the event loop turns, even if its own methods raise."""
+    if not shiboken6.isValid(widget):
+        return
+    try:
+        widget.hide()  # not close(): an "unsaved changes?" question must not stop the lock
+        widget.deleteLater()
+    finally:
+        # Qt's own methods, which a view cannot override: the chart goes whatever the view's did.
+        QWidget.hide(widget)
+        QObject.deleteLater(widget)
+
+
+def _open_dialogs() -> list[QDialog]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
+
+
+def _dismiss(dialog: QDialog) -> None:
+    try:
+        if shiboken6.isValid(dialog):
+            dialog.reject()  # lets a dialog wipe what it holds
+    finally:
+        _discard(dialog)
+
+
+# Reports shown after a lock belong to no window (the main window is about to be deleted): without a
+# reference a parentless dialog would be collected, and the report silently lost, as soon as it opened.
+_reports: set[QWidget] = set()
+
+
+def _report(problems: list[BaseException]) -> None:
+    """Show what went wrong during a lock: a sentence for a `UserError`, the crash dialog for a bug."""
+    for problem in problems:
+        if isinstance(problem, KeyboardInterrupt | SystemExit):
+            continue
+        try:
+            shown: QWidget
+            if isinstance(problem, UserError):
+                shown = dialogs.show_error(None, f"The vault is locked, but a draft may not have been saved: {problem}")
+            else:
+                shown = dialogs.show_crash(None, problem)
+        except Exception:  # the report failed too: the log still has the bug, without PHI
+            log.error("could not show a problem met while locking")
+            continue
+        _reports.add(shown)
+        shown.destroyed.connect(lambda _obj=None, widget=shown: _reports.discard(widget))

@@ -14,6 +14,8 @@
 - A progress dialog appears only if the work lasts longer than `progress_delay_ms` (600 ms).
 - Callbacks run on the GUI thread. A `UserError` goes to `failure` if one is set, else to the one error
   dialog (its sentence); anything else is a bug: logged without PHI and shown in the crash dialog.
+- `abandon_all()` is for a lock that cannot wait any longer: work still running is left to end on its
+  own, and nothing it returns or raises reaches the (locked) window.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from therapy_desk.errors import UserError
@@ -95,6 +97,7 @@ class Op(QObject):
         self._delay.setSingleShot(True)
         self._delay.timeout.connect(self._show_progress)
         self._started = False
+        self._abandoned = False
         self._succeeded.connect(self._deliver_success, Qt.ConnectionType.QueuedConnection)
         self._failed.connect(self._deliver_failure, Qt.ConnectionType.QueuedConnection)
         self._progressed.connect(self._show_step, Qt.ConnectionType.QueuedConnection)
@@ -131,9 +134,17 @@ class Op(QObject):
         if self.cancellable:
             self._cancel.set()
 
+    def abandon(self) -> None:
+        """Stop caring about this work: no callback, dialog or progress from it reaches the GUI again."""
+        self._abandoned = True
+        self._stop_progress()
+
     # -- worker thread -------------------------------------------------------------------------
 
     def _work(self) -> None:
+        if self._abandoned:  # still queued when its window locked: the vault it would open is closed
+            self._failed.emit(OpCancelled())
+            return
         try:
             extras: dict[str, Any] = {}
             wanted = _extras_for(self._fn)
@@ -211,6 +222,11 @@ class Op(QObject):
     @Slot(object)
     def _deliver_success(self, result: object) -> None:
         self._stop_progress()
+        if self._abandoned:
+            for opened in _vaults_in(result):
+                opened.close()  # handed over to nobody: lock it again
+            self._end()
+            return
         try:
             for opened in _vaults_in(result):
                 opened.adopt_thread()
@@ -223,7 +239,7 @@ class Op(QObject):
     @Slot(object)
     def _deliver_failure(self, exc: BaseException) -> None:
         self._stop_progress()
-        if not isinstance(exc, OpCancelled):
+        if not isinstance(exc, OpCancelled) and not self._abandoned:
             self._report_error(exc)
         self._end()
 
@@ -240,7 +256,7 @@ class Op(QObject):
 
     def _end(self) -> None:
         try:
-            if self._on_finished is not None:
+            if self._on_finished is not None and not self._abandoned:
                 self._on_finished()
         except BaseException as exc:
             dialogs.show_crash(self._dialog_parent(), exc)
@@ -268,6 +284,7 @@ class Ops(QObject):
         self._write_pool.setMaxThreadCount(1)  # vault work in order, never two writes at once
         self._pool = QThreadPool(self)
         self._active: list[Op] = []
+        self._abandoned: list[Op] = []  # kept alive until their worker returns
 
     def run(
         self,
@@ -303,6 +320,25 @@ class Ops(QObject):
         for op in list(self._active):
             op.cancel()
 
+    def abandon_all(self) -> list[str]:
+        """Give up on the work still running or queued (a lock that cannot wait longer); returns its labels.
+
+        The work goes on until it returns (Python cannot stop a thread), but nothing it returns or raises
+        reaches the GUI, a vault it opens is closed again, work not yet started never starts, and this
+        object no longer waits for it: its thread pools move to the application, which outlives them.
+        """
+        labels = [op.label for op in self._active]
+        for op in self._active:
+            op.abandon()
+        self._abandoned += self._active
+        self._active = []
+        for pool in (self._write_pool, self._pool):
+            # A pool's destructor waits for its threads: deleting this window must not wait for the work.
+            pool.setParent(QCoreApplication.instance())
+        if shiboken6.isValid(self):
+            self.idle.emit()
+        return labels
+
     def wait_idle(self, timeout_ms: int = 10_000) -> bool:
         """Run the event loop until every op has finished and called back; False on timeout."""
         if not self._active:
@@ -326,6 +362,8 @@ class Ops(QObject):
     def _forget(self, op: Op) -> None:
         if op in self._active:
             self._active.remove(op)
+        if op in self._abandoned:
+            self._abandoned.remove(op)
         op.deleteLater()
         if not self._active and shiboken6.isValid(self):
             self.idle.emit()

@@ -255,13 +255,22 @@ class SettingsView(QWidget):
         self._show_quick_unlock()
 
     def clear_for_lock(self) -> None:
-        """Save what can be saved (a pending auto-lock change, a valid edited profile), then empty every field."""
-        if self._auto_lock_timer.isActive():
-            self.save_auto_lock()
-        if self.profile_form.is_dirty():
-            # An invalid draft cannot be stored: it is dropped rather than left on screen.
-            with contextlib.suppress(ValidationError):
-                self.vault.practice.save_profile(self.profile_form.profile())
+        """Save what can be saved (a pending auto-lock change, a valid edited profile), then empty every field.
+
+        The fields are emptied and typed passphrases wiped even when saving fails (the lock reports that).
+        """
+        try:
+            if self._auto_lock_timer.isActive():
+                self.save_auto_lock()
+            if self.profile_form.is_dirty():
+                # An invalid draft cannot be stored: it is dropped rather than left on screen.
+                with contextlib.suppress(ValidationError):
+                    self.vault.practice.save_profile(self.profile_form.profile())
+        finally:
+            self._empty()
+
+    def _empty(self) -> None:
+        self._auto_lock_timer.stop()
         for dialog in (self.passphrase_dialog, self.recovery_dialog):
             if dialog is not None:
                 if isinstance(dialog, RecoveryCodeDialog):
