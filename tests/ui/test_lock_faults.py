@@ -379,10 +379,6 @@ def test_a_vault_unlocked_by_work_abandoned_meanwhile_is_locked_again(qtbot: QtB
         assert again.is_open
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs storage: Vault.revoke() to drop a worker handle's key and stop its connection from any thread",
-)
 def test_work_abandoned_by_the_lock_can_no_longer_write(
     qtbot: QtBot, start: Callable[..., Running], stubborn: Stubborn
 ) -> None:
