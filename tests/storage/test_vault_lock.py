@@ -168,6 +168,7 @@ def test_cli_check_while_the_vault_is_open_elsewhere_says_in_use(vault: Vault) -
 # -- the lock follows the files, not their names -------------------------------------------------------
 
 
+@pytest.mark.reliability
 @pytest.mark.parametrize("replacement", ["deleted", "replaced by a new file"])
 def test_removing_the_lock_file_does_not_let_a_second_process_in(vault: Vault, replacement: str) -> None:
     lock_file = vault.folder / LOCK_FILE
@@ -183,6 +184,7 @@ def test_removing_the_lock_file_does_not_let_a_second_process_in(vault: Vault, r
         assert report["result"] in ("in use", "opened")
 
 
+@pytest.mark.reliability
 def test_a_holder_whose_lock_file_was_replaced_stops_writing_with_a_sentence(vault: Vault) -> None:
     vault.audit.record("before")
     (vault.folder / LOCK_FILE).unlink()
@@ -194,6 +196,7 @@ def test_a_holder_whose_lock_file_was_replaced_stops_writing_with_a_sentence(vau
     assert [e.event for e in vault.audit.recent(limit=1)] == ["before"]  # nothing was written
 
 
+@pytest.mark.reliability
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
 def test_a_lock_file_that_is_a_link_is_refused_with_a_sentence(created: tuple[Path, str], tmp_path: Path) -> None:
     folder, _ = created

@@ -29,6 +29,7 @@ def test_a_worker_handle_writes_on_its_own_thread_and_closing_it_keeps_the_vault
         Vault.open(vault.folder, PASSPHRASE)
 
 
+@pytest.mark.reliability
 def test_work_that_outlives_the_lock_can_no_longer_read_or_write(vault: Vault) -> None:
     """A worker that ignored cancel keeps its connection: the lock revokes it, whatever it is doing."""
     started, locked, finished = threading.Event(), threading.Event(), threading.Event()
