@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -234,3 +235,29 @@ def test_run_app_opens_the_unlock_window_and_returns_when_it_closes(qtbot: QtBot
     assert run_app(["therapy-desk"]) == 0
     assert seen == ["Therapy Desk — Unlock"]
     assert QApplication.applicationName() == "Therapy Desk"
+
+
+def test_history_found_missing_on_open_is_said_over_the_main_window(qtbot: QtBot, created: tuple[Path, str]) -> None:
+    folder, _ = created
+    older = folder.parent / "older-vault.db"
+    shutil.copyfile(folder / "vault.db", older)
+    with Vault.open(folder, PASSPHRASE) as vault:
+        vault.audit.record("work that the older copy lacks")
+    shutil.copyfile(older, folder / "vault.db")  # an older copy put back in place
+
+    vault = Vault.open(folder, PASSPHRASE)
+    window = MainWindow(vault, _pages(), chart_factory=ChartStandIn)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.vault_warning is not None and window.vault_warning.isVisible())
+
+    assert isinstance(window.vault_warning, QMessageBox)
+    text = window.vault_warning.text()
+    assert "An older copy of vault.db was put in place" in text
+    assert "missing" in text
+    window.lock()
+
+
+def test_a_clean_open_shows_no_warning(qtbot: QtBot, main: MainWindow) -> None:
+    qtbot.wait(50)
+    assert main.vault_warning is None

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -93,6 +93,16 @@ class MainWindow(QMainWindow):
         self.idle_lock.start()
         if self._factories:
             self.navigation.setCurrentRow(0)
+        self.vault_warning: QWidget | None = None
+        if vault.warnings:  # said once the window is on screen, over it
+            QTimer.singleShot(0, self._show_vault_warnings)
+
+    def _show_vault_warnings(self) -> None:
+        """What opening the vault found (history missing, files it could not make private), in its words."""
+        if self._is_locked:
+            return
+        found = "\n\n".join(self.vault.warnings)
+        self.vault_warning = dialogs.show_error(self, f"Opening this vault found a problem:\n\n{found}")
 
     # -- construction --------------------------------------------------------------------------
 
