@@ -5,8 +5,11 @@
 Measures, over N runs after one warm-up (the steps take turns within each run):
   (a) KDF + unwrap: Keyslots.load + unwrap("passphrase", ...), i.e. Argon2id at the calibrated cost
   (b) raw-key open: db.connect(path, key_hex) plus the first query on app data (budget: 5 ms)
-  (c) Vault.open: the whole unlock (KDF, open, migration check, audit write)
+  (c) Vault.open: the whole unlock (KDF, open, migration check, anchor check, audit write)
   (d) Vault.close: audit write, close, key dropped, lock released
+  (e) the audit-anchor check Vault.open runs: read and verify audit-anchor.bin, compare the log's head
+      (budget: adds under 5 ms to opening)
+  (f) one anchor write, as after every commit that moves the audit head (in place, fdatasync)
 and prints median, p95 and min in milliseconds, with the Argon2id parameters and the machine.
 
 A benchmark reports numbers; it asserts nothing. Every file it writes stays in a temp folder
@@ -30,7 +33,7 @@ from stats import percentile
 
 from therapy_desk.errors import UserError
 from therapy_desk.storage import db
-from therapy_desk.storage.keyslots import Keyslots, key_hex
+from therapy_desk.storage.keyslots import Keyslots
 from therapy_desk.storage.vault import Vault
 
 RAW_OPEN_BUDGET_MS = 5.0
@@ -87,7 +90,7 @@ def _run(home: Path, folder: Path, runs: int) -> int:
 
     try:
         slot = Keyslots.load(folder).slot("passphrase")
-        data_key_hex = key_hex(Keyslots.load(folder).unwrap("passphrase", BENCH_PASSPHRASE))
+        data_key = Keyslots.load(folder).unwrap("passphrase", BENCH_PASSPHRASE)
     except UserError as err:
         print(f"bench_unlock: {folder} is not a vault this benchmark made ({err})", file=sys.stderr)
         return 2
@@ -105,18 +108,28 @@ def _run(home: Path, folder: Path, runs: int) -> int:
 
     def raw_key_open() -> float:
         started = time.perf_counter_ns()
-        conn = db.connect(db_path, data_key_hex)
+        conn = db.connect(db_path, data_key)
         conn.execute("SELECT count(*) FROM audit_log").fetchone()
         elapsed = _ms(started)
         conn.close()
         return elapsed
 
     closes: list[float] = []
+    anchor_checks: list[float] = []
+    anchor_writes: list[float] = []
 
     def full_open() -> float:
         started = time.perf_counter_ns()
         vault = Vault.open(folder, BENCH_PASSPHRASE)
         elapsed = _ms(started)
+        started = time.perf_counter_ns()
+        problems = vault.anchor_problems()
+        anchor_checks.append(_ms(started))
+        assert not problems, problems  # a benchmark vault with lost history would time the wrong path
+        head = vault.audit.head()
+        started = time.perf_counter_ns()
+        vault._anchor.write(*head, force=True)
+        anchor_writes.append(_ms(started))
         started = time.perf_counter_ns()
         vault.close()
         closes.append(_ms(started))
@@ -136,6 +149,8 @@ def _run(home: Path, folder: Path, runs: int) -> int:
             if run > 0:  # run 0 is the warm-up
                 results[label].append(elapsed)
     results["(d) Vault.close"] = closes[1:]
+    results["(e) audit-anchor check on open"] = anchor_checks[1:]
+    results["(f) one audit-anchor write"] = anchor_writes[1:]
     load_after = _load_average()
 
     with Vault.open(folder, BENCH_PASSPHRASE) as vault:
@@ -162,7 +177,7 @@ def _run(home: Path, folder: Path, runs: int) -> int:
             f"{label:<{width}}  {statistics.median(samples):>8.2f}  "
             f"{percentile(samples, 0.95):>8.2f}  {min(samples):>8.2f}"
         )
-        if label.startswith("(b)"):
+        if label.startswith(("(b)", "(e)")):
             over = percentile(samples, 0.95) > RAW_OPEN_BUDGET_MS
             line += f"  budget {RAW_OPEN_BUDGET_MS:g} ms (p95): {'OVER BUDGET' if over else 'ok'}"
         print(line)
