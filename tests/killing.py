@@ -21,11 +21,13 @@ POLL = 0.005
 
 @dataclass(frozen=True)
 class Killed:
-    """How a run ended: `killed` is False when the command finished before the kill came."""
+    """How a run ended: `killed` is False when the command finished before the kill came. `seconds` runs from
+    the moment aimed at (see `run_and_kill`) to the end, so an unkilled run measures the span to aim into."""
 
     killed: bool
     returncode: int
     stderr: str
+    seconds: float
 
 
 def child_env() -> dict[str, str]:
@@ -47,7 +49,8 @@ def run_and_kill(
     """Run `python -m therapy_desk ARGV`, feed it `stdin`, and SIGKILL it after `after` seconds unless it is done.
 
     With `once`, the seconds count from the moment `once()` first holds (polled every few milliseconds),
-    so a kill can aim at a phase of the work rather than at the interpreter's start-up.
+    so a kill can aim at a phase of the work rather than at the interpreter's start-up; without it, from the
+    start.
     """
     proc = subprocess.Popen(
         [sys.executable, "-m", "therapy_desk", *argv],
@@ -66,12 +69,14 @@ def run_and_kill(
                 if time.monotonic() > deadline:
                     raise AssertionError("the moment to aim the kill at never came")
                 time.sleep(POLL)
+        aimed = time.monotonic()
         try:
             proc.wait(timeout=after)
             killed = False
         except subprocess.TimeoutExpired:
             proc.send_signal(signal.SIGKILL)
             killed = True
+        seconds = time.monotonic() - aimed
         proc.wait(timeout=max(deadline - time.monotonic(), 1.0))
         stderr = proc.stderr.read().decode("utf-8", "replace") if proc.stderr else ""
     finally:
@@ -80,4 +85,4 @@ def run_and_kill(
             proc.wait()
         if proc.stderr is not None:
             proc.stderr.close()
-    return Killed(killed=killed, returncode=proc.returncode, stderr=stderr)
+    return Killed(killed=killed, returncode=proc.returncode, stderr=stderr, seconds=seconds)

@@ -8,7 +8,6 @@ SIGKILL) and what is left at the demo's place is either nothing or the complete 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -212,35 +211,45 @@ def _assert_whole_or_absent(folder: Path) -> bool:
     return True
 
 
-def _something_new_in(parent: Path) -> Callable[[], bool]:
-    """True once the build has made its first file or folder beside the demo's place."""
-    before = set(parent.iterdir())
-    return lambda: set(parent.iterdir()) != before
+def _building(parent: Path, name: str) -> Callable[[], bool]:
+    """True once the empty vault the demo `name` is built in exists beside or at its place (not the folder
+    `Vault.create` makes it in): the build proper has begun."""
+
+    def started() -> bool:
+        return any(
+            p.is_dir() and name in p.name and ".creating-" not in p.name and (p / "vault.db").exists()
+            for p in parent.iterdir()
+        )
+
+    return started
 
 
 @pytest.mark.slow
 def test_a_demo_killed_at_any_moment_is_whole_or_absent(tmp_path: Path) -> None:
-    # One build unkilled, to learn how long the work takes on this machine; then kills spread over it,
-    # counted from the moment the build's first folder appears beside the demo's place.
+    # One build unkilled, to learn how long the build proper takes on this machine; then kills spread over
+    # it (and one a little after it), counted from the moment the build's vault.db appears.
     parent = tmp_path / "demos"
     parent.mkdir()
-    started = time.monotonic()
-    whole = run_and_kill(_demo_argv(parent / "whole"), stdin=PASSPHRASE + "\n", after=600)
-    duration = time.monotonic() - started
+    whole = run_and_kill(
+        _demo_argv(parent / "whole"), stdin=PASSPHRASE + "\n", after=600, once=_building(parent, "whole")
+    )
     assert not whole.killed
     assert whole.returncode == 0, whole.stderr
     assert _assert_whole_or_absent(parent / "whole")
 
     outcomes = []
-    for index, fraction in enumerate((0.0, 0.15, 0.3, 0.45, 0.6, 0.8)):
+    for index, fraction in enumerate((0.0, 0.25, 0.5, 0.75, 0.95, 1.2)):
         folder = parent / f"demo-{index}"
         run = run_and_kill(
-            _demo_argv(folder), stdin=PASSPHRASE + "\n", after=fraction * duration, once=_something_new_in(parent)
+            _demo_argv(folder),
+            stdin=PASSPHRASE + "\n",
+            after=fraction * whole.seconds,
+            once=_building(parent, folder.name),
         )
         assert run.killed or run.returncode == 0, run.stderr
         outcomes.append(_assert_whole_or_absent(folder))
-        if not outcomes[-1]:
-            # The next build of the same demo clears what the killed one left and puts a whole demo there.
+        if outcomes.count(False) == 1 and not outcomes[-1]:
+            # Once: the next build of the same demo clears what the killed one left and puts a whole demo there.
             rebuilt = run_and_kill(_demo_argv(folder), stdin=PASSPHRASE + "\n", after=600)
             assert rebuilt.returncode == 0, rebuilt.stderr
             assert _assert_whole_or_absent(folder)
