@@ -2,35 +2,52 @@
 
 Secrets come from a terminal prompt, or from standard input with --passphrase-stdin /
 --recovery-stdin (one per line). Never from argv or the environment. A problem the user can
-fix prints one line and exits 2.
+fix prints one line and exits 2; a bug prints one line, leaves a crash report without PHI,
+and exits 70. Nothing the user typed on the command line is repeated in an error: it may be a
+secret typed in the wrong place.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import enum
+import errno
 import getpass
 import json
-import shutil
+import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from therapy_desk import __version__, paths
+from therapy_desk import __version__, crash, paths
+from therapy_desk.cli_parser import CommandParser
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.errors import UserError
+from therapy_desk.storage.demo_vault import is_unfinished_build
+from therapy_desk.storage.files import user_error_for_os_error
 from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START
 from therapy_desk.storage.vault import Vault
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
+EXIT_CANCELLED = 130
+EXIT_BROKEN_PIPE = 141  # what a shell reports for a program stopped by SIGPIPE (`| head`)
+MAX_LINE_BYTES = 64 * 1024  # a passphrase or a query; `< /dev/zero` must not fill the memory
+# The longest suffix a build adds to the folder's name: `..NAME.demo-build-XXXXXXXX.creating-XXXXXXXX`.
+_STAGING_NAME_EXTRA = 40
 
 
 class Secrets:
-    """Reads secrets from standard input (one per line) or from the terminal, never from elsewhere."""
+    """Reads secrets from standard input (one per line) or from the terminal, never from elsewhere.
+
+    Standard input is read as UTF-8 whatever the locale says, so a passphrase means the same bytes
+    on every machine, and a line that is not UTF-8 is refused with a sentence.
+    """
 
     def __init__(self, from_stdin: bool, stdin: TextIO, flag: str) -> None:
         self._from_stdin = from_stdin
@@ -38,11 +55,9 @@ class Secrets:
         self._flag = flag
 
     def ask(self, prompt: str, *, confirm: bool = False) -> str:
+        what = prompt.rstrip(": ").lower()
         if self._from_stdin:
-            line = self._stdin.readline()
-            if not line:
-                raise UserError(f"Expected one more line on standard input ({prompt.rstrip(': ').lower()}).")
-            return line.rstrip("\r\n")
+            return self.line(what)
         if not self._stdin.isatty():
             raise UserError(f"There is no terminal to ask on; give secrets on standard input with {self._flag}.")
         try:
@@ -51,20 +66,132 @@ class Secrets:
                 raise UserError("The two entries did not match; nothing was changed.")
         except EOFError:  # Ctrl-D (Ctrl-Z on Windows) at the prompt
             raise UserError("Nothing was typed at the prompt; nothing was changed.") from None
+        except UnicodeDecodeError:
+            raise UserError(f"The {what} typed is not UTF-8 text; nothing was changed.") from None
         return value
 
+    @property
+    def at_terminal(self) -> bool:
+        return self._stdin.isatty()
 
-def _vault_dir(args: argparse.Namespace) -> Path:
+    def line(self, what: str) -> str:
+        """The next line of standard input (without its line end); `what` names it in errors."""
+        raw = getattr(self._stdin, "buffer", None)
+        try:
+            if raw is not None:  # bytes, so the locale's decoding (or its surrogateescape) never applies
+                data = raw.readline(MAX_LINE_BYTES + 1)
+                too_long = len(data) > MAX_LINE_BYTES and not data.endswith(b"\n")
+                line = data.decode("utf-8")
+            else:
+                line = self._stdin.readline(MAX_LINE_BYTES + 1)
+                too_long = len(line) > MAX_LINE_BYTES and not line.endswith("\n")
+                line.encode("utf-8")  # a stream decoded with surrogateescape hands on bytes that are not text
+        except UnicodeError:
+            raise UserError(
+                f"The {what} on standard input is not UTF-8 text. Save it as UTF-8 and try again; nothing was changed."
+            ) from None
+        if too_long:
+            raise UserError(f"The {what} on standard input is longer than {MAX_LINE_BYTES // 1024} KiB.")
+        if not line:
+            raise UserError(f"Expected one more line on standard input ({what}).")
+        return line.rstrip("\r\n")
+
+
+def _vault_dir(args: argparse.Namespace, *, creating: bool = False) -> Path:
+    """The --vault folder (or the default one), after checking it can be one; a sentence for each way it cannot."""
     if args.vault is None:
-        return paths.default_vault_dir()
-    if not args.vault.strip():
+        folder = paths.default_vault_dir()
+    elif not args.vault.strip():
         # An unset shell variable (`--vault "$DIR"`) must not quietly mean the real, default vault.
         raise UserError("--vault was given an empty folder name. Name the vault folder, or leave --vault out.")
-    return Path(args.vault)
+    else:
+        folder = Path(args.vault).expanduser()
+    if is_unfinished_build(folder):
+        raise UserError(
+            f"{folder} is what an interrupted build left behind, not a vault. Delete it and point --vault "
+            "at the vault's own folder."
+        )
+    _check_folder(folder.absolute(), creating=creating)
+    return folder
+
+
+def _check_folder(folder: Path, *, creating: bool) -> None:
+    try:
+        info = os.lstat(folder)
+        if stat.S_ISLNK(info.st_mode):
+            try:
+                info = os.stat(folder)
+            except FileNotFoundError:
+                raise UserError(
+                    f"{folder} is a link to something that does not exist. Point --vault at a real folder."
+                ) from None
+    except FileNotFoundError:
+        if creating:
+            _check_can_make(folder)
+        return
+    except NotADirectoryError:
+        raise UserError(
+            f"{folder} cannot be a vault folder: {_file_in_the_way(folder)} is a file, not a folder."
+        ) from None
+    except OSError as err:
+        raise _path_error(folder, err) from None
+    if stat.S_ISDIR(info.st_mode):
+        return
+    if stat.S_ISREG(info.st_mode):
+        raise UserError(
+            f"{folder} is a file, not a folder. "
+            + ("Choose an empty or new folder for the vault." if creating else "Point --vault at the vault's folder.")
+        )
+    raise UserError(f"{folder} is a pipe, device or other special file, not a folder. Point --vault at a folder.")
+
+
+def _check_can_make(folder: Path) -> None:
+    """A new vault's folder: its parent must be (or become) a folder we may write in, with room for the name."""
+    name_max = 255
+    for existing in folder.parents:
+        try:
+            info = os.stat(existing)
+        except FileNotFoundError:
+            continue
+        except OSError as err:
+            raise _path_error(folder, err) from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise UserError(f"{folder} cannot be made: {existing} is not a folder.")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise UserError(
+                f"{folder} cannot be made: you lack permission to write in {existing}. "
+                "Choose a folder you can write to, or fix its permissions."
+            )
+        if hasattr(os, "pathconf"):
+            with contextlib.suppress(OSError, ValueError):
+                name_max = os.pathconf(existing, "PC_NAME_MAX")
+        break
+    # The vault is built under a longer hidden name beside it, then renamed: that name must fit too.
+    if len(os.fsencode(folder.name)) + _STAGING_NAME_EXTRA > name_max:
+        raise UserError("The vault folder's name is too long for this disk; choose a shorter one.")
+
+
+def _file_in_the_way(folder: Path) -> Path:
+    for parent in reversed(folder.parents):
+        if parent.is_file() or (parent.exists() and not parent.is_dir()):
+            return parent
+    return folder.parent
+
+
+def _path_error(folder: Path, err: OSError) -> UserError | OSError:
+    if err.errno == errno.ENAMETOOLONG:
+        return UserError("The folder given to --vault is too long a path for this system; choose a shorter one.")
+    if err.errno == errno.ELOOP:
+        return UserError(f"{folder} is a link that leads round in a circle. Point --vault at a real folder.")
+    if err.errno in (errno.EACCES, errno.EPERM):
+        return UserError(
+            f"You lack permission to look in the folder holding {folder}. Fix its permissions or choose another."
+        )
+    return err
 
 
 def _cmd_vault_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    folder = _vault_dir(args)
+    folder = _vault_dir(args, creating=True)
     passphrase = secrets.ask("New passphrase: ", confirm=True)
     vault, code = Vault.create(folder, passphrase)
     vault.close()
@@ -151,9 +278,16 @@ def _cmd_clients_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -
 
 
 def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    if (args.query is None) == (not args.query_stdin):
+        raise UserError(
+            "Give the words to find either as QUERY or, to keep them out of `ps` and the shell history, "
+            "on standard input with --query-stdin; not both."
+        )
+    folder = _vault_dir(args)
     passphrase = secrets.ask("Passphrase: ")
-    with Vault.open(_vault_dir(args), passphrase) as vault:
-        hits = vault.search.search(args.query, limit=args.limit)
+    query = args.query if args.query is not None else _query_from_stdin(secrets)
+    with Vault.open(folder, passphrase) as vault:
+        hits = vault.search.search(query, limit=args.limit)
     if args.json:
         return _write_json(hits, out)
     for hit in hits:
@@ -163,26 +297,30 @@ def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _query_from_stdin(secrets: Secrets) -> str:
+    # After the passphrase line when both come on standard input; at a terminal, say what is awaited.
+    if secrets.at_terminal:
+        print("Search for: ", end="", file=sys.stderr, flush=True)
+    return secrets.line("search query")
+
+
 def _plain_snippet(snippet: str) -> str:
     return snippet.replace(HIGHLIGHT_START, "[").replace(HIGHLIGHT_END, "]").replace("\n", " ")
 
 
 def _cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from therapy_desk.storage.demo import build_demo  # the invented-practice generator is only needed here
+    from therapy_desk.storage.demo_vault import create_demo_vault  # the generator is only needed here
 
+    folder = _vault_dir(args, creating=True)
     if args.clients < 1 or args.years < 1:
         raise UserError("--clients and --years must be at least 1.")
     passphrase = secrets.ask("New passphrase for the demo vault: ", confirm=True)
-    vault, code = Vault.create(_vault_dir(args), passphrase)
-    try:
-        with vault:
-            summary = build_demo(vault, clients=args.clients, years=args.years, seed=args.seed)
-    except BaseException:
-        shutil.rmtree(vault.folder, ignore_errors=True)  # a half-built demo is no use to anyone
-        raise
+    # Built beside the folder and moved in when complete: an interrupted build leaves no vault at all.
+    made = create_demo_vault(folder, passphrase, clients=args.clients, years=args.years, seed=args.seed)
     out.write(
-        f"Built a demo practice in {vault.folder}: {summary.clients} invented clients, {summary.notes} notes.\n"
-        f"Its recovery code: {code}\n"
+        f"Built a demo practice in {made.folder}: {made.summary.clients} invented clients, "
+        f"{made.summary.notes} notes.\n"
+        f"Its recovery code: {made.recovery_code}\n"
     )
     return EXIT_OK
 
@@ -191,14 +329,14 @@ Command = Callable[[argparse.Namespace, Secrets, TextIO], int]
 
 
 def _add_command(
-    actions: argparse._SubParsersAction[argparse.ArgumentParser],
+    actions: argparse._SubParsersAction[CommandParser],
     name: str,
     func: Command,
     help_text: str,
     stdin_flag: str = "--passphrase-stdin",
     *,
     vault_required: bool = False,
-) -> argparse.ArgumentParser:
+) -> CommandParser:
     sub = actions.add_parser(name, help=help_text, description=help_text)
     sub.add_argument(
         "--vault", metavar="DIR", required=vault_required, help="vault folder (default: the app's data folder)"
@@ -209,12 +347,12 @@ def _add_command(
         action="store_true",
         help="read secrets from standard input, one per line, instead of prompting",
     )
-    sub.set_defaults(func=func, secret_flag=stdin_flag)
+    sub.set_defaults(func=func, secret_flag=stdin_flag, help_prog=sub.prog)
     return sub
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> CommandParser:
+    parser = CommandParser(
         prog="therapy-desk",
         description="Therapy Desk: offline charting in an encrypted vault on your own disk.",
     )
@@ -241,7 +379,18 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     search = _add_command(groups, "search", _cmd_search, "full-text search of client names and progress notes")
-    search.add_argument("query", help="words to find (the last one also matches as a prefix)")
+    search.add_argument(
+        "query",
+        nargs="?",
+        help="words to find (the last one also matches as a prefix); visible in `ps` and the shell history, "
+        "so prefer --query-stdin for a client's name",
+    )
+    search.add_argument(
+        "--query-stdin",
+        action="store_true",
+        help="read the words to find as one line from standard input instead of QUERY "
+        "(after the passphrase line when --passphrase-stdin is also given)",
+    )
     search.add_argument("--json", action="store_true", help="print JSON instead of lines")
     search.add_argument("--limit", type=int, default=50, help="most results to show (default 50)")
 
@@ -255,23 +404,71 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
-    stdin = stdin or sys.stdin
+    """Run one command and return its exit code.
+
+    0 done; 1 `vault check` found problems; 2 something the user can fix (one sentence on stderr);
+    70 a bug (one sentence, and a crash report without PHI in the state folder); 130 cancelled;
+    141 the reader of the output went away (`| head`), which is not an error.
+    """
     out = stdout or sys.stdout
+    try:
+        code = _run(sys.argv[1:] if argv is None else list(argv), stdin or sys.stdin, out)
+        out.flush()  # inside the handlers: a reader gone away (`| head`) shows here
+        return code
+    except UserError as err:
+        return _say(str(err), EXIT_USER_ERROR)
+    except KeyboardInterrupt:
+        return _say("cancelled; nothing was changed.", EXIT_CANCELLED)
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as err:
+        known = _os_error_sentence(err)
+        if known is None:
+            return crash.report_crash(err, where="command line")
+        return _say(known, EXIT_USER_ERROR)
+    except Exception as exc:  # the last resort: whatever it is, it is a bug
+        return crash.report_crash(exc, where="command line")
+
+
+def _run(argv: list[str], stdin: TextIO, out: TextIO) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_command_line(argv)
+    except SystemExit as done:  # --help, --version, or a command line that was not understood
+        return done.code if isinstance(done.code, int) else EXIT_USER_ERROR
     if getattr(args, "func", None) is None:
-        if not (sys.argv[1:] if argv is None else list(argv)):
+        if not argv:
             from therapy_desk.ui.app import run_app  # lazy: the command line never loads Qt
 
             return run_app([sys.argv[0]])
         parser.print_help(out)
         return EXIT_OK
     secrets = Secrets(args.from_stdin, stdin, args.secret_flag)
-    try:
-        return int(args.func(args, secrets, out))
-    except UserError as err:
-        print(f"therapy-desk: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        print("therapy-desk: cancelled; nothing was changed.", file=sys.stderr)
-        return 130
+    return int(args.func(args, secrets, out))
+
+
+def _say(sentence: str, code: int) -> int:
+    print(f"therapy-desk: {sentence}", file=sys.stderr)
+    return code
+
+
+def _os_error_sentence(err: OSError) -> str | None:
+    """A sentence for an OS error the user can act on that reached here unnamed; None for a bug."""
+    where = Path(err.filename) if isinstance(err.filename, str) else None
+    if where is not None and (known := user_error_for_os_error(err, where)) is not None:
+        return str(known)
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "The disk is full. Free some space and try again."
+    if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "Therapy Desk lacks permission to write where it needs to (or the disk is read-only)."
+    if err.errno == errno.ENAMETOOLONG:
+        return "A file or folder name is too long for this system; choose a shorter one."
+    return None
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so flushing it at exit does not fail a second time (Python's advice)."""
+    with contextlib.suppress(OSError, ValueError):  # not a real file (a test's buffer): nothing to flush later
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -18,7 +18,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
-from therapy_desk import paths
+from therapy_desk import crash, paths
+from therapy_desk.errors import UserError
 from therapy_desk.storage.demo import is_demo
 from therapy_desk.storage.files import atomic_write, make_private_dir
 from therapy_desk.storage.vault import Vault
@@ -30,6 +31,7 @@ from therapy_desk.ui.unlock import UnlockWindow, holds_vault
 log = logging.getLogger(__name__)
 
 APP_NAME = "Therapy Desk"
+EXIT_USER_ERROR = 2
 SETTINGS_FILE = "app.json"
 
 # (title, module, class): the views in navigation order. Schedule, Billing and Backups join here
@@ -203,7 +205,7 @@ class AppController(QObject):
 
 
 def _options(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="therapy-desk", add_help=False)
+    parser = argparse.ArgumentParser(prog="therapy-desk", add_help=False, allow_abbrev=False)
     # Hidden, for screenshots and tests: a folder path, never anything from a chart.
     parser.add_argument("--vault", default=None, help=argparse.SUPPRESS)
     known, _qt_args = parser.parse_known_args(argv[1:])
@@ -223,7 +225,24 @@ def make_application(argv: list[str]) -> QApplication:
 
 
 def run_app(argv: list[str]) -> int:
-    """Run the desktop app until it quits; returns the exit code."""
+    """Run the desktop app until it quits; returns the exit code.
+
+    Exceptions inside slots go to the crash dialog (`dialogs.install_excepthook`). One that escapes here,
+    before the event loop or out of it, has no window to show it: it leaves a PHI-free crash report and one
+    line on stderr, and the exit code is `crash.EXIT_SOFTWARE`.
+    """
+    try:
+        return _run(argv)
+    except UserError as err:
+        print(f"therapy-desk: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        return crash.report_crash(exc, where="app", stopped="Therapy Desk")
+
+
+def _run(argv: list[str]) -> int:
     options = _options(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_application(argv)

@@ -1,18 +1,16 @@
 """The one error dialog (a sentence the user can act on) and the one crash dialog (a bug).
 
 Both open window-modal with `.open()`, never `exec()`, so nothing blocks a test or a worker callback.
-The crash details hold the exception's type and the code locations of the traceback only: never the
-exception's message or any value, since either may carry PHI.
+The crash details come from `therapy_desk.crash` (shared with the command line): the exception's type and
+the code locations of the traceback only, never the exception's message or any value, since either may
+carry PHI.
 """
 
 from __future__ import annotations
 
 import logging
-import platform
 import sys
-import traceback
 
-from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
@@ -26,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk import __version__
+from therapy_desk.crash import crash_details
 from therapy_desk.errors import UserError
 from therapy_desk.ui import clipboard
 
@@ -40,42 +38,6 @@ CRASH_TEXT = (
     "If you report it, copy the details below. They name only the place in the program where it "
     "happened, never anything from your charts."
 )
-
-
-def crash_details(exc: BaseException) -> str:
-    """PHI-free report: versions, the exception types (with causes) and where they were raised.
-
-    Never the exception's message nor any value: either may quote the chart.
-    """
-    lines = [
-        f"Therapy Desk {__version__}",
-        f"Python {platform.python_version()}, PySide6 {pyside_version}, {platform.system()} {platform.release()}",
-        "",
-    ]
-    chain: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and current not in chain and len(chain) < 5:
-        chain.append(current)
-        current = current.__cause__ or current.__context__
-    for index, err in enumerate(reversed(chain)):
-        if index:
-            lines += ["", "During handling of the above, another error happened:", ""]
-        lines.append("Traceback (most recent call last):")
-        for frame in traceback.extract_tb(err.__traceback__):
-            # No source lines: file, line and function find the code in this version, and nothing else leaks.
-            lines.append(f'  File "{_short_path(frame.filename)}", line {frame.lineno}, in {frame.name}')
-        kind = type(err)
-        lines.append(f"{kind.__module__}.{kind.__qualname__}")
-    return "\n".join(lines)
-
-
-def _short_path(filename: str) -> str:
-    """The path from the package or library root: no user name or home folder in the report."""
-    parts = filename.replace("\\", "/").split("/")
-    for anchor in ("therapy_desk", "site-packages", "PySide6"):
-        if anchor in parts:
-            return "/".join(parts[parts.index(anchor) :])
-    return parts[-1]
 
 
 def log_crash(exc: BaseException) -> None:

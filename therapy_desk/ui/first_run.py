@@ -7,7 +7,6 @@ module functions so they can be exercised on their own.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk import paths
 from therapy_desk.errors import UserError, ValidationError
-from therapy_desk.storage.demo import build_demo
+from therapy_desk.storage.demo_vault import create_demo_vault
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
@@ -59,30 +58,29 @@ def build_demo_vault(
     fresh: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> Vault:
-    """Build the demo practice in `folder` (replacing an old demo there when `fresh`) and return it open."""
+    """Build the demo practice in `folder` (replacing an old demo there when `fresh`) and return it open.
+
+    The demo is built beside `folder` and moved in only when complete (`storage.demo_vault`): closing the app
+    or a crash part way never leaves half a demo, and an old demo stays until the new one is ready.
+    """
     if fresh and folder.exists():
-        _remove_demo(folder)
-    vault, _code = Vault.create(folder, DEMO_PASSPHRASE)
-    try:
-        build_demo(vault, clients=clients, years=years, seed=DEMO_SEED, progress=progress)
-    except BaseException:
-        vault.close()
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
-    return vault
+        _check_old_demo(folder)
+    create_demo_vault(
+        folder, DEMO_PASSPHRASE, clients=clients, years=years, seed=DEMO_SEED, progress=progress, replace=fresh
+    )
+    return open_demo_vault(folder)
 
 
 def open_demo_vault(folder: Path) -> Vault:
     return Vault.open(folder, DEMO_PASSPHRASE)
 
 
-def _remove_demo(folder: Path) -> None:
+def _check_old_demo(folder: Path) -> None:
     # Only ever the demo's own folder; opening it first proves it is not in use elsewhere.
     if folder.name != DEMO_FOLDER_NAME:
         raise UserError(f"{folder} is not the demo practice's folder, so it was left alone.")
     if (folder / "keyslots.json").exists():
         Vault.open(folder, DEMO_PASSPHRASE).close()
-    shutil.rmtree(folder)
 
 
 def _heading(text: str, scale: float = 1.45) -> QLabel:
