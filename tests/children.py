@@ -19,6 +19,7 @@ def child_env() -> dict[str, str]:
     """The test's environment (THERAPY_DESK_HOME from the autouse fixture) with this checkout importable."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.pop("PYTHON_KEYRING_BACKEND", None)  # a test's keyring choice stays in the test process
     return env
 
 

@@ -6,16 +6,15 @@ the reliability suite runs the same helper many more times.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.children import child_env
+
 POLL = 0.005
 
 
@@ -28,14 +27,6 @@ class Killed:
     returncode: int
     stderr: str
     seconds: float
-
-
-def child_env() -> dict[str, str]:
-    """This checkout first on the path; the test's THERAPY_DESK_HOME and the rest of the environment kept."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.pop("PYTHON_KEYRING_BACKEND", None)
-    return env
 
 
 def run_and_kill(

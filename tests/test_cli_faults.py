@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
-from tests.killing import child_env
 from therapy_desk import cli
 from therapy_desk.storage.vault import Vault
 
@@ -108,7 +109,7 @@ def test_printf_ff_fe_into_check_is_one_sentence_in_a_real_process(created: tupl
     env = {**child_env(), "LC_ALL": locale}
     env.pop("PYTHONUTF8", None)
     run = subprocess.run(
-        [sys.executable, "-m", "therapy_desk", "vault", "check", "--vault", str(created[0]), "--passphrase-stdin"],
+        cli_command("vault", "check", "--vault", str(created[0]), "--passphrase-stdin"),
         input=b"\xff\xfe\n",
         capture_output=True,
         env=env,
@@ -391,7 +392,7 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], argv:
     os.close(read_end)
     try:
         run = subprocess.run(
-            [sys.executable, "-m", "therapy_desk", *argv, "--vault", str(created[0]), "--passphrase-stdin"],
+            cli_command(*argv, "--vault", str(created[0]), "--passphrase-stdin"),
             input=f"{PASSPHRASE}\nadeyemi\n".encode(),
             stdout=write_end,
             stderr=subprocess.PIPE,
@@ -414,8 +415,8 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], argv:
 def test_clients_list_into_head_1_prints_one_line_and_no_traceback(created: tuple[Path, str]) -> None:
     _with_clients(created[0])
     command = (
-        f'printf "%s\\n" "$PASSPHRASE" | "{sys.executable}" -m therapy_desk clients list '
-        f'--vault "{created[0]}" --passphrase-stdin | head -1'
+        f'printf "%s\\n" "$PASSPHRASE" | '
+        f"{shlex.join(cli_command('clients', 'list', '--vault', str(created[0]), '--passphrase-stdin'))} | head -1"
     )
 
     run = subprocess.run(

@@ -9,7 +9,6 @@ from __future__ import annotations
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import tests.cheap_kdf_child  # noqa: F401  (the vaults are made with the cheap test KDF)
 from tests.conftest import PASSPHRASE
 from therapy_desk.storage.vault import Vault
 
@@ -19,6 +18,8 @@ EVENT = "kill-test"
 
 def commit_loop(folder: Path, run: int, acks: Connection) -> None:
     """Open the vault, then commit transactions of PARTS rows forever; send n only after n committed."""
+    import tests.cheap_kdf_child  # noqa: F401  (in the child only: the vaults are made with the cheap test KDF)
+
     vault = Vault.open(folder, PASSPHRASE)
     acks.send(-1)  # opened
     n = 0
