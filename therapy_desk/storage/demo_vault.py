@@ -15,7 +15,6 @@ import os
 import re
 import secrets
 import shutil
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from pathlib import Path
 from therapy_desk.errors import VaultExists, VaultInUse
 from therapy_desk.storage.demo import DemoSummary, build_demo
 from therapy_desk.storage.files import FILE_MODE, fsync_dir, os_errors_as_user_errors
-from therapy_desk.storage.lock import VaultLock
+from therapy_desk.storage.lock import VaultLock, same_file, try_lock, unlock
 from therapy_desk.storage.vault import Vault
 
 _HEX8 = r"[0-9a-f]{8}"
@@ -143,35 +142,6 @@ def _remove_leftovers(parent: Path, name: str) -> None:
 # Without it, a build cleaning leftovers could remove the staging folder of a build still running. The same OS
 # advisory lock as the vault lock (storage/lock.py), on a hidden file beside the demo, removed when done.
 
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
-    import msvcrt
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-
-    def _unlock(fd: int) -> None:
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
-
-else:
-    import fcntl
-
-    def _try_lock(fd: int) -> bool:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            if err.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                return False
-            raise
-        return True
-
-    def _unlock(fd: int) -> None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-
-
 @contextlib.contextmanager
 def _build_lock(path: Path, folder: Path) -> Iterator[None]:
     busy = VaultInUse(f"A demo practice is already being built at {folder}. Wait for it to finish, then try again.")
@@ -179,13 +149,13 @@ def _build_lock(path: Path, folder: Path) -> Iterator[None]:
     for _attempt in range(3):
         with os_errors_as_user_errors(path.parent):
             fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        if not _try_lock(fd):
+        if not try_lock(fd):
             os.close(fd)
             raise busy
         # A build that just finished removes the file: the one locked must still be the one at `path`.
-        if _same_file(fd, path):
+        if same_file(fd, path):
             break
-        _unlock(fd)
+        unlock(fd)
         os.close(fd)
     else:
         raise busy
@@ -194,17 +164,8 @@ def _build_lock(path: Path, folder: Path) -> Iterator[None]:
     finally:
         with contextlib.suppress(OSError):
             path.unlink()  # while still locked, so no other build can hold a lock on the removed file
-        _unlock(fd)
+        unlock(fd)
         os.close(fd)
         if sys.platform == "win32":  # pragma: no cover - Windows removes no file that is open
             with contextlib.suppress(OSError):
                 path.unlink()
-
-
-def _same_file(fd: int, path: Path) -> bool:
-    try:
-        on_disk = os.stat(path)
-    except FileNotFoundError:
-        return False
-    held = os.fstat(fd)
-    return stat.S_ISREG(on_disk.st_mode) and (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)

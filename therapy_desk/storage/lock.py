@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
 import sys
 from pathlib import Path
 
@@ -28,20 +29,20 @@ _LOCK_DATABASE_FILE = sys.platform.startswith("linux")
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds only
     import msvcrt
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
         except OSError:
             return False
         return True
 
-    def _unlock(fd: int) -> None:
+    def unlock(fd: int) -> None:
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 else:
     import fcntl
 
-    def _try_lock(fd: int) -> bool:
+    def try_lock(fd: int) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as err:
@@ -50,7 +51,7 @@ else:
             raise
         return True
 
-    def _unlock(fd: int) -> None:
+    def unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
@@ -76,7 +77,7 @@ class VaultLock:
                 "then try again."
             ) from None
         try:
-            if not _try_lock(fd):
+            if not try_lock(fd):
                 raise self._in_use()
             self._fd, self._identity = fd, _identity(os.fstat(fd))
             self.verify()
@@ -101,7 +102,7 @@ class VaultLock:
                 raise
             raise known from err
         self._db_fd = db_fd
-        if not _try_lock(db_fd):
+        if not try_lock(db_fd):
             raise self._in_use()
 
     def _close_database(self) -> None:
@@ -148,7 +149,7 @@ class VaultLock:
             return
         try:
             self._close_database()
-            _unlock(self._fd)
+            unlock(self._fd)
         finally:
             os.close(self._fd)
             self._fd = None
@@ -156,3 +157,12 @@ class VaultLock:
 
 def _identity(info: os.stat_result) -> tuple[int, int]:
     return info.st_dev, info.st_ino
+
+
+def same_file(fd: int, path: Path) -> bool:
+    """True if `path` (not followed if a link) is the regular file open as `fd`."""
+    try:
+        on_disk = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return stat.S_ISREG(on_disk.st_mode) and _identity(os.fstat(fd)) == _identity(on_disk)
