@@ -13,6 +13,7 @@ import os
 import pty
 import re
 import select
+import shutil
 import subprocess
 import sys
 import termios
@@ -593,3 +594,23 @@ def test_a_demo_that_cannot_be_built_leaves_no_vault_behind(
     )  # fmt: skip
     assert "12" in _one_line_error(run)  # the smallest demo practice
     assert not folder.exists()
+
+
+def test_a_vault_found_rolled_back_is_said_on_stderr_and_the_command_still_runs(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str]
+) -> None:
+    folder, _ = created
+    older = folder.parent / "older.db"
+    shutil.copyfile(folder / "vault.db", older)
+    _seed_clients(folder)
+    shutil.copyfile(older, folder / "vault.db")  # an older copy put back: the two clients are gone
+
+    argv = ("clients", "list", "--vault", str(folder), "--passphrase-stdin")
+    run = therapy_desk(capsys, *argv, stdin=PASSPHRASE + "\n")
+    again = therapy_desk(capsys, *argv, stdin=PASSPHRASE + "\n")
+
+    assert run.code == cli.EXIT_OK
+    assert run.out.splitlines()[-1] == "0 client(s)"
+    assert run.err.startswith("therapy-desk: warning: The audit log ends at event")
+    assert "An older copy of vault.db was put in place" in run.err
+    assert again.err == ""  # said once; `vault check` keeps it on record

@@ -190,6 +190,13 @@ def _path_error(folder: Path, err: OSError) -> UserError | OSError:
     return err
 
 
+def _told(vault: Vault) -> Vault:
+    """`vault`, after saying on stderr what opening it found (history missing, files it could not make private)."""
+    for warning in vault.warnings:
+        print(f"therapy-desk: warning: {warning}", file=sys.stderr)
+    return vault
+
+
 def _cmd_vault_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     folder = _vault_dir(args, creating=True)
     passphrase = secrets.ask("New passphrase: ", confirm=True)
@@ -226,7 +233,7 @@ def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) ->
 def _cmd_vault_passwd(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     folder = _vault_dir(args)
     current = secrets.ask("Current passphrase: ")
-    with Vault.open(folder, current) as vault:
+    with _told(Vault.open(folder, current)) as vault:
         new = secrets.ask("New passphrase: ", confirm=True)
         vault.change_passphrase(current, new)
     out.write("Passphrase changed. Your recovery code is unchanged.\n")
@@ -237,7 +244,7 @@ def _cmd_vault_recover(args: argparse.Namespace, secrets: Secrets, out: TextIO) 
     folder = _vault_dir(args)
     code = secrets.ask("Recovery code: ")
     new = secrets.ask("New passphrase: ", confirm=True)
-    Vault.recover(folder, code, new).close()
+    _told(Vault.recover(folder, code, new)).close()
     out.write(
         "Passphrase reset. Your recovery code still works; issue a new one from Settings if it may have been seen.\n"
     )
@@ -263,7 +270,7 @@ def _write_json(records: Sequence[object], out: TextIO) -> int:
 def _cmd_clients_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     passphrase = secrets.ask("Passphrase: ")
     statuses = [ClientStatus(s) for s in args.status]
-    with Vault.open(_vault_dir(args), passphrase) as vault:
+    with _told(Vault.open(_vault_dir(args), passphrase)) as vault:
         rows = vault.caseload.rows(vault.caseload.ids(statuses=statuses))
     if args.json:
         return _write_json(rows, out)
@@ -286,7 +293,7 @@ def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     folder = _vault_dir(args)
     passphrase = secrets.ask("Passphrase: ")
     query = args.query if args.query is not None else _query_from_stdin(secrets)
-    with Vault.open(folder, passphrase) as vault:
+    with _told(Vault.open(folder, passphrase)) as vault:
         hits = vault.search.search(query, limit=args.limit)
     if args.json:
         return _write_json(hits, out)

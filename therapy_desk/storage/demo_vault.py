@@ -142,6 +142,7 @@ def _remove_leftovers(parent: Path, name: str) -> None:
 # Without it, a build cleaning leftovers could remove the staging folder of a build still running. The same OS
 # advisory lock as the vault lock (storage/lock.py), on a hidden file beside the demo, removed when done.
 
+
 @contextlib.contextmanager
 def _build_lock(path: Path, folder: Path) -> Iterator[None]:
     busy = VaultInUse(f"A demo practice is already being built at {folder}. Wait for it to finish, then try again.")
