@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
-from tests.reliability import writer
+from tests.reliability import workers
 from therapy_desk.errors import VaultDamaged
 from therapy_desk.storage.vault import Vault
 
@@ -44,7 +44,7 @@ class Tally:
 def _rows(vault: Vault, run: int) -> dict[int, set[int]]:
     """Transaction n -> the parts of it in the log, for one run."""
     found: dict[int, set[int]] = {}
-    for (detail,) in vault.db.execute("SELECT detail FROM audit_log WHERE event = ? ORDER BY seq", (writer.EVENT,)):
+    for (detail,) in vault.db.execute("SELECT detail FROM audit_log WHERE event = ? ORDER BY seq", (workers.EVENT,)):
         row = json.loads(detail)
         if row["run"] == run:
             found.setdefault(row["n"], set()).add(row["part"])
@@ -54,7 +54,7 @@ def _rows(vault: Vault, run: int) -> dict[int, set[int]]:
 def _kill_once(context: multiprocessing.context.ForkServerContext, folder: Path, run: int, delay: float) -> list[int]:
     """Start a writer, kill it after `delay` seconds of committing; the commits it acknowledged."""
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=writer.commit_loop, args=(folder, run, send), daemon=True)
+    child = context.Process(target=workers.commit_loop, args=(folder, run, send), daemon=True)
     child.start()
     send.close()
     try:
@@ -93,7 +93,7 @@ def _check_without_wal(crash_copy: Path) -> tuple[int, bool]:
 
 def test_no_acknowledged_commit_is_lost_and_a_deleted_wal_is_never_called_clean(tmp_path: Path) -> None:
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["tests.reliability.writer"])
+    context.set_forkserver_preload(["tests.reliability.workers"])
     rng = random.Random(SEED)
     tally = Tally()
     folders = []
@@ -128,7 +128,7 @@ def test_no_acknowledged_commit_is_lost_and_a_deleted_wal_is_never_called_clean(
         tally.wal_copies_that_lost_commits += lost
         tally.named_by_check += lost and named
         tally.false_clean += lost and not named
-        assert all(p == set(range(writer.PARTS)) for p in parts.values()), where  # all or nothing
+        assert all(p == set(range(workers.PARTS)) for p in parts.values()), where  # all or nothing
         missing = set(acked) - set(parts)
         tally.lost += len(missing)
         assert not missing, where
