@@ -18,6 +18,7 @@ from therapy_desk.domain.assessment import (
 )
 from therapy_desk.domain.clients import Client, Release, Unit, UnitKind, UnitMember
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, NoteStatus, ProcessNote, canonical_content, sections
+from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.db import DatabaseError
 from therapy_desk.storage.vault import Vault
@@ -367,7 +368,16 @@ def test_imported_notes_keep_their_signatures_and_are_audited_once(vault: Vault,
     assert vault.notes.verify_signature(ids[0]).ok
     assert second.status is NoteStatus.DRAFT
     imported = [e for e in vault.audit.recent(10) if e.event == "notes imported"]
-    assert [e.detail for e in imported] == [{"count": 2, "signed": 1}]
+    # The one event seals the batch: a digest over its signed notes' seals, and the ids it spans.
+    assert [e.detail for e in imported] == [
+        {
+            "count": 2,
+            "signed": 1,
+            "first_id": ids[0],
+            "last_id": ids[1],
+            "seal_digest": seal_digest([(ids[0], first.content_hash or "")]),
+        }
+    ]
 
 
 def test_an_import_with_one_bad_note_writes_nothing(vault: Vault, client_id: int) -> None:

@@ -22,10 +22,12 @@ from therapy_desk.domain.plans import (
     TreatmentPlan,
     content_sha256,
 )
+from therapy_desk.domain.seals import SealDigest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import iso, now_utc
+from therapy_desk.storage.seals import PLANS_IMPORTED, batch_seal_detail
 
 _TABLES = ("plans", "plan_problems", "plan_goals", "plan_objectives", "plan_interventions")
 _INSERT_PLAN = (
@@ -177,10 +179,18 @@ class PlanImportMixin:
                         superseded_by_id=later.id,
                     )
                 result.append(stored_chain)
+            # One event seals the batch: `vault check` recomputes this digest of its plans' seals.
+            seals = SealDigest()
+            for plan_id in sorted(digests):
+                seals.add(plan_id, digests[plan_id])
             self._audit.record(
-                "plans imported",
+                PLANS_IMPORTED,
                 entity="plan",
-                detail={"clients": len(result), "versions": sum(len(chain) for chain in result)},
+                detail={
+                    "clients": len(result),
+                    "versions": seals.count,
+                    **batch_seal_detail(min(digests), max(digests), seals),
+                },
             )
         return result
 
