@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from tests.conftest import PASSPHRASE
+from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from therapy_desk.domain.assessment import (
     Affect,
     MentalStatusExam,
@@ -250,6 +251,25 @@ def test_tampering_is_detected_when_the_triggers_are_dropped(vault: Vault, clien
     assert not check.ok
     assert any("changed after it was signed" in p for p in check.problems)
     assert any(f"Addendum {addendum.id}" in p for p in check.problems)
+
+
+def test_a_note_read_through_the_store_tells_its_seal_is_broken_after_a_raw_replace(
+    vault: Vault, client_id: int
+) -> None:
+    tampered = signed_note(vault, client_id)
+    intact = signed_note(vault, client_id, date_of_service=date(2025, 3, 11))
+    draft_note = vault.notes.save_draft(draft(client_id, date_of_service=date(2025, 3, 12)))
+    assert tampered.id is not None
+    conn = raw_connection(vault.folder)  # a sqlcipher shell holding the key, beside the open app
+    try:
+        with triggers_lifted(conn):
+            conn.execute("UPDATE notes SET end_time = '10:20' WHERE id = ?", (tampered.id,))
+    finally:
+        conn.close()
+
+    assert not vault.notes.get(tampered.id).seal_intact
+    listed = {n.id: n.seal_intact for n in vault.notes.for_client(client_id)}
+    assert listed == {tampered.id: False, intact.id: True, draft_note.id: True}
 
 
 # -- addenda ----------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from therapy_desk.errors import ValidationError
 CANONICAL_VERSION = 1
 
 SIGNED_NOTE_MESSAGE = "This note is signed; add an addendum instead."
+# How the app shows a signed record whose content no longer matches its seal, instead of as signed.
+SEAL_BROKEN = "Seal broken — changed after signing"
 
 # The signature's JSON form (what `json.dumps(..., sort_keys=True, ensure_ascii=False,
 # separators=(",", ":"))` writes), built once rather than on every call.
