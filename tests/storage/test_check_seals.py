@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from tests.conftest import PASSPHRASE
 from tests.storage import sealed_practice
-from tests.storage.sealed_practice import Practice, raw_connection, reseal_note, triggers_lifted
+from tests.storage.sealed_practice import SIGNER, TODAY, Practice, raw_connection, reseal_note, triggers_lifted
+from therapy_desk.domain.notes import Note, NoteFormat, sections
 from therapy_desk.domain.plans import content_sha256
 from therapy_desk.storage import integrity, migrations
 from therapy_desk.storage.audit import AuditStore
@@ -236,6 +238,29 @@ def test_progress_reports_every_phase_once_through_to_its_end(practice: Practice
         assert ticks[-1][0] == ticks[-1][1] > 0
     notes = [(done, total) for p, done, total in seen if p == integrity.NOTES and total > 1]
     assert notes[-1][0] == notes[-1][1] > 300
+
+
+def test_a_note_signed_while_the_check_runs_is_no_false_alarm(practice: Practice) -> None:
+    texts = {"Data": "Reviewed the week.", "Assessment": "Stable.", "Plan": "Meet again next week."}
+    with Vault.open(practice.folder, PASSPHRASE) as app:
+        draft = app.notes.save_draft(
+            Note(app.caseload.ids()[0], format=NoteFormat.DAP, date_of_service=TODAY, start_time=time(9),
+                 end_time=time(9, 50), sections=sections(NoteFormat.DAP, texts))
+        )  # fmt: skip
+        assert draft.id is not None
+        checking = app.for_worker()  # the GUI checks on a worker's connection while the clinician works on
+
+        def sign_meanwhile(phase: str, done: int, total: int) -> None:
+            if (phase, done, total) == (integrity.NOTES, 0, 0):
+                app.notes.sign(draft.id or 0, SIGNER, today=TODAY)
+
+        try:
+            report = checking.check(sign_meanwhile)
+        finally:
+            checking.close()
+
+    assert report.clean, report.problems
+    assert _check(practice.folder).clean  # and the note signed meanwhile checks clean afterwards
 
 
 class _Stop(Exception):

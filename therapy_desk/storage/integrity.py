@@ -19,10 +19,11 @@ then the exception goes on. Nothing is written, so a cancelled check leaves the 
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -325,6 +326,19 @@ class _Checker:
         )
 
 
+@contextlib.contextmanager
+def _snapshot(database: db.Database) -> Iterator[None]:
+    """One read transaction: every query inside sees the vault as it was at the first, so a note signed
+    meanwhile (the app keeps working during a check) is seen with its audit event or not at all.
+    Writers are not held up (WAL); the transaction writes nothing and is rolled back."""
+    database.execute("BEGIN DEFERRED")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(db.DatabaseError):
+            database.conn.execute("ROLLBACK")
+
+
 def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
     """Run every phase on `vault` (opened for checking, or a worker's handle) and report what was found."""
     started = time.perf_counter()
@@ -333,17 +347,18 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
     structure.start()
     try:
         checker.run(ENCRYPTION, checker.encryption)
-        checker.run(TRIGGERS, checker.triggers)
-        checker.run(AUDIT_LOG, checker.audit_log)
-        checker.run(AUDIT_ANCHOR, checker.audit_anchor)
-        try:
-            records = read_seal_records(vault.db)
-        except (db.DatabaseError, UserError) as err:
-            checker.found[NOTES].add(_unreadable("seal records in the audit log", err))
-        else:
-            checker.run(NOTES, checker.notes(records.notes))
-            checker.run(ADDENDA, checker.addenda(records.addenda))
-            checker.run(PLANS, checker.plans(records.plans))
+        with _snapshot(vault.db):
+            checker.run(TRIGGERS, checker.triggers)
+            checker.run(AUDIT_LOG, checker.audit_log)
+            checker.run(AUDIT_ANCHOR, checker.audit_anchor)
+            try:
+                records = read_seal_records(vault.db)
+            except (db.DatabaseError, UserError) as err:
+                checker.found[NOTES].add(_unreadable("seal records in the audit log", err))
+            else:
+                checker.run(NOTES, checker.notes(records.notes))
+                checker.run(ADDENDA, checker.addenda(records.addenda))
+                checker.run(PLANS, checker.plans(records.plans))
         checker.wait_for(structure)
     finally:
         structure.stop()
