@@ -162,22 +162,24 @@ def check_triggers(database: db.Database, version: int) -> tuple[list[str], int]
     """Problems with the schema's triggers, and how many were found as defined."""
     expected = expected_triggers(version)
     found = {
-        name: (table, sql or "")
+        name: (table, _collapsed(sql or ""))
         for name, table, sql in database.execute("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
     }
-    problems = []
+    problems, verified = [], 0
     for name, (table, sql) in sorted(expected.items()):
         if name not in found:
             guards = "RAISE(ABORT" in sql.upper()
             what = "protective trigger" if guards else "trigger"
             why = ": the records it guards could be changed unnoticed" if guards else ""
             problems.append(f"the {what} {name} (on {table}) is missing{why}")
-        elif _collapsed(found[name][1]) != sql:
+        elif found[name][1] != sql:
             problems.append(f"trigger {name} (on {table}) is not as Therapy Desk defines it: it was altered")
+        else:
+            verified += 1
     for name, (table, _sql) in sorted(found.items()):
         if name not in expected:
             problems.append(f"trigger {name} (on {table}) is not one Therapy Desk defines: it was added outside it")
-    return problems, sum(1 for name in expected if name in found and _collapsed(found[name][1]) == expected[name][1])
+    return problems, verified
 
 
 def audit_anchor(vault: Vault) -> list[str]:
