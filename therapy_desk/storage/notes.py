@@ -33,7 +33,7 @@ from therapy_desk.domain.notes import (
     fields_hash,
     seal_check,
 )
-from therapy_desk.domain.seals import SealDigest
+from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
@@ -309,17 +309,15 @@ class NoteStore:
             with bulk_note_index(self._db, prepared.first_id):
                 self._db.conn.executemany(_IMPORT, [(*row, now, now) for row in prepared.rows])
             # One event seals the batch: `vault check` recomputes this digest of its signed notes' seals.
-            seals = SealDigest()
-            for row in prepared.rows:
-                if row[-1] is not None:
-                    seals.add(row[0], row[-1])
+            digest = seal_digest((row[0], row[-1]) for row in prepared.rows if row[-1] is not None)
+            last_id = prepared.first_id + len(prepared.rows) - 1
             self._audit.record(
                 NOTES_IMPORTED,
                 entity="note",
                 detail={
                     "count": len(prepared.rows),
                     "signed": prepared.signed,
-                    **batch_seal_detail(prepared.first_id, prepared.first_id + len(prepared.rows) - 1, seals),
+                    **batch_seal_detail(prepared.first_id, last_id, digest),
                 },
             )
         return [prepared.first_id + offset for offset in range(len(prepared.rows))]

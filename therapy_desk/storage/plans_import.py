@@ -22,7 +22,7 @@ from therapy_desk.domain.plans import (
     TreatmentPlan,
     content_sha256,
 )
-from therapy_desk.domain.seals import SealDigest
+from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
@@ -180,16 +180,13 @@ class PlanImportMixin:
                     )
                 result.append(stored_chain)
             # One event seals the batch: `vault check` recomputes this digest of its plans' seals.
-            seals = SealDigest()
-            for plan_id in sorted(digests):
-                seals.add(plan_id, digests[plan_id])
             self._audit.record(
                 PLANS_IMPORTED,
                 entity="plan",
                 detail={
                     "clients": len(result),
-                    "versions": seals.count,
-                    **batch_seal_detail(min(digests), max(digests), seals),
+                    "versions": len(digests),
+                    **batch_seal_detail(min(digests), max(digests), seal_digest(digests.items())),
                 },
             )
         return result

@@ -41,10 +41,10 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SEALED_COUNT = {"notes": "signed", "plans": "versions"}  # the detail key counting a batch's sealed records
 
 
-def batch_seal_detail(first_id: int, last_id: int, seals: SealDigest) -> dict[str, Any]:
-    """The detail an import event records for the batch of ids `first_id`–`last_id` it stored (beside
-    its count of sealed records)."""
-    return {"first_id": first_id, "last_id": last_id, "seal_digest": seals.hexdigest()}
+def batch_seal_detail(first_id: int, last_id: int, digest: str) -> dict[str, Any]:
+    """The detail an import event records for the batch of ids `first_id`–`last_id` it stored, beside
+    its count of sealed records; `digest` is `domain.seals.seal_digest` of their (id, seal) pairs."""
+    return {"first_id": first_id, "last_id": last_id, "seal_digest": digest}
 
 
 @dataclass(frozen=True)
@@ -234,6 +234,9 @@ def record_upgrade_seals(database: db.Database) -> None:
         if seals.count:
             assert seals.first_id is not None
             assert seals.last_id is not None
-            detail[kind] = {_SEALED_COUNT[kind]: seals.count, **batch_seal_detail(seals.first_id, seals.last_id, seals)}
+            detail[kind] = {
+                _SEALED_COUNT[kind]: seals.count,
+                **batch_seal_detail(seals.first_id, seals.last_id, seals.hexdigest()),
+            }
     if detail:
         AuditStore(database).record(SEALS_RECORDED, detail=detail)
