@@ -53,6 +53,9 @@ PHASES = (ENCRYPTION, TRIGGERS, AUDIT_LOG, AUDIT_ANCHOR, NOTES, ADDENDA, PLANS, 
 # In the order the report lists what they found.
 _REPORT_ORDER = (STRUCTURE, ENCRYPTION, TRIGGERS, AUDIT_LOG, AUDIT_ANCHOR, NOTES, ADDENDA, PLANS)
 
+# A sealed record as a seal phase sees it: id, stored seal, whether its content still matches, how a
+# sentence names it, and what part of it the seal covers.
+_Sealed = tuple[int, str, bool, str, str]
 MAX_LISTED = 50  # problems listed per phase; a vault rewritten wholesale must not print 250,000 lines
 STRUCTURE_CACHE_KIB = 128 * 1024  # integrity_check seeks every index per row: a large cache halves it
 _STRUCTURE_POLL_S = 0.1
@@ -243,61 +246,61 @@ class _Checker:
         found.extend(audit_anchor(self.vault))
         return 0
 
-    def notes(self, records: SealRecords) -> Callable[[_Found], int]:
+    def seals(
+        self, phase: str, ledger: SealLedger, count: Callable[[], int], batches: Iterator[list[_Sealed]]
+    ) -> Callable[[_Found], int]:
+        """A seal phase: each record's seal recomputed from its content, then matched to its audit event."""
+
         def work(found: _Found) -> int:
-            ledger = SealLedger(records, "note", bindings_required=self._bindings_required)
-            total, done = note_seals.count_signed(self.vault.db), 0
-            for batch in note_seals.signed_note_seals(self.vault.db):
-                for seal in batch:
-                    where = f"note {seal.note_id} (client {seal.client_id}, {seal.date_of_service or 'undated'})"
-                    if not seal.intact:
-                        found.add(f"{where} was changed after it was signed: its content does not match its seal")
-                    if reason := ledger.bind(seal.note_id, seal.seal):
+            total, done = count(), 0
+            for batch in batches:
+                for record_id, seal, intact, where, part in batch:
+                    if not intact:
+                        found.add(f"{where} was changed after it was signed: its {part} does not match its seal")
+                    if reason := ledger.bind(record_id, seal):
                         found.add(f"{where} {reason}")
                 done += len(batch)
-                self.tick(NOTES, done, total)
+                self.tick(phase, done, total)
             found.extend(ledger.finish())
             return done
 
         return work
+
+    def notes(self, records: SealRecords) -> Callable[[_Found], int]:
+        def sealed() -> Iterator[list[_Sealed]]:
+            for batch in note_seals.signed_note_seals(self.vault.db):
+                yield [
+                    (n.note_id, n.seal, n.intact, f"note {n.note_id} (client {n.client_id}, "
+                     f"{n.date_of_service or 'undated'})", "content")
+                    for n in batch
+                ]  # fmt: skip
+
+        ledger = SealLedger(records, "note", bindings_required=self._bindings_required)
+        return self.seals(NOTES, ledger, lambda: note_seals.count_signed(self.vault.db), sealed())
 
     def addenda(self, records: SealRecords) -> Callable[[_Found], int]:
-        def work(found: _Found) -> int:
-            ledger = SealLedger(records, "addendum")
-            total, done = note_seals.count_addenda(self.vault.db), 0
+        def sealed() -> Iterator[list[_Sealed]]:
             for batch in note_seals.addendum_seals(self.vault.db):
-                for seal in batch:
-                    where = f"addendum {seal.addendum_id} to note {seal.note_id} (client {seal.client_id})"
-                    if not seal.intact:
-                        found.add(f"{where} was changed after it was signed: its text does not match its seal")
-                    if reason := ledger.bind(seal.addendum_id, seal.seal):
-                        found.add(f"{where} {reason}")
-                done += len(batch)
-                self.tick(ADDENDA, done, total)
-            found.extend(ledger.finish())
-            return done
+                yield [
+                    (a.addendum_id, a.seal, a.intact, f"addendum {a.addendum_id} to note {a.note_id} "
+                     f"(client {a.client_id})", "text")
+                    for a in batch
+                ]  # fmt: skip
 
-        return work
+        ledger = SealLedger(records, "addendum")
+        return self.seals(ADDENDA, ledger, lambda: note_seals.count_addenda(self.vault.db), sealed())
 
     def plans(self, records: SealRecords) -> Callable[[_Found], int]:
-        def work(found: _Found) -> int:
-            ledger = SealLedger(records, "treatment plan", bindings_required=self._bindings_required)
-            plans = self.vault.plans
-            total, done = plans.count_sealed(), 0
-            for batch in plans.sealed():
-                for plan in batch:
-                    assert plan.id is not None
-                    where = f"treatment plan {plan.id} (client {plan.client_id}, version {plan.version})"
-                    if content_sha256(plan) != plan.content_sha256:
-                        found.add(f"{where} was changed after it was signed: its content does not match its seal")
-                    if reason := ledger.bind(plan.id, plan.content_sha256):
-                        found.add(f"{where} {reason}")
-                done += len(batch)
-                self.tick(PLANS, done, total)
-            found.extend(ledger.finish())
-            return done
+        def sealed() -> Iterator[list[_Sealed]]:
+            for batch in self.vault.plans.sealed():
+                yield [
+                    (p.id or 0, p.content_sha256, content_sha256(p) == p.content_sha256,
+                     f"treatment plan {p.id} (client {p.client_id}, version {p.version})", "content")
+                    for p in batch
+                ]  # fmt: skip
 
-        return work
+        ledger = SealLedger(records, "treatment plan", bindings_required=self._bindings_required)
+        return self.seals(PLANS, ledger, self.vault.plans.count_sealed, sealed())
 
     @property
     def _bindings_required(self) -> bool:
