@@ -33,7 +33,7 @@ from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
-from stats import percentile
+from stats import cpu_model, load_average, memory, percentile
 
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.errors import UserError
@@ -98,30 +98,6 @@ def _timed(step: Callable[[Stores, int], Any], stores: Stores, run: int) -> floa
     return (time.perf_counter_ns() - started) / 1e6
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _memory() -> str:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                return f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
-    return "unknown"
-
-
-def _load() -> str:
-    return f"{os.getloadavg()[0]:.2f}" if hasattr(os, "getloadavg") else "n/a"
-
-
 def _line(label: str, enc: list[float], plain: list[float], budget: float | None) -> str:
     ratio = statistics.median(enc) / statistics.median(plain)
     text = (
@@ -161,7 +137,7 @@ def _run(folder: Path, runs: int, passphrase: str) -> int:
             ),
         ]
         samples: dict[str, tuple[list[float], list[float]]] = {label: ([], []) for _, label, _ in steps}
-        load_before = _load()
+        load_before = load_average()
         # One step at a time (its steady state, as when the view repeats a query); within it the encrypted
         # and the plain database take turns, swapping who goes first, so load changes hit both alike.
         for _, label, step in steps:
@@ -180,7 +156,7 @@ def _run(folder: Path, runs: int, passphrase: str) -> int:
             plain = db.Database(db.connect_plain(plain_path), plain_path)
             first_page[0].append(_timed(steps[0][2], Stores(vault.caseload, vault.search), 0))
             first_page[1].append(_timed(steps[0][2], _stores(plain), 0))
-        load_after = _load()
+        load_after = load_average()
         cipher = vault.db.conn.execute("PRAGMA cipher_version").fetchone()[0]
         sqlite = vault.db.conn.execute("SELECT sqlite_version()").fetchone()[0]
     finally:
@@ -195,7 +171,7 @@ def _run(folder: Path, runs: int, passphrase: str) -> int:
         f"           {summary['clients']} clients, {summary['notes']} notes, {summary['appointments']} appointments, "
         f"{summary['charges']} charges, {summary['payments']} payments (seed {info['seed']}, today {info['today']})"
     )
-    print(f"machine:   {_cpu_model()}, {os.cpu_count()} logical CPUs, {_memory()} RAM")
+    print(f"machine:   {cpu_model()}, {os.cpu_count()} logical CPUs, {memory()} RAM")
     print(f"platform:  {platform.platform()}")
     print(f"python:    {platform.python_version()} ({platform.python_implementation()})")
     print(f"sqlcipher: {cipher} (SQLite {sqlite}); plain copy: same library, no key")

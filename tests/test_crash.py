@@ -139,7 +139,7 @@ def test_a_bug_in_a_command_is_one_sentence_a_private_report_and_exit_70(
 def test_a_bug_inside_the_storage_layer_is_reported_the_same_way(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, created: tuple[Path, str]
 ) -> None:
-    def broken_check(self: Vault) -> object:
+    def broken_check(self: Vault, progress: object = None) -> object:
         raise TypeError(f"unexpected row for {PHI}")
 
     monkeypatch.setattr(Vault, "check", broken_check)

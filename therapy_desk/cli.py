@@ -213,14 +213,24 @@ def _cmd_vault_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -
 
 
 def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    from therapy_desk.progress_line import PhaseLines
+
     folder = _vault_dir(args)
     passphrase = secrets.ask("Passphrase: ")
-    with Vault.open_for_check(folder, passphrase) as vault:
-        report = vault.check()
+    # Progress only for a person watching: a script reading stderr gets nothing but errors.
+    progress = PhaseLines(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        with Vault.open_for_check(folder, passphrase) as vault:
+            report = vault.check(progress)
+    finally:
+        if progress is not None:
+            progress.close()
     if report.clean:
         out.write(
-            f"{vault.folder}: clean (database integrity ok, every page authenticated, "
-            f"audit log of {report.audit_rows} events intact).\n"
+            f"{vault.folder}: clean (database integrity ok, all {report.pages:,} pages authenticated, "
+            f"{report.triggers} triggers as defined, audit log of {report.audit_rows:,} events intact; "
+            f"{report.notes:,} signed notes, {report.addenda:,} addenda and {report.plans:,} treatment plans "
+            "match their seals).\n"
         )
         return EXIT_OK
     out.write(f"{vault.folder}: {len(report.problems)} problem(s) found:\n")

@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 
 from tests.conftest import PASSPHRASE
+from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from therapy_desk.domain.assessment import (
     Affect,
     MentalStatusExam,
@@ -18,6 +19,7 @@ from therapy_desk.domain.assessment import (
 )
 from therapy_desk.domain.clients import Client, Release, Unit, UnitKind, UnitMember
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, NoteStatus, ProcessNote, canonical_content, sections
+from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.db import DatabaseError
 from therapy_desk.storage.vault import Vault
@@ -251,6 +253,25 @@ def test_tampering_is_detected_when_the_triggers_are_dropped(vault: Vault, clien
     assert any(f"Addendum {addendum.id}" in p for p in check.problems)
 
 
+def test_a_note_read_through_the_store_tells_its_seal_is_broken_after_a_raw_replace(
+    vault: Vault, client_id: int
+) -> None:
+    tampered = signed_note(vault, client_id)
+    intact = signed_note(vault, client_id, date_of_service=date(2025, 3, 11))
+    draft_note = vault.notes.save_draft(draft(client_id, date_of_service=date(2025, 3, 12)))
+    assert tampered.id is not None
+    conn = raw_connection(vault.folder)  # a sqlcipher shell holding the key, beside the open app
+    try:
+        with triggers_lifted(conn):
+            conn.execute("UPDATE notes SET end_time = '10:20' WHERE id = ?", (tampered.id,))
+    finally:
+        conn.close()
+
+    assert not vault.notes.get(tampered.id).seal_intact
+    listed = {n.id: n.seal_intact for n in vault.notes.for_client(client_id)}
+    assert listed == {tampered.id: False, intact.id: True, draft_note.id: True}
+
+
 # -- addenda ----------------------------------------------------------------------------------
 
 
@@ -367,7 +388,16 @@ def test_imported_notes_keep_their_signatures_and_are_audited_once(vault: Vault,
     assert vault.notes.verify_signature(ids[0]).ok
     assert second.status is NoteStatus.DRAFT
     imported = [e for e in vault.audit.recent(10) if e.event == "notes imported"]
-    assert [e.detail for e in imported] == [{"count": 2, "signed": 1}]
+    # The one event seals the batch: a digest over its signed notes' seals, and the ids it spans.
+    assert [e.detail for e in imported] == [
+        {
+            "count": 2,
+            "signed": 1,
+            "first_id": ids[0],
+            "last_id": ids[1],
+            "seal_digest": seal_digest([(ids[0], first.content_hash or "")]),
+        }
+    ]
 
 
 def test_an_import_with_one_bad_note_writes_nothing(vault: Vault, client_id: int) -> None:

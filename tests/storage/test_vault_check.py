@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import PASSPHRASE
 from therapy_desk import cli
+from therapy_desk.storage.integrity import PHASES
 from therapy_desk.storage.vault import Vault
 
 PAGE_SIZE = 4096  # SQLCipher 4's default page size
@@ -116,3 +117,33 @@ def test_cli_check_of_a_flipped_byte_exits_1_and_lists_the_problems(
     assert "problem(s) found" in text
     assert "backup" in text  # tells the user what to do next
     assert "Traceback" not in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    """Standard error as a person's terminal (the one fake here: the OS edge)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_check_on_a_terminal_shows_one_line_per_phase_on_stderr(
+    several_pages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+
+    code, text = _cli_check(several_pages)
+
+    assert code == 0, text
+    # Each phase's line is rewritten in place (carriage returns) and ends when the phase does.
+    lines = [line.split("\r")[-1].strip() for line in terminal.getvalue().split("\n") if line]
+    assert [line.split(":")[0] for line in lines] == list(PHASES)
+    assert all(": done (" in line for line in lines), lines
+    assert "clean" in text  # the verdict stays on standard output
+
+
+def test_check_in_a_script_prints_no_progress(several_pages: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _text = _cli_check(several_pages)
+
+    assert code == 0
+    assert capsys.readouterr().err == ""

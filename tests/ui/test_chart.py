@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import QAbstractItemModel, Qt
@@ -24,9 +24,12 @@ from PySide6.QtWidgets import (
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from therapy_desk.domain.billing import Coverage, Payer
 from therapy_desk.domain.clients import CareContact, Client, ClientStatus, ContactRole, Release
+from therapy_desk.domain.notes import Note, NoteFormat, sections
 from therapy_desk.domain.practice import PracticeProfile
+from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_PLAN, ChartWindow
 from therapy_desk.ui.ops import Ops
@@ -159,6 +162,48 @@ def test_self_pay_client_without_alerts(qtbot: QtBot, vault: Vault) -> None:
     assert window.overview.coverage_label.text().startswith("Self-pay")
     assert window.overview.no_alerts.isVisible()
     assert not window.flag_banner.isVisible()
+
+
+def _session_with_signed_note(vault: Vault, client_id: int, day: date) -> int:
+    start = datetime.combine(day, time(10, 0))
+    appointment = vault.schedule.book(Appointment(start, 50, "90834", client_id=client_id), now=start - timedelta(1))
+    assert appointment.id is not None
+    vault.schedule.set_status(appointment.id, AppointmentStatus.ATTENDED, now=start + timedelta(hours=1))
+    texts = {"Data": "Reviewed the week.", "Assessment": "Stable.", "Plan": "Meet again next week."}
+    note = vault.notes.save_draft(
+        Note(client_id, format=NoteFormat.DAP, date_of_service=day, appointment_id=appointment.id,
+             start_time=time(10, 0), end_time=time(10, 50), sections=sections(NoteFormat.DAP, texts))
+    )  # fmt: skip
+    assert note.id is not None
+    vault.notes.sign(note.id, "Dana Reyes, LCSW")
+    return note.id
+
+
+def test_a_note_changed_after_signing_shows_a_broken_seal_not_a_signed_note(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    day = TODAY - timedelta(days=7)
+    changed = _session_with_signed_note(vault, client.id, day)
+    _session_with_signed_note(vault, client.id, TODAY - timedelta(days=14))
+    conn = raw_connection(vault.folder)  # a sqlcipher shell holding the key, beside the open app
+    try:
+        with triggers_lifted(conn):
+            conn.execute("UPDATE notes SET end_time = '11:20' WHERE id = ?", (changed,))
+    finally:
+        conn.close()
+
+    window = open_chart(qtbot, vault, client.id)
+
+    alerts = [label.text() for label in window.overview.findChildren(QLabel) if label.accessibleName() == "Alert"]
+    broken = [a for a in alerts if a.startswith("Seal broken — changed after signing")]
+    assert broken == [
+        f"Seal broken — changed after signing: the note of {day:%b %d, %Y} (note {changed}). It no longer matches "
+        "what was signed. Run Check vault (Settings, Security) and restore from your most recent verified backup."
+    ]
+    sessions = {line.note_id: line for line in vault.caseload.chart_summary(client.id).recent_sessions}
+    assert not sessions[changed].note_signed  # never presented as signed
+    assert sessions[changed].seal_broken
+    assert [line.note_signed for note_id, line in sessions.items() if note_id != changed] == [True]
 
 
 def test_only_the_four_sections_exist_and_ctrl_number_switches(qtbot: QtBot, vault: Vault) -> None:

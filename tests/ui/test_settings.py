@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from datetime import date, time
 from pathlib import Path
 
 import keyring
@@ -12,12 +14,17 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
+from tests.storage.sealed_practice import raw_connection, triggers_lifted
+from therapy_desk.domain.clients import Client
+from therapy_desk.domain.notes import Note, NoteFormat, sections
 from therapy_desk.domain.validation import check_zip
 from therapy_desk.errors import ValidationError, WrongPassphrase, WrongRecoveryCode
 from therapy_desk.storage import keychain
+from therapy_desk.storage.integrity import PHASES
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import PASSPHRASE_CHANGED, ChangePassphraseDialog, SettingsView
+from therapy_desk.ui.vault_check import STEPS, overall
 
 NEW_PASSPHRASE = "lantern maple river seven"
 
@@ -257,3 +264,100 @@ def test_clear_for_lock_saves_the_edited_profile_then_empties_every_field(
 
     assert vault.practice.profile().name == "Kofi Halvorsen-Reyes"
     assert all(editor.text() == "" for editor in view.profile_form.editors.values())
+
+
+# -- vault check ------------------------------------------------------------------------------
+
+
+def _signed_note(vault: Vault) -> tuple[int, int]:
+    client = vault.clients.create(Client(legal_first="Ines", legal_last="Halloran", dob=date(1979, 8, 1)))
+    assert client.id is not None
+    texts = {"Data": "Talked through the week.", "Assessment": "Steady.", "Plan": "Continue."}
+    note = vault.notes.save_draft(
+        Note(client.id, format=NoteFormat.DAP, date_of_service=date(2025, 5, 5), start_time=time(9),
+             end_time=time(9, 50), sections=sections(NoteFormat.DAP, texts))
+    )  # fmt: skip
+    assert note.id is not None
+    vault.notes.sign(note.id, "Dana Reyes, LCSW", today=date(2025, 5, 5))
+    return client.id, note.id
+
+
+def _check(qtbot: QtBot, view: SettingsView) -> None:
+    view.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(view.vault_check.check_button, Qt.MouseButton.LeftButton)
+    _wait(qtbot, view.ops)
+
+
+def test_check_vault_says_in_words_that_an_intact_vault_is_intact(
+    qtbot: QtBot, view: SettingsView, vault: Vault
+) -> None:
+    _signed_note(vault)
+
+    _check(qtbot, view)
+
+    status = view.vault_check.status.text()
+    assert "the vault is intact" in status
+    assert "1 signed note, 0 addenda and 0 treatment plans match their seals" in status
+    assert not view.vault_check.problems.isVisible()
+    assert view.vault_check.check_button.isEnabled()
+
+
+def test_check_vault_names_a_note_changed_behind_the_apps_back_and_says_what_to_do(
+    qtbot: QtBot, view: SettingsView, vault: Vault
+) -> None:
+    client_id, note_id = _signed_note(vault)
+    conn = raw_connection(vault.folder)
+    try:
+        with triggers_lifted(conn):
+            conn.execute("UPDATE notes SET end_time = '10:40' WHERE id = ?", (note_id,))
+    finally:
+        conn.close()
+
+    _check(qtbot, view)
+
+    box = view.vault_check
+    assert box.alarm.isVisible()
+    assert "1 problem found" in box.alarm.text()
+    assert "most recent verified backup" in box.alarm.text()
+    assert box.problems.isVisible()
+    assert box.problems.toPlainText() == (
+        f"• Note {note_id} (client {client_id}, 2025-05-05) was changed after it was signed: "
+        "its content does not match its seal"
+    )
+    assert "Halloran" not in box.problems.toPlainText()
+
+
+def test_a_cancelled_check_says_so_and_leaves_nothing_running(qtbot: QtBot, view: SettingsView) -> None:
+    view.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(view.vault_check.check_button, Qt.MouseButton.LeftButton)
+    view.ops.cancel_all()  # what the progress dialog's Cancel does
+    _wait(qtbot, view.ops)
+
+    assert view.vault_check.status.text() == "Check cancelled; nothing was changed."
+    assert not [t for t in threading.enumerate() if t.name.startswith("vault check")]
+    assert view.vault_check.check_button.isEnabled()
+
+
+def test_the_progress_bar_only_moves_forward_through_the_phases() -> None:
+    steps = [overall(phase, done, total) for phase in PHASES for done, total in ((0, 0), (1, 4), (4, 4))]
+
+    assert steps == sorted(steps)
+    assert steps[0] == 0
+    assert steps[-1] == STEPS
+
+
+def test_lock_clears_the_check_result(qtbot: QtBot, view: SettingsView, vault: Vault) -> None:
+    _, note_id = _signed_note(vault)
+    conn = raw_connection(vault.folder)
+    try:
+        with triggers_lifted(conn):
+            conn.execute("UPDATE notes SET start_time = '08:40' WHERE id = ?", (note_id,))
+    finally:
+        conn.close()
+    _check(qtbot, view)
+    assert view.vault_check.problems.toPlainText()
+
+    view.clear_for_lock()
+
+    assert view.vault_check.problems.toPlainText() == ""
+    assert view.vault_check.alarm.text() == ""

@@ -33,7 +33,8 @@ class SessionLine:
 
     appointment: Appointment
     note_id: int | None
-    note_signed: bool
+    note_signed: bool  # signed, and its content still matches its seal
+    seal_broken: bool = False  # signed, but changed since: shown as such, never as signed
 
 
 @dataclass(frozen=True)

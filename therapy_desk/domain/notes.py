@@ -23,6 +23,8 @@ from therapy_desk.errors import ValidationError
 CANONICAL_VERSION = 1
 
 SIGNED_NOTE_MESSAGE = "This note is signed; add an addendum instead."
+# How the app shows a signed record whose content no longer matches its seal, instead of as signed.
+SEAL_BROKEN = "Seal broken — changed after signing"
 
 # The signature's JSON form (what `json.dumps(..., sort_keys=True, ensure_ascii=False,
 # separators=(",", ":"))` writes), built once rather than on every call.
@@ -121,6 +123,12 @@ class Note:
     @property
     def is_signed(self) -> bool:
         return self.status is NoteStatus.SIGNED
+
+    @property
+    def seal_intact(self) -> bool:
+        """False when this signed note, or one of its addenda, no longer matches the seal (SHA-256) it
+        was signed with: it was changed after signing. True for a draft, which has no seal yet."""
+        return not self.is_signed or seal_check(self).ok
 
     @property
     def minutes(self) -> int | None:
@@ -256,6 +264,20 @@ def addendum_hash(addendum: Addendum, note_hash: str) -> str:
     }
     payload = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def seal_check(note: Note) -> SignatureCheck:
+    """Recompute a signed note's seal and its addenda's against the hashes stored when each was signed."""
+    problems: list[str] = []
+    if content_hash(note) != note.content_hash:
+        problems.append(f"Note {note.id} was changed after it was signed: its content does not match its seal.")
+    for addendum in note.addenda:
+        if addendum_hash(addendum, note.content_hash or "") != addendum.content_hash:
+            problems.append(
+                f"Addendum {addendum.id} to note {note.id} was changed after it was signed: "
+                "its text does not match its seal."
+            )
+    return SignatureCheck(note.id or 0, tuple(problems))
 
 
 def check_signer(signer: str) -> str:

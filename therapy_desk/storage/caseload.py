@@ -11,6 +11,8 @@ from datetime import datetime
 
 from therapy_desk.domain.caseload import CaseloadRow, ChartSummary, SessionLine, review_overdue
 from therapy_desk.domain.clients import ClientStatus, sort_key
+from therapy_desk.domain.notes import SEAL_BROKEN
+from therapy_desk.domain.plans import content_sha256
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
@@ -138,13 +140,25 @@ class CaseloadStore:
         client = self._clients.get(client_id)
         appointments = self._schedule.for_client(client_id, before=now, limit=sessions, newest_first=True)
         lines = []
+        broken: list[str] = []  # what the chart shows of records whose content no longer matches their seal
         for appointment in appointments:
             notes = self._notes.for_appointment(appointment.id) if appointment.id is not None else []
-            note = notes[0] if notes else None
-            lines.append(SessionLine(appointment, note.id if note else None, bool(note and note.is_signed)))
+            note = next((n for n in notes if n.client_id == client_id), notes[0] if notes else None)
+            seal_broken = note is not None and not note.seal_intact
+            if note is not None and seal_broken:
+                broken.append(f"the note of {appointment.start:%b %d, %Y} (note {note.id})")
+            signed = note is not None and note.is_signed and not seal_broken
+            lines.append(SessionLine(appointment, note.id if note else None, signed, seal_broken))
         plan = self._plans.active(client_id)
+        if plan is not None and content_sha256(plan) != plan.content_sha256:
+            broken.append(f"the treatment plan (version {plan.version})")
         flags = tuple(m for m in self._measures.for_client(client_id, limit=20) if m.open_flag)
         alerts = []
+        if broken:
+            alerts.append(
+                f"{SEAL_BROKEN}: {'; '.join(broken)}. It no longer matches what was signed. Run Check vault "
+                "(Settings, Security) and restore from your most recent verified backup."
+            )
         if flags:
             alerts.append("PHQ-9 item 9 answered above 0 and not yet followed up.")
         # A discharged or inactive client's plan waits for them to come back (as in `plans.due_for_review`).

@@ -31,21 +31,24 @@ from therapy_desk.domain.notes import (
     content_fields,
     content_hash,
     fields_hash,
+    seal_check,
 )
+from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import iso, now_utc, to_date
+from therapy_desk.storage.seals import ADDENDUM_ADDED, NOTE_SIGNED, NOTES_IMPORTED, batch_seal_detail
 from therapy_desk.storage.search import bulk_note_index
 
 MAX_PAGE = 500
 
-_COLUMNS = (
+COLUMNS = (  # every column, in the order `note_from_row` reads
     "id, client_id, unit_id, appointment_id, kind, format, status, date_of_service, start_time, end_time, "
     "sections, mental_status, risk, goal_ids, interventions, participants, signed_by, signed_at, content_hash, "
     "created_at, updated_at"
 )
-_SELECT = f"SELECT {_COLUMNS} FROM notes"  # noqa: S608 - fixed column list
+_SELECT = f"SELECT {COLUMNS} FROM notes"  # noqa: S608 - fixed column list
 _CONTENT = (
     "client_id",
     "unit_id",
@@ -129,7 +132,7 @@ def _time(value: str | None) -> time | None:
     return None if value is None else time.fromisoformat(value)
 
 
-def _note_from_row(row: Sequence[Any], addenda: tuple[Addendum, ...] = ()) -> Note:
+def note_from_row(row: Sequence[Any], addenda: tuple[Addendum, ...] = ()) -> Note:
     (nid, client_id, unit_id, appointment_id, kind, fmt, status, dos, start, end, sections, mse, risk, goal_ids,
      interventions, participants, signed_by, signed_at, chash, created_at, updated_at) = row  # fmt: skip
     return Note(
@@ -305,8 +308,17 @@ class NoteStore:
             self._check_links_bulk(prepared.client_ids, prepared.appointment_ids, prepared.unit_members)
             with bulk_note_index(self._db, prepared.first_id):
                 self._db.conn.executemany(_IMPORT, [(*row, now, now) for row in prepared.rows])
+            # One event seals the batch: `vault check` recomputes this digest of its signed notes' seals.
+            digest = seal_digest((row[0], row[-1]) for row in prepared.rows if row[-1] is not None)
+            last_id = prepared.first_id + len(prepared.rows) - 1
             self._audit.record(
-                "notes imported", entity="note", detail={"count": len(prepared.rows), "signed": prepared.signed}
+                NOTES_IMPORTED,
+                entity="note",
+                detail={
+                    "count": len(prepared.rows),
+                    "signed": prepared.signed,
+                    **batch_seal_detail(prepared.first_id, last_id, digest),
+                },
             )
         return [prepared.first_id + offset for offset in range(len(prepared.rows))]
 
@@ -327,7 +339,7 @@ class NoteStore:
                 _SIGN, (*_content_values(signed), now_utc(), signed.signed_by, signed.signed_at, digest, note_id)
             )
             self._audit.record(
-                "note signed",
+                NOTE_SIGNED,
                 entity="note",
                 entity_id=note_id,
                 detail={"client_id": current.client_id, "content_hash": digest},
@@ -350,7 +362,7 @@ class NoteStore:
             )
             addendum = dataclasses.replace(addendum, id=int(cursor.lastrowid))
             self._audit.record(
-                "note addendum added",
+                ADDENDUM_ADDED,
                 entity="note",
                 entity_id=note_id,
                 detail={"client_id": note.client_id, "addendum_id": addendum.id, "content_hash": addendum.content_hash},
@@ -362,13 +374,7 @@ class NoteStore:
         note = self._get(note_id)
         if not note.is_signed:
             raise ValidationError("This note is a draft; only a signed note has a signature to check.", "note_id")
-        problems: list[str] = []
-        if content_hash(note) != note.content_hash:
-            problems.append(f"Note {note_id} was changed after it was signed: its content does not match its hash.")
-        for addendum in note.addenda:
-            if addendum_hash(addendum, note.content_hash or "") != addendum.content_hash:
-                problems.append(f"Addendum {addendum.id} to note {note_id} does not match its hash.")
-        return SignatureCheck(note_id, tuple(problems))
+        return seal_check(note)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -405,7 +411,7 @@ class NoteStore:
         rows = self._db.execute(
             f"{_SELECT} WHERE status = 'draft' ORDER BY {_DRAFT_AGE}, id LIMIT ?", (limit,)
         ).fetchall()
-        return [_note_from_row(row) for row in rows]
+        return [note_from_row(row) for row in rows]
 
     def unsigned_count_by_client(self, client_ids: Sequence[int]) -> dict[int, int]:
         """Unsigned (draft) note count per client; every asked-for client appears, with 0 when none."""
@@ -512,7 +518,7 @@ class NoteStore:
             signed_ids,
         ):
             addenda.setdefault(note_id, []).append(Addendum(note_id, text, signed_by, signed_at, chash, aid))
-        return [_note_from_row(row, tuple(addenda.get(row[0], ()))) for row in rows]
+        return [note_from_row(row, tuple(addenda.get(row[0], ()))) for row in rows]
 
     def _process_for_client(self, client_id: int) -> list[ProcessNote]:
         rows = self._db.execute(

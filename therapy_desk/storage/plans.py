@@ -7,7 +7,7 @@ ids are stable while a draft is edited, so progress notes can record the goals t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,6 +28,7 @@ from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.plans_import import PlanImportMixin
 from therapy_desk.storage.rows import iso, now_utc, to_date, to_datetime
+from therapy_desk.storage.seals import PLAN_SIGNED
 
 _PLAN_COLUMNS = (
     "id, client_id, version, status, effective_date, review_due, frequency, participation, supersedes_id, "
@@ -289,13 +290,18 @@ class PlanStore(PlanImportMixin):
                 self._audit.record(
                     "plan superseded", entity="plan", entity_id=active_id, detail={"superseded_by_id": plan_id}
                 )
-            self._mark_signed(plan, who, now)
+            digest = self._mark_signed(plan, who, now)
             stored = self._load(plan_id)
             self._audit.record(
-                "plan signed",
+                PLAN_SIGNED,
                 entity="plan",
                 entity_id=plan_id,
-                detail={"client_id": plan.client_id, "version": plan.version, "superseded_plan_id": active_id},
+                detail={
+                    "client_id": plan.client_id,
+                    "version": plan.version,
+                    "superseded_plan_id": active_id,
+                    "content_sha256": digest,
+                },
             )
         return stored
 
@@ -446,34 +452,50 @@ class PlanStore(PlanImportMixin):
         row = self._db.execute(f"{_PLAN_SELECT} WHERE id = ?", (plan_id,)).fetchone()
         if row is None:
             raise ValidationError(f"There is no treatment plan with id {plan_id}.", "plan_id")
+        return self._with_items([row])[0]
+
+    def sealed(self, batch: int = 500) -> Iterator[list[TreatmentPlan]]:
+        """Every signed or superseded plan with its items, in batches, in ascending id order (for `vault check`)."""
+        cursor = self._db.execute(f"{_PLAN_SELECT} WHERE status <> 'draft' ORDER BY id")
+        while rows := cursor.fetchmany(batch):
+            yield self._with_items(rows)
+
+    def count_sealed(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM plans WHERE status <> 'draft'").fetchone()[0])
+
+    def _with_items(self, rows: Sequence[tuple[Any, ...]]) -> list[TreatmentPlan]:
+        """The plans of these `_PLAN_SELECT` rows with their problems, goals, objectives and interventions."""
+        ids = [int(row[0]) for row in rows]
         objectives: dict[int, list[Objective]] = {}
-        for oid, goal_id, text, target, carried in self._db.execute(
+        for oid, goal_id, text, target, carried in self._db.select_in(
             "SELECT id, goal_id, text, target_date, carried_from_id FROM plan_objectives "
-            "WHERE plan_id = ? ORDER BY position, id",
-            (plan_id,),
+            "WHERE plan_id IN ({ids}) ORDER BY plan_id, position, id",
+            ids,
         ):
             objectives.setdefault(goal_id, []).append(Objective(text, to_date(target), oid, carried))
         interventions: dict[int, list[Intervention]] = {}
-        for iid, goal_id, modality, description in self._db.execute(
-            "SELECT id, goal_id, modality, description FROM plan_interventions WHERE plan_id = ? ORDER BY position, id",
-            (plan_id,),
+        for iid, goal_id, modality, description in self._db.select_in(
+            "SELECT id, goal_id, modality, description FROM plan_interventions "
+            "WHERE plan_id IN ({ids}) ORDER BY plan_id, position, id",
+            ids,
         ):
             interventions.setdefault(goal_id, []).append(Intervention(Modality(modality), description, iid))
         goals: dict[int, list[Goal]] = {}
-        for gid, problem_id, statement, carried in self._db.execute(
-            "SELECT id, problem_id, statement, carried_from_id FROM plan_goals WHERE plan_id = ? ORDER BY position, id",
-            (plan_id,),
+        for gid, problem_id, statement, carried in self._db.select_in(
+            "SELECT id, problem_id, statement, carried_from_id FROM plan_goals "
+            "WHERE plan_id IN ({ids}) ORDER BY plan_id, position, id",
+            ids,
         ):
             goals.setdefault(problem_id, []).append(
                 Goal(statement, tuple(objectives.get(gid, ())), tuple(interventions.get(gid, ())), gid, carried)
             )
-        problems = tuple(
-            Problem(statement, tuple(goals.get(pid, ())), pid)
-            for pid, statement in self._db.execute(
-                "SELECT id, statement FROM plan_problems WHERE plan_id = ? ORDER BY position, id", (plan_id,)
-            )
-        )
-        return _plan_from_row(row, problems)
+        problems: dict[int, list[Problem]] = {}
+        for pid, plan_id, statement in self._db.select_in(
+            "SELECT id, plan_id, statement FROM plan_problems WHERE plan_id IN ({ids}) ORDER BY plan_id, position, id",
+            ids,
+        ):
+            problems.setdefault(plan_id, []).append(Problem(statement, tuple(goals.get(pid, ())), pid))
+        return [_plan_from_row(row, tuple(problems.get(int(row[0]), ()))) for row in rows]
 
 
 def _checked_signer(signer: str) -> str:

@@ -22,10 +22,12 @@ from therapy_desk.domain.plans import (
     TreatmentPlan,
     content_sha256,
 )
+from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import iso, now_utc
+from therapy_desk.storage.seals import PLANS_IMPORTED, batch_seal_detail
 
 _TABLES = ("plans", "plan_problems", "plan_goals", "plan_objectives", "plan_interventions")
 _INSERT_PLAN = (
@@ -177,10 +179,15 @@ class PlanImportMixin:
                         superseded_by_id=later.id,
                     )
                 result.append(stored_chain)
+            # One event seals the batch: `vault check` recomputes this digest of its plans' seals.
             self._audit.record(
-                "plans imported",
+                PLANS_IMPORTED,
                 entity="plan",
-                detail={"clients": len(result), "versions": sum(len(chain) for chain in result)},
+                detail={
+                    "clients": len(result),
+                    "versions": len(digests),
+                    **batch_seal_detail(min(digests), max(digests), seal_digest(digests.items())),
+                },
             )
         return result
 

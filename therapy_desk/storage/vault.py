@@ -15,7 +15,7 @@ import shutil
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -46,6 +46,7 @@ from therapy_desk.storage.files import (
     os_errors_as_user_errors,
     tighten_permissions,
 )
+from therapy_desk.storage.integrity import CheckReport, Progress, check_vault
 from therapy_desk.storage.keyslots import (
     KEYSLOTS_FILE,
     KdfParams,
@@ -73,18 +74,6 @@ SNAPSHOT_DIR = "snapshots"
 SNAPSHOTS_KEPT = 3
 _SNAPSHOT_NAME = re.compile(r"before-schema-(\d+)-(\d{8}T\d{6}Z)-[0-9a-f]+\.db")
 _SMALLEST_DB_FILE = 512  # SQLite's smallest page; every real vault.db holds at least one
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """What `vault check` found; empty `problems` means clean."""
-
-    problems: list[str] = field(default_factory=list)
-    audit_rows: int = 0
-
-    @property
-    def clean(self) -> bool:
-        return not self.problems
 
 
 def _vault_folder(folder: Path) -> Path:
@@ -533,32 +522,10 @@ class Vault:
             for *_, old in sorted(made)[:-SNAPSHOTS_KEPT]:
                 old.unlink()
 
-    def check(self) -> CheckReport:
-        """SQLite integrity, SQLCipher page authentication and the audit chain."""
-        problems: list[str] = []
-        try:
-            rows = self.db.conn.execute("PRAGMA integrity_check").fetchall()
-            problems += [f"database: {r[0]}" for r in rows if r[0] != "ok"]
-        except db.DatabaseError as err:
-            problems.append(f"database: {err}")
-        try:
-            problems += [f"encryption: {r[0]}" for r in self.db.conn.execute("PRAGMA cipher_integrity_check")]
-        except db.DatabaseError as err:
-            problems.append(f"encryption: {err}")
-        audit_rows = 0
-        try:
-            report = self.audit.verify()
-            audit_rows = report.rows_checked
-            if report.problem:
-                problems.append(f"audit log: {report.problem}")
-        except (db.DatabaseError, VaultDamaged) as err:
-            # The store's queries turn SQLite's "malformed" into VaultDamaged; report the cause here.
-            problems.append(f"audit log: could not be read ({err.__cause__ or err})")
-        try:
-            problems += [f"audit log: {p}" for p in (*self.anchor_problems(), *self.recorded_losses())]
-        except (db.DatabaseError, VaultDamaged) as err:
-            problems.append(f"audit log: its end could not be compared with the anchor ({err.__cause__ or err})")
-        return CheckReport(problems, audit_rows)
+    def check(self, progress: Progress | None = None) -> CheckReport:
+        """Database structure, page authentication, triggers, the audit chain and every seal
+        (storage/integrity.py); `progress(phase, done, total)` may raise to cancel."""
+        return check_vault(self, progress)
 
     # -- the audit anchor ----------------------------------------------------------------------
 

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.billing import Coverage
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client
+from therapy_desk.domain.notes import SEAL_BROKEN
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart_common import ChartTab
@@ -211,8 +212,8 @@ class OverviewTab(ChartTab):
         self.alert_labels = []
         flagged = {m.administered_on for m in summary.open_flags}
         for text in summary.alerts:
-            urgent = text.startswith("PHQ-9")
-            if urgent and flagged:
+            urgent = text.startswith(("PHQ-9", SEAL_BROKEN))
+            if text.startswith("PHQ-9") and flagged:
                 days = ", ".join(fmt_date(d) for d in sorted(flagged))
                 text = f"{text.rstrip('.')} (given {days})."
             label = self._alert_label(text, urgent=urgent)

@@ -1,4 +1,4 @@
-"""Settings: the practice profile, auto-lock, keychain quick unlock, passphrase and recovery code."""
+"""Settings: the practice profile, auto-lock, keychain quick unlock, passphrase, recovery code, vault check."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from therapy_desk.storage import keychain
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import idle
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.vault_check import VaultCheckBox
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
@@ -234,10 +235,12 @@ class SettingsView(QWidget):
         )
         recovery_layout.addWidget(_left(self.new_code_button))
 
+        self.vault_check = VaultCheckBox(self.ops)
+
         column = QWidget()
         column.setMaximumWidth(720)
         inner = QVBoxLayout(column)
-        for box in (lock_box, keychain_box, passphrase_box, recovery_box):
+        for box in (lock_box, keychain_box, passphrase_box, recovery_box, self.vault_check):
             inner.addWidget(box)
         inner.addStretch(1)
         return _scrolling(column)
@@ -282,6 +285,7 @@ class SettingsView(QWidget):
         self.profile_status.clear()
         self.passphrase_status.clear()
         self.quick_unlock_error.clear()
+        self.vault_check.clear()
 
     def has_unsaved_changes(self) -> bool:
         return self.profile_form.is_dirty()

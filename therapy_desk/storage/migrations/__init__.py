@@ -21,7 +21,9 @@ from therapy_desk.storage.migrations import (
     m006_notes,
     m007_measures,
     m008_billing,
+    m009_replace_guards,
 )
+from therapy_desk.storage.seals import record_upgrade_seals
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    # Work SQL alone cannot do, run after the statements in the same transaction.
+    then: Callable[[db.Database], None] | None = None
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -40,6 +44,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "notes and search", m006_notes.STATEMENTS),
     Migration(7, "measures", m007_measures.STATEMENTS),
     Migration(8, "billing", m008_billing.STATEMENTS),
+    Migration(9, "no replacing sealed rows; seals recorded", m009_replace_guards.STATEMENTS, record_upgrade_seals),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
@@ -73,5 +78,7 @@ def migrate(
         with db.transaction(conn, path):
             for statement in step.statements:
                 conn.execute(statement)
+            if step.then is not None:
+                step.then(db.Database(conn, path))
             db.set_user_version(conn, step.version)
     return db.user_version(conn)
