@@ -35,11 +35,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.files import FILE_MODE, atomic_write
 from therapy_desk.storage.wipe import wipe
 
@@ -195,13 +195,7 @@ STARTED_EVENT = "audit anchor started"
 LOSS_EVENT = "audit history loss found"
 
 
-class _AuditHead(Protocol):
-    def head(self) -> tuple[int, str]: ...
-    def hash_at(self, seq: int) -> str | None: ...
-    def first(self, event: str) -> object | None: ...
-
-
-def compare(audit_anchor: AuditAnchor, audit: _AuditHead) -> tuple[AnchorRecord | None, list[str]]:
+def compare(audit_anchor: AuditAnchor, audit: AuditStore) -> tuple[AnchorRecord | None, list[str]]:
     """The anchor as read, and sentences naming what the log lacks against it (none when it holds)."""
     name = audit_anchor.path.name
     try:
@@ -234,3 +228,28 @@ def compare(audit_anchor: AuditAnchor, audit: _AuditHead) -> tuple[AnchorRecord 
             "rewritten or replaced from there on."
         ]
     return record, []
+
+
+def settle(audit_anchor: AuditAnchor, audit: AuditStore) -> list[str]:
+    """On open: compare the log with its anchor, record any loss in the log, and anchor the head again.
+
+    Returns the sentences for the user. A vault from before anchors starts keeping one here.
+    """
+    record, problems = compare(audit_anchor, audit)
+    audit_anchor.start_from(record)
+    if problems:
+        found, _ = audit.head()
+        audit.record(LOSS_EVENT, detail={"anchored_seq": record.seq if record else None, "found_seq": found})
+    elif record is None and audit.first(STARTED_EVENT) is None:
+        audit.record(STARTED_EVENT)
+    audit_anchor.write(*audit.head(), force=True)
+    return problems
+
+
+def recorded_losses(audit: AuditStore) -> list[str]:
+    """Sentences for history that earlier opens found missing and recorded: it stays reported until a restore."""
+    return [
+        f"on {e.at[:10]}, events up to {e.detail.get('anchored_seq')} were found missing (the log had ended "
+        f"at event {e.detail.get('found_seq')}); restore the most recent verified backup to get them back"
+        for e in audit.named(LOSS_EVENT)
+    ]

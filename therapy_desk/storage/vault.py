@@ -30,7 +30,6 @@ from therapy_desk.errors import (
     VaultDamaged,
     VaultExists,
     VaultLocked,
-    VaultNotFound,
     WrongPassphrase,
     WrongRecoveryCode,
 )
@@ -48,7 +47,6 @@ from therapy_desk.storage.files import (
 )
 from therapy_desk.storage.integrity import CheckReport, Progress, check_vault
 from therapy_desk.storage.keyslots import (
-    KEYSLOTS_FILE,
     KdfParams,
     Keyslots,
     Slot,
@@ -66,6 +64,7 @@ from therapy_desk.storage.plans import PlanStore
 from therapy_desk.storage.practice import PracticeStore
 from therapy_desk.storage.schedule import ScheduleStore
 from therapy_desk.storage.search import SearchStore
+from therapy_desk.storage.vault_folder import database_salt, refuse_empty_database, refuse_mismatched_pair, vault_folder
 from therapy_desk.storage.wipe import wipe
 
 log = logging.getLogger(__name__)
@@ -73,52 +72,6 @@ log = logging.getLogger(__name__)
 SNAPSHOT_DIR = "snapshots"
 SNAPSHOTS_KEPT = 3
 _SNAPSHOT_NAME = re.compile(r"before-schema-(\d+)-(\d{8}T\d{6}Z)-[0-9a-f]+\.db")
-_SMALLEST_DB_FILE = 512  # SQLite's smallest page; every real vault.db holds at least one
-
-
-def _vault_folder(folder: Path) -> Path:
-    """`folder` made absolute, after checking it plausibly holds a vault."""
-    folder = folder.expanduser().absolute()
-    if not folder.exists():
-        raise VaultNotFound(
-            f"There is no vault at {folder}. Create one with `therapy-desk vault create`, "
-            "or point --vault at the folder that holds vault.db."
-        )
-    if not folder.is_dir():
-        raise VaultNotFound(f"{folder} is a file, not a vault folder. Point --vault at the folder that holds vault.db.")
-    if not (folder / KEYSLOTS_FILE).exists() and not (folder / db.DB_FILE).exists():
-        raise VaultNotFound(f"{folder} does not hold a Therapy Desk vault (it has no vault.db or keyslots.json).")
-    return folder
-
-
-def _refuse_empty_database(path: Path) -> None:
-    """SQLite takes a (nearly) empty file for a new database: it would quietly start an empty vault."""
-    if path.is_file() and path.stat().st_size < _SMALLEST_DB_FILE:
-        raise VaultDamaged(
-            f"The vault database {path} is empty or cut short, so it is not a usable vault. "
-            "Restore it from a backup; nothing was changed."
-        )
-
-
-def _database_salt(path: Path) -> bytes | None:
-    """The first 16 bytes of vault.db (SQLCipher's salt, stored in clear), or None if unreadable."""
-    try:
-        with path.open("rb") as handle:
-            salt = handle.read(16)
-    except OSError:
-        return None
-    return salt if len(salt) == 16 else None
-
-
-def _refuse_mismatched_pair(folder: Path, keyslots: Keyslots) -> None:
-    """A key file from another vault (or a database swapped in from one) is named before any key derivation."""
-    salt = _database_salt(folder / db.DB_FILE) if keyslots.database_salt else None
-    if salt is not None and salt.hex() != keyslots.database_salt:
-        raise VaultDamaged(
-            f"The database {folder / db.DB_FILE} does not belong with the key file {KEYSLOTS_FILE} beside it: one "
-            "of the two was replaced by a file from another vault, or the start of the database is damaged. Put "
-            "back the pair that belong together, or restore both from a backup; nothing was changed."
-        )
 
 
 @dataclass(frozen=True)
@@ -249,7 +202,7 @@ class Vault:
             head = audit.head()
         finally:
             conn.close()
-        salt = _database_salt(path)
+        salt = database_salt(path)
         if salt is None:
             raise VaultDamaged(f"The new vault database {path} could not be read back.")
         keyslots.with_database_salt(salt).save(staging)
@@ -321,9 +274,9 @@ class Vault:
         secret: _Secret | None = None,
         maintenance: bool = False,
     ) -> Vault:
-        folder = _vault_folder(folder)
+        folder = vault_folder(folder)
         keyslots = Keyslots.load(folder)
-        _refuse_mismatched_pair(folder, keyslots)
+        refuse_mismatched_pair(folder, keyslots)
         lock = VaultLock(folder)
         lock.acquire(folder / db.DB_FILE)
         conn, vault, data_key = None, None, None
@@ -335,7 +288,7 @@ class Vault:
                 unlock_failures.record_failure(keyslots.vault_id)
                 raise
             kdf_seconds = time.perf_counter() - started
-            _refuse_empty_database(folder / db.DB_FILE)
+            refuse_empty_database(folder / db.DB_FILE)
             conn = db.connect(folder / db.DB_FILE, data_key)
             vault = cls(folder, conn, keyslots, data_key, lock, maintenance=maintenance)
             if not maintenance:
@@ -457,7 +410,7 @@ class Vault:
         """Bind the key file to this database (vaults made before the binding get it on their first open)."""
         if self._keyslots.database_salt:
             return
-        salt = _database_salt(self.db_path)
+        salt = database_salt(self.db_path)
         if salt is None:
             return
         updated = self._keyslots.with_database_salt(salt)
@@ -542,25 +495,11 @@ class Vault:
         return anchor.compare(self._anchor, self.audit)[1]
 
     def recorded_losses(self) -> list[str]:
-        """Sentences for history found missing on earlier opens (the app recorded each in the log)."""
-        return [
-            f"on {e.at[:10]}, events up to {e.detail.get('anchored_seq')} were found missing (the log had ended "
-            f"at event {e.detail.get('found_seq')}); restore the most recent verified backup to get them back"
-            for e in self.audit.named(anchor.LOSS_EVENT)
-        ]
+        """Sentences for history that earlier opens found missing (each is recorded in the log)."""
+        return anchor.recorded_losses(self.audit)
 
     def _settle_anchor(self) -> None:
-        """On open: compare the log with its anchor, record and report any loss, and anchor the head again."""
-        record, problems = anchor.compare(self._anchor, self.audit)
-        self._anchor.start_from(record)
-        if problems:
-            found, _ = self.audit.head()
-            detail = {"anchored_seq": record.seq if record else None, "found_seq": found}
-            self.audit.record(anchor.LOSS_EVENT, detail=detail)
-            self.warnings.extend(problems)
-        elif record is None and self.audit.first(anchor.STARTED_EVENT) is None:
-            self.audit.record(anchor.STARTED_EVENT)  # a vault from before anchors: start keeping one
-        self._anchor.write(*self.audit.head(), force=True)
+        self.warnings.extend(anchor.settle(self._anchor, self.audit))
 
     def _tighten_permissions(self) -> None:
         """Folder 0700 and files 0600 on every open, not only at creation; say so if that fails."""
