@@ -21,10 +21,9 @@ import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
+from tests.storage.tampering import raw_connection  # noqa: F401  (re-exported for the seal tests)
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, content_hash, sections
-from therapy_desk.storage import db
 from therapy_desk.storage.demo import build_demo
-from therapy_desk.storage.keyslots import Keyslots, key_hex
 from therapy_desk.storage.notes import COLUMNS, note_from_row
 from therapy_desk.storage.vault import Vault
 
@@ -98,15 +97,6 @@ def copy(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Practice:
     folder = tmp_path / "practice"
     shutil.copytree(template.folder, folder)
     return dataclasses.replace(template, folder=folder)
-
-
-def raw_connection(folder: Path) -> sqlcipher.Connection:
-    """The vault's database opened with its raw key and nothing else: what a sqlcipher shell does."""
-    key = key_hex(Keyslots.load(folder).unwrap("passphrase", PASSPHRASE))
-    conn = sqlcipher.connect(str(folder / db.DB_FILE), isolation_level=None)
-    conn.execute(f'PRAGMA key = "{db.raw_key_literal(key)}"')
-    assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
-    return conn
 
 
 @contextlib.contextmanager

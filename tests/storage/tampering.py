@@ -8,6 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3.dbapi2 as sqlcipher
+
+from tests.conftest import PASSPHRASE
 from therapy_desk.storage import db
 from therapy_desk.storage.keyslots import Keyslots
 
@@ -36,12 +39,11 @@ def file_hashes(folder: Path) -> dict[str, str]:
     }
 
 
-def raw_connection(folder: Path, passphrase: str) -> Connection:
-    """A plain SQLCipher connection with the data key, as someone holding the key outside the app would
-    have: none of the app's settings (recursive triggers off), no lock, no anchor."""
-    import sqlcipher3.dbapi2 as sqlcipher
-
+def raw_connection(folder: Path, passphrase: str = PASSPHRASE) -> Connection:
+    """The vault's database opened with its raw key and nothing else, as a sqlcipher shell would: none of
+    the app's settings (recursive triggers off), no lock, no anchor."""
     key = Keyslots.load(folder).unwrap("passphrase", passphrase)
     conn = sqlcipher.connect(str(folder / db.DB_FILE), isolation_level=None)
     conn.execute(f'PRAGMA key = "{db.raw_key_literal(key.hex())}"')
+    assert conn.execute("PRAGMA recursive_triggers").fetchone()[0] == 0
     return conn

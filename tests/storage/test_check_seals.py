@@ -27,6 +27,8 @@ from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.integrity import CheckReport
 from therapy_desk.storage.vault import Vault
 
+pytestmark = pytest.mark.reliability  # each attack on the seals
+
 
 @pytest.fixture
 def practice(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Practice:

@@ -17,6 +17,8 @@ import sqlcipher3.dbapi2 as sqlcipher
 from tests.storage import sealed_practice
 from tests.storage.sealed_practice import Practice, raw_connection
 
+pytestmark = pytest.mark.reliability  # each attack on the seals
+
 
 @pytest.fixture
 def practice(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Practice:
