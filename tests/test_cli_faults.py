@@ -20,6 +20,8 @@ from tests.conftest import PASSPHRASE
 from therapy_desk import cli
 from therapy_desk.storage.vault import Vault
 
+pytestmark = pytest.mark.reliability  # each fault of the command line ends in one sentence
+
 SECRET = "hunter2-secret"
 
 

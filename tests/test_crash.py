@@ -18,6 +18,8 @@ from tests.conftest import PASSPHRASE
 from therapy_desk import cli, crash
 from therapy_desk.storage.vault import Vault
 
+pytestmark = pytest.mark.reliability  # a bug ends in a sentence and a PHI-free report
+
 PHI = "Zoë Adeyemi 1990-03-04"
 
 

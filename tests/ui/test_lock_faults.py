@@ -33,6 +33,8 @@ from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import SettingsView
 from therapy_desk.ui.unlock import UnlockWindow
 
+pytestmark = pytest.mark.reliability  # a view, dialog, worker or the vault failing while the app locks
+
 # -- what goes wrong -------------------------------------------------------------------------------
 
 
