@@ -217,9 +217,10 @@ def compare(audit_anchor: AuditAnchor, audit: AuditStore) -> tuple[AnchorRecord 
     if seq < record.seq:
         missing = f"event {record.seq} is" if seq + 1 == record.seq else f"events {seq + 1}–{record.seq} are"
         return record, [
-            f"The audit log ends at event {seq}, but this vault had recorded up to event {record.seq} ({when}): "
-            f"{missing} missing. An older copy of vault.db was put in place, or its write-ahead file "
-            "(vault.db-wal) was lost after a crash; work saved in that time may be missing."
+            f"Recent work may be missing: this vault had saved its audit log up to event {record.seq} ({when}), "
+            f"but the log now ends at event {seq}: {missing} missing. An older copy of vault.db was put in place, "
+            "or its write-ahead file (vault.db-wal) was lost after a crash. Restore your most recent verified "
+            "backup if it holds that work."
         ]
     found = head_hash if seq == record.seq else audit.hash_at(record.seq)
     if found != record.head_hash:
