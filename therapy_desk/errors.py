@@ -60,6 +60,10 @@ class StorageFull(UserError):
     pass
 
 
+class UnusableLocation(UserError):
+    """A path that cannot be a folder: a file in the way, a name too long, a loop of links."""
+
+
 class StorageReadOnly(UserError):
     pass
 

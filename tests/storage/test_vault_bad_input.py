@@ -22,6 +22,7 @@ from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.errors import (
     StorageFull,
     StorageReadOnly,
+    UnusableLocation,
     UserError,
     VaultDamaged,
     VaultExists,
@@ -665,3 +666,16 @@ def test_vault_newer_than_the_app_is_refused_clearly_and_left_unchanged(vault: V
     assert file_hashes(folder) == before
     assert not (folder / "snapshots").exists()
     assert_lock_is_free(folder)
+
+
+@pytest.mark.parametrize("where", ["file/sub", "file/a/b", "x" * 300])
+def test_create_where_no_folder_can_be_is_one_sentence_and_leaves_nothing(tmp_path: Path, where: str) -> None:
+    """The app's own calls reach storage without the command line's checks: storage says it too."""
+    (tmp_path / "file").write_text("a file, not a folder")
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    with pytest.raises(UnusableLocation) as caught:
+        Vault.create(tmp_path / where, PASSPHRASE, kdf=CHEAP_KDF)
+
+    assert "cannot be used as a folder" in str(caught.value) or "too long" in str(caught.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from therapy_desk.errors import StorageFull, StorageReadOnly, UserError
+from therapy_desk.errors import StorageFull, StorageReadOnly, UnusableLocation, UserError
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
@@ -20,6 +20,12 @@ def user_error_for_os_error(err: OSError, path: Path) -> UserError | None:
     """The sentence for an OS error a user can act on, or None if it is a bug."""
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         return StorageFull(f"The disk holding {path} is full. Free some space and try again; nothing was changed.")
+    if err.errno in (errno.ENOTDIR, errno.EEXIST):
+        return UnusableLocation(f"{path} cannot be used as a folder: a file stands in its place or in its path.")
+    if err.errno == errno.ENAMETOOLONG:
+        return UnusableLocation(f"The path {path} is too long for this disk. Choose a folder with a shorter name.")
+    if err.errno == errno.ELOOP:
+        return UnusableLocation(f"{path} leads through a loop of links. Choose a folder without them.")
     if err.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         return StorageReadOnly(
             f"Therapy Desk cannot write to {path}: the folder is read-only or you lack permission. "

@@ -157,7 +157,7 @@ class Vault:
         """
         check_new_passphrase(passphrase)
         folder = folder.expanduser().absolute()
-        with os_errors_as_user_errors(folder.parent):
+        with os_errors_as_user_errors(folder):
             if folder.is_file() or (folder.is_dir() and any(folder.iterdir())):
                 raise VaultExists(f"{folder} already holds files. Choose an empty or new folder for the vault.")
         params = kdf or calibrate()
@@ -167,7 +167,7 @@ class Vault:
         keyslots = keyslots.with_slot(keyslots.wrap("recovery", code, data_key, params))
 
         staging = folder.parent / f".{folder.name}.creating-{secrets.token_hex(4)}"
-        with os_errors_as_user_errors(folder.parent):
+        with os_errors_as_user_errors(folder):
             folder.parent.mkdir(parents=True, exist_ok=True)
             renamed, had_empty_folder = False, folder.is_dir()
             try:

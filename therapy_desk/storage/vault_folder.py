@@ -12,6 +12,7 @@ from pathlib import Path
 
 from therapy_desk.errors import VaultDamaged, VaultNotFound
 from therapy_desk.storage import db
+from therapy_desk.storage.files import os_errors_as_user_errors
 from therapy_desk.storage.keyslots import KEYSLOTS_FILE, SALT_BYTES, Keyslots
 
 _SMALLEST_DB_FILE = 512  # SQLite's smallest page; every real vault.db holds at least one
@@ -20,6 +21,11 @@ _SMALLEST_DB_FILE = 512  # SQLite's smallest page; every real vault.db holds at 
 def vault_folder(folder: Path) -> Path:
     """`folder` made absolute, after checking it plausibly holds a vault."""
     folder = folder.expanduser().absolute()
+    with os_errors_as_user_errors(folder):
+        return _holding_a_vault(folder)
+
+
+def _holding_a_vault(folder: Path) -> Path:
     if not folder.exists():
         raise VaultNotFound(
             f"There is no vault at {folder}. Create one with `therapy-desk vault create`, "
