@@ -22,6 +22,8 @@ from therapy_desk.errors import ValidationError, WrongPassphrase, WrongRecoveryC
 from therapy_desk.storage import keychain
 from therapy_desk.storage.integrity import PHASES
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.app import default_pages
+from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import PASSPHRASE_CHANGED, ChangePassphraseDialog, SettingsView
 from therapy_desk.ui.vault_check import STEPS, overall
@@ -361,3 +363,20 @@ def test_lock_clears_the_check_result(qtbot: QtBot, view: SettingsView, vault: V
 
     assert view.vault_check.problems.toPlainText() == ""
     assert view.vault_check.alarm.text() == ""
+
+
+def test_alt_c_in_the_main_window_runs_the_vault_check(qtbot: QtBot, vault: Vault) -> None:
+    window = MainWindow(vault, default_pages())
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    window.show_page([title for title, _factory in default_pages()].index("Settings"))
+    settings = window.stack.currentWidget()
+    assert isinstance(settings, SettingsView)
+    settings.tabs.setCurrentIndex(1)
+
+    qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+
+    qtbot.waitUntil(lambda: "the vault is intact" in settings.vault_check.status.text(), timeout=10_000)
+    window.lock()

@@ -76,7 +76,7 @@ class VaultCheckBox(QGroupBox):
     def __init__(self, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__("Vault check", parent)
         self.ops = ops
-        self.check_button = QPushButton("Check &vault…")
+        self.check_button = QPushButton("&Check vault…")  # Alt+V is the Vault menu
         self.check_button.setAccessibleName("Check vault")
         self.check_button.clicked.connect(self.start_check)
         self.status = muted_label()
