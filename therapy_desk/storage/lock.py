@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from therapy_desk.errors import VaultDamaged, VaultInUse, VaultLocked
-from therapy_desk.storage.files import FILE_MODE, os_errors_as_user_errors, user_error_for_os_error
+from therapy_desk.storage.files import FILE_MODE, user_error_for_os_error
 
 LOCK_FILE = "vault.lock"
 
@@ -67,15 +67,14 @@ class VaultLock:
     def acquire(self, database: Path | None = None) -> None:
         """Lock the vault, and (on Linux) its `database` file too; VaultInUse if another process holds either."""
         try:
-            with os_errors_as_user_errors(self._path.parent):
-                fd = os.open(self._path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
         except OSError as err:
-            if err.errno != errno.ELOOP:
-                raise
-            raise VaultDamaged(
-                f"{self._path} is a link, not the vault's lock file. Remove it (Therapy Desk makes a new one), "
-                "then try again."
-            ) from None
+            if err.errno == errno.ELOOP:  # O_NOFOLLOW met a link where the lock file should be
+                raise VaultDamaged(
+                    f"{self._path} is a link, not the vault's lock file. Remove it (Therapy Desk makes a new one), "
+                    "then try again."
+                ) from None
+            raise user_error_for_os_error(err, self._path.parent) or err from err
         try:
             if not try_lock(fd):
                 raise self._in_use()
