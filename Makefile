@@ -1,27 +1,34 @@
 # Two entry points, both self-installing into a project-local virtualenv:
-#   make run    launch Therapy Desk
-#   make test   run the whole test suite headless
+#   make run    launch Therapy Desk (installs only what the app needs)
+#   make test   run the whole test suite headless (adds the test and lint tools)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed
+APP_STAMP := $(VENV)/.installed-app
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint
 
-$(STAMP): pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(APP_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $(APP_STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(APP_STAMP) $(DEV_STAMP)
+
+run: $(APP_STAMP)
 	@scripts/desktop-deps.sh
 	$(VENV)/bin/therapy-desk
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(PY) -m pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
