@@ -6,6 +6,7 @@ Bad bytes on standard input, --vault paths that cannot be a vault folder, words 
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
 import shlex
@@ -379,27 +380,74 @@ def test_search_help_tells_the_order_of_the_lines_and_why(capsys: pytest.Capture
 # -- a reader that goes away -------------------------------------------------------------------------------------
 
 
+# Every command that writes to standard output, by its name, with the lines it reads on standard input:
+# `{recovery}` is the vault's recovery code, `{new}` a folder that does not exist yet.
+_WRITERS: dict[str, tuple[list[str], str]] = {
+    "vault create": (["vault", "create", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
+    "vault check": (["vault", "check", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
+    "vault passwd": (["vault", "passwd", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n{other}\n"),
+    "vault recover": (["vault", "recover", "--vault", "{vault}", "--recovery-stdin"], "{recovery}\n{other}\n"),
+    "clients list": (["clients", "list", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
+    "clients list --json": (
+        ["clients", "list", "--json", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
+    "search": (["search", "--query-stdin", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\nadeyemi\n"),
+    "search --json": (
+        ["search", "--json", "--query-stdin", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\nadeyemi\n",
+    ),
+    "demo": (["demo", "--clients", "12", "--years", "1", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
+    "--help": (["--help"], ""),
+    "--version": (["--version"], ""),
+    "vault --help": (["vault", "--help"], ""),
+    "search --help": (["search", "--help"], ""),
+}
+
+
+def test_every_command_that_writes_is_in_the_closed_pipe_test() -> None:
+    """A new command that writes output joins `_WRITERS`, so a reader going away is tried on it too."""
+    commands = {" ".join(sub.prog.split()[1:]) for sub in _commands(cli._parser())}
+
+    assert commands
+    assert commands <= set(_WRITERS)
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The parsers of the commands that run something (`vault check`, `search`), not of their groups."""
+    found: list[argparse.ArgumentParser] = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _commands(sub) or [sub]
+    return found
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGPIPE and EPIPE as POSIX has them")
-@pytest.mark.parametrize(
-    "argv",
-    [["clients", "list"], ["clients", "list", "--json"], ["search", "--query-stdin"]],
-    ids=["clients list", "clients list --json", "search"],
-)
-def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], argv: list[str]) -> None:
+@pytest.mark.parametrize("name", list(_WRITERS))
+def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_path: Path, name: str) -> None:
     # What `| head -1` does once head has its line and exits: the pipe has no reader left. Closing our end
     # before the command writes makes that certain rather than a race.
     _with_clients(created[0])
+    argv, lines = _WRITERS[name]
+    values = {
+        "vault": str(created[0]),
+        "new": str(tmp_path / "new-vault"),
+        "passphrase": PASSPHRASE,
+        "other": "a different long passphrase for this test",
+        "recovery": created[1],
+    }
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
         run = subprocess.run(
-            cli_command(*argv, "--vault", str(created[0]), "--passphrase-stdin"),
-            input=f"{PASSPHRASE}\nadeyemi\n".encode(),
+            cli_command(*(word.format(**values) for word in argv)),
+            input=lines.format(**values).encode(),
             stdout=write_end,
             stderr=subprocess.PIPE,
             env=child_env(),
-            timeout=120,
+            timeout=300,
             check=False,
         )
     finally:
