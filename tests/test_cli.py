@@ -18,6 +18,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
 from therapy_desk import cli, paths
 from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH
+from therapy_desk.storage.demo import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
 from therapy_desk.storage.vault import Vault
 
 RECOVERY_CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b")
@@ -335,13 +337,48 @@ def test_check_lists_a_damaged_page_as_a_problem_and_exits_1(
     assert "audit log" in run.out
 
 
-def test_a_damaged_database_is_one_line_on_stderr(capfd: pytest.CaptureFixture[str], created: tuple[Path, str]) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda db_file: _corrupt_page(db_file, 1, 4096),
+        lambda db_file: db_file.write_bytes(db_file.read_bytes()[: db_file.stat().st_size // 2]),
+        lambda db_file: db_file.write_bytes(db_file.read_bytes()[:100]),
+    ],
+    ids=["first page damaged", "cut in half", "cut to 100 bytes"],
+)
+def test_check_reports_a_database_too_damaged_to_open_as_a_problem_found(
+    capfd: pytest.CaptureFixture[str], created: tuple[Path, str], damage: Callable[[Path], object]
+) -> None:
+    folder, _ = created
+    damage(folder / "vault.db")
+    capfd.readouterr()
+
+    out = io.StringIO()
+    code = cli.main(
+        ["vault", "check", "--vault", str(folder), "--passphrase-stdin"],
+        stdin=io.StringIO(PASSPHRASE + "\n"),
+        stdout=out,
+    )
+
+    err = capfd.readouterr().err
+    assert code == cli.EXIT_PROBLEMS
+    assert err == ""
+    lines = out.getvalue().splitlines()
+    assert lines[0] == f"{folder}: 1 problem(s) found:"
+    assert lines[1].startswith(f"  - The vault database {folder / 'vault.db'} ")
+    assert "vault check" not in out.getvalue()  # never "run the command you just ran"
+    assert "backup" in lines[-1]
+
+
+def test_another_command_on_a_damaged_database_is_one_line_that_points_to_vault_check(
+    capfd: pytest.CaptureFixture[str], created: tuple[Path, str]
+) -> None:
     folder, _ = created
     capfd.readouterr()
     _corrupt_page(folder / "vault.db", 1, 4096)
 
     code = cli.main(
-        ["vault", "check", "--vault", str(folder), "--passphrase-stdin"],
+        ["clients", "list", "--vault", str(folder), "--passphrase-stdin"],
         stdin=io.StringIO(PASSPHRASE + "\n"),
         stdout=io.StringIO(),
     )
@@ -349,6 +386,7 @@ def test_a_damaged_database_is_one_line_on_stderr(capfd: pytest.CaptureFixture[s
     err = capfd.readouterr().err
     assert code == cli.EXIT_USER_ERROR
     assert "damaged" in err
+    assert "`therapy-desk vault check`" in err
     assert len(err.strip().splitlines()) == 1
 
 
@@ -594,6 +632,53 @@ def test_a_demo_that_cannot_be_built_leaves_no_vault_behind(
     )  # fmt: skip
     assert "12" in _one_line_error(run)  # the smallest demo practice
     assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "bounds"),
+    [
+        ("--clients", "0", f"from {MIN_CLIENTS} to {MAX_CLIENTS:,}"),
+        ("--clients", str(MIN_CLIENTS - 1), f"from {MIN_CLIENTS} to {MAX_CLIENTS:,}"),
+        ("--clients", str(MAX_CLIENTS + 1), f"from {MIN_CLIENTS} to {MAX_CLIENTS:,}"),
+        ("--years", "0", f"from 1 to {MAX_YEARS}"),
+        ("--years", str(MAX_YEARS + 1), f"from 1 to {MAX_YEARS}"),
+    ],
+)
+def test_a_demo_size_the_generator_cannot_build_is_refused_with_its_real_bounds_before_asking(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, option: str, value: str, bounds: str
+) -> None:
+    folder = tmp_path / "demo"
+
+    run = therapy_desk(capsys, "demo", "--vault", str(folder), option, value, "--passphrase-stdin")  # no passphrase
+
+    assert _one_line_error(run) == f"therapy-desk: {option} must be {bounds}."
+    assert not folder.exists()
+
+
+def test_demo_help_says_the_vault_folder_is_required_and_gives_the_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    run = therapy_desk(capsys, "demo", "--help")
+
+    assert run.code == cli.EXIT_OK
+    help_text = " ".join(run.out.split())
+    assert "--vault DIR vault folder (required)" in help_text
+    assert "default: the app's data folder" not in help_text
+    assert f"{MIN_CLIENTS} to {MAX_CLIENTS:,}" in help_text
+    assert f"1 to {MAX_YEARS}" in help_text
+
+
+@pytest.mark.parametrize("command", [["vault", "create"], ["demo"]])
+def test_create_onto_a_file_says_it_is_a_file(
+    capsys: pytest.CaptureFixture[str], cheap_calibration: None, tmp_path: Path, command: list[str]
+) -> None:
+    afile = tmp_path / "afile.txt"
+    afile.write_text("keep me")
+
+    run = therapy_desk(capsys, *command, "--vault", str(afile), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    line = _one_line_error(run)
+    assert f"{afile} is a file, not a folder." in line
+    assert "holds files" not in line
+    assert afile.read_text() == "keep me"
 
 
 def test_a_vault_found_rolled_back_is_said_on_stderr_and_the_command_still_runs(

@@ -28,7 +28,8 @@ from therapy_desk import __version__, crash, paths
 from therapy_desk.cli_parser import CommandParser
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import ClientStatus
-from therapy_desk.errors import UserError
+from therapy_desk.errors import UserError, VaultDamaged
+from therapy_desk.storage.demo import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
 from therapy_desk.storage.demo_vault import is_unfinished_build
 from therapy_desk.storage.files import user_error_for_os_error
 from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START
@@ -222,6 +223,9 @@ def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) ->
     try:
         with Vault.open_for_check(folder, passphrase) as vault:
             report = vault.check(progress)
+    except VaultDamaged as damage:
+        # Damage that stops the vault opening at all is what this command looks for: a problem found.
+        return _problems_found(folder.absolute(), [damage.finding], out)
     finally:
         if progress is not None:
             progress.close()
@@ -233,8 +237,12 @@ def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) ->
             "match their seals).\n"
         )
         return EXIT_OK
-    out.write(f"{vault.folder}: {len(report.problems)} problem(s) found:\n")
-    for problem in report.problems:
+    return _problems_found(vault.folder, report.problems, out)
+
+
+def _problems_found(folder: Path, problems: Sequence[str], out: TextIO) -> int:
+    out.write(f"{folder}: {len(problems)} problem(s) found:\n")
+    for problem in problems:
         out.write(f"  - {problem}\n")
     out.write("Restore from your most recent verified backup, or keep this vault unchanged for recovery.\n")
     return EXIT_PROBLEMS
@@ -328,9 +336,12 @@ def _plain_snippet(snippet: str) -> str:
 def _cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from therapy_desk.storage.demo_vault import create_demo_vault  # the generator is only needed here
 
+    # The generator's own bounds, checked before anything is asked or made.
+    if not MIN_CLIENTS <= args.clients <= MAX_CLIENTS:
+        raise UserError(f"--clients must be from {MIN_CLIENTS} to {MAX_CLIENTS:,}.")
+    if not 1 <= args.years <= MAX_YEARS:
+        raise UserError(f"--years must be from 1 to {MAX_YEARS}.")
     folder = _vault_dir(args, creating=True)
-    if args.clients < 1 or args.years < 1:
-        raise UserError("--clients and --years must be at least 1.")
     passphrase = secrets.ask("New passphrase for the demo vault: ", confirm=True)
     # Built beside the folder and moved in when complete: an interrupted build leaves no vault at all.
     made = create_demo_vault(folder, passphrase, clients=args.clients, years=args.years, seed=args.seed)
@@ -356,7 +367,10 @@ def _add_command(
 ) -> CommandParser:
     sub = actions.add_parser(name, help=help_text, description=help_text)
     sub.add_argument(
-        "--vault", metavar="DIR", required=vault_required, help="vault folder (default: the app's data folder)"
+        "--vault",
+        metavar="DIR",
+        required=vault_required,
+        help="vault folder (required)" if vault_required else "vault folder (default: the app's data folder)",
     )
     sub.add_argument(
         stdin_flag,
@@ -414,8 +428,10 @@ def _parser() -> CommandParser:
     demo = _add_command(
         groups, "demo", _cmd_demo, "create a new vault holding an invented demo practice", vault_required=True
     )
-    demo.add_argument("--clients", type=int, default=120, help="number of invented clients (default 120)")
-    demo.add_argument("--years", type=int, default=3, help="years of history (default 3)")
+    demo.add_argument(
+        "--clients", type=int, default=120, help=f"invented clients, {MIN_CLIENTS} to {MAX_CLIENTS:,} (default 120)"
+    )
+    demo.add_argument("--years", type=int, default=3, help=f"years of history, 1 to {MAX_YEARS} (default 3)")
     demo.add_argument("--seed", type=int, default=1, help="the same seed builds the same practice (default 1)")
     return parser
 

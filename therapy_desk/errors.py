@@ -53,7 +53,15 @@ class VaultTooNew(UserError):
 
 
 class VaultDamaged(UserError):
-    """A vault file is missing, truncated, edited or not what it claims to be."""
+    """A vault file is missing, truncated, edited or not what it claims to be.
+
+    `finding` is what is wrong without the advice that may follow it in the sentence: `vault check`
+    lists it among the problems it found and gives its own advice (not "run `vault check`").
+    """
+
+    def __init__(self, message: str, *, finding: str | None = None) -> None:
+        super().__init__(message)
+        self.finding = finding or message
 
 
 class StorageFull(UserError):

@@ -136,6 +136,16 @@ def test_create_refuses_a_short_passphrase_with_the_rule_and_writes_nothing(vaul
     assert sorted(os.listdir(vault_dir.parent)) == parent_before
 
 
+def test_create_onto_a_file_says_it_is_a_file_and_leaves_it(tmp_path: Path) -> None:
+    afile = tmp_path / "afile.txt"
+    afile.write_text("keep me")
+
+    with pytest.raises(VaultExists, match="is a file, not a folder"):
+        Vault.create(afile, PASSPHRASE, kdf=CHEAP_KDF)
+
+    assert afile.read_text() == "keep me"
+
+
 def test_create_accepts_a_passphrase_of_exactly_12_characters(vault_dir: Path) -> None:
     vault, _code = Vault.create(vault_dir, "twelve chars", kdf=CHEAP_KDF)
     vault.close()

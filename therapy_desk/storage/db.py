@@ -50,10 +50,8 @@ def translate(err: sqlcipher.Error, path: Path) -> Exception:
     # A damaged page of the search index shows as its virtual table failing to start.
     damage = ("file is not a database", "malformed", "not a database", "corrupt", "vtable constructor failed")
     if any(sign in text for sign in damage):
-        return VaultDamaged(
-            f"The vault database {path} is damaged or is not a Therapy Desk vault. "
-            "Run `therapy-desk vault check`, or restore from a backup."
-        )
+        finding = f"The vault database {path} is damaged or is not a Therapy Desk vault."
+        return VaultDamaged(f"{finding} Run `therapy-desk vault check`, or restore from a backup.", finding=finding)
     return err  # type: ignore[no-any-return]  # sqlcipher3 is untyped
 
 

@@ -158,7 +158,9 @@ class Vault:
         check_new_passphrase(passphrase)
         folder = folder.expanduser().absolute()
         with os_errors_as_user_errors(folder):
-            if folder.is_file() or (folder.is_dir() and any(folder.iterdir())):
+            if folder.is_file():
+                raise VaultExists(f"{folder} is a file, not a folder. Choose an empty or new folder for the vault.")
+            if folder.is_dir() and any(folder.iterdir()):
                 raise VaultExists(f"{folder} already holds files. Choose an empty or new folder for the vault.")
         params = kdf or calibrate()
         data_key, code = new_data_key(), generate_recovery_code()
