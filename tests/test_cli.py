@@ -593,6 +593,45 @@ def test_search_finds_a_client_by_name_without_accents(
     assert "Søren" in hits[0]["snippet"]
 
 
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("zeppel", ["[zeppelin]"]),
+        ("model zep", ["[model]", "[zeppelin]"]),
+        ("Øster", ["[Østergaard]"]),
+        ("oster", ["Østergaard"]),  # found by the name's keyboard spelling, so not marked in the name itself
+        ("Søren Ø", []),  # one letter is whole, never a prefix
+    ],
+)
+def test_search_matches_the_last_word_as_the_start_of_a_word(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str], query: str, found: list[str]
+) -> None:
+    folder, _ = created
+    _seed_clients(folder)
+    with Vault.open(folder, PASSPHRASE) as vault:
+        soren = vault.caseload.ids()[1]
+        _add_note(vault, soren, "Built a model zeppelin with his son.")
+
+    run = therapy_desk(capsys, "search", query, "--vault", str(folder), "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+
+    assert run.code == cli.EXIT_OK
+    lines = run.out.splitlines()
+    assert lines[-1] == f"{1 if found else 0} match(es)"
+    for word in found:
+        assert word in lines[0]
+
+
+def _add_note(vault: Vault, client_id: int, text: str) -> None:
+    from datetime import date
+
+    from therapy_desk.domain.notes import Note, NoteFormat, sections
+
+    narrative = sections(NoteFormat.NARRATIVE, {"Narrative": text})
+    vault.notes.save_draft(
+        Note(client_id, format=NoteFormat.NARRATIVE, date_of_service=date(2025, 2, 3), sections=narrative)
+    )
+
+
 def test_search_with_a_wrong_passphrase_is_one_line(
     capsys: pytest.CaptureFixture[str], created: tuple[Path, str]
 ) -> None:

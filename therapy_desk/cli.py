@@ -32,7 +32,7 @@ from therapy_desk.errors import UserError, VaultDamaged
 from therapy_desk.storage.demo import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
 from therapy_desk.storage.demo_vault import is_unfinished_build
 from therapy_desk.storage.files import user_error_for_os_error
-from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START
+from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START, MIN_PREFIX_CHARS
 from therapy_desk.storage.vault import Vault
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
@@ -312,7 +312,7 @@ def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     passphrase = secrets.ask("Passphrase: ")
     query = args.query if args.query is not None else _query_from_stdin(secrets)
     with _told(Vault.open(folder, passphrase)) as vault:
-        hits = vault.search.search(query, limit=args.limit)
+        hits = vault.search.search(query, limit=args.limit, prefix=True)
     if args.json:
         return _write_json(hits, out)
     for hit in hits:
@@ -413,8 +413,8 @@ def _parser() -> CommandParser:
     search.add_argument(
         "query",
         nargs="?",
-        help="words to find (the last one also matches as a prefix); visible in `ps` and the shell history, "
-        "so prefer --query-stdin for a client's name",
+        help=f"words to find (the last one, from {MIN_PREFIX_CHARS} letters, also matches the start of a word: "
+        "zeppel finds zeppelin); visible in `ps` and the shell history, so prefer --query-stdin for a client's name",
     )
     search.add_argument(
         "--query-stdin",

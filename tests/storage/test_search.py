@@ -86,12 +86,54 @@ def test_while_typing_the_last_word_matches_as_a_prefix_after_whole_words(vault:
     ana = add_client(vault, "Ana", "Reyes")
     partial = add_note(vault, ana, "Client anxious before the exam.")
     whole = add_note(vault, ana, "Calls it her 'anx' when the exam nears.")
-    assert vault.search.search("anxi") == []
+    assert vault.search.search("anxi", prefix=False) == []
     assert [h.note_id for h in vault.search.search("anxi", prefix=True)] == [partial]
     assert [h.note_id for h in vault.search.search("exam anx", prefix=True)] == [whole, partial]
     assert [h.note_id for h in vault.search.search("anx ", prefix=True)] == [whole]  # a finished word is whole
     assert [h.note_id for h in vault.search.search("anx", prefix=True, limit=1)] == [whole]
-    assert [h.note_id for h in vault.search.search("an", prefix=True)] == []  # too short to expand
+    assert vault.search.search("a", prefix=True) == []  # one letter is too short to expand
+    assert [(h.kind, h.client_id) for h in vault.search.search("an", prefix=True)][0] == (HitKind.CLIENT, ana)
+
+
+def test_the_last_word_matches_as_the_start_of_a_word_unless_asked_for_whole_words(vault: Vault) -> None:
+    ana = add_client(vault, "Ana", "Reyes")
+    note_id = add_note(vault, ana, "Built a model zeppelin with her son.")
+
+    hits = vault.search.search("zeppel")
+
+    assert [(h.kind, h.note_id) for h in hits] == [(HitKind.NOTE, note_id)]
+    assert highlighted("zeppelin") in hits[0].snippet
+    assert [h.note_id for h in vault.search.search("model zep")] == [note_id]
+    assert vault.search.search("zeppel", prefix=False) == []
+    assert vault.search.search("zeppel ") == []  # a space after it: the word is finished
+    assert vault.search.search("zeppelins") == []  # a prefix, not a fuzzy match
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("Ång", "Zoë"),
+        ("ang", "Zoë"),
+        ("Zoë Ångstr", "Zoë"),
+        ("zoe angstr", "Zoë"),
+        ("Øs", "Søren"),  # ø is a letter of its own, and the name's keyboard spelling (Ostergaard) is searched too
+        ("os", "Søren"),
+        ("rés", "the note"),
+        ("res", "the note"),
+        ("RÉSUM", "the note"),
+        ("Ø", None),  # one letter is a whole word only, and no word is "ø"
+        ("Zoë Å", None),  # likewise as the last of two words: no word of hers is "a"
+    ],
+)
+def test_an_accented_prefix_matches_with_or_without_its_accents(vault: Vault, typed: str, found: str | None) -> None:
+    zoe = add_client(vault, "Zoë", "Ångström")
+    soren = add_client(vault, "Søren", "Østergaard")
+    note_id = add_note(vault, soren, "Updated his résumé for the interview.")
+    expected = {"Zoë": (HitKind.CLIENT, zoe), "Søren": (HitKind.CLIENT, soren), "the note": (HitKind.NOTE, note_id)}
+
+    hits = [(h.kind, h.note_id or h.client_id) for h in vault.search.search(typed)]
+
+    assert hits == ([] if found is None else [expected[found]])
 
 
 def test_every_word_must_match(vault: Vault) -> None:
@@ -230,7 +272,7 @@ def test_with_many_matches_the_newest_are_ranked(vault: Vault, monkeypatch: pyte
         add_note(vault, ana, f"Filler session {n + 10} about family.")
     weak = [add_note(vault, ana, f"Discussed a long week of work and a possible relapse, visit {n}.") for n in range(2)]
     strong = add_note(vault, ana, "Relapse: relapse prevention plan.")
-    hits = vault.search.search("relapse")
+    hits = vault.search.search("relapse", prefix=False)
     assert [h.note_id for h in hits] == [strong, *weak[::-1]] or [h.note_id for h in hits] == [strong, *weak]
     assert old not in [h.note_id for h in hits]
     assert hits[0].rank < hits[-1].rank

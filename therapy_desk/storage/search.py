@@ -3,7 +3,8 @@
 The index (`search_index`, migration 6) is kept in sync by triggers on clients, notes and
 addenda; psychotherapy notes are never in it. Text typed by the user is never passed to FTS5 as
 query syntax: each word becomes a quoted phrase, so quotes, `*`, `NEAR`, `OR` and brackets are
-just text.
+just text. The last word also matches as the start of a word (search as you type: "zeppel" finds
+"zeppelin") once it has MIN_PREFIX_CHARS letters or digits; whole-word matches are listed first.
 
 Ranking is bm25, whose cost grows with how many notes hold each word (it counts them all), so a
 search stays fast on a large vault by ranking only the newest RANK_WINDOW matches, and by listing
@@ -28,7 +29,9 @@ from therapy_desk.storage.rows import to_date
 
 MAX_RESULTS = 500
 MAX_TERMS = 16
-MIN_PREFIX_CHARS = 3  # shorter prefixes match much of the vocabulary: too slow to be worth it
+# The last word is also a prefix from this many letters or digits: one letter matches nearly every note and
+# name, so it would only list the newest; two already narrow a name ("Zo" for Zoë) or a word.
+MIN_PREFIX_CHARS = 2
 HIGHLIGHT_START = "\u27e6"  # ⟦ around each matched word in a snippet
 HIGHLIGHT_END = "\u27e7"  # ⟧
 ELLIPSIS = "…"
@@ -137,14 +140,16 @@ class SearchStore:
         self._audit = audit
 
     def search(
-        self, query: str, limit: int = 50, *, client_id: int | None = None, prefix: bool = False
+        self, query: str, limit: int = 50, *, client_id: int | None = None, prefix: bool = True
     ) -> list[SearchHit]:
         """The best `limit` matches for `query` among client names and note text.
 
-        Every word must match. `client_id` narrows the search to one chart. `prefix` is for
-        search-as-you-type: whole-word matches come first, then, if there are fewer than `limit`,
-        matches where the last word is only the start of a word, newest first. The search is
-        recorded in the audit log with the number of hits, never the query text.
+        Every word must match. `client_id` narrows the search to one chart. With `prefix` (the default,
+        so search-as-you-type finds "zeppelin" from "zeppel") the last word also matches as the start of
+        a word, when it has at least MIN_PREFIX_CHARS letters or digits and no space follows it:
+        whole-word matches come first, then, if there are fewer than `limit`, the prefix matches, newest
+        first. `prefix=False` matches whole words only. The search is recorded in the audit log with the
+        number of hits, never the query text.
         """
         if not isinstance(limit, int) or not 1 <= limit <= MAX_RESULTS:
             raise ValidationError(f"Ask for 1 to {MAX_RESULTS} search results.", "limit")
