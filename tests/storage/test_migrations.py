@@ -22,13 +22,15 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from tests.conftest import PASSPHRASE
 from tests.fixtures.vault_rows import Table, differences, dump, read_as
+from tests.storage.search_index import index_matches_the_text
 from therapy_desk.domain.caseload import CaseloadRow
 from therapy_desk.errors import VaultTooNew
 from therapy_desk.storage import db, migrations
 from therapy_desk.storage import vault as vault_module
+from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.keyslots import Keyslots, key_hex
 from therapy_desk.storage.migrations import CURRENT_VERSION, Migration
-from therapy_desk.storage.search import HitKind
+from therapy_desk.storage.search import HitKind, SearchStore
 from therapy_desk.storage.vault import SNAPSHOT_DIR, Vault
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -452,6 +454,34 @@ def test_search_finds_old_clients_and_notes_after_the_upgrade(version: int, tmp_
             assert vault.search.search(_first_words(process_note["text"], 6)) == []
 
     assert bool(notes) == (version >= 6)
+
+
+@pytest.mark.parametrize("version", [v for v in OLDER_VERSIONS if v >= 6])
+def test_search_gives_the_same_hits_and_snippets_once_the_index_reads_the_notes_themselves(
+    version: int, tmp_path: Path
+) -> None:
+    """Migration 10 drops the index's own copy of the text and indexes the notes and names again: every hit,
+    snippet and rank is what the old index gave, and the new index holds exactly the vault's words."""
+    folder = _copy_fixture(version, tmp_path)
+    rows = _fixture_rows(folder, version)
+    queries = ["session", "client", "sleep", "the", "an", "ther", "Ø", "os"]
+    queries += [f"{c['legal_first']} {c['legal_last'][:3]}" for c in rows["clients"].records()]
+    queries += [_first_words(section, 3) for n in rows["notes"].records() for _, section in json.loads(n["sections"])]
+    queries += [_first_words(a["text"], 4) for a in rows["note_addenda"].records()]
+    path = folder / db.DB_FILE
+    conn = db.connect(path, _data_key_hex(folder, _passphrase(version)))
+    try:
+        database = db.Database(conn, path)
+        store = SearchStore(database, AuditStore(database))
+        before = {query: store.search(query, limit=100) for query in queries}
+        assert migrations.migrate(conn, path) == CURRENT_VERSION
+        after = {query: store.search(query, limit=100) for query in queries}
+        index_matches_the_text(database)
+    finally:
+        conn.close()
+
+    assert after == before
+    assert sum(len(hits) for hits in before.values()) > len(queries)  # the words were found, not all missed
 
 
 # -- a migration that loses data is caught ---------------------------------------------------

@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.storage.search_index import index_matches_the_text
 from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, ProcessNote, sections
-from therapy_desk.errors import ValidationError
+from therapy_desk.errors import ValidationError, VaultDamaged
 from therapy_desk.storage import db, migrations, search
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.keyslots import key_hex, new_data_key
+from therapy_desk.storage.migrations import m006_notes
 from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START, HitKind, SearchStore, fts_query
 from therapy_desk.storage.vault import Vault
 
@@ -317,3 +319,92 @@ def test_imported_notes_are_searchable_and_later_drafts_are_still_indexed(vault:
     assert sorted(h.note_id or 0 for h in vault.search.search("metronome")) == sorted(ids)
     later = add_note(vault, client_id, "Introduced the xylophone exercise.")
     assert [h.note_id for h in vault.search.search("xylophone")] == [later]
+
+
+# -- the index over the notes' own text (migration 10) ------------------------------------------------
+
+
+def test_the_index_keeps_no_copy_of_the_text(vault: Vault) -> None:
+    ana = add_client(vault, "Ana", "Reyes")
+    add_note(vault, ana, "Discussed grief after her father's death.")
+    shadow = {
+        name
+        for (name,) in vault.db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'search%'")
+    }
+
+    assert shadow == {
+        "search_index",
+        "search_index_data",
+        "search_index_idx",
+        "search_index_docsize",
+        "search_index_config",
+    }
+    assert highlighted("grief") in vault.search.search("grief")[0].snippet  # read from the note itself
+
+
+def test_the_index_stays_in_step_with_every_kind_of_change(vault: Vault) -> None:
+    ana = add_client(vault, "Ana", "Reyes", preferred="Annie")
+    soren = add_client(vault, "Søren", "Østergaard")
+    draft = add_note(vault, ana, "First wording about the garden.")
+    vault.notes.save_draft(
+        dataclasses.replace(vault.notes.get(draft), sections=sections(NoteFormat.NARRATIVE, {"Narrative": "Orchard."}))
+    )
+    signed = add_note(vault, soren, "Talked about the fjord.", sign=True)
+    vault.notes.add_addendum(signed, "Late entry: mentioned beekeeping.", SIGNER)
+    vault.notes.add_addendum(signed, "Second late entry: the ferry.", SIGNER)
+    discarded = add_note(vault, soren, "Temporary wording.")
+    vault.notes.discard_draft(discarded)
+    vault.clients.update(dataclasses.replace(vault.clients.get(soren), legal_last="Ødegård", preferred_name="Sør"))
+    vault.notes.import_notes(
+        [Note(ana, format=NoteFormat.NARRATIVE, date_of_service=date(2025, 3, 3),
+              sections=sections(NoteFormat.NARRATIVE, {"Narrative": "Imported metronome practice."}))]
+    )  # fmt: skip
+    vault.notes.save_process_note(ProcessNote(ana, "Countertransference: zanzibar."))
+
+    index_matches_the_text(vault.db)
+    hits = vault.search.search("ferry")
+    assert [h.note_id for h in hits] == [signed]
+    assert hits[0].snippet.endswith(f"the {highlighted('ferry')}.")  # the second addendum, after the first
+    assert [h.client_id for h in vault.search.search("odegard")] == [soren]
+    assert vault.search.search("østergaard") == []
+    assert vault.search.search("garden") == []
+    assert vault.search.search("zanzibar") == []
+
+
+def test_the_check_of_the_index_can_fail(vault: Vault) -> None:
+    ana = add_client(vault, "Ana", "Reyes")
+    note_id = add_note(vault, ana, "Talked about the garden.")
+    # What a trigger that forgot an addendum would do: take the note out with other text than it was given.
+    vault.db.execute(
+        "INSERT INTO search_index (search_index, rowid, name, alias, body, client_key, client_id, date_of_service) "
+        "VALUES ('delete', ?, '', '', 'Talked about the orchard.', ?, ?, '2025-02-03')",
+        (note_id, f"c{ana}", ana),
+    )
+
+    with pytest.raises(AssertionError):
+        index_matches_the_text(vault.db)
+
+
+def test_vault_check_holds_the_search_triggers_to_migration_10(vault: Vault) -> None:
+    ana = add_client(vault, "Ana", "Reyes")
+    add_note(vault, ana, "Talked about the garden.", sign=True)
+    old = next(s for s in m006_notes.STATEMENTS if "CREATE TRIGGER search_addendum_added" in s)
+    assert vault.check().clean
+    # Put back migration 6's trigger, which would write into an index that no longer holds the text.
+    vault.db.execute("DROP TRIGGER search_addendum_added")
+    vault.db.execute(old)
+
+    assert vault.check().problems == [
+        "trigger search_addendum_added (on note_addenda) is not as Therapy Desk defines it: it was altered"
+    ]
+
+
+def test_an_index_left_behind_by_a_removed_trigger_is_named_as_damage(vault: Vault) -> None:
+    ana = add_client(vault, "Ana", "Reyes")
+    note_id = add_note(vault, ana, "Talked about the garden.")
+    vault.db.execute("DROP TRIGGER search_note_removed")
+    vault.db.execute("DELETE FROM notes WHERE id = ?", (note_id,))
+
+    with pytest.raises(VaultDamaged):
+        vault.search.search("garden")
+    assert "search_note_removed" in " ".join(vault.check().problems)

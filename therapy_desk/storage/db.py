@@ -47,8 +47,16 @@ def translate(err: sqlcipher.Error, path: Path) -> Exception:
         return StorageReadOnly(f"The vault at {path.parent} is read-only. Move it to a folder you can write to.")
     if "database is locked" in text or "database is busy" in text:
         return VaultInUse(f"The vault at {path.parent} is busy in another Therapy Desk window.")
-    # A damaged page of the search index shows as its virtual table failing to start.
-    damage = ("file is not a database", "malformed", "not a database", "corrupt", "vtable constructor failed")
+    # A damaged page of the search index shows as its virtual table failing to start; an index out of step
+    # with the notes it reads its text from (a trigger removed behind the app's back), as a row missing.
+    damage = (
+        "file is not a database",
+        "malformed",
+        "not a database",
+        "corrupt",
+        "vtable constructor failed",
+        "missing row",
+    )
     if any(sign in text for sign in damage):
         finding = f"The vault database {path} is damaged or is not a Therapy Desk vault."
         return VaultDamaged(f"{finding} Run `therapy-desk vault check`, or restore from a backup.", finding=finding)

@@ -1,10 +1,12 @@
 """`vault.search`: full-text search over client names and clinical-note text (SQLite FTS5).
 
-The index (`search_index`, migration 6) is kept in sync by triggers on clients, notes and
-addenda; psychotherapy notes are never in it. Text typed by the user is never passed to FTS5 as
-query syntax: each word becomes a quoted phrase, so quotes, `*`, `NEAR`, `OR` and brackets are
-just text. The last word also matches as the start of a word (search as you type: "zeppel" finds
-"zeppelin") once it has MIN_PREFIX_CHARS letters or digits; whole-word matches are listed first.
+The index (`search_index`, migration 6, external-content since migration 10) is kept in sync by
+triggers on clients, notes and addenda, and reads the text it shows in snippets from the notes and
+clients themselves (the view `search_source`); psychotherapy notes are never in it. Text typed by
+the user is never passed to FTS5 as query syntax: each word becomes a quoted phrase, so quotes, `*`,
+`NEAR`, `OR` and brackets are just text. The last word also matches as the start of a word (search
+as you type: "zeppel" finds "zeppelin") once it has MIN_PREFIX_CHARS letters or digits; whole-word
+matches are listed first.
 
 Ranking is bm25, whose cost grows with how many notes hold each word (it counts them all), so a
 search stays fast on a large vault by ranking only the newest RANK_WINDOW matches, and by listing
@@ -24,7 +26,8 @@ from typing import Any
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
-from therapy_desk.storage.migrations.m006_notes import CLIENT_ROWID_BASE, INDEX_NOTES_FROM, NOTE_ADDED_TRIGGER
+from therapy_desk.storage.migrations.m006_notes import CLIENT_ROWID_BASE
+from therapy_desk.storage.migrations.m010_search_content import INDEX_NOTES_FROM, NOTE_ADDED_TRIGGER
 from therapy_desk.storage.rows import to_date
 
 MAX_RESULTS = 500

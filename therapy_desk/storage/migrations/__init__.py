@@ -22,6 +22,7 @@ from therapy_desk.storage.migrations import (
     m007_measures,
     m008_billing,
     m009_replace_guards,
+    m010_search_content,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -45,6 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "measures", m007_measures.STATEMENTS),
     Migration(8, "billing", m008_billing.STATEMENTS),
     Migration(9, "no replacing sealed rows; seals recorded", m009_replace_guards.STATEMENTS, record_upgrade_seals),
+    Migration(10, "search index over the notes' own text", m010_search_content.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
