@@ -9,6 +9,7 @@ encryption differs), one step at a time with the two databases taking turns:
   (1) the caseload page: vault.caseload.page(limit=200): first 200 clients by name with next
       appointment, last attended session, unsigned notes, principal diagnosis, payer, balance (20 ms)
   (2) full-text search, top 50 with snippets: vault.search.search(word, limit=50), several words (20 ms)
+  (2b) search as you type: the first 2 or 3 letters of those words, the last word matching as a prefix (20 ms)
   (3) one client's chart summary: vault.caseload.chart_summary(client_id), ten clients in turn (10 ms)
 and prints median, p95 and min in ms, the ratio encrypted/plain (medians; 2x is the ceiling), the
 caseload page as the first query after opening (nothing cached yet; no target), and (4) the build time
@@ -51,9 +52,10 @@ from therapy_desk.storage.vault import Vault
 
 BENCH_PASSPHRASE = "therapy desk benchmark vault passphrase"  # as in make_large_vault.py
 WORDS = ("anxiety", "sleep", "homework", "panic", "boundaries", "worry")
+PREFIXES = ("an", "anx", "sl", "sle", "ho", "hom", "pa", "pan", "bo", "bou", "wo", "wor")
 CHART_CLIENTS = 10
 FIRST_PAGE_OPENS = 5
-BUDGETS_MS = {"caseload": 20.0, "search": 20.0, "chart": 10.0}
+BUDGETS_MS = {"caseload": 20.0, "search": 20.0, "typing": 20.0, "chart": 10.0}
 BUILD_BUDGET_S = 120.0
 RATIO_CEILING = 2.0
 
@@ -130,6 +132,10 @@ def _run(folder: Path, runs: int, passphrase: str) -> int:
                 ("search", f'(2) search "{word}", top 50', lambda s, _, w=word: s.search.search(w, limit=50))
                 for word in WORDS
             ),
+            *(
+                ("typing", f'(2b) typing "{typed}", top 50', lambda s, _, t=typed: s.search.search(t, limit=50))
+                for typed in PREFIXES
+            ),
             (
                 "chart",
                 f"(3) chart summary ({len(chart_ids)} clients)",
@@ -187,6 +193,9 @@ def _run(folder: Path, runs: int, passphrase: str) -> int:
     search_enc = [t for label, (e, _) in samples.items() if kinds[label] == "search" for t in e]
     search_plain = [t for label, (_, p) in samples.items() if kinds[label] == "search" for t in p]
     print(_line(f"(2) search, all {len(WORDS)} words", search_enc, search_plain, BUDGETS_MS["search"]))
+    typing_enc = [t for label, (e, _) in samples.items() if kinds[label] == "typing" for t in e]
+    typing_plain = [t for label, (_, p) in samples.items() if kinds[label] == "typing" for t in p]
+    print(_line(f"(2b) typing, all {len(PREFIXES)} prefixes", typing_enc, typing_plain, BUDGETS_MS["typing"]))
     build = float(info["build_seconds"])
     verdict = "ok" if build < BUILD_BUDGET_S else "OVER BUDGET"
     print(f"(4) build_demo, {summary['clients']} clients: {build:.1f} s  target {BUILD_BUDGET_S:g} s: {verdict}")
