@@ -26,6 +26,7 @@ from therapy_desk.domain.billing import Coverage
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import SEAL_BROKEN
+from therapy_desk.domain.text import plural
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart_common import ChartTab
@@ -88,7 +89,7 @@ def coverage_text(coverage: Coverage) -> str:
         subscriber = f"{coverage.subscriber_first} {coverage.subscriber_last}".strip()
         parts.append(f"subscriber {subscriber} ({coverage.relationship.value})")
     if coverage.authorization_number:
-        visits = "" if coverage.authorized_visits is None else f", {coverage.authorized_visits} visits"
+        visits = "" if coverage.authorized_visits is None else f", {plural(coverage.authorized_visits, 'visit')}"
         until = "" if coverage.authorization_end is None else f" until {fmt_date(coverage.authorization_end)}"
         parts.append(f"authorization {coverage.authorization_number}{visits}{until}")
     if coverage.end_date is not None:

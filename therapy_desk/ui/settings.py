@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapy_desk.domain.text import noun
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage import keychain
 from therapy_desk.storage.vault import Vault
@@ -176,13 +177,14 @@ class SettingsView(QWidget):
     def _build_security(self) -> QWidget:
         self.auto_lock = QSpinBox()
         self.auto_lock.setRange(idle.MIN_MINUTES, idle.MAX_MINUTES)
-        self.auto_lock.setSuffix(" minutes")
+        self.auto_lock.valueChanged.connect(self._auto_lock_suffix)
         self.auto_lock.setAccessibleName("Minutes without activity before Therapy Desk locks")
         self._auto_lock_timer = QTimer(self)
         self._auto_lock_timer.setSingleShot(True)
         self._auto_lock_timer.setInterval(AUTO_LOCK_SAVE_DELAY_MS)
         self._auto_lock_timer.timeout.connect(self.save_auto_lock)
         self.auto_lock.valueChanged.connect(lambda _v: self._auto_lock_timer.start())
+        self._auto_lock_suffix(self.auto_lock.value())
         lock_box = QGroupBox("Automatic lock")
         lock_row = QHBoxLayout(lock_box)
         lock_label = QLabel("&Lock after")
@@ -311,6 +313,9 @@ class SettingsView(QWidget):
         return True
 
     # -- auto-lock -------------------------------------------------------------------------------
+
+    def _auto_lock_suffix(self, minutes: int) -> None:
+        self.auto_lock.setSuffix(f" {noun(minutes, 'minute')}")
 
     def save_auto_lock(self) -> None:
         self._auto_lock_timer.stop()
