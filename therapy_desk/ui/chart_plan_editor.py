@@ -484,8 +484,8 @@ class PlanEditor(QWidget):
             self.goal_text.setPlainText(node.text)
         elif node.kind == OBJECTIVE:
             self.objective_text.setPlainText(node.text)
-            plan_start = from_qdate(self.effective.date())
-            self.objective_target.set_day(node.target_date, default=plan_start)
+            # A target on the day the plan starts leaves no time to reach it: the picker starts at the review.
+            self.objective_target.set_day(node.target_date, default=from_qdate(self.review_due.date()))
         else:
             self.modality.setCurrentIndex(self.modality.findData(node.modality))
             self.intervention_text.setPlainText(node.text)
