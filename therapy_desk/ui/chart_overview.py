@@ -8,6 +8,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -184,22 +185,20 @@ class OverviewTab(ChartTab):
         self.form_scroll = QScrollArea(page)
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.save_button = QPushButton("&Save", page)
+        # A button box, as in the dialogs, so the platform orders Save and Cancel the same way everywhere.
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, page)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setToolTip("Save the demographics (Ctrl+S)")
         self.save_button.setAccessibleName("Save demographics")
         self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button = QPushButton("Cancel", page)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setToolTip("Leave without saving (Esc)")
         self.cancel_button.setAccessibleName("Cancel editing demographics")
-        self.cancel_button.clicked.connect(self.cancel_edit)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.cancel_edit)
         layout = QVBoxLayout(page)
         layout.addWidget(self.form_scroll, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
         return page
 
     # -- showing ---------------------------------------------------------------------------------
