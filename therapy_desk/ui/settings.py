@@ -156,7 +156,7 @@ class SettingsView(QWidget):
     def _build_practice(self) -> QWidget:
         self.profile_form = ProfileForm()
         self.profile_form.edited.connect(self._profile_edited)
-        self.save_button = QPushButton("Sa&ve profile")
+        self.save_button = QPushButton("Save pro&file")
         self.save_button.setAccessibleName("Save practice profile")
         self.save_button.clicked.connect(self.save_profile)
         self.save_button.setEnabled(False)
@@ -213,7 +213,7 @@ class SettingsView(QWidget):
         keychain_layout.addWidget(self.quick_unlock_reason)
         keychain_layout.addWidget(self.quick_unlock_error)
 
-        self.change_passphrase_button = QPushButton("C&hange passphrase…")
+        self.change_passphrase_button = QPushButton("Change p&assphrase…")
         self.change_passphrase_button.setAccessibleName("Change passphrase")
         self.change_passphrase_button.clicked.connect(self.open_change_passphrase)
         self.passphrase_status = muted_label()
