@@ -33,6 +33,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 # (label, how to read it off the client) in the order a clinician scans a face sheet.
 _FIELDS: tuple[tuple[str, str], ...] = (
@@ -186,7 +187,8 @@ class OverviewTab(ChartTab):
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
         # A button box, as in the dialogs, so the platform orders Save and Cancel the same way everywhere.
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, page)
+        save_or_cancel = QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        self.edit_buttons = buttons = QDialogButtonBox(save_or_cancel, page)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setToolTip("Save the demographics (Ctrl+S)")
         self.save_button.setAccessibleName("Save demographics")
@@ -274,6 +276,7 @@ class OverviewTab(ChartTab):
         if self._form is None:
             self._form = ClientForm(self)
             self.form_scroll.setWidget(self._form)
+            set_tab_order(self._form.fields_in_order()[-1], self.edit_buttons)
         self._form.set_client(self._client)
         self.stack.setCurrentIndex(1)
         self._form.setFocus()

@@ -25,6 +25,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_plan_editor import PlanEditor
 from therapy_desk.ui.format import fmt_date
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 PAGE_NONE, PAGE_VIEW, PAGE_EDIT = 0, 1, 2
 
@@ -146,6 +147,8 @@ class PlanTab(ChartTab):
             self._editor = PlanEditor(self._edit_page)
             self._editor.changed.connect(self._changed)
             self._edit_layout.insertWidget(0, self._editor, 1)
+            # The buttons under the editor follow its last field, left to right as they are shown.
+            set_tab_order(self._editor.fields_in_order()[-1], self.discard_button, self.save_button, self.sign_button)
         return self._editor
 
     # -- loading ---------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import idle
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.vault_check import VaultCheckBox
+from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
@@ -73,6 +74,7 @@ class ChangePassphraseDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
+        set_tab_order(self.current, self.new.first, self.new.second, self.new.show_text, self.buttons)
         self._busy = False
         self._update()
 

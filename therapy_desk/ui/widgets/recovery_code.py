@@ -15,6 +15,7 @@ from therapy_desk.errors import UserError
 from therapy_desk.templates.recovery_kit import recovery_kit_pdf
 from therapy_desk.ui.files import ask_save_path, write_user_file
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.passphrase import error_label, muted_label
 
 KIT_FILE_NAME = "Therapy Desk Recovery Kit.pdf"
@@ -94,6 +95,7 @@ class RecoveryCodePanel(QWidget):
         layout.addSpacing(10)
         layout.addWidget(self.stored)
         self.saved_label.setVisible(False)
+        set_tab_order(self.code_label, self.save_button, self.stored)  # top to bottom, as shown
 
     @property
     def confirmed(self) -> bool:
