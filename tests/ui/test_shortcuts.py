@@ -288,6 +288,9 @@ def test_every_state_of_the_main_window(qtbot: QtBot, main: MainWindow) -> None:
                 walk.check(f"main window, {title}, {page.tabs.tabText(tab)}", main)
         else:
             walk.check(f"main window, {title}", main)
+        if title == "Caseload":
+            keys = {b.keys for b in window_bindings(main)}
+            assert {"Ctrl+F", "Ctrl+N", "F5", "Ctrl+1", "Ctrl+L", "Alt+V", "Alt+A"} <= keys
     assert len(walk.visited) == 4
     assert not walk.found, walk.report()
 
