@@ -75,7 +75,7 @@ class NewPassphraseWidget(QWidget):
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
         self.second.setAccessibleName("New passphrase again")
         self.second.setObjectName("newPassphraseAgain")
-        self.show_text = QCheckBox("S&how passphrase")
+        self.show_text = QCheckBox("Sho&w passphrase")  # Alt+H is Choose folder on the first run
         self.show_text.setAccessibleName("Show the passphrase as typed")
         self.show_text.toggled.connect(self._show_toggled)
         self.strength_label = muted_label()
