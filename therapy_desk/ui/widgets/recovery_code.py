@@ -118,7 +118,9 @@ class RecoveryCodePanel(QWidget):
     def save_kit(self) -> None:
         if not self._code:
             return
-        path = ask_save_path(self, "Save Recovery Kit", KIT_FILE_NAME)
+        # Never offered inside the vault's folder: the kit is to be kept apart from the vault.
+        avoid = [Path(self._folder)] if self._folder else []
+        path = ask_save_path(self, "Save Recovery Kit", KIT_FILE_NAME, avoid=avoid)
         if path is None:
             return
         self.save_button.setEnabled(False)
