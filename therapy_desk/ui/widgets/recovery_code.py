@@ -18,7 +18,7 @@ from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.passphrase import error_label, muted_label
 
 KIT_FILE_NAME = "Therapy Desk Recovery Kit.pdf"
-STORED_TEXT = "I have &stored my recovery code"
+STORED_TEXT = "I have stored my recovery &code"  # Alt+S is Save Recovery Kit PDF…
 
 
 def save_recovery_kit(path: Path, code: str, vault_folder: str, practice_name: str, created: date) -> Path:
