@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from datetime import date
@@ -85,6 +86,7 @@ def main() -> int:
         shot(chart, name)
     window.lock()
     app.processEvents()
+    shutil.rmtree(home, ignore_errors=True)  # the throwaway demo vault
     return 0
 
 

@@ -73,9 +73,9 @@ class InstanceServer(QObject):
         opened the vault, so a second start must find this app).
         """
         name = server_name(folder)
-        if self.name == name:
+        if self.name == name and not take_over:
             return True
-        self.close()
+        self.close()  # on taking over, listen anew: another app may have replaced this one's socket
         if not take_over and _answers(name):
             return False
         server = QLocalServer(self)
