@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -29,15 +29,19 @@ from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage.demo_vault import create_demo_vault
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
+from therapy_desk.ui.windows import add_quit_action, place_new, window_title
 
 # The demo holds invented people only, so its passphrase is public: it is printed on the welcome screen.
 DEMO_PASSPHRASE = "demo practice passphrase"  # noqa: S105
 DEMO_FOLDER_NAME = "demo-vault"
 DEMO_CLIENTS, DEMO_YEARS, DEMO_SEED = 120, 3, 1
 WELCOME, PASSPHRASE, RECOVERY, PROFILE = range(4)
+WINDOW_TITLE = window_title("Welcome")
+PREFERRED_SIZE = QSize(1000, 700)
 
 
 def demo_vault_dir() -> Path:
@@ -151,7 +155,7 @@ class WelcomeWindow(QWidget):
         demo_years: int = DEMO_YEARS,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Welcome to Therapy Desk")
+        self.setWindowTitle(WINDOW_TITLE)
         self.ops = ops or Ops(self)
         self.is_demo = False
         self.vault_folder = vault_dir or paths.default_vault_dir()
@@ -164,8 +168,9 @@ class WelcomeWindow(QWidget):
         self.stack.addWidget(self._build_recovery())
         self.stack.addWidget(self._build_profile())
         layout = QVBoxLayout(self)
-        layout.addWidget(self.stack)
-        self.resize(1000, 700)
+        layout.addWidget(scrolling(self.stack))  # a small screen or a large font scrolls instead of cutting off
+        self.quit_action = add_quit_action(self, self.close)  # closing asks first if the code is not stored
+        place_new(self, PREFERRED_SIZE)
 
     # -- pages -------------------------------------------------------------------------------------
 
@@ -406,8 +411,10 @@ class WelcomeWindow(QWidget):
         if self._vault is not None and self.stack.currentIndex() == RECOVERY and not self.recovery.confirmed:
             answer = QMessageBox.question(
                 self,
-                "Close Therapy Desk?",
+                window_title(),
                 "Your recovery code will not be shown again. Close without storing it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,  # Enter, pressed in a hurry, keeps the code on screen
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()

@@ -30,7 +30,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import idle
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.vault_check import VaultCheckBox
-from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
@@ -452,11 +452,7 @@ def _scrolling(content: QWidget) -> QScrollArea:
     row = QHBoxLayout(holder)
     row.addWidget(content, 1)
     row.addStretch(0)
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setWidget(holder)
-    return area
+    return scrolling(holder)
 
 
 def _left(button: QPushButton) -> QWidget:

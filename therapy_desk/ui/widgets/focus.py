@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from PySide6.QtWidgets import QAbstractButton, QDialogButtonBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QDialogButtonBox, QScrollArea, QWidget
 
 
 def laid_out_buttons(box: QDialogButtonBox) -> list[QWidget]:
@@ -31,3 +32,14 @@ def set_tab_order(*widgets: QWidget) -> None:
         chain += laid_out_buttons(widget) if isinstance(widget, QDialogButtonBox) else [widget]
     for first, second in pairwise(chain):
         QWidget.setTabOrder(first, second)
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """`content` in a frameless scroll area that is not a Tab stop of its own: Tab goes from the last
+    field back to the first, and the area scrolls to whichever field has the focus."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    area.setWidget(content)
+    return area
