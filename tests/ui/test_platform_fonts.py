@@ -10,11 +10,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from therapy_desk.ui.app import make_application
+
 UI = Path(__file__).parents[2] / "therapy_desk" / "ui"
 FORCED = re.compile(
     r"""QFont\(\s*["']"""  # QFont("Family", ...)
     r"|\.setFamil(?:y|ies)\("
-    r"|setDefaultFamily|addApplicationFont"
+    r"|setDefaultFamily"  # offering a font (addApplicationFont) is fine: it only joins the fallback
     r"|font-family",
 )
 
@@ -38,3 +43,12 @@ def test_no_window_forces_a_font_family() -> None:
     }
 
     assert offenders == {}
+
+
+def test_the_bundled_fonts_are_offered_to_qt_for_fallback_without_becoming_the_font() -> None:
+    app = make_application(["therapy-desk"])
+    families = set(QFontDatabase.families())
+
+    assert {"Noto Sans KR", "Noto Sans SC", "Noto Sans Arabic", "Noto Sans Devanagari"} <= families
+    assert not QApplication.font().family().startswith("Noto Sans KR")
+    assert app is QApplication.instance()

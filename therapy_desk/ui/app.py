@@ -15,10 +15,12 @@ import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
 from therapy_desk import crash, paths
@@ -329,7 +331,18 @@ def make_application(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("TherapyDesk")
     app.setDesktopFileName("therapy-desk")
+    _offer_bundled_fonts()
     return app
+
+
+def _offer_bundled_fonts() -> None:
+    """Add the fonts the PDFs use to the families Qt may fall back to, never as a forced family: a
+    computer without a Korean or Chinese font still shows those names instead of empty boxes."""
+    fonts = resources.files("therapy_desk.resources").joinpath("fonts")
+    for entry in fonts.iterdir():
+        if entry.name.endswith("-Regular.ttf"):
+            with resources.as_file(entry) as path:
+                QFontDatabase.addApplicationFont(str(path))
 
 
 def run_app(argv: list[str], *, folder: Path | None = None) -> int:
