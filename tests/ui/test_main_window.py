@@ -187,6 +187,17 @@ def test_about_opens_without_blocking(qtbot: QtBot, main: MainWindow) -> None:
     assert "Therapy Desk" in box.text()
 
 
+def test_about_reads_as_a_paragraph_not_a_narrow_column(qtbot: QtBot, main: MainWindow) -> None:
+    box = main.show_about()
+    qtbot.addWidget(box)
+    qtbot.waitExposed(box)
+    text = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    assert text is not None
+
+    lines = text.height() / text.fontMetrics().lineSpacing()
+    assert lines < 3.5, f"the About text wraps into {lines:.1f} lines"
+
+
 # -- the start screen -----------------------------------------------------------------------------
 
 

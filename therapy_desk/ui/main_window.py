@@ -423,6 +423,8 @@ class MainWindow(QMainWindow):
             "Offline charting for solo private-practice therapists. Your chart lives in an encrypted vault "
             "on this computer; nothing is sent anywhere."
         )
+        # A message box sizes itself to its title line and wraps the rest into a narrow column otherwise.
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 28em; }")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
