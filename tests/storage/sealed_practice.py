@@ -22,8 +22,8 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from tests.storage.tampering import raw_connection  # noqa: F401  (re-exported for the seal tests)
+from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, content_hash, sections
-from therapy_desk.storage.demo import build_demo
 from therapy_desk.storage.notes import COLUMNS, note_from_row
 from therapy_desk.storage.vault import Vault
 

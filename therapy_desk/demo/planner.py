@@ -1,5 +1,5 @@
 """The demo practice's planner: every random choice of the demo vault, made in a fixed order, and the
-notes and series checked and turned into rows, so that the builder (storage/demo.py) only stores.
+notes and series checked and turned into rows, so that the builder (demo/builder.py) only stores.
 
 A large demo plans in a worker process while the builder writes the batch before: on two cores the
 planning then costs almost no time. The planner reads nothing from the vault: what the vault numbers
@@ -24,9 +24,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from therapy_desk.domain.scheduling import Appointment, AppointmentSeries
-from therapy_desk.storage.demo_cases import CaseBatch, CasePlanner, case_kinds
-from therapy_desk.storage.demo_sessions import (
+from therapy_desk.demo.cases import CaseBatch, CasePlanner, case_kinds
+from therapy_desk.demo.sessions import (
     Episode,
     GroupDraft,
     SessionBatch,
@@ -34,6 +33,7 @@ from therapy_desk.storage.demo_sessions import (
     StoredCase,
     clinic_morning,
 )
+from therapy_desk.domain.scheduling import Appointment, AppointmentSeries
 from therapy_desk.storage.schedule_import import prepare_series
 
 PARALLEL_FROM = 1000  # clients; below this a worker process costs more than it saves

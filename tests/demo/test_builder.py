@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
+from therapy_desk.demo.builder import DemoSummary, build_demo, export_plain_benchmark_copy
+from therapy_desk.demo.clinical import THEMES, plan_for
 from therapy_desk.domain.billing import Payment, PaymentMethod
 from therapy_desk.domain.clients import Client, ClientStatus, UnitKind
-from therapy_desk.domain.demo_clinical import THEMES, plan_for
 from therapy_desk.domain.measures import Instrument
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, sections
 from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.billing_import import AppointmentCharge
-from therapy_desk.storage.demo import DemoSummary, build_demo, export_plain_benchmark_copy
 from therapy_desk.storage.measures import MeasureEntry
 from therapy_desk.storage.notes import prepare_notes
 from therapy_desk.storage.schedule_import import prepare_series

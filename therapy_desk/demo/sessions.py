@@ -1,7 +1,7 @@
 """Planning the demo practice's sessions: the notes, measures, charges and payments of a batch of
 episodes once the vault has numbered their appointments and plan goals, and the DBT skills group.
 
-Part of the demo vault's planner (storage/demo_planner.py), which may run in another process: it reads
+Part of the demo vault's planner (demo/planner.py), which may run in another process: it reads
 nothing from the vault. Notes are checked and turned into rows here (`prepare_notes`), numbered as the
 vault will number them; charges too are numbered ahead, for the payments that pay them. The builder
 stores everything through the stores' bulk imports, which refuse ids out of step.
@@ -15,10 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
-from therapy_desk.domain.billing import Payment
-from therapy_desk.domain.clients import ClientStatus, Unit, UnitKind, UnitMember
-from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService
-from therapy_desk.domain.demo_clinical import (
+from therapy_desk.demo.clinical import (
     LOW_RISK,
     PASSIVE_SI,
     Theme,
@@ -26,14 +23,17 @@ from therapy_desk.domain.demo_clinical import (
     answers_for,
     mental_status,
 )
-from therapy_desk.domain.demo_money import Billing, ChargeLine, payments_for
-from therapy_desk.domain.demo_notes import (
+from therapy_desk.demo.money import Billing, ChargeLine, payments_for
+from therapy_desk.demo.note_text import (
     SessionContext,
     discharge_sections,
     intake_sections,
     missed_sections,
     session_sections,
 )
+from therapy_desk.domain.billing import Payment
+from therapy_desk.domain.clients import ClientStatus, Unit, UnitKind, UnitMember
+from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService
 from therapy_desk.domain.measures import Instrument, score
 from therapy_desk.domain.notes import FORMAT_SECTIONS, Note, NoteFormat, NoteKind, NoteStatus, Section
 from therapy_desk.domain.plans import TreatmentPlan

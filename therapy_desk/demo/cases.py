@@ -1,7 +1,7 @@
 """Planning the demo practice's cases: the people of each case and their course of treatment (intake,
 diagnoses, coverage, plan history, a weekly or fortnightly series and what happened at each past session).
 
-Part of the demo vault's planner (storage/demo_planner.py), which may run in another process: it reads
+Part of the demo vault's planner (demo/planner.py), which may run in another process: it reads
 nothing from the vault. It numbers clients and units as a new vault numbers them, from the first ids the
 builder gives it, and the builder checks every id the vault hands back against them.
 """
@@ -14,17 +14,17 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from therapy_desk.demo.clinical import COUPLE_THEME, FAMILY_THEME, Theme, pick_theme, plan_for, trajectory
+from therapy_desk.demo.money import choose_coverage
+from therapy_desk.demo.note_text import FORMAT_WEIGHTS
+from therapy_desk.demo.people import PLACES, NamePool, Person, make_person, pick_pool
+from therapy_desk.demo.sessions import UTC_OFFSET, Episode
 from therapy_desk.domain.billing import Coverage
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus, Unit, UnitKind, UnitMember
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.demo_clinical import COUPLE_THEME, FAMILY_THEME, Theme, pick_theme, plan_for, trajectory
-from therapy_desk.domain.demo_money import choose_coverage
-from therapy_desk.domain.demo_notes import FORMAT_WEIGHTS
-from therapy_desk.domain.demo_people import PLACES, NamePool, Person, make_person, pick_pool
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
-from therapy_desk.storage.demo_sessions import UTC_OFFSET, Episode
 from therapy_desk.storage.schedule_import import PreparedSeries
 
 _STATUS_WEIGHTS = {

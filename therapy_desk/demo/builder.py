@@ -6,7 +6,7 @@ treatment plans, PHQ-9 / GAD-7 (and PCL-5) series, insurance or self-pay, charge
 couples, one family and a DBT skills group. Everything is invented.
 
 Deterministic: the same `seed`, size and `today` give the same content. The planner
-(storage/demo_planner.py) makes every choice; the builder here stores what it plans, batch by batch, one
+(demo/planner.py) makes every choice; the builder here stores what it plans, batch by batch, one
 transaction each, through the stores' bulk imports. The only clock read is for the timestamps the stores
 stamp themselves (created, updated, signed-at of plans, audit times).
 """
@@ -23,16 +23,16 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from therapy_desk.domain.demo_money import PAYERS
-from therapy_desk.domain.demo_people import CLINICIAN_FIRST, CLINICIAN_LAST, CREDENTIALS, PLACES
+from therapy_desk.demo.cases import CaseBatch
+from therapy_desk.demo.money import PAYERS
+from therapy_desk.demo.people import CLINICIAN_FIRST, CLINICIAN_LAST, CREDENTIALS, PLACES
+from therapy_desk.demo.planner import PARALLEL_FROM, PlanSetup, planner
+from therapy_desk.demo.sessions import GroupDraft, SessionBatch, StoredCase, clinic_morning
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import npi_check_digit_ok
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
-from therapy_desk.storage.demo_cases import CaseBatch
-from therapy_desk.storage.demo_planner import PARALLEL_FROM, PlanSetup, planner
-from therapy_desk.storage.demo_sessions import GroupDraft, SessionBatch, StoredCase, clinic_morning
 
 if TYPE_CHECKING:
     from therapy_desk.storage.vault import Vault
