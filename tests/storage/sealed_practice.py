@@ -46,8 +46,8 @@ def build(folder: Path) -> Practice:
     """Make the practice in `folder` (new) and close it."""
     vault, _ = Vault.create(folder, PASSPHRASE, kdf=CHEAP_KDF)
     with vault:
-        build_demo(vault, clients=12, years=1, seed=1, today=TODAY)
-        client_id = vault.caseload.ids()[0]
+        build_demo(vault, clients=20, years=1, seed=1, today=TODAY)  # enough signed notes to check (> 300)
+        client_id = next(c for c in vault.caseload.ids() if vault.plans.active(c) is not None)  # one in treatment
         texts = {"Data": "Reviewed the week.", "Assessment": "Stable.", "Plan": "Meet again next week."}
         note = vault.notes.save_draft(
             Note(
