@@ -36,7 +36,7 @@ def main() -> int:
 
     from PySide6.QtWidgets import QWidget
 
-    from therapy_desk.storage.demo import build_demo
+    from therapy_desk.demo.builder import build_demo
     from therapy_desk.storage.vault import Vault
     from therapy_desk.ui.app import default_chart_factory, default_pages, make_application
     from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN

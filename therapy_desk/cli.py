@@ -26,10 +26,10 @@ from typing import TextIO
 
 from therapy_desk import __version__, crash, paths
 from therapy_desk.cli_parser import CommandParser
+from therapy_desk.demo.staging import is_unfinished_build
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.errors import UserError
-from therapy_desk.storage.demo_vault import is_unfinished_build
 from therapy_desk.storage.files import user_error_for_os_error
 from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START
 from therapy_desk.storage.vault import Vault
@@ -326,7 +326,7 @@ def _plain_snippet(snippet: str) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from therapy_desk.storage.demo_vault import create_demo_vault  # the generator is only needed here
+    from therapy_desk.demo.staging import create_demo_vault  # the generator is only needed here
 
     folder = _vault_dir(args, creating=True)
     if args.clients < 1 or args.years < 1:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
 from itertools import cycle
-from types import ModuleType
 
-
-def _people() -> ModuleType:
-    # The demo generator moves from domain/ to its own package (issue 9); either holds the same names.
-    for module in ("therapy_desk.demo.people", "therapy_desk.domain.demo_people"):
-        try:
-            return importlib.import_module(module)
-        except ModuleNotFoundError:
-            continue
-    raise ModuleNotFoundError("the demo's names (therapy_desk.demo.people)")
+from therapy_desk.demo import people
 
 
 def demo_names() -> list[str]:
     """Each given and family name in every pool (native and Latin forms), then full names: every given
     name with a family name of its pool (two words: right-to-left names must keep their order), and the
     clinicians'."""
-    people = _people()
     singles: list[str] = []
     full: list[str] = []
     for pool in people.POOLS:

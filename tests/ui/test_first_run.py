@@ -14,10 +14,10 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE as GOOD_PASSPHRASE
 from therapy_desk import paths
+from therapy_desk.demo.builder import is_demo
 from therapy_desk.domain.passphrase import PASSPHRASE_RULE
 from therapy_desk.domain.validation import check_npi, check_zip
 from therapy_desk.errors import ValidationError
-from therapy_desk.storage.demo import is_demo
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.first_run import (
     DEMO_PASSPHRASE,

@@ -24,8 +24,8 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
 from therapy_desk import crash, paths
+from therapy_desk.demo.builder import is_demo
 from therapy_desk.errors import UserError
-from therapy_desk.storage.demo import is_demo
 from therapy_desk.storage.files import atomic_write, make_private_dir
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs, windows

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_desk import paths
+from therapy_desk.demo.staging import create_demo_vault
 from therapy_desk.errors import UserError, ValidationError
-from therapy_desk.storage.demo_vault import create_demo_vault
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import scrolling
