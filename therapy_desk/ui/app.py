@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, QThreadPool, Slot
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -375,6 +375,8 @@ def _run(argv: list[str], folder: Path | None) -> int:
     controller.start()
     code = app.exec()
     del controller
+    # Loaders still running (the ICD-10-CM code set on a slow start) must finish before Qt is torn down.
+    QThreadPool.globalInstance().waitForDone(10_000)
     return int(code)
 
 

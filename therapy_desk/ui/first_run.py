@@ -64,7 +64,7 @@ def build_demo_vault(
 ) -> Vault:
     """Build the demo practice in `folder` (replacing an old demo there when `fresh`) and return it open.
 
-    The demo is built beside `folder` and moved in only when complete (`storage.demo_vault`): closing the app
+    The demo is built beside `folder` and moved in only when complete (`demo.staging`): closing the app
     or a crash part way never leaves half a demo, and an old demo stays until the new one is ready.
     """
     if fresh and folder.exists():
