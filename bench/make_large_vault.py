@@ -24,8 +24,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from therapy_desk.demo.builder import build_demo, export_plain_benchmark_copy
 from therapy_desk.errors import UserError
-from therapy_desk.storage.demo import build_demo, export_plain_benchmark_copy
 from therapy_desk.storage.vault import Vault
 
 BUILD_BUDGET_S = 120.0

@@ -1,6 +1,7 @@
-"""Regenerate docs/screenshots/: every view of the desktop app, on an invented demo practice.
+"""Regenerate docs/screenshots/: every view of the desktop app, on an invented demo practice, as a small
+laptop's 1366×768 screen shows it (each window at the size the app itself gives it on that screen).
 
-    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots] [--screen 1366x768]
 
 Runs offscreen (no display needed) in a throwaway THERAPY_DESK_HOME; nothing touches a real vault.
 Install a CJK font (Debian: fonts-noto-cjk) first, or names in those scripts render as boxes.
@@ -9,29 +10,33 @@ Install a CJK font (Debian: fonts-noto-cjk) first, or names in those scripts ren
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
 import sys
 import tempfile
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZE = (1280, 800)
-CHART_SIZE = (1100, 750)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--screen", default="1366x768", help="the offscreen screen's size (default 1366x768)")
     args = parser.parse_args()
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     home = Path(tempfile.mkdtemp(prefix="therapy-desk-shots-"))
     os.environ["THERAPY_DESK_HOME"] = str(home)
+    width, height = (int(n) for n in args.screen.split("x"))
+    screen = {"name": "laptop", "x": 0, "y": 0, "width": width, "height": height, "logicalDpi": 96, "dpr": 1}
+    (home / "screen.json").write_text(json.dumps({"screens": [screen]}), "utf-8")
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={home / 'screen.json'}"
     sys.path.insert(0, str(ROOT))
 
     from PySide6.QtWidgets import QWidget
 
-    from therapy_desk.storage.demo import build_demo
+    from therapy_desk.demo.builder import build_demo
     from therapy_desk.storage.vault import Vault
     from therapy_desk.ui.app import default_chart_factory, default_pages, make_application
     from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
@@ -43,8 +48,7 @@ def main() -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
 
-    def shot(widget: QWidget, name: str, size: tuple[int, int] = SIZE) -> None:
-        widget.resize(*size)
+    def shot(widget: QWidget, name: str) -> None:
         widget.show()
         for _ in range(5):
             app.processEvents()
@@ -52,7 +56,7 @@ def main() -> int:
         print(f"wrote {out / name}.png")
 
     welcome = WelcomeWindow(vault_dir=home / "vault")
-    shot(welcome, "01-welcome", (1000, 700))
+    shot(welcome, "01-welcome")
     welcome.hide()
 
     folder = home / "demo-vault"
@@ -61,7 +65,7 @@ def main() -> int:
     vault.close()
 
     unlock = UnlockWindow(folder, is_demo=True)
-    shot(unlock, "02-unlock", (1000, 700))
+    shot(unlock, "02-unlock")
     unlock.hide()
 
     vault = Vault.open(folder, DEMO_PASSPHRASE)
@@ -79,9 +83,10 @@ def main() -> int:
     for tab, name in ((TAB_OVERVIEW, "06-chart-overview"), (TAB_DIAGNOSES, "07-chart-diagnoses"),
                       (TAB_PLAN, "08-chart-plan"), (TAB_CONTACTS, "09-chart-contacts")):  # fmt: skip
         chart.show_tab(tab)
-        shot(chart, name, CHART_SIZE)
+        shot(chart, name)
     window.lock()
     app.processEvents()
+    shutil.rmtree(home, ignore_errors=True)  # the throwaway demo vault
     return 0
 
 

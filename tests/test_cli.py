@@ -27,8 +27,8 @@ import pytest
 from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
 from therapy_desk import cli, paths
+from therapy_desk.demo.builder import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
 from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH
-from therapy_desk.storage.demo import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
 from therapy_desk.storage.vault import Vault
 
 RECOVERY_CODE = re.compile(r"\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}\b")

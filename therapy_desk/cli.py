@@ -26,11 +26,11 @@ from typing import TextIO
 
 from therapy_desk import __version__, crash, paths
 from therapy_desk.cli_parser import CommandParser
+from therapy_desk.demo.builder import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
+from therapy_desk.demo.staging import is_unfinished_build
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.errors import UserError, VaultDamaged
-from therapy_desk.storage.demo import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
-from therapy_desk.storage.demo_vault import is_unfinished_build
 from therapy_desk.storage.files import user_error_for_os_error
 from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START, MIN_PREFIX_CHARS
 from therapy_desk.storage.vault import Vault
@@ -334,7 +334,7 @@ def _plain_snippet(snippet: str) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    from therapy_desk.storage.demo_vault import create_demo_vault  # the generator is only needed here
+    from therapy_desk.demo.staging import create_demo_vault  # the generator is only needed here
 
     # The generator's own bounds, checked before anything is asked or made.
     if not MIN_CLIENTS <= args.clients <= MAX_CLIENTS:
@@ -385,9 +385,18 @@ def _add_command(
 def _parser() -> CommandParser:
     parser = CommandParser(
         prog="therapy-desk",
-        description="Therapy Desk: offline charting in an encrypted vault on your own disk.",
+        description="Therapy Desk: offline charting in an encrypted vault on your own disk. With no command, "
+        "opens the desktop app (on the vault in DIR with --vault).",
     )
     parser.add_argument("--version", action="version", version=f"therapy-desk {__version__}")
+    # Its own name: a command's --vault (after the command) would otherwise quietly overwrite it.
+    parser.add_argument(
+        "--vault",
+        dest="app_vault",
+        metavar="DIR",
+        help="open the app on the vault in DIR (a vault on a USB stick, a second practice); "
+        "with no vault there yet, the app offers to create one",
+    )
     groups = parser.add_subparsers(dest="group", metavar="COMMAND")
 
     vault = groups.add_parser("vault", help="create, check and manage the encrypted vault")
@@ -471,14 +480,24 @@ def _run(argv: list[str], stdin: TextIO, out: TextIO) -> int:
     except SystemExit as done:  # --help, --version, or a command line that was not understood
         return done.code if isinstance(done.code, int) else EXIT_USER_ERROR
     if getattr(args, "func", None) is None:
-        if not argv:
-            from therapy_desk.ui.app import run_app  # lazy: the command line never loads Qt
-
-            return run_app([sys.argv[0]])
+        if args.group is None:  # no command: the desktop app
+            return _run_app(args.app_vault)
         parser.print_help(out)
         return EXIT_OK
+    if args.app_vault is not None:  # `therapy-desk --vault DIR COMMAND`: the command's vault
+        if args.vault is not None:
+            raise UserError("--vault was given twice, before and after the command. Give it once.")
+        args.vault = args.app_vault
     secrets = Secrets(args.from_stdin, stdin, args.secret_flag)
     return int(args.func(args, secrets, out))
+
+
+def _run_app(vault: str | None) -> int:
+    """The desktop app, on the vault in `vault` (checked first, as every command checks its --vault)."""
+    folder = None if vault is None else _vault_dir(argparse.Namespace(vault=vault), creating=True).absolute()
+    from therapy_desk.ui.app import run_app  # lazy: the command line never loads Qt
+
+    return run_app([sys.argv[0]], folder=folder)
 
 
 def _say(sentence: str, code: int) -> int:

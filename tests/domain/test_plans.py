@@ -159,6 +159,40 @@ def test_an_incomplete_plan_cannot_be_signed(plan: TreatmentPlan, field: str, me
     assert err.value.field == field
 
 
+def test_a_complete_plan_signs_without_a_warning() -> None:
+    assert complete_plan().sign_warnings() == ()
+
+
+def test_an_objective_due_on_the_effective_date_is_a_warning_naming_it() -> None:
+    plan = _with_objective(Objective("PHQ-9 total below 10", EFFECTIVE))
+    plan.check_ready_to_sign()  # still allowed: "attend the first session" may really be due that day
+
+    (warning,) = plan.sign_warnings()
+
+    assert warning.message == (
+        "Objective 1 of goal 1 (problem 1) is due on the day the plan takes effect (Mar 3, 2025): "
+        "set a target date ahead, such as the review date."
+    )
+    assert warning.field == "problems[0].goals[0].objectives[0].target_date"
+
+
+def test_each_early_objective_is_warned_about_and_later_ones_are_not() -> None:
+    goal = replace(
+        complete_plan().goals[0],
+        objectives=(
+            Objective("Sleep 7 hours", date(2025, 3, 4)),
+            Objective("Walk daily", EFFECTIVE),
+            Objective("Call a friend weekly", date(2025, 3, 1)),  # a draft may hold it until validated
+        ),
+    )
+    warnings = _with_goal(goal).sign_warnings()
+    assert [w.field for w in warnings] == [
+        "problems[0].goals[0].objectives[1].target_date",
+        "problems[0].goals[0].objectives[2].target_date",
+    ]
+    assert "is due before the day the plan takes effect" in warnings[1].message
+
+
 def test_modalities_are_listed_once_in_plan_order() -> None:
     goal = replace(
         complete_plan().goals[0],

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QThreadPool
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
@@ -92,6 +92,7 @@ def main(argv: list[str]) -> int:
     press(window, "Ctrl+Q")
     wait_until(lambda: controller.window is None, "the app to quit")
     app.processEvents()
+    QThreadPool.globalInstance().waitForDone(30_000)  # as run_app does: no loader outlives the app
     print("gui session: done", flush=True)
     return 0
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from tests.reliability.pages import PAGE, classify
+from therapy_desk.demo.builder import build_demo
 from therapy_desk.errors import StorageFull, VaultDamaged
-from therapy_desk.storage.demo import build_demo
 from therapy_desk.storage.keyslots import KEYSLOTS_FILE, Keyslots
 from therapy_desk.storage.vault import Vault
 

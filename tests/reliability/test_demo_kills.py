@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import PASSPHRASE
 from tests.reliability import workers
-from therapy_desk.storage.demo_vault import is_unfinished_build
+from therapy_desk.demo.staging import is_unfinished_build
 from therapy_desk.storage.vault import Vault
 
 KILLS = 100

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
+from therapy_desk.demo.builder import build_demo
 from therapy_desk.errors import StorageFull, VaultDamaged
-from therapy_desk.storage.demo import build_demo
 from therapy_desk.storage.files import DIR_MODE, FILE_MODE
 from therapy_desk.storage.vault import Vault
 

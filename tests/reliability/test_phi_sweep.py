@@ -16,8 +16,8 @@ import pytest
 
 from tests.children import child_env, cli_command
 from tests.conftest import CHEAP_KDF, PASSPHRASE
+from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.clients import ClientStatus
-from therapy_desk.storage.demo import build_demo
 from therapy_desk.storage.vault import Vault
 
 SHARED_TEMP = [Path("/tmp"), Path("/var/tmp"), Path("/dev/shm")]

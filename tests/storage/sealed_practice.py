@@ -22,8 +22,8 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from tests.storage.tampering import raw_connection  # noqa: F401  (re-exported for the seal tests)
+from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, content_hash, sections
-from therapy_desk.storage.demo import build_demo
 from therapy_desk.storage.notes import COLUMNS, note_from_row
 from therapy_desk.storage.vault import Vault
 
@@ -46,8 +46,8 @@ def build(folder: Path) -> Practice:
     """Make the practice in `folder` (new) and close it."""
     vault, _ = Vault.create(folder, PASSPHRASE, kdf=CHEAP_KDF)
     with vault:
-        build_demo(vault, clients=12, years=1, seed=1, today=TODAY)
-        client_id = vault.caseload.ids()[0]
+        build_demo(vault, clients=20, years=1, seed=1, today=TODAY)  # enough signed notes to check (> 300)
+        client_id = next(c for c in vault.caseload.ids() if vault.plans.active(c) is not None)  # one in treatment
         texts = {"Data": "Reviewed the week.", "Assessment": "Stable.", "Plan": "Meet again next week."}
         note = vault.notes.save_draft(
             Note(

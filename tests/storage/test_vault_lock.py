@@ -17,7 +17,7 @@ import pytest
 from tests.children import child_env, cli_command, python_code
 from tests.conftest import PASSPHRASE
 from therapy_desk.errors import VaultDamaged, VaultInUse, WrongPassphrase
-from therapy_desk.storage.lock import LOCK_FILE
+from therapy_desk.storage.lock import LOCK_FILE, is_in_use
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.slow
@@ -207,3 +207,52 @@ def test_a_lock_file_that_is_a_link_is_refused_with_a_sentence(created: tuple[Pa
 
     with pytest.raises(VaultDamaged, match="is a link"):
         Vault.open(folder, PASSPHRASE)
+
+
+# -- asking whether a vault is in use, without unlocking it ----------------------------------------
+
+
+def test_in_use_is_known_before_any_passphrase_and_asking_keeps_nothing(created: tuple[Path, str]) -> None:
+    folder, _ = created
+    assert not is_in_use(folder)
+    with Vault.open(folder, PASSPHRASE) as vault:
+        assert is_in_use(folder)
+        vault.audit.record("still working")  # asking did not disturb the holder
+        code, report, _ = _try_open_in_child(folder)
+        assert (code, report["result"]) == (3, "in use")
+    assert not is_in_use(folder)
+    with Vault.open(folder, PASSPHRASE):  # asking left no lock behind
+        pass
+
+
+def test_a_vault_held_by_another_process_is_in_use_until_that_process_dies(created: tuple[Path, str]) -> None:
+    folder, _ = created
+    holder = subprocess.Popen(
+        [*python_code(HOLD_OPEN), str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    try:
+        assert holder.stdin is not None
+        assert holder.stdout is not None
+        holder.stdin.write(PASSPHRASE + "\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "holding"
+        assert is_in_use(folder)
+    finally:
+        holder.kill()
+        holder.communicate(timeout=CHILD_TIMEOUT)
+    assert not is_in_use(folder)
+
+
+def test_a_folder_never_opened_or_not_a_vault_is_not_in_use(tmp_path: Path, created: tuple[Path, str]) -> None:
+    assert not is_in_use(tmp_path / "nowhere")
+    assert not is_in_use(tmp_path)
+    folder, _ = created
+    (folder / LOCK_FILE).unlink()
+    (folder / LOCK_FILE).symlink_to(tmp_path / "elsewhere")
+    assert not is_in_use(folder)  # opening says what is wrong with the lock file, in its own words
+    assert not (tmp_path / "elsewhere").exists()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -57,3 +58,14 @@ def test_the_kit_carries_a_title_in_its_metadata() -> None:
 
     assert reader.metadata is not None
     assert reader.metadata.title == TITLE
+
+
+@pytest.mark.parametrize("practice", ["김민지 상담소", "عيادة فاطمة حداد", "李芳心理咨询", "Παπαδόπουλος & Nguyễn"])
+def test_the_practice_and_the_folder_print_in_their_own_script(practice: str) -> None:
+    folder = "/home/김민지/볼트"
+    pages = _pages(recovery_kit_pdf(generate_recovery_code(), folder, date(2025, 1, 2), practice))
+
+    text = unicodedata.normalize("NFKC", pages[0])  # Arabic reads back as presentation forms
+    assert "\x00" not in text  # what a character without a glyph reads back as
+    assert text.count(practice) == 2  # the running header and the subtitle
+    assert text.count(folder) == 2  # where the vault lives, and the command

@@ -382,6 +382,57 @@ def test_release_add_then_revoke(qtbot: QtBot, vault: Vault) -> None:
     assert not tab.revoke_button.isEnabled()
 
 
+def test_a_new_release_starts_on_the_clients_first_contact(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    vault.clients.save_contact(CareContact(client.id, ContactRole.PCP, "Dr. Lena Fischer", "Burnside Family Medicine"))
+    vault.clients.save_contact(CareContact(client.id, ContactRole.PSYCHIATRIST, "Dr. Omar Haddad"))
+    window = open_chart(qtbot, vault, client.id)
+    window.show_tab(TAB_CONTACTS)
+
+    dialog = window.contacts.add_release()
+    assert dialog is not None
+    assert dialog.contact.currentText() == "Dr. Lena Fischer (primary care)"
+    assert dialog.recipient.text() == "Dr. Lena Fischer, Burnside Family Medicine"
+    assert not dialog.is_dirty()  # closing it untouched asks nothing
+
+    dialog.contact.setCurrentIndex(2)  # another contact replaces the recipient the first one filled in
+    assert dialog.recipient.text() == "Dr. Omar Haddad"
+    dialog.recipient.clear()
+    QTest.keyClicks(dialog.recipient, "Dr. Haddad's office")
+    dialog.contact.setCurrentIndex(1)  # but never what the user typed
+    assert dialog.recipient.text() == "Dr. Haddad's office"
+    dialog.reject()
+
+
+def test_a_release_for_the_selected_contact_starts_on_it(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    vault.clients.save_contact(CareContact(client.id, ContactRole.PCP, "Dr. Lena Fischer"))
+    vault.clients.save_contact(CareContact(client.id, ContactRole.PSYCHIATRIST, "Dr. Omar Haddad"))
+    window = open_chart(qtbot, vault, client.id)
+    window.show_tab(TAB_CONTACTS)
+    tab = window.contacts
+    haddad = next(r for r in range(tab.contacts.rowCount()) if tab.contacts.item(r).name == "Dr. Omar Haddad")
+    tab.contact_table.selectRow(haddad)
+
+    dialog = tab.add_release()
+    assert dialog is not None
+    assert dialog.recipient.text() == "Dr. Omar Haddad"
+    dialog.reject()
+
+
+def test_a_release_for_a_client_without_contacts_names_no_contact(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    window = open_chart(qtbot, vault, client.id)
+    dialog = window.contacts.add_release()
+    assert dialog is not None
+    assert dialog.contact.currentText() == "Not one of the client's contacts"
+    assert dialog.recipient.text() == ""
+    dialog.reject()
+
+
 def test_release_without_purpose_shows_the_sentence(qtbot: QtBot, vault: Vault) -> None:
     client = make_client(vault)
     assert client.id is not None

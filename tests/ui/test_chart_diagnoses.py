@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -65,6 +66,40 @@ def test_picking_from_the_list_with_the_keyboard(qtbot: QtBot, chart: ChartWindo
 
     assert tab.code_edit.text() == "F41.1"
     assert tab.choice.text() == "F41.1 — Generalized anxiety disorder (billable)"
+
+
+def _focused() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
+@pytest.mark.parametrize("key", [Qt.Key.Key_Return, Qt.Key.Key_Enter])
+def test_enter_on_a_picked_code_adds_it(qtbot: QtBot, chart: ChartWindow, vault: Vault, key: Qt.Key) -> None:
+    tab = chart.diagnoses
+    tab.code_edit.setFocus()
+    _type(qtbot, tab, "generalized anxiety")
+    popup = tab.code_edit.code_completer.popup()
+    assert popup is not None
+    QTest.keyClick(popup, Qt.Key.Key_Down)
+    QTest.keyClick(popup, key)  # picks F41.1 from the list
+    assert tab.choice.text() == "F41.1 — Generalized anxiety disorder (billable)"
+    assert tab.model.rowCount() == 0
+
+    QTest.keyClick(_focused(), key)  # the second Enter adds it, wherever the pick left the focus
+
+    assert [d.code for d in vault.clients.diagnoses(chart.client_id)] == ["F41.1"]
+    assert tab.model.rowCount() == 1
+    assert tab.code_edit.text() == ""
+
+
+def test_enter_in_the_code_field_adds_a_typed_code(qtbot: QtBot, chart: ChartWindow, vault: Vault) -> None:
+    tab = chart.diagnoses
+    tab.code_edit.setFocus()
+    QTest.keyClicks(tab.code_edit, "F43.10")
+    assert not tab.code_edit.popup_visible()  # Enter before the list shows takes the code as typed
+    QTest.keyClick(tab.code_edit, Qt.Key.Key_Return)
+    assert [d.code for d in vault.clients.diagnoses(chart.client_id)] == ["F43.10"]
 
 
 def test_a_category_for_claims_shows_the_stores_sentence(qtbot: QtBot, chart: ChartWindow, vault: Vault) -> None:

@@ -128,6 +128,62 @@ def test_signing_without_a_target_date_shows_the_sentence_at_the_objective(
     assert tab.stack.currentIndex() == PAGE_EDIT
 
 
+def test_a_new_objectives_target_starts_at_the_review_date(qtbot: QtBot, chart: ChartWindow) -> None:
+    tab = chart.plan
+    QTest.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(tab.editor.add_goal_button, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(tab.editor.add_objective_button, Qt.MouseButton.LeftButton)
+    target = tab.editor.objective_target
+    assert target.day() is None
+
+    target.check.setFocus()
+    QTest.keyClick(target.check, Qt.Key.Key_Space)
+
+    review = TODAY + timedelta(days=90)
+    assert target.day() == review  # the review date, not the day the plan starts
+    assert _item(tab, 0, 0, 0).text(1) == f"{review:%b} {review.day}, {review.year}"
+
+
+def test_a_target_on_the_effective_date_is_warned_about_before_signing(
+    qtbot: QtBot, chart: ChartWindow, vault: Vault, answers: Answers
+) -> None:
+    tab = chart.plan
+    QTest.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    _fill_a_complete_plan(qtbot, tab, TODAY)
+    tab.editor.tree.setCurrentItem(_item(tab, 0))
+    warning = (
+        "Objective 1 of goal 1 (problem 1) is due on the day the plan takes effect "
+        f"({TODAY:%b} {TODAY.day}, {TODAY.year}): set a target date ahead, such as the review date."
+    )
+
+    answers.answer = QMessageBox.StandardButton.Cancel
+    QTest.mouseClick(tab.sign_button, Qt.MouseButton.LeftButton)
+
+    assert f"Before you sign, look at this:\n• {warning}\n" in answers.asked[0]
+    assert vault.plans.active(chart.client_id) is None
+    assert _current(tab) == "Objective: GAD-7 below 10 at two reviews in a row"  # taken back to it
+    label = tab.editor.item_errors["objective"].label("target_date")
+    assert label is not None
+    assert label.isVisible()
+    assert label.text() == warning
+
+    answers.answer = QMessageBox.StandardButton.Yes
+    QTest.mouseClick(tab.sign_button, Qt.MouseButton.LeftButton)  # the clinician meant it: a warning, not a refusal
+
+    assert vault.plans.active(chart.client_id) is not None
+
+
+def test_a_plan_with_targets_ahead_is_signed_without_a_warning(
+    qtbot: QtBot, chart: ChartWindow, answers: Answers
+) -> None:
+    tab = chart.plan
+    QTest.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)
+    _fill_a_complete_plan(qtbot, tab, TODAY + timedelta(days=1))
+    QTest.mouseClick(tab.sign_button, Qt.MouseButton.LeftButton)
+    assert "Before you sign" not in answers.asked[0]
+    assert tab.stack.currentIndex() == PAGE_VIEW
+
+
 def test_signing_a_goal_without_objectives_names_the_goal(qtbot: QtBot, chart: ChartWindow, answers: Answers) -> None:
     tab = chart.plan
     QTest.mouseClick(tab.new_button, Qt.MouseButton.LeftButton)

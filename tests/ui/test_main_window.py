@@ -121,12 +121,12 @@ def test_the_demo_practice_is_marked_in_the_title_and_status_bar(qtbot: QtBot, v
     window = controller.open_main(vault)
     qtbot.addWidget(window)
 
-    assert window.windowTitle() == "Therapy Desk — DEMO"
+    assert window.windowTitle() == "DEMO — Therapy Desk"
     assert "DEMO" in [label.text() for label in window.statusBar().findChildren(QLabel) if label.isVisible()]
     assert AppSettings.load().demo
     window.lock()
     assert isinstance(controller.window, UnlockWindow)
-    assert controller.window.windowTitle() == "Therapy Desk — Unlock — DEMO"
+    assert controller.window.windowTitle() == "Unlock — DEMO — Therapy Desk"
     _close(controller.window)
 
 
@@ -170,7 +170,12 @@ def test_a_change_in_settings_reaches_the_idle_lock(main: MainWindow) -> None:
 def test_vault_menu_has_lock_now_and_quit_with_their_shortcuts(main: MainWindow) -> None:
     vault_menu = _menu(main, "&Vault")
     shortcuts = {a.text(): a.shortcut().toString() for a in vault_menu.actions() if not a.isSeparator()}
-    assert shortcuts == {"&Lock now": "Ctrl+L", "&Quit": "Ctrl+Q"}
+    assert shortcuts == {
+        "&Open another vault…": "",
+        "&Recent vaults": "",
+        "&Lock now": "Ctrl+L",
+        "&Quit": "Ctrl+Q",
+    }
     assert [a.text() for a in main.menuBar().actions()] == ["&Vault", "&Go", "&Help"]
 
 
@@ -180,6 +185,17 @@ def test_about_opens_without_blocking(qtbot: QtBot, main: MainWindow) -> None:
     assert box.isVisible()
     assert isinstance(box, QMessageBox)
     assert "Therapy Desk" in box.text()
+
+
+def test_about_reads_as_a_paragraph_not_a_narrow_column(qtbot: QtBot, main: MainWindow) -> None:
+    box = main.show_about()
+    qtbot.addWidget(box)
+    qtbot.waitExposed(box)
+    text = box.findChild(QLabel, "qt_msgbox_informativelabel")
+    assert text is not None
+
+    lines = text.height() / text.fontMetrics().lineSpacing()
+    assert lines < 3.5, f"the About text wraps into {lines:.1f} lines"
 
 
 # -- the start screen -----------------------------------------------------------------------------
@@ -203,7 +219,8 @@ def test_a_vault_in_the_default_folder_starts_at_the_unlock_screen(qtbot: QtBot)
 def test_the_remembered_vault_folder_starts_at_the_unlock_screen(qtbot: QtBot, created: tuple[Path, str]) -> None:
     AppSettings(vault_folder=created[0], demo=False).save()
     saved = json.loads(AppSettings.path().read_text("utf-8"))
-    assert set(saved) == {"vault_folder", "demo"}  # a folder and a flag: nothing from a chart
+    # Folders, a flag and a window's place: nothing from a chart.
+    assert set(saved) == {"vault_folder", "demo", "recent_vaults", "window"}
 
     window = AppController(quit_app=lambda: None).start()
     assert isinstance(window, UnlockWindow)
@@ -233,7 +250,7 @@ def test_run_app_opens_the_unlock_window_and_returns_when_it_closes(qtbot: QtBot
     QTimer.singleShot(50, close_unlock)
     QTimer.singleShot(5000, QApplication.quit)  # a safety net: never hang the test run
     assert run_app(["therapy-desk"]) == 0
-    assert seen == ["Therapy Desk — Unlock"]
+    assert seen == ["Unlock — Therapy Desk"]
     assert QApplication.applicationName() == "Therapy Desk"
 
 

@@ -104,6 +104,21 @@ def test_auto_lock_cannot_go_past_an_hour(qtbot: QtBot, view: SettingsView) -> N
     assert view.auto_lock.value() == 1
 
 
+def test_auto_lock_reads_one_minute_and_two_minutes(qtbot: QtBot, view: SettingsView, vault: Vault) -> None:
+    view.tabs.setCurrentIndex(1)
+    view.auto_lock.setFocus()
+    view.auto_lock.selectAll()
+    qtbot.keyClicks(view.auto_lock, "1")
+    assert view.auto_lock.text() == "1 minute"
+
+    qtbot.keyClicks(view.auto_lock, "5")  # typing on past the singular still lands on the number
+    assert view.auto_lock.text() == "15 minutes"
+    assert view.auto_lock.value() == 15
+
+    view.auto_lock.setValue(2)
+    assert view.auto_lock.text() == "2 minutes"
+
+
 def test_quick_unlock_is_unavailable_with_the_reason_on_a_failing_keyring(
     qtbot: QtBot, vault: Vault, ops: Ops, use_keyring: object
 ) -> None:

@@ -193,6 +193,37 @@ class TreatmentPlan:
         if not plan.participation:
             raise ValidationError("State how the client took part in making this plan before signing.", "participation")
 
+    def sign_warnings(self) -> tuple[PlanWarning, ...]:
+        """What a plan may be signed with but the clinician should look at first (signing is not refused).
+
+        An objective due on the plan's effective date leaves no time to reach it: usually the target
+        was never changed from the day the plan was written.
+        """
+        warnings = []
+        for p, problem in enumerate(self.problems):
+            for g, goal in enumerate(problem.goals):
+                for o, objective in enumerate(goal.objectives):
+                    target = objective.target_date
+                    if target is not None and target <= self.effective_date:
+                        when = "on" if target == self.effective_date else "before"
+                        warnings.append(
+                            PlanWarning(
+                                f"Objective {o + 1} of goal {g + 1} (problem {p + 1}) is due {when} the day the "
+                                f"plan takes effect ({_day(self.effective_date)}): set a target date ahead, "
+                                f"such as the review date.",
+                                f"problems[{p}].goals[{g}].objectives[{o}].target_date",
+                            )
+                        )
+        return tuple(warnings)
+
+
+@dataclass(frozen=True)
+class PlanWarning:
+    """A sentence about a plan that may still be signed, and the field path it is about."""
+
+    message: str
+    field: str
+
 
 @dataclass(frozen=True)
 class PlanSummary:
@@ -207,6 +238,10 @@ class PlanSummary:
     signed_by: str = ""
     signed_at: datetime | None = None
     superseded_at: datetime | None = None
+
+
+def _day(day: date) -> str:
+    return f"{day:%b} {day.day}, {day.year}"  # as the screens and printed plans write dates
 
 
 def default_review_due(effective_date: date) -> date:

@@ -1,4 +1,4 @@
-"""Clinical free text as the record keeps it: normalised, bounded, and storable as UTF-8."""
+"""Text as the record keeps it (normalised, bounded, storable as UTF-8) and counts as people read them."""
 
 from __future__ import annotations
 
@@ -48,3 +48,13 @@ def clean_list(items: Iterable[str], field_name: str, label: str) -> tuple[str, 
     if len(cleaned) > MAX_LIST_ITEMS:
         raise ValidationError(f"{label}: at most {MAX_LIST_ITEMS} entries.", field_name)
     return tuple(cleaned)
+
+
+def noun(count: int, one: str, many: str | None = None) -> str:
+    """The word for `count` things: "minute" for 1, "minutes" for 0, 2 or -3 (`many` for irregular plurals)."""
+    return one if abs(count) == 1 else many or f"{one}s"
+
+
+def plural(count: int, one: str, many: str | None = None) -> str:
+    """A count with its word, digits grouped: "1 minute", "0 minutes", "1,204 clients", "2 addenda"."""
+    return f"{count:,} {noun(count, one, many)}"

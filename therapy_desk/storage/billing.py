@@ -1,15 +1,14 @@
-"""`vault.billing`: the service catalogue and charges; payers and coverage (storage/coverage.py) and
-payments, allocations, balances and the ledger (storage/payments.py) are mixed in, so `vault.billing`
-is the one entry point.
+"""`vault.billing`: the service catalogue and charges; payers and coverage (storage/coverage.py),
+payments, allocations, balances and the ledger (storage/payments.py) and bulk imports
+(storage/billing_import.py) are mixed in, so `vault.billing` is the one entry point. A new charge line is
+prepared and checked in storage/billing_lines.py, which the store and its imports share.
 
 Charges are never edited or deleted: a wrong charge is voided (with a reason) and entered again.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -17,37 +16,33 @@ from therapy_desk.domain.billing import (
     Charge,
     ChargeKind,
     check_addons,
-    check_cents,
-    check_modifiers,
-    check_pointers,
     check_same_day,
-    check_units,
 )
-from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService, ServiceCode
-from therapy_desk.domain.icd10cm import code_set
-from therapy_desk.domain.validation import check_not_future, check_required
+from therapy_desk.domain.codes import PlaceOfService, ServiceCode
+from therapy_desk.domain.validation import check_required
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.billing_import import ChargeImportMixin
+from therapy_desk.storage.billing_lines import (
+    INSERT_CHARGE,
+    INSERT_POINTER,
+    SERVICE_FIELDS,
+    SERVICE_SELECT,
+    NewCharge,
+    check_pointed_rows,
+    refuse_second_charge,
+    service_from_row,
+)
 from therapy_desk.storage.coverage import CoverageMixin
-from therapy_desk.storage.payments import PaymentsMixin
 from therapy_desk.storage.rows import now_utc, to_datetime
 
-_SERVICE_FIELDS = ("code", "description", "default_minutes", "fee_cents", "is_addon", "billable_to_insurance", "active")
-_SERVICE_SELECT = f"SELECT {', '.join(_SERVICE_FIELDS)} FROM services"  # noqa: S608 - fixed column list
 _CHARGE_SELECT = (
     "SELECT id, client_id, kind, date_of_service, service_code, description, units, fee_cents, pos, modifiers, "
     "(SELECT group_concat(diagnosis_id, ' ' ORDER BY pointer) FROM charge_diagnoses d WHERE d.charge_id = charges.id), "
     "billable_to_insurance, paid_cents, created_at, appointment_id, voided_at, void_reason FROM charges"
 )
-_MISSED = {"no-show": (ChargeKind.NO_SHOW, NO_SHOW_CODE), "late-cancel": (ChargeKind.LATE_CANCEL, LATE_CANCEL_CODE)}
 _CHARGEABLE_STATUSES = ("attended", "no-show", "late-cancel")
-
-
-def _service_from_row(row: tuple[Any, ...]) -> ServiceCode:
-    code, description, minutes, fee, is_addon, insurable, active = row
-    return ServiceCode(code, description, minutes, fee, bool(is_addon), bool(insurable), bool(active))
 
 
 def _charge_from_row(row: tuple[Any, ...]) -> Charge:
@@ -74,115 +69,7 @@ def _charge_from_row(row: tuple[Any, ...]) -> Charge:
     )
 
 
-@dataclasses.dataclass(frozen=True)
-class _Appointment:
-    """The columns of a schedule row that billing needs."""
-
-    id: int
-    client_id: int | None
-    unit_id: int | None
-    date_of_service: date
-    service_code: str
-    modifiers: tuple[str, ...]
-    pos: PlaceOfService
-    status: str
-
-
-@dataclasses.dataclass(frozen=True)
-class _NewCharge:
-    """A service line that passed every check that needs no other rows, ready to be checked against the chart."""
-
-    kind: ChargeKind
-    client_id: int
-    date_of_service: date
-    service: ServiceCode
-    units: int
-    fee_cents: int
-    pos: PlaceOfService
-    modifiers: tuple[str, ...]
-    insurable: bool
-    pointers: tuple[int, ...]
-    appointment_id: int | None
-
-    def row(self, charge_id: int | None, now: str) -> tuple[Any, ...]:
-        """`_INSERT_CHARGE` parameters (`charge_id` None lets SQLite number it)."""
-        return (
-            charge_id,
-            self.client_id,
-            self.appointment_id,
-            self.kind.value,
-            self.date_of_service.isoformat(),
-            self.service.code,
-            self.service.description,
-            self.units,
-            self.fee_cents,
-            self.pos.value,
-            " ".join(self.modifiers),
-            int(self.insurable),
-            now,
-        )
-
-
-_INSERT_CHARGE = (
-    "INSERT INTO charges (id, client_id, appointment_id, kind, date_of_service, service_code, description, "
-    "units, fee_cents, pos, modifiers, billable_to_insurance, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_POINTER = "INSERT INTO charge_diagnoses (charge_id, pointer, diagnosis_id) VALUES (?, ?, ?)"
-
-
-def _refuse_second_charge(live: Sequence[tuple[str, str]], code: str, kind: ChargeKind) -> None:
-    """One live session or missed-appointment charge per appointment and client; `live` holds the
-    (kind, code) of its live charges. Add-ons may join a session charge."""
-    if any(existing_code == code for _, existing_code in live) or (
-        kind is not ChargeKind.MANUAL and any(existing_kind != ChargeKind.MANUAL for existing_kind, _ in live)
-    ):
-        raise ValidationError(
-            "This appointment is already charged for this client; void that charge first to charge it again.",
-            "appointment_id",
-        )
-
-
-def _check_pointed_rows(
-    rows: Mapping[int, tuple[Any, ...]], client_id: int, on: date, pointers: tuple[int, ...]
-) -> None:
-    """Each pointed diagnosis (rows: id -> (client_id, code, for_claims, resolved)) is this client's,
-    marked for claims, billable and not resolved before the date of service."""
-    for diagnosis_id in pointers:
-        if diagnosis_id not in rows:
-            raise ValidationError(f"There is no diagnosis with id {diagnosis_id}.", "diagnosis_ids")
-        owner, code, for_claims, resolved = rows[diagnosis_id]
-        if owner != client_id:
-            raise ValidationError(f"Diagnosis {diagnosis_id} is on another client's chart.", "diagnosis_ids")
-        if not for_claims:
-            raise ValidationError(f"Diagnosis {code} is not marked for claims.", "diagnosis_ids")
-        code_set().require(code, billable=True, field="diagnosis_ids")
-        if resolved is not None and date.fromisoformat(resolved) < on:
-            raise ValidationError(
-                f"Diagnosis {code} was resolved before the date of service; point to a current diagnosis.",
-                "diagnosis_ids",
-            )
-
-
-_APPOINTMENT_COLUMNS = "id, client_id, unit_id, date_of_service, service_code, modifiers, place_of_service, status"
-_APPOINTMENT_SELECT = f"SELECT {_APPOINTMENT_COLUMNS} FROM appointments"  # noqa: S608 - fixed column list
-
-
-def _appointment_from_row(row: tuple[Any, ...]) -> _Appointment:
-    aid, client_id, unit_id, dos, code, modifiers, pos, status = row
-    return _Appointment(
-        aid,
-        client_id,
-        unit_id,
-        date.fromisoformat(dos),
-        code,
-        tuple(m for m in re.split(r"[\s,;]+", modifiers or "") if m),
-        PlaceOfService(pos),
-        status,
-    )
-
-
-class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
+class BillingStore(CoverageMixin, ChargeImportMixin):
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
         self._audit = audit
@@ -192,13 +79,7 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
     def services(self, *, include_inactive: bool = True) -> list[ServiceCode]:
         """The catalogue by code (turned-off entries included unless asked not to)."""
         where = "" if include_inactive else " WHERE active = 1"
-        return [_service_from_row(r) for r in self._db.execute(f"{_SERVICE_SELECT}{where} ORDER BY code")]
-
-    def service(self, code: str) -> ServiceCode:
-        row = self._db.execute(f"{_SERVICE_SELECT} WHERE code = ?", (code.strip().upper(),)).fetchone()
-        if row is None:
-            raise ValidationError(f"{code.strip() or 'An empty code'} is not in the service catalogue.", "service_code")
-        return _service_from_row(row)
+        return [service_from_row(r) for r in self._db.execute(f"{SERVICE_SELECT}{where} ORDER BY code")]
 
     def add_service(self, service: ServiceCode) -> ServiceCode:
         """Add a code to the catalogue. Codes are never renamed: add the new one and turn the old one off."""
@@ -207,8 +88,8 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
             if self._db.execute("SELECT 1 FROM services WHERE code = ?", (clean.code,)).fetchone():
                 raise ValidationError(f"{clean.code} is already in the service catalogue; edit it there.", "code")
             self._db.execute(
-                f"INSERT INTO services ({', '.join(_SERVICE_FIELDS)}, updated_at) "  # noqa: S608
-                f"VALUES ({', '.join('?' for _ in _SERVICE_FIELDS)}, ?)",
+                f"INSERT INTO services ({', '.join(SERVICE_FIELDS)}, updated_at) "  # noqa: S608
+                f"VALUES ({', '.join('?' for _ in SERVICE_FIELDS)}, ?)",
                 (*self._service_values(clean), now_utc()),
             )
             self._audit.record("service added", entity="service", entity_id=clean.code)
@@ -223,7 +104,7 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
         self.service(clean.code)
         with self._db.transaction():
             self._db.execute(
-                f"UPDATE services SET {', '.join(f'{n} = ?' for n in _SERVICE_FIELDS[1:])}, updated_at = ? "  # noqa: S608
+                f"UPDATE services SET {', '.join(f'{n} = ?' for n in SERVICE_FIELDS[1:])}, updated_at = ? "  # noqa: S608
                 "WHERE code = ?",
                 (*self._service_values(clean)[1:], now_utc(), clean.code),
             )
@@ -243,14 +124,6 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
             int(service.billable_to_insurance),
             int(service.active),
         ]
-
-    def _active_service(self, code: str) -> ServiceCode:
-        service = self.service(code)
-        if not service.active:
-            raise ValidationError(
-                f"{service.code} is turned off in the service catalogue; turn it on to charge it.", "service_code"
-            )
-        return service
 
     # -- charges -------------------------------------------------------------------------------
 
@@ -276,61 +149,6 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
     ) -> Charge:
         """Charge the catalogue's no-show or late-cancellation fee (never billed to insurance)."""
         return self._store_charge(self._missed_line(self._appointment(appointment_id), client_id, today))
-
-    def _session_line(
-        self,
-        appointment: _Appointment,
-        client_id: int | None,
-        diagnosis_ids: Sequence[int],
-        units: int,
-        today: date | None,
-        lookup: Callable[[str], ServiceCode] | None = None,
-    ) -> _NewCharge:
-        if appointment.status != "attended":
-            raise ValidationError(
-                f"Only an attended session can be charged; this appointment is marked {appointment.status}. "
-                "Use the missed-appointment fee for a no-show or late cancellation.",
-                "appointment_id",
-            )
-        return self._prepare_charge(
-            ChargeKind.SESSION,
-            self._billed_client(appointment, client_id),
-            appointment.date_of_service,
-            appointment.service_code,
-            diagnosis_ids=diagnosis_ids,
-            units=units,
-            modifiers=appointment.modifiers,
-            pos=appointment.pos,
-            appointment_id=appointment.id,
-            today=today,
-            lookup=lookup,
-        )
-
-    def _missed_line(
-        self,
-        appointment: _Appointment,
-        client_id: int | None,
-        today: date | None,
-        lookup: Callable[[str], ServiceCode] | None = None,
-    ) -> _NewCharge:
-        if appointment.status not in _MISSED:
-            raise ValidationError(
-                f"Only a no-show or late cancellation carries a missed-appointment fee; this appointment is marked "
-                f"{appointment.status}.",
-                "appointment_id",
-            )
-        kind, code = _MISSED[appointment.status]
-        return self._prepare_charge(
-            kind,
-            self._billed_client(appointment, client_id),
-            appointment.date_of_service,
-            code,
-            pos=appointment.pos,
-            billable_to_insurance=False,
-            appointment_id=appointment.id,
-            today=today,
-            lookup=lookup,
-        )
 
     def add_charge(
         self,
@@ -367,47 +185,7 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
             )
         )
 
-    def _prepare_charge(
-        self,
-        kind: ChargeKind,
-        client_id: int,
-        date_of_service: date,
-        service_code: str,
-        *,
-        diagnosis_ids: Sequence[int] = (),
-        units: int = 1,
-        fee_cents: int | None = None,
-        modifiers: Sequence[str] = (),
-        pos: PlaceOfService | str = PlaceOfService.OFFICE,
-        billable_to_insurance: bool | None = None,
-        appointment_id: int | None = None,
-        today: date | None = None,
-        lookup: Callable[[str], ServiceCode] | None = None,
-    ) -> _NewCharge:
-        """Every check on a new line that needs no other rows; `lookup` finds the active catalogue entry."""
-        if not isinstance(date_of_service, date):
-            raise ValidationError("The date of service is required.", "date_of_service")
-        if isinstance(date_of_service, datetime):
-            date_of_service = date_of_service.date()  # one line per date of service, never a time
-        check_not_future(date_of_service, today or date.today(), "date_of_service", "The date of service")
-        service = (lookup or self._active_service)(service_code)
-        count = check_units(units)
-        fee = service.default_fee_cents * count if fee_cents is None else fee_cents
-        check_cents(fee, "fee_cents", label="The fee")
-        insurable = service.billable_to_insurance if billable_to_insurance is None else bool(billable_to_insurance)
-        if insurable and not service.billable_to_insurance:
-            raise ValidationError(f"{service.code} is not billed to insurance.", "billable_to_insurance")
-        mods = check_modifiers(modifiers)
-        try:
-            place = PlaceOfService(pos)
-        except ValueError:
-            raise ValidationError(f"{pos} is not a place of service Therapy Desk knows.", "pos") from None
-        pointers = check_pointers(diagnosis_ids, billable_to_insurance=insurable)
-        return _NewCharge(
-            kind, client_id, date_of_service, service, count, fee, place, mods, insurable, pointers, appointment_id
-        )
-
-    def _store_charge(self, line: _NewCharge) -> Charge:
+    def _store_charge(self, line: NewCharge) -> Charge:
         """Check a prepared line against the chart (client, diagnoses, the appointment's other charges, the
         day's other lines) and store it."""
         with self._db.transaction():
@@ -419,9 +197,9 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
                 )
             same_day = self._live_lines(line.client_id, line.date_of_service)
             check_same_day([*(existing for _, existing in same_day), (line.service.code, line.modifiers)])
-            charge_id = int(self._db.execute(_INSERT_CHARGE, line.row(None, now_utc())).lastrowid)
+            charge_id = int(self._db.execute(INSERT_CHARGE, line.row(None, now_utc())).lastrowid)
             for pointer, diagnosis_id in enumerate(line.pointers, start=1):
-                self._db.execute(_INSERT_POINTER, (charge_id, pointer, diagnosis_id))
+                self._db.execute(INSERT_POINTER, (charge_id, pointer, diagnosis_id))
             self._audit.record(
                 "charge created",
                 entity="charge",
@@ -500,47 +278,6 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _appointment(self, appointment_id: int) -> _Appointment:
-        row = self._db.execute(f"{_APPOINTMENT_SELECT} WHERE id = ?", (appointment_id,)).fetchone()
-        if row is None:
-            raise ValidationError(f"There is no appointment with id {appointment_id}.", "appointment_id")
-        return _appointment_from_row(row)
-
-    def _appointments(self, appointment_ids: Sequence[int]) -> dict[int, _Appointment]:
-        """Several appointments at once; a missing id is an error, as in `_appointment`."""
-        ids = sorted(set(appointment_ids))
-        found = {
-            row[0]: _appointment_from_row(row)
-            for row in self._db.select_in(f"{_APPOINTMENT_SELECT} WHERE id IN ({{ids}})", ids)
-        }
-        for appointment_id in ids:
-            if appointment_id not in found:
-                raise ValidationError(f"There is no appointment with id {appointment_id}.", "appointment_id")
-        return found
-
-    def _billed_client(self, appointment: _Appointment, client_id: int | None) -> int:
-        """Who is billed for the appointment: its client, a unit's identified client, or the named member."""
-        if appointment.client_id is not None:
-            if client_id is not None and client_id != appointment.client_id:
-                raise ValidationError("This appointment is for another client.", "client_id")
-            return appointment.client_id
-        kind_row = self._db.execute("SELECT kind FROM units WHERE id = ?", (appointment.unit_id,)).fetchone()
-        members = dict(
-            self._db.execute(
-                "SELECT client_id, identified FROM unit_members WHERE unit_id = ?", (appointment.unit_id,)
-            ).fetchall()
-        )
-        if client_id is not None:
-            if client_id not in members:
-                raise ValidationError("That client is not a member of the appointment's unit.", "client_id")
-            return client_id
-        if kind_row is not None and kind_row[0] == "group":
-            raise ValidationError("A group session is charged per member: choose the member to charge.", "client_id")
-        identified = [cid for cid, flag in members.items() if flag]
-        if not identified:
-            raise ValidationError("The unit has no identified client to bill; mark one in the unit.", "client_id")
-        return int(identified[0])
-
     def _check_appointment_charge(
         self, appointment_id: int, client_id: int, on: date, code: str, kind: ChargeKind
     ) -> None:
@@ -556,19 +293,11 @@ class BillingStore(CoverageMixin, PaymentsMixin, ChargeImportMixin):
             "SELECT kind, service_code FROM charges WHERE appointment_id = ? AND client_id = ? AND voided_at IS NULL",
             (appointment_id, client_id),
         ).fetchall()
-        _refuse_second_charge(live, code, kind)
+        refuse_second_charge(live, code, kind)
 
     def _check_pointed_diagnoses(self, client_id: int, on: date, pointers: tuple[int, ...]) -> None:
         if pointers:
-            _check_pointed_rows(self._diagnosis_rows(pointers), client_id, on, pointers)
-
-    def _diagnosis_rows(self, diagnosis_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
-        """id -> (client_id, code, for_claims, resolved) for the diagnoses that exist."""
-        rows = self._db.select_in(
-            "SELECT id, client_id, code, for_claims, resolved FROM diagnoses WHERE id IN ({ids})",
-            sorted(set(diagnosis_ids)),
-        )
-        return {row[0]: tuple(row[1:]) for row in rows}
+            check_pointed_rows(self._diagnosis_rows(pointers), client_id, on, pointers)
 
     def _live_lines(self, client_id: int, on: date) -> list[tuple[int, tuple[str, tuple[str, ...]]]]:
         """(charge id, (code, modifiers)) of the client's live charges on one date of service."""

@@ -2,7 +2,7 @@
 into `BillingStore`), for the demo vault and imports from another system.
 
 Every line and payment goes through the same checks as `charge_for_appointment`,
-`charge_missed_appointment` and `record_payment` (shared helpers in storage/billing.py and
+`charge_missed_appointment` and `record_payment` (shared helpers in storage/billing_lines.py and
 storage/payments.py); only the reads are batched, and one audit event records each import.
 """
 
@@ -17,6 +17,20 @@ from therapy_desk.domain.billing import Payment, check_same_day, plan_allocation
 from therapy_desk.domain.codes import ServiceCode
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.billing_lines import (
+    INSERT_CHARGE,
+    INSERT_POINTER,
+    ChargeLinesMixin,
+    check_pointed_rows,
+    refuse_second_charge,
+)
+from therapy_desk.storage.payments import (
+    INSERT_ALLOCATION,
+    INSERT_PAYMENT,
+    PaymentsMixin,
+    open_to,
+    payment_row,
+)
 from therapy_desk.storage.rows import now_utc
 
 
@@ -31,7 +45,7 @@ class AppointmentCharge:
     client_id: int | None = None
 
 
-class ChargeImportMixin:
+class ChargeImportMixin(ChargeLinesMixin, PaymentsMixin):
     """`import_appointment_charges` and `import_payments`; mixed into `BillingStore`."""
 
     _db: db.Database
@@ -43,41 +57,37 @@ class ChargeImportMixin:
         Attended sessions are charged as `charge_for_appointment` charges them, no-shows and late
         cancellations as `charge_missed_appointment` does; any other status is refused the same way.
         """
-        from therapy_desk.storage import billing  # the shared helpers; imported here to avoid a cycle
-
-        store = self
-        assert isinstance(store, billing.BillingStore)
         catalogue: dict[str, ServiceCode] = {}
 
         def lookup(code: str) -> ServiceCode:
             if code not in catalogue:
-                catalogue[code] = store._active_service(code)
+                catalogue[code] = self._active_service(code)
             return catalogue[code]
 
         if not items:
             return []
-        appointments = store._appointments([item.appointment_id for item in items])
+        appointments = self._appointments([item.appointment_id for item in items])
         lines = []
         for item in items:
             appointment = appointments[item.appointment_id]
             if appointment.status == "attended":
-                lines.append(store._session_line(appointment, item.client_id, item.diagnosis_ids, 1, today, lookup))
+                lines.append(self._session_line(appointment, item.client_id, item.diagnosis_ids, 1, today, lookup))
             else:
-                lines.append(store._missed_line(appointment, item.client_id, today, lookup))
+                lines.append(self._missed_line(appointment, item.client_id, today, lookup))
         now = now_utc()
         with self._db.transaction():
-            store._require_clients([line.client_id for line in lines])
-            diagnoses = store._diagnosis_rows([p for line in lines for p in line.pointers])
+            self._require_clients([line.client_id for line in lines])
+            diagnoses = self._diagnosis_rows([p for line in lines for p in line.pointers])
             live = self._live_by_appointment([item.appointment_id for item in items])
             same_day = self._live_by_day([line.client_id for line in lines])
             first_id = self._db.next_id("charges")
             rows, pointers = [], []
             for offset, line in enumerate(lines):
                 if line.pointers:
-                    billing._check_pointed_rows(diagnoses, line.client_id, line.date_of_service, line.pointers)
+                    check_pointed_rows(diagnoses, line.client_id, line.date_of_service, line.pointers)
                 assert line.appointment_id is not None
                 charged = live.setdefault((line.appointment_id, line.client_id), [])
-                billing._refuse_second_charge(charged, line.service.code, line.kind)
+                refuse_second_charge(charged, line.service.code, line.kind)
                 day_lines = same_day.setdefault((line.client_id, line.date_of_service.isoformat()), [])
                 check_same_day([*day_lines, (line.service.code, line.modifiers)])
                 charged.append((line.kind.value, line.service.code))
@@ -85,8 +95,8 @@ class ChargeImportMixin:
                 charge_id = first_id + offset
                 rows.append(line.row(charge_id, now))
                 pointers += [(charge_id, n, diagnosis_id) for n, diagnosis_id in enumerate(line.pointers, start=1)]
-            self._db.conn.executemany(billing._INSERT_CHARGE, rows)
-            self._db.conn.executemany(billing._INSERT_POINTER, pointers)
+            self._db.conn.executemany(INSERT_CHARGE, rows)
+            self._db.conn.executemany(INSERT_POINTER, pointers)
             self._audit.record(
                 "charges imported",
                 entity="charge",
@@ -103,19 +113,15 @@ class ChargeImportMixin:
         Each payment and its allocations are checked as `record_payment` checks them, in order, so a
         later payment sees what earlier ones in the same import already paid.
         """
-        from therapy_desk.storage import payments
-
-        store = self
-        assert isinstance(store, payments.PaymentsMixin)
         day = today or date.today()
         clean = [payment.validated(day) for payment, _ in items]
         if not clean:
             return []
         now = now_utc()
         with self._db.transaction():
-            store._require_clients([p.client_id for p in clean])
-            store._require_payers([p.payer_id for p in clean if p.payer_id is not None])
-            open_charges = store._open_charges_by_client([p.client_id for p in clean])
+            self._require_clients([p.client_id for p in clean])
+            self._require_payers([p.payer_id for p in clean if p.payer_id is not None])
+            open_charges = self._open_charges_by_client([p.client_id for p in clean])
             # What each client still owes (all charges, and those a payer may pay), kept current as we go.
             owed: dict[int, tuple[dict[int, int], dict[int, int]]] = {}
             first_id = self._db.next_id("payments")
@@ -123,13 +129,13 @@ class ChargeImportMixin:
             for offset, (payment, (_, requested)) in enumerate(zip(clean, items, strict=True)):
                 if payment.client_id not in owed:
                     rows = open_charges.get(payment.client_id, [])
-                    owed[payment.client_id] = (payments.open_to(rows, False), payments.open_to(rows, True))
+                    owed[payment.client_id] = (open_to(rows, False), open_to(rows, True))
                 every, insurable = owed[payment.client_id]
                 plan = plan_allocations(
                     payment.amount_cents, requested, insurable if payment.payer_id is not None else every
                 )
                 payment_id = first_id + offset
-                payment_rows.append(payments._payment_row(payment, payment_id, now))
+                payment_rows.append(payment_row(payment, payment_id, now))
                 for charge_id, cents in plan:
                     for due in (every, insurable):
                         if charge_id in due:
@@ -137,8 +143,8 @@ class ChargeImportMixin:
                             if not due[charge_id]:
                                 del due[charge_id]
                     allocation_rows.append((payment_id, charge_id, cents, now))
-            self._db.conn.executemany(payments._INSERT_PAYMENT, payment_rows)
-            self._db.conn.executemany(payments._INSERT_ALLOCATION, allocation_rows)
+            self._db.conn.executemany(INSERT_PAYMENT, payment_rows)
+            self._db.conn.executemany(INSERT_ALLOCATION, allocation_rows)
             self._audit.record(
                 "payments imported",
                 entity="payment",

@@ -135,7 +135,7 @@ def bulk_load(conn: Connection, path: Path) -> Iterator[None]:
 
     While the block runs there is no journal, commits skip fsync and the page cache is large: each page
     is written once. The price: a transaction that fails cannot be rolled back, so a build that fails
-    leaves a vault to delete, never to use (`storage.demo.build_demo` says so; its callers delete it).
+    leaves a vault to delete, never to use (`demo.builder.build_demo` says so; its callers delete it).
     On success the usual settings come back and the database file is flushed to disk.
     """
     cache = int(conn.execute("PRAGMA cache_size").fetchone()[0])
@@ -208,7 +208,7 @@ def export_plain_copy(conn: Connection, target: Path) -> None:
     """BENCHMARK ONLY: write an UNENCRYPTED copy of the open database to `target` (which must not exist).
 
     bench/ times the same queries on a synthetic demo vault and on this plain copy. Never use it on a
-    vault with real data: call `storage.demo.export_plain_benchmark_copy`, which refuses any vault the
+    vault with real data: call `demo.builder.export_plain_benchmark_copy`, which refuses any vault the
     demo generator did not build.
     """
     conn.execute("ATTACH DATABASE ? AS plain KEY ''", (str(target),))

@@ -154,6 +154,30 @@ class VaultLock:
             self._fd = None
 
 
+def is_in_use(folder: Path) -> bool:
+    """Whether another holder has the vault in `folder` open, asked without unlocking or keeping anything.
+
+    The lock is taken and released at once. A vault with no lock file was never opened, so nobody holds
+    it; a lock file that cannot be opened (a link, no permission) is not called in use: opening the vault
+    says what is wrong with it in its own words. A `VaultLock` held in this process counts as a holder.
+    """
+    try:
+        fd = os.open(folder / LOCK_FILE, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        if not try_lock(fd):
+            return True
+        unlock(fd)
+        return False
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
 def _identity(info: os.stat_result) -> tuple[int, int]:
     return info.st_dev, info.st_ino
 

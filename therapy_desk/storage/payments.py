@@ -32,15 +32,15 @@ _PAYMENT_SELECT = (
     "void_reason FROM payments"
 )
 _ALLOCATION_SELECT = "SELECT id, payment_id, charge_id, amount_cents, created_at, released_at FROM allocations"
-_INSERT_PAYMENT = (
+INSERT_PAYMENT = (
     "INSERT INTO payments (id, client_id, payer_id, received_on, amount_cents, method, reference, created_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_ALLOCATION = "INSERT INTO allocations (payment_id, charge_id, amount_cents, created_at) VALUES (?, ?, ?, ?)"
+INSERT_ALLOCATION = "INSERT INTO allocations (payment_id, charge_id, amount_cents, created_at) VALUES (?, ?, ?, ?)"
 
 
-def _payment_row(payment: Payment, payment_id: int | None, now: str) -> tuple[Any, ...]:
-    """`_INSERT_PAYMENT` parameters for a validated payment (`payment_id` None lets SQLite number it)."""
+def payment_row(payment: Payment, payment_id: int | None, now: str) -> tuple[Any, ...]:
+    """`INSERT_PAYMENT` parameters for a validated payment (`payment_id` None lets SQLite number it)."""
     return (
         payment_id,
         payment.client_id,
@@ -104,7 +104,7 @@ class PaymentsMixin:
             plan = plan_allocations(
                 clean.amount_cents, allocations, self._open_charges(clean.client_id, clean.payer_id is not None)
             )
-            payment_id = int(self._db.execute(_INSERT_PAYMENT, _payment_row(clean, None, now_utc())).lastrowid)
+            payment_id = int(self._db.execute(INSERT_PAYMENT, payment_row(clean, None, now_utc())).lastrowid)
             self._audit.record(
                 "payment recorded",
                 entity="payment",
@@ -220,7 +220,7 @@ class PaymentsMixin:
         now = now_utc()
         made = []
         for charge_id, cents in plan:
-            cursor = self._db.execute(_INSERT_ALLOCATION, (payment_id, charge_id, cents, now))
+            cursor = self._db.execute(INSERT_ALLOCATION, (payment_id, charge_id, cents, now))
             allocation_id = int(cursor.lastrowid)
             self._audit.record(
                 "payment allocated",

@@ -27,6 +27,7 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.plans_import import PlanImportMixin
+from therapy_desk.storage.plans_rows import SIGN, SUPERSEDE, check_replaces, checked_signer, saved_item_ids
 from therapy_desk.storage.rows import iso, now_utc, to_date, to_datetime
 from therapy_desk.storage.seals import PLAN_SIGNED
 
@@ -39,12 +40,6 @@ _SUMMARY_SELECT = (
     "SELECT id, client_id, version, status, effective_date, review_due, signed_by, signed_at, superseded_at FROM plans"
 )
 _MAX_LIST = 1000
-
-# A stored draft signed (signer, time, hash, updated), and a signed version superseded (time, by, id).
-SIGN = (
-    "UPDATE plans SET status = 'signed', signed_by = ?, signed_at = ?, content_sha256 = ?, updated_at = ? WHERE id = ?"
-)
-SUPERSEDE = "UPDATE plans SET status = 'superseded', superseded_at = ?, superseded_by_id = ? WHERE id = ?"
 
 
 def _plan_from_row(row: tuple[Any, ...], problems: tuple[Problem, ...]) -> TreatmentPlan:
@@ -169,7 +164,7 @@ class PlanStore(PlanImportMixin):
         When the client already has a signed plan, the draft will supersede it once signed.
         """
         clean = dataclasses.replace(plan, client_id=client_id).validated()
-        if any(item_id is not None for item_id in _ids(clean)):
+        if any(item_id is not None for item_id in saved_item_ids(clean)):
             raise ValidationError("A new plan cannot reuse goals or objectives saved in another plan.", "problems")
         with self._db.transaction():
             self._client_exists(client_id)
@@ -248,7 +243,7 @@ class PlanStore(PlanImportMixin):
             assert source.client_id is not None
             self._refuse_second_draft(source.client_id)
             effective = effective_date or date.today()
-            _check_replaces(effective, source.effective_date)
+            check_replaces(effective, source.effective_date)
             draft = revision_of(source, effective).validated()
             new_id = self._insert_plan(draft, supersedes_id=source.id)
             self._write_children(new_id, draft.problems, carry=True)
@@ -266,7 +261,7 @@ class PlanStore(PlanImportMixin):
     def sign(self, plan_id: int, signer: str) -> TreatmentPlan:
         """Sign a draft: stores the signer, UTC time and SHA-256 of its content, makes it immutable
         and supersedes the client's previously signed plan."""
-        who = _checked_signer(signer)
+        who = checked_signer(signer)
         with self._db.transaction():
             plan = self._load(plan_id)
             if plan.status is not PlanStatus.DRAFT:
@@ -285,7 +280,7 @@ class PlanStore(PlanImportMixin):
                 )
             now = now_utc()
             if active is not None:
-                _check_replaces(plan.effective_date, date.fromisoformat(active[4]))
+                check_replaces(plan.effective_date, date.fromisoformat(active[4]))
                 self._mark_superseded(int(active[0]), plan_id, now)
                 self._audit.record(
                     "plan superseded", entity="plan", entity_id=active_id, detail={"superseded_by_id": plan_id}
@@ -496,24 +491,3 @@ class PlanStore(PlanImportMixin):
         ):
             problems.setdefault(plan_id, []).append(Problem(statement, tuple(goals.get(pid, ())), pid))
         return [_plan_from_row(row, tuple(problems.get(int(row[0]), ()))) for row in rows]
-
-
-def _checked_signer(signer: str) -> str:
-    who = signer.strip() if isinstance(signer, str) else ""
-    if not who:
-        raise ValidationError("Enter the name and credentials of the clinician signing the plan.", "signer")
-    return who
-
-
-def _check_replaces(effective: date, replaced_effective: date) -> None:
-    if effective < replaced_effective:
-        raise ValidationError("A new plan version cannot take effect before the plan it replaces.", "effective_date")
-
-
-def _ids(plan: TreatmentPlan) -> list[int | None]:
-    return [
-        *(p.id for p in plan.problems),
-        *(g.id for g in plan.goals),
-        *(o.id for o in plan.objectives),
-        *(i.id for i in plan.interventions),
-    ]

@@ -26,6 +26,7 @@ from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.plans_rows import SIGN, SUPERSEDE, check_replaces, checked_signer, saved_item_ids
 from therapy_desk.storage.rows import iso, now_utc
 from therapy_desk.storage.seals import PLANS_IMPORTED, batch_seal_detail
 
@@ -98,16 +99,14 @@ class PlanImportMixin:
         signed, so the last is the client's active plan. A goal carries from the previous version's goal with
         the same statement (an objective from the one with the same text). The client must have no plan yet.
         """
-        from therapy_desk.storage import plans as store_module  # the shared helpers; avoids an import cycle
-
-        who = store_module._checked_signer(signer)
+        who = checked_signer(signer)
         now = datetime.now(UTC).replace(microsecond=0)
         prepared: list[list[TreatmentPlan]] = []
         for chain in chains:
             versions: list[TreatmentPlan] = []
             for plan in chain:
                 clean = plan.validated()
-                if clean.id is not None or any(item is not None for item in store_module._ids(clean)):
+                if clean.id is not None or any(item is not None for item in saved_item_ids(clean)):
                     raise ValidationError(
                         "A new plan cannot reuse goals or objectives saved in another plan.", "problems"
                     )
@@ -115,7 +114,7 @@ class PlanImportMixin:
                 if clean.client_id is None or (versions and clean.client_id != versions[0].client_id):
                     raise ValidationError("Every version of an imported plan belongs to one client.", "client_id")
                 if versions:
-                    store_module._check_replaces(clean.effective_date, versions[-1].effective_date)
+                    check_replaces(clean.effective_date, versions[-1].effective_date)
                 clean = dataclasses.replace(clean, signed_at=_signed_at(clean, versions[-1] if versions else None, now))
                 versions.append(clean)
             if versions:
@@ -152,7 +151,7 @@ class PlanImportMixin:
                 now_drafts = [chain[rank] for chain in drafts if len(chain) > rank]
                 self._insert(now_drafts, stamp)
                 self._db.conn.executemany(
-                    store_module.SUPERSEDE,
+                    SUPERSEDE,
                     [
                         (_when(chain[rank]), chain[rank].id, chain[rank - 1].id)
                         for chain in drafts
@@ -161,7 +160,7 @@ class PlanImportMixin:
                 )
                 signed = [(draft, content_sha256(draft)) for draft in now_drafts]
                 self._db.conn.executemany(
-                    store_module.SIGN, [(who, _when(draft), digest, stamp, draft.id) for draft, digest in signed]
+                    SIGN, [(who, _when(draft), digest, stamp, draft.id) for draft, digest in signed]
                 )
                 digests.update((_id(draft), digest) for draft, digest in signed)
             for chain in drafts:

@@ -26,7 +26,6 @@ from therapy_desk.domain.scheduling import (
     check_duration,
     check_start,
     check_status_change,
-    horizon,
 )
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
@@ -39,10 +38,13 @@ from therapy_desk.storage.schedule_rows import (
     SELECT,
     SERIES_SELECT,
     appointment_from_row,
+    check_party_exists,
     detail_values,
+    is_exception_after,
     minute,
     row_values,
     series_from_row,
+    series_through,
     series_values,
 )
 
@@ -56,18 +58,6 @@ def _party(appointment: Appointment | AppointmentSeries) -> dict[str, int]:
         return {"client_id": appointment.client_id}
     assert appointment.unit_id is not None
     return {"unit_id": appointment.unit_id}
-
-
-def _series_through(series: AppointmentSeries, today: date) -> date:
-    """How far a new series' occurrences are stored: its end, or 26 weeks past today if ongoing."""
-    through = horizon(today, series.first_start.date())
-    return through if series.until is None else min(through, series.until)
-
-
-def _is_exception_after(appointment: Appointment, target: AppointmentStatus) -> bool:
-    """Whether the appointment is an exception to its series once it has status `target`: cancelling one
-    occurrence of a series makes it one."""
-    return appointment.is_exception or (appointment.series_id is not None and target is AppointmentStatus.CANCELLED)
 
 
 def _refuse_cancelled_series(series: AppointmentSeries, day: date, field: str) -> None:
@@ -98,7 +88,7 @@ class ScheduleStore(ScheduleImportMixin):
             check_status_change(dataclasses.replace(clean, status=AppointmentStatus.SCHEDULED), clean.status, when)
         clean = dataclasses.replace(clean, occurrence_date=None, is_exception=clean.series_id is not None)
         with self._db.transaction():
-            self._check_party_exists(clean.client_id, clean.unit_id)
+            check_party_exists(self._db, clean.client_id, clean.unit_id)
             if clean.series_id is not None:
                 series = self.get_series(clean.series_id)
                 if (series.client_id, series.unit_id) != (clean.client_id, clean.unit_id):
@@ -169,7 +159,7 @@ class ScheduleStore(ScheduleImportMixin):
             changed = dataclasses.replace(
                 stored,
                 status=target,
-                is_exception=_is_exception_after(stored, target),
+                is_exception=is_exception_after(stored, target),
             )
             stamp = now_utc()
             self._db.execute(
@@ -191,9 +181,9 @@ class ScheduleStore(ScheduleImportMixin):
         """Add a recurring booking and its occurrences (to `until`, or 26 weeks past today if ongoing)."""
         day = (now or datetime.now()).date()
         clean = series.validated(day)
-        through = _series_through(clean, day)
+        through = series_through(clean, day)
         with self._db.transaction():
-            self._check_party_exists(clean.client_id, clean.unit_id)
+            check_party_exists(self._db, clean.client_id, clean.unit_id)
             stored = self._insert_series(clean, through, now_utc())
             added = self._materialise(stored, None, through)
             self._audit.record(
@@ -328,7 +318,7 @@ class ScheduleStore(ScheduleImportMixin):
         """
         if not 1 <= limit <= MAX_PAGE:
             raise ValidationError(f"Ask for between 1 and {MAX_PAGE} appointments at a time.", "limit")
-        self._check_party_exists(client_id, None)
+        check_party_exists(self._db, client_id, None)
         where = ""
         params: list[Any] = []
         if after is not None:
@@ -440,15 +430,6 @@ class ScheduleStore(ScheduleImportMixin):
             self._write(clean)
             self._audit.record(event, entity="appointment", entity_id=clean.id)
         return clean
-
-    def _check_party_exists(self, client_id: int | None, unit_id: int | None) -> None:
-        if (
-            client_id is not None
-            and not self._db.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone()
-        ):
-            raise ValidationError(f"There is no client with id {client_id}.", "client_id")
-        if unit_id is not None and not self._db.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone():
-            raise ValidationError(f"There is no couple, family or group with id {unit_id}.", "unit_id")
 
     def _check_movable(self, stored: Appointment, new_start: datetime) -> None:
         if stored.status is not AppointmentStatus.SCHEDULED:

@@ -25,7 +25,13 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import now_utc
-from therapy_desk.storage.schedule_rows import row_values, series_values
+from therapy_desk.storage.schedule_rows import (
+    check_party_exists,
+    is_exception_after,
+    row_values,
+    series_through,
+    series_values,
+)
 
 _INSERT_WITH_ID = (
     "INSERT INTO appointments (id, client_id, unit_id, start, end_at, date_of_service, duration_minutes, service_code, "
@@ -66,9 +72,6 @@ def prepare_series(
     a change from scheduled (only a session that has started can be attended or a no-show). Returns the
     rows, and each series as it will be stored with its appointments in date order.
     """
-    # The row helpers live with the store; importing them here avoids an import cycle.
-    from therapy_desk.storage import schedule as store_module
-
     day = now.date()
     series_rows: list[tuple[Any, ...]] = []
     appointment_rows: list[tuple[Any, ...]] = []
@@ -77,7 +80,7 @@ def prepare_series(
     next_id = first_appointment_id
     for index, (series, outcomes) in enumerate(items):
         clean = series.validated(day)
-        through = store_module._series_through(clean, day)
+        through = series_through(clean, day)
         stored = dataclasses.replace(clean, id=first_series_id + index, generated_through=through)
         template = stored.occurrence(clean.first_start)
         by_date = {start.date(): start for start in clean.occurrence_starts(None, through)}
@@ -103,7 +106,7 @@ def prepare_series(
                 occurrence_date=on,
                 id=next_id,
                 status=status,
-                is_exception=store_module._is_exception_after(template, status),
+                is_exception=is_exception_after(template, status),
             )
             appointment_rows.append((next_id, *row_values(appointment)))
             appointments.append(appointment)
@@ -117,7 +120,7 @@ def prepare_series(
 
 
 class ScheduleImportMixin:
-    """`import_series` and `import_prepared_series`; the store supplies the row helpers (storage/schedule.py)."""
+    """`import_series` and `import_prepared_series`; mixed into `ScheduleStore`."""
 
     _db: db.Database
     _audit: AuditStore
@@ -140,10 +143,6 @@ class ScheduleImportMixin:
     def import_prepared_series(self, prepared: PreparedSeries) -> None:
         """Store series `prepare_series` checked (perhaps in another process). Refused unless the vault
         numbers series and appointments from the ids they were prepared with."""
-        from therapy_desk.storage import schedule as store_module
-
-        store = self
-        assert isinstance(store, store_module.ScheduleStore)
         if not prepared.series_rows:
             return
         stamp = now_utc()
@@ -156,7 +155,7 @@ class ScheduleImportMixin:
                     "These bookings were prepared for other appointment numbers; prepare them again.", "first_id"
                 )
             for client_id, unit_id in sorted(prepared.parties, key=lambda party: (party[0] or 0, party[1] or 0)):
-                store._check_party_exists(client_id, unit_id)
+                check_party_exists(self._db, client_id, unit_id)
             self._db.conn.executemany(_INSERT_SERIES, [(*row, stamp, stamp) for row in prepared.series_rows])
             self._db.conn.executemany(_INSERT_WITH_ID, [(*row, stamp, stamp) for row in prepared.appointment_rows])
             self._audit.record(

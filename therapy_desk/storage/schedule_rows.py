@@ -1,12 +1,15 @@
-"""How appointments and series are stored: columns, statements and row conversions for `vault.schedule`."""
+"""How appointments and series are stored: columns, statements and row conversions for `vault.schedule`,
+and the rules its store (storage/schedule.py) and its bulk import (storage/schedule_import.py) share."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
+from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence, horizon
+from therapy_desk.errors import ValidationError
+from therapy_desk.storage import db
 from therapy_desk.storage.rows import iso, to_date
 
 APPOINTMENT_COLUMNS = (
@@ -124,3 +127,23 @@ def series_values(series: AppointmentSeries) -> tuple[Any, ...]:
         iso(series.until),
         series.generated_through.isoformat(),
     )
+
+
+def series_through(series: AppointmentSeries, today: date) -> date:
+    """How far a new series' occurrences are stored: its end, or 26 weeks past today if ongoing."""
+    through = horizon(today, series.first_start.date())
+    return through if series.until is None else min(through, series.until)
+
+
+def is_exception_after(appointment: Appointment, target: AppointmentStatus) -> bool:
+    """Whether the appointment is an exception to its series once it has status `target`: cancelling one
+    occurrence of a series makes it one."""
+    return appointment.is_exception or (appointment.series_id is not None and target is AppointmentStatus.CANCELLED)
+
+
+def check_party_exists(database: db.Database, client_id: int | None, unit_id: int | None) -> None:
+    """The client or unit a booking is for is in the vault."""
+    if client_id is not None and not database.execute("SELECT 1 FROM clients WHERE id = ?", (client_id,)).fetchone():
+        raise ValidationError(f"There is no client with id {client_id}.", "client_id")
+    if unit_id is not None and not database.execute("SELECT 1 FROM units WHERE id = ?", (unit_id,)).fetchone():
+        raise ValidationError(f"There is no couple, family or group with id {unit_id}.", "unit_id")

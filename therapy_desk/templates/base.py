@@ -1,8 +1,9 @@
-"""Shared reportlab pieces: the Unicode fonts, a calm set of paragraph styles and `render`.
+"""Shared reportlab pieces: a calm set of paragraph styles, user text in any script, and `render`.
 
 Every document is built from platypus flowables and rendered with `render(story, Page(...))`, which
-adds the running header and footer ("Page n of m") and returns the PDF bytes. Text is set in DejaVu
-Sans (shipped in therapy_desk/resources/fonts) so names in any script print correctly.
+adds the running header and footer ("Page n of m") and returns the PDF bytes. Text is set in Noto Sans;
+text a user typed (names, the practice, addresses, folders) goes through `user_markup` or `user_paragraph`,
+which switch to the shipped Noto font for each other script (see fonts.py), so it never prints as boxes.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from reportlab.lib import colors
@@ -18,13 +18,14 @@ from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, SimpleDocTemplate
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate
 
-FONT = "DejaVuSans"
-FONT_BOLD = "DejaVuSans-Bold"
+from therapy_desk.templates import fonts
+
+FONT = fonts.FONT
+FONT_BOLD = fonts.FONT_BOLD
 # The standard PDF monospace: codes and commands are plain ASCII, so it needs no embedded font.
 MONO = "Courier"
 MONO_BOLD = "Courier-Bold"
@@ -35,18 +36,21 @@ RULE = colors.HexColor("#c9ced6")
 TINT = colors.HexColor("#f3f5f8")
 
 FRAME_PADDING = 6  # platypus's default Frame padding, on every side
-_FONT_FILES = {FONT: "DejaVuSans.ttf", FONT_BOLD: "DejaVuSans-Bold.ttf"}
 
 
 def register_fonts() -> None:
-    """Register DejaVu Sans (regular and bold) with reportlab once per process."""
-    registered = set(pdfmetrics.getRegisteredFontNames())
-    fonts = resources.files("therapy_desk.resources").joinpath("fonts")
-    for name, filename in _FONT_FILES.items():
-        if name not in registered:
-            data = fonts.joinpath(filename).read_bytes()
-            pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
-    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    """Register the base font with reportlab (once per process); other scripts' fonts load on first use."""
+    fonts.register_base_fonts()
+
+
+def user_markup(text: str, *, bold: bool = False) -> str:
+    """Text a user typed, as Paragraph markup in a paragraph whose style is bold or not (see fonts.markup)."""
+    return fonts.markup(text, bold=bold)
+
+
+def user_paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    """A paragraph holding only text a user typed, in every script it is written in."""
+    return Paragraph(fonts.markup(text, bold=fonts.is_bold(style.fontName)), style)
 
 
 @dataclass(frozen=True)
@@ -62,15 +66,26 @@ class Styles:
 
 
 def mono_for(text: str) -> str:
-    """The monospace font when `text` is plain ASCII, else DejaVu Sans (Courier lacks most scripts)."""
+    """The monospace font when `text` is plain ASCII, else Noto Sans (Courier lacks most scripts).
+
+    Set non-ASCII text in it with `user_markup`, which adds the fonts of other scripts.
+    """
     return MONO if text.isascii() else FONT
 
 
 def styles() -> Styles:
     """Fresh paragraph styles (callers may tweak their copy)."""
     register_fonts()
+    # shaping: harfbuzz joins Arabic, forms Devanagari conjuncts and sets right-to-left runs (see fonts.py).
     body = ParagraphStyle(
-        "body", fontName=FONT, fontSize=10.5, leading=15, textColor=INK, alignment=TA_LEFT, spaceAfter=6
+        "body",
+        fontName=FONT,
+        fontSize=10.5,
+        leading=15,
+        textColor=INK,
+        alignment=TA_LEFT,
+        spaceAfter=6,
+        shaping=1,
     )
     return Styles(
         title=ParagraphStyle("title", parent=body, fontName=FONT_BOLD, fontSize=20, leading=25, spaceAfter=4),
@@ -106,6 +121,12 @@ class Page:
         return self.pagesize[1] - 2 * (self.margin + FRAME_PADDING)
 
 
+_RUNNING_SIZE = 8.5
+_RUNNING_STYLE = ParagraphStyle(
+    "running", fontName=FONT, fontSize=_RUNNING_SIZE, leading=10.5, textColor=MUTED, shaping=1
+)
+
+
 class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type hints
     """Holds each page until the end so the footer can say "Page n of m"."""
 
@@ -131,19 +152,31 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type 
         width, height = page.pagesize
         left, right = page.margin + FRAME_PADDING, width - page.margin - FRAME_PADDING
         self.saveState()
-        self.setFont(FONT, 8.5)
+        self.setFont(FONT, _RUNNING_SIZE)
         self.setFillColor(MUTED)
         self.setStrokeColor(RULE)
         self.setLineWidth(0.5)
         top = height - page.margin * 0.6
-        self.drawString(left, top, page.header or page.title)
+        self._running_text(page.header or page.title, left, top, right - left, above=True)
         self.line(left, top - 5, right, top - 5)
         bottom = page.margin * 0.5
         self.line(left, bottom + 11, right, bottom + 11)
+        number = f"Page {self._pageNumber} of {total}"
+        self.drawRightString(right, bottom, number)
         if page.footer:
-            self.drawString(left, bottom, page.footer)
-        self.drawRightString(right, bottom, f"Page {self._pageNumber} of {total}")
+            room = right - left - stringWidth(number, FONT, _RUNNING_SIZE) - 12
+            self._running_text(page.footer, left, bottom, room, above=False)
         self.restoreState()
+
+    def _running_text(self, text: str, x: float, baseline: float, width: float, *, above: bool) -> None:
+        # A paragraph, not drawString, so a practice name in any script gets its fonts and shaping.
+        # A text too long for one line grows away from the rule beside it: the header upwards (its last
+        # line on `baseline`), the footer downwards (its first line on `baseline`).
+        para = user_paragraph(text, _RUNNING_STYLE)
+        _, height = para.wrap(width, 1000)
+        first_line_drop = _RUNNING_STYLE.fontSize  # reportlab sets the first baseline this far below the top
+        last_line_rise = _RUNNING_STYLE.leading - _RUNNING_STYLE.fontSize
+        para.drawOn(self, x, baseline - last_line_rise if above else baseline - (height - first_line_drop))
 
 
 def render(story: Sequence[Flowable], page: Page) -> bytes:

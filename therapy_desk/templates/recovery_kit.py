@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable, KeepInFrame, ListFlowable, ListItem, Pa
 from therapy_desk.templates.base import (
     FONT_BOLD,
     INK,
+    MONO,
     MONO_BOLD,
     MUTED,
     RULE,
@@ -18,6 +19,7 @@ from therapy_desk.templates.base import (
     mono_for,
     render,
     styles,
+    user_markup,
 )
 
 TITLE = "Therapy Desk Recovery Kit"
@@ -66,9 +68,10 @@ def recovery_kit_pdf(code: str, vault_folder: str, created: date, practice_name:
         subject="Recovery code for a Therapy Desk vault",
     )
     width = page.frame_width
-    folder = escape(vault_folder)
-    made_for = f"For {escape(practice_name)} · created {created:%B} {created.day}, {created.year}"
     path_font = mono_for(vault_folder)
+    # Courier has only ASCII; a folder named in another script is set in that script's font instead.
+    folder = escape(vault_folder) if path_font == MONO else user_markup(vault_folder)
+    made_for = f"For {user_markup(practice_name)} · created {created:%B} {created.day}, {created.year}"
     path_style = st.mono.clone("path", fontName=path_font, fontSize=10, leading=13.5, spaceAfter=8)
     command_style = st.mono.clone(
         "command", fontName=path_font, fontSize=9.5, leading=13, leftIndent=18, spaceBefore=2, spaceAfter=6

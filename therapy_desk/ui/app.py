@@ -1,58 +1,80 @@
-"""Start the desktop app: the QApplication, the first screen, and the composition of the views.
+"""Start the desktop app: the QApplication, the first screen, the composition of the views, and what the
+app remembers between runs.
 
-`run_app(argv)` is what `therapy-desk` (with no command) runs. The views are imported lazily, after
-unlock, so the unlock window comes up fast; a view whose module does not exist yet is simply absent.
+`run_app(argv)` is what `therapy-desk` (with no command) runs. Every view is imported here by name: a view
+that cannot be imported stops the app at start (and the tests), never a page silently left out.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
+import dataclasses
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Slot
+import shiboken6
+from PySide6.QtCore import QObject, Qt, QThreadPool, Slot
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
 from therapy_desk import crash, paths
+from therapy_desk.demo.builder import is_demo
 from therapy_desk.errors import UserError
-from therapy_desk.storage.demo import is_demo
 from therapy_desk.storage.files import atomic_write, make_private_dir
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs
-from therapy_desk.ui.main_window import ChartFactory, MainWindow, PageFactory
+from therapy_desk.ui import dialogs, windows
+from therapy_desk.ui.caseload import CaseloadView
+from therapy_desk.ui.chart import ChartWindow
+from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
+from therapy_desk.ui.main_window import DEFAULT_SIZE, MAX_RECENT_VAULTS, ChartFactory, MainWindow, PageFactory
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.settings import SettingsView
+from therapy_desk.ui.single_instance import InstanceServer, ShowRequest
+from therapy_desk.ui.today import TodayView
 from therapy_desk.ui.unlock import UnlockWindow, holds_vault
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "Therapy Desk"
+APP_NAME = windows.APP_NAME
 EXIT_USER_ERROR = 2
 SETTINGS_FILE = "app.json"
+MAX_SETTINGS_BYTES = 64 * 1024  # a folder, a flag, eight paths and four numbers: far less than this
+_MAX_PATH_CHARS = 4096
 
-# (title, module, class): the views in navigation order. Schedule, Billing and Backups join here
-# when their issues land; until then they are absent, not dead entries.
-VIEWS: tuple[tuple[str, str, str], ...] = (
-    ("Today", "therapy_desk.ui.today", "TodayView"),
-    ("Caseload", "therapy_desk.ui.caseload", "CaseloadView"),
-    ("Settings", "therapy_desk.ui.settings", "SettingsView"),
+# The views in navigation order. Schedule, Billing and Backups join here when their issues land.
+VIEWS: tuple[tuple[str, Callable[[Vault, Ops], QWidget]], ...] = (
+    ("Today", TodayView),
+    ("Caseload", CaseloadView),
+    ("Settings", SettingsView),
 )
-CHART = ("therapy_desk.ui.chart", "ChartWindow")
 
 
-# -- the small settings file (no PHI: a folder and a flag) ----------------------------------------
+# -- the small settings file (no PHI: folders, a flag and a window's place) ---------------------------
+
+
+def _folder(raw: object) -> Path | None:
+    """A folder path read from the settings file, if it is one (absolute, no NUL, of sane length)."""
+    if not isinstance(raw, str) or not raw or len(raw) > _MAX_PATH_CHARS or "\0" in raw:
+        return None
+    path = Path(raw)
+    return path if path.is_absolute() else None
 
 
 @dataclass(frozen=True)
 class AppSettings:
-    """What the app remembers outside the vault: where the last vault was, and whether it is the demo."""
+    """What the app remembers outside any vault: the last vault and whether it is the demo, the vaults
+    opened lately (paths only), and where the main window was."""
 
     vault_folder: Path | None = None
     demo: bool = False
+    recent_vaults: tuple[Path, ...] = ()
+    window: windows.Placement | None = None
 
     @staticmethod
     def path() -> Path:
@@ -60,21 +82,36 @@ class AppSettings:
 
     @classmethod
     def load(cls) -> AppSettings:
+        """The settings file as far as it makes sense; anything missing, damaged or odd is left at its default."""
         try:
-            raw = json.loads(cls.path().read_text("utf-8"))
+            with cls.path().open("rb") as file:
+                data = file.read(MAX_SETTINGS_BYTES + 1)
+            raw = json.loads(data) if len(data) <= MAX_SETTINGS_BYTES else None
         except (OSError, ValueError):
             return cls()
         if not isinstance(raw, dict):
             return cls()
-        folder = raw.get("vault_folder")
+        recent_raw = raw.get("recent_vaults")
+        recent: list[Path] = []
+        for item in recent_raw if isinstance(recent_raw, list) else []:
+            folder = _folder(item)
+            if folder is not None and folder not in recent:
+                recent.append(folder)
         return cls(
-            vault_folder=Path(folder) if isinstance(folder, str) and folder else None,
+            vault_folder=_folder(raw.get("vault_folder")),
             demo=raw.get("demo") is True,
+            recent_vaults=tuple(recent[:MAX_RECENT_VAULTS]),
+            window=windows.Placement.from_json(raw.get("window")),
         )
 
     def save(self) -> None:
-        """Best effort: failing to remember the folder never stops the app."""
-        body = {"vault_folder": str(self.vault_folder) if self.vault_folder else None, "demo": self.demo}
+        """Best effort: failing to remember never stops the app."""
+        body = {
+            "vault_folder": str(self.vault_folder) if self.vault_folder else None,
+            "demo": self.demo,
+            "recent_vaults": [str(folder) for folder in self.recent_vaults],
+            "window": self.window.to_json() if self.window else None,
+        }
         try:
             make_private_dir(self.path().parent)
             atomic_write(self.path(), json.dumps(body, indent=2).encode("utf-8"))
@@ -87,21 +124,23 @@ class AppSettings:
             return self.vault_folder
         return paths.default_vault_dir()
 
+    def opened(self, folder: Path, *, demo: bool) -> AppSettings:
+        """These settings after opening the vault in `folder`: it is the last one, and first among the recent."""
+        recent = [folder, *(other for other in self.recent_vaults if other != folder)]
+        return dataclasses.replace(
+            self, vault_folder=folder, demo=demo, recent_vaults=tuple(recent[:MAX_RECENT_VAULTS])
+        )
+
 
 # -- composition ---------------------------------------------------------------------------------
 
 
-def _load(module: str, name: str) -> Callable[..., QWidget]:
-    """`module.name`, imported when first needed so the unlock window comes up fast."""
-    return getattr(importlib.import_module(module), name)
-
-
 def default_pages() -> list[tuple[str, PageFactory]]:
     """The views in navigation order, as (title, factory(vault, ops))."""
-    return [(title, _page_factory(_load(module, name))) for title, module, name in VIEWS]
+    return [(title, _page_factory(view)) for title, view in VIEWS]
 
 
-def _page_factory(view: Callable[..., QWidget]) -> PageFactory:
+def _page_factory(view: Callable[[Vault, Ops], QWidget]) -> PageFactory:
     def build(vault: Vault, ops: Ops) -> QWidget:
         return view(vault, ops)
 
@@ -109,15 +148,19 @@ def _page_factory(view: Callable[..., QWidget]) -> PageFactory:
 
 
 def default_chart_factory() -> ChartFactory:
-    chart = _load(*CHART)
-    return lambda vault, ops, client_id: chart(vault, ops, client_id)
+    return lambda vault, ops, client_id: ChartWindow(vault, ops, client_id)
 
 
 # -- the controller: which window is up ------------------------------------------------------------
 
 
 class AppController(QObject):
-    """Moves between the welcome, unlock and main windows. One window is up at a time."""
+    """Moves between the welcome, unlock and main windows. One window is up at a time.
+
+    With `single_instance`, it answers for the vault it shows (`single_instance.InstanceServer`): a second
+    app started on the same vault finds it in use before asking for the passphrase, and can bring this
+    app's window forward.
+    """
 
     def __init__(
         self,
@@ -126,6 +169,7 @@ class AppController(QObject):
         pages: Callable[[], list[tuple[str, PageFactory]]] = default_pages,
         chart_factory: Callable[[], ChartFactory | None] = default_chart_factory,
         quit_app: Callable[[], None] | None = None,
+        single_instance: bool = True,
     ) -> None:
         super().__init__()
         self.settings = AppSettings.load()
@@ -134,6 +178,10 @@ class AppController(QObject):
         self._chart_factory = chart_factory
         self._quit_app = quit_app or QApplication.quit
         self.window: QWidget | None = None
+        self.instances: InstanceServer | None = None
+        if single_instance:
+            self.instances = InstanceServer(self)
+            self.instances.show_requested.connect(self.bring_forward)
 
     def start(self) -> QWidget:
         """Show the first screen: unlock when the folder holds a vault, else the welcome."""
@@ -152,27 +200,35 @@ class AppController(QObject):
             old.deleteLater()
         return window
 
+    def _save(self, settings: AppSettings) -> None:
+        self.settings = settings
+        settings.save()
+
+    # -- the windows -------------------------------------------------------------------------------
+
     def show_unlock(self, folder: Path) -> QWidget:
-        is_demo = self.settings.demo and self.settings.vault_folder == folder
-        window = UnlockWindow(folder, is_demo=is_demo)
+        demo = folder == demo_vault_dir() or (self.settings.demo and self.settings.vault_folder == folder)
+        # Listening fails when another app answers for this vault: then a second start can switch to it.
+        answering_elsewhere = self.instances is not None and not self.instances.listen(folder)
+        window = UnlockWindow(folder, is_demo=demo, can_switch=answering_elsewhere or self.instances is None)
         window.unlocked.connect(self.open_main)
         window.leave_demo.connect(self.leave_demo)
+        window.switch_requested.connect(self.switch_to_other)
         return self._replace(window)
 
     @Slot()
     def leave_demo(self) -> None:
         """From the demo to the user's own vault: unlock it if it exists, else the first-run welcome."""
         folder = paths.default_vault_dir()
-        self.settings = AppSettings(vault_folder=folder, demo=False)
-        self.settings.save()
+        self._save(dataclasses.replace(self.settings, vault_folder=folder, demo=False))
         if holds_vault(folder):
             self.show_unlock(folder)
         else:
             self.show_welcome(folder)
 
     def show_welcome(self, folder: Path) -> QWidget:
-        from therapy_desk.ui.first_run import WelcomeWindow
-
+        if self.instances is not None:
+            self.instances.close()  # no vault yet: nothing for a second start to switch to
         window = WelcomeWindow(vault_dir=folder)
         window.vault_ready.connect(self.open_main)
         return self._replace(window)
@@ -181,9 +237,17 @@ class AppController(QObject):
     def open_main(self, vault: Vault) -> MainWindow:
         """Show the main window for a freshly unlocked (or created) vault."""
         demo = is_demo(vault) or bool(getattr(self.window, "is_demo", False))
-        self.settings = AppSettings(vault_folder=vault.folder, demo=demo)
-        self.settings.save()
-        window = MainWindow(vault, self._pages(), chart_factory=self._chart_factory(), is_demo=demo)
+        self._save(self.settings.opened(vault.folder, demo=demo))
+        if self.instances is not None:
+            self.instances.listen(vault.folder, take_over=True)  # this app holds the vault: it answers for it
+        window = MainWindow(
+            vault,
+            self._pages(),
+            chart_factory=self._chart_factory(),
+            is_demo=demo,
+            recent_vaults=[folder for folder in self.settings.recent_vaults if folder != vault.folder],
+        )
+        windows.restore(window, self.settings.window, DEFAULT_SIZE)
         window.locked.connect(self._locked)
         self._replace(window)
         return window
@@ -191,22 +255,68 @@ class AppController(QObject):
     @Slot(bool)
     def _locked(self, quitting: bool) -> None:
         main = self.window
-        folder = main.vault.folder if isinstance(main, MainWindow) else self.settings.start_folder()
+        if isinstance(main, MainWindow):
+            self._save(dataclasses.replace(self.settings, window=windows.placement_of(main)))
+            folder = main.requested_folder or main.vault.folder
+        else:
+            folder = self.settings.start_folder()
         if quitting:
             self.window = None
             if main is not None:
                 main.deleteLater()
-            self._quit_app()
+            self._quit()
             return
         self.show_unlock(folder)
+
+    def _quit(self) -> None:
+        if self.instances is not None:
+            self.instances.close()
+        self._quit_app()
+
+    # -- one app per vault -------------------------------------------------------------------------
+
+    @Slot()
+    def bring_forward(self) -> None:
+        """Show the current window in front (a second app on this vault asked for it)."""
+        window = self.window
+        if window is None or not shiboken6.isValid(window):
+            return
+        window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        QApplication.alert(window)  # where the window system refuses to move focus, the task bar says it
+
+    @Slot()
+    def switch_to_other(self) -> None:
+        """Ask the app that has this vault open to come forward; close this one if it did."""
+        window = self.window
+        if not isinstance(window, UnlockWindow):
+            return
+        request = ShowRequest(window.folder, self)
+
+        def done(shown: bool) -> None:
+            request.deleteLater()
+            if self.window is not window:
+                return
+            if not shown:
+                window.switch_failed()
+                return
+            self.window = None
+            window.hide()
+            window.deleteLater()
+            self._quit()
+
+        request.finished.connect(done)
+        request.start()
 
 
 # -- entry point -----------------------------------------------------------------------------------
 
 
 def _options(argv: list[str]) -> argparse.Namespace:
+    # `python -m therapy_desk.ui.app --vault DIR`; `therapy-desk --vault DIR` passes the folder to run_app.
     parser = argparse.ArgumentParser(prog="therapy-desk", add_help=False, allow_abbrev=False)
-    # Hidden, for screenshots and tests: a folder path, never anything from a chart.
     parser.add_argument("--vault", default=None, help=argparse.SUPPRESS)
     known, _qt_args = parser.parse_known_args(argv[1:])
     return known
@@ -221,18 +331,29 @@ def make_application(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("TherapyDesk")
     app.setDesktopFileName("therapy-desk")
+    _offer_bundled_fonts()
     return app
 
 
-def run_app(argv: list[str]) -> int:
-    """Run the desktop app until it quits; returns the exit code.
+def _offer_bundled_fonts() -> None:
+    """Add the fonts the PDFs use to the families Qt may fall back to, never as a forced family: a
+    computer without a Korean or Chinese font still shows those names instead of empty boxes."""
+    fonts = resources.files("therapy_desk.resources").joinpath("fonts")
+    for entry in fonts.iterdir():
+        if entry.name.endswith("-Regular.ttf"):
+            with resources.as_file(entry) as path:
+                QFontDatabase.addApplicationFont(str(path))
+
+
+def run_app(argv: list[str], *, folder: Path | None = None) -> int:
+    """Run the desktop app (on the vault in `folder`, if given) until it quits; returns the exit code.
 
     Exceptions inside slots go to the crash dialog (`dialogs.install_excepthook`). One that escapes here,
     before the event loop or out of it, has no window to show it: it leaves a PHI-free crash report and one
     line on stderr, and the exit code is `crash.EXIT_SOFTWARE`.
     """
     try:
-        return _run(argv)
+        return _run(argv, folder)
     except UserError as err:
         print(f"therapy-desk: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -242,16 +363,20 @@ def run_app(argv: list[str]) -> int:
         return crash.report_crash(exc, where="app", stopped="Therapy Desk")
 
 
-def _run(argv: list[str]) -> int:
+def _run(argv: list[str], folder: Path | None) -> int:
     options = _options(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = make_application(argv)
     dialogs.install_excepthook()
-    folder = Path(options.vault).expanduser().absolute() if options.vault else None
+    if folder is None and options.vault:
+        folder = Path(options.vault)
+    folder = Path(os.path.abspath(folder.expanduser())) if folder is not None else None
     controller = AppController(folder=folder)
     controller.start()
     code = app.exec()
     del controller
+    # Loaders still running (the ICD-10-CM code set on a slow start) must finish before Qt is torn down.
+    QThreadPool.globalInstance().waitForDone(10_000)
     return int(code)
 
 

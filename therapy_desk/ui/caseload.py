@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.caseload import CaseloadRow
 from therapy_desk.domain.clients import Client, ClientStatus
+from therapy_desk.domain.text import noun, plural
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.models.caseload_model import (
     COL_BALANCE,
@@ -289,7 +290,7 @@ class CaseloadView(QWidget):
 
     def _update_count(self) -> None:
         count = self.model.rowCount()
-        text = f"{count:,} client" if count == 1 else f"{count:,} clients"
+        text = plural(count, "client")
         self.count_label.setText(f"{text} — sorting…" if self.model.is_sorting else text)
 
     def _update_empty(self) -> None:
@@ -310,7 +311,7 @@ class CaseloadView(QWidget):
             if self.statuses():
                 elsewhere = len(self._vault.caseload.ids(text=text))
                 if elsewhere:
-                    who = "1 client matches" if elsewhere == 1 else f"{elsewhere:,} clients match"
+                    who = f"{plural(elsewhere, 'client')} {noun(elsewhere, 'matches', 'match')}"  # 1 matches, 2 match
                     message += f" {who} with another status: choose All statuses (Alt+S)."
         self.empty_label.setText(message)
         self.empty_label.show()

@@ -38,6 +38,19 @@ APP_TITLE = "Therapy Desk"
 TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS = range(4)
 
 
+def close_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:
+    """Ctrl+W and Ctrl+F4 on every platform, with the platform's own Close keys (`platform`), each once.
+
+    A key bound twice on one action is "ambiguous" to Qt and does nothing: where the platform's Close
+    is Ctrl+W alone (GNOME, plain X11), naming Ctrl+W and Close both left Ctrl+W dead and Ctrl+F4 unbound.
+    """
+    standard = QKeySequence.keyBindings(QKeySequence.StandardKey.Close) if platform is None else platform
+    keys: dict[str, QKeySequence] = {}
+    for sequence in (QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4"), *standard):
+        keys.setdefault(sequence.toString(QKeySequence.SequenceFormat.PortableText), sequence)
+    return list(keys.values())
+
+
 def chart_title(client: Client) -> str:
     return f"{client.display_name} ({client.account_number}) — {APP_TITLE}"
 
@@ -88,7 +101,7 @@ class ChartWindow(QWidget):
         self.save_action = self._action("Save", QKeySequence.StandardKey.Save, self.save_current)
         self.cancel_action = self._action("Cancel edit", QKeySequence(Qt.Key.Key_Escape), self.cancel_current)
         self.close_action = self._action("Close chart", QKeySequence.StandardKey.Close, self.close)
-        self.close_action.setShortcuts([QKeySequence("Ctrl+W"), QKeySequence(QKeySequence.StandardKey.Close)])
+        self.close_action.setShortcuts(close_keys())
 
         self.overview.client_saved.connect(self._client_saved)
         self.diagnoses.changed.connect(self._update_facts)

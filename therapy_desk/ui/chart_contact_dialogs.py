@@ -178,7 +178,11 @@ class ContactDialog(_FormDialog):
 
 
 class ReleaseDialog(_FormDialog):
-    """Record a signed release of information (who, what, why, when signed, until when)."""
+    """Record a signed release of information (who, what, why, when signed, until when).
+
+    It starts on `chosen` (the contact selected in the chart), else on the client's first contact:
+    most releases are for someone already on the chart.
+    """
 
     def __init__(
         self,
@@ -186,6 +190,7 @@ class ReleaseDialog(_FormDialog):
         contacts: list[CareContact],
         submit: Callable[[Release], Release],
         parent: QWidget | None = None,
+        chosen: CareContact | None = None,
     ) -> None:
         super().__init__("Add release of information", parent)
         self.setObjectName("releaseDialog")
@@ -198,6 +203,7 @@ class ReleaseDialog(_FormDialog):
             self.contact.addItem(f"{c.name} ({c.role.value})", c)
         self.contact.currentIndexChanged.connect(self._contact_chosen)
         self.recipient = _line(self, "Recipient", placeholder="Who may receive the information")
+        self._filled_recipient = ""  # what choosing a contact wrote, so choosing another may replace it
         self.scope = _line(self, "May share", placeholder="e.g. diagnosis, treatment plan, attendance")
         self.purpose = _line(self, "Purpose", placeholder="e.g. coordination of care")
         self.signed = QDateEdit(self)
@@ -223,14 +229,23 @@ class ReleaseDialog(_FormDialog):
             label = self.form.labelForField(row)
             if isinstance(label, QLabel) and caption:
                 label.setBuddy(widget)
-        self.recipient.setFocus()
+        if contacts:
+            ids = [c.id for c in contacts]
+            self.contact.setCurrentIndex(1 + (ids.index(chosen.id) if chosen is not None and chosen.id in ids else 0))
+        (self.scope if self.recipient.text() else self.recipient).setFocus()  # the first field left to fill
         self.remember_initial()
 
     def _contact_chosen(self, _index: int) -> None:
+        """Fill the recipient from the contact, unless the user typed one of their own."""
+        typed = self.recipient.text().strip()
+        if typed and typed != self._filled_recipient:
+            return
         contact = self.contact.currentData()
-        if isinstance(contact, CareContact) and not self.recipient.text().strip():
+        recipient = ""
+        if isinstance(contact, CareContact):
             recipient = contact.name if not contact.organization else f"{contact.name}, {contact.organization}"
-            self.recipient.setText(recipient)
+        self.recipient.setText(recipient)
+        self._filled_recipient = recipient
 
     def snapshot(self) -> tuple[Any, ...]:
         return (

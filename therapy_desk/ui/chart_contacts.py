@@ -290,7 +290,7 @@ class ContactsTab(ChartTab):
             self.changed.emit()
             return saved
 
-        self.release_dialog = ReleaseDialog(client_id, self.contacts_list(), submit, self)
+        self.release_dialog = ReleaseDialog(client_id, self.contacts_list(), submit, self, self._selected_contact())
         self.release_dialog.finished.connect(lambda _r: self._forget("release_dialog"))
         self.release_dialog.open()
         return self.release_dialog

@@ -172,8 +172,10 @@ class DiagnosesTab(ChartTab):
         self.onset = OptionalDateEdit("Onset", "Onset date", add_box)
         self.add_button = QPushButton("&Add diagnosis", add_box)
         self.add_button.setAccessibleName("Add diagnosis")
-        self.add_button.setToolTip("Add the chosen code to the client's diagnoses (Ctrl+S)")
+        self.add_button.setToolTip("Add the chosen code to the client's diagnoses (Enter or Ctrl+S)")
         self.add_button.clicked.connect(self.add_diagnosis)
+        # Picking a code moves the focus here; outside a dialog a button ignores Enter unless it is auto-default.
+        self.add_button.setAutoDefault(True)
         self.error = error_label(add_box)
         row = QHBoxLayout()
         row.addWidget(self.for_claims)

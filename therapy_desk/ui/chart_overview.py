@@ -8,6 +8,7 @@ from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QGridLayout,
@@ -26,11 +27,13 @@ from therapy_desk.domain.billing import Coverage
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import SEAL_BROKEN
+from therapy_desk.domain.text import plural
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 # (label, how to read it off the client) in the order a clinician scans a face sheet.
 _FIELDS: tuple[tuple[str, str], ...] = (
@@ -88,7 +91,7 @@ def coverage_text(coverage: Coverage) -> str:
         subscriber = f"{coverage.subscriber_first} {coverage.subscriber_last}".strip()
         parts.append(f"subscriber {subscriber} ({coverage.relationship.value})")
     if coverage.authorization_number:
-        visits = "" if coverage.authorized_visits is None else f", {coverage.authorized_visits} visits"
+        visits = "" if coverage.authorized_visits is None else f", {plural(coverage.authorized_visits, 'visit')}"
         until = "" if coverage.authorization_end is None else f" until {fmt_date(coverage.authorization_end)}"
         parts.append(f"authorization {coverage.authorization_number}{visits}{until}")
     if coverage.end_date is not None:
@@ -183,22 +186,21 @@ class OverviewTab(ChartTab):
         self.form_scroll = QScrollArea(page)
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.save_button = QPushButton("&Save", page)
+        # A button box, as in the dialogs, so the platform orders Save and Cancel the same way everywhere.
+        save_or_cancel = QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        self.edit_buttons = buttons = QDialogButtonBox(save_or_cancel, page)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setToolTip("Save the demographics (Ctrl+S)")
         self.save_button.setAccessibleName("Save demographics")
         self.save_button.setDefault(True)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button = QPushButton("Cancel", page)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setToolTip("Leave without saving (Esc)")
         self.cancel_button.setAccessibleName("Cancel editing demographics")
-        self.cancel_button.clicked.connect(self.cancel_edit)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.cancel_button)
-        buttons.addWidget(self.save_button)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.cancel_edit)
         layout = QVBoxLayout(page)
         layout.addWidget(self.form_scroll, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(buttons)
         return page
 
     # -- showing ---------------------------------------------------------------------------------
@@ -274,6 +276,7 @@ class OverviewTab(ChartTab):
         if self._form is None:
             self._form = ClientForm(self)
             self.form_scroll.setWidget(self._form)
+            set_tab_order(self._form.fields_in_order()[-1], self.edit_buttons)
         self._form.set_client(self._client)
         self.stack.setCurrentIndex(1)
         self._form.setFocus()

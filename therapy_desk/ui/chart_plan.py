@@ -25,6 +25,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_plan_editor import PlanEditor
 from therapy_desk.ui.format import fmt_date
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 PAGE_NONE, PAGE_VIEW, PAGE_EDIT = 0, 1, 2
 
@@ -146,6 +147,8 @@ class PlanTab(ChartTab):
             self._editor = PlanEditor(self._edit_page)
             self._editor.changed.connect(self._changed)
             self._edit_layout.insertWidget(0, self._editor, 1)
+            # The buttons under the editor follow its last field, left to right as they are shown.
+            set_tab_order(self._editor.fields_in_order()[-1], self.discard_button, self.save_button, self.sign_button)
         return self._editor
 
     # -- loading ---------------------------------------------------------------------------------
@@ -298,15 +301,20 @@ class PlanTab(ChartTab):
                 "signer", "Add your name and credentials to the practice profile (Settings) before signing."
             )
             return False
+        warnings = self._draft.sign_warnings()
+        look_first = "".join(f"• {w.message}\n" for w in warnings)
         answer = QMessageBox.question(
             self,
             "Sign treatment plan",
             f"Sign version {self._draft.version} of the treatment plan as {signer}?\n\n"
-            "A signed plan cannot be changed; later changes are made by revising it.",
+            + (f"Before you sign, look at this:\n{look_first}\n" if warnings else "")
+            + "A signed plan cannot be changed; later changes are made by revising it.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Cancel,
         )
         if answer != QMessageBox.StandardButton.Yes or self._draft is None or self._draft.id is None:
+            if warnings and self._draft is not None:  # back to the first thing to look at
+                self.editor.show_error(ValidationError(warnings[0].message, warnings[0].field))
             return False  # (the draft is gone if the vault locked while the question was open)
         try:
             signed = self._vault.plans.sign(self._draft.id, signer)

@@ -42,6 +42,7 @@ from therapy_desk.ui.chart_common import (
     to_qdate,
 )
 from therapy_desk.ui.format import fmt_date
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 PROBLEM, GOAL, OBJECTIVE, INTERVENTION = "problem", "goal", "objective", "intervention"
 _PATH = re.compile(
@@ -112,7 +113,19 @@ class PlanEditor(QWidget):
         layout.addWidget(self.plan_box)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.general_error)
+        set_tab_order(*self.fields_in_order())
         self._update_buttons()
+
+    def fields_in_order(self) -> list[QWidget]:
+        """What Tab visits, as on screen: the plan's fields, the tree and its buttons, then the selected
+        item's fields (only the page showing takes the focus)."""
+        target = self.objective_target
+        return [
+            *(self.effective, self.review_due, self.frequency, self.participation, self.tree),
+            *(self.add_problem_button, self.add_goal_button, self.add_objective_button),
+            *(self.add_intervention_button, self.remove_button, self.problem_text, self.goal_text),
+            *(self.objective_text, target.check, target.edit, self.modality, self.intervention_text),
+        ]
 
     # -- building --------------------------------------------------------------------------------
 
@@ -484,8 +497,8 @@ class PlanEditor(QWidget):
             self.goal_text.setPlainText(node.text)
         elif node.kind == OBJECTIVE:
             self.objective_text.setPlainText(node.text)
-            plan_start = from_qdate(self.effective.date())
-            self.objective_target.set_day(node.target_date, default=plan_start)
+            # A target on the day the plan starts leaves no time to reach it: the picker starts at the review.
+            self.objective_target.set_day(node.target_date, default=from_qdate(self.review_due.date()))
         else:
             self.modality.setCurrentIndex(self.modality.findData(node.modality))
             self.intervention_text.setPlainText(node.text)

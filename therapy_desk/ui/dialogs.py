@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 from therapy_desk.crash import crash_details
 from therapy_desk.errors import UserError
 from therapy_desk.ui import clipboard
+from therapy_desk.ui.windows import window_title
 
 log = logging.getLogger(__name__)
 
-ERROR_TITLE = "Therapy Desk"
-CRASH_TITLE = "Therapy Desk hit a bug"
+ERROR_TITLE = window_title()
+CRASH_TITLE = window_title("A bug")
 CRASH_TEXT = (
     "Something went wrong inside Therapy Desk. This is a bug, not something you did. "
     "Your vault is safe: unsaved work in the window you were using may need to be typed again.\n\n"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QCloseEvent, QFont
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -25,19 +25,23 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_desk import paths
+from therapy_desk.demo.staging import create_demo_vault
 from therapy_desk.errors import UserError, ValidationError
-from therapy_desk.storage.demo_vault import create_demo_vault
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
+from therapy_desk.ui.windows import add_quit_action, place_new, window_title
 
 # The demo holds invented people only, so its passphrase is public: it is printed on the welcome screen.
 DEMO_PASSPHRASE = "demo practice passphrase"  # noqa: S105
 DEMO_FOLDER_NAME = "demo-vault"
 DEMO_CLIENTS, DEMO_YEARS, DEMO_SEED = 120, 3, 1
 WELCOME, PASSPHRASE, RECOVERY, PROFILE = range(4)
+WINDOW_TITLE = window_title("Welcome")
+PREFERRED_SIZE = QSize(1000, 700)
 
 
 def demo_vault_dir() -> Path:
@@ -60,7 +64,7 @@ def build_demo_vault(
 ) -> Vault:
     """Build the demo practice in `folder` (replacing an old demo there when `fresh`) and return it open.
 
-    The demo is built beside `folder` and moved in only when complete (`storage.demo_vault`): closing the app
+    The demo is built beside `folder` and moved in only when complete (`demo.staging`): closing the app
     or a crash part way never leaves half a demo, and an old demo stays until the new one is ready.
     """
     if fresh and folder.exists():
@@ -151,7 +155,7 @@ class WelcomeWindow(QWidget):
         demo_years: int = DEMO_YEARS,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Welcome to Therapy Desk")
+        self.setWindowTitle(WINDOW_TITLE)
         self.ops = ops or Ops(self)
         self.is_demo = False
         self.vault_folder = vault_dir or paths.default_vault_dir()
@@ -164,8 +168,9 @@ class WelcomeWindow(QWidget):
         self.stack.addWidget(self._build_recovery())
         self.stack.addWidget(self._build_profile())
         layout = QVBoxLayout(self)
-        layout.addWidget(self.stack)
-        self.resize(1000, 700)
+        layout.addWidget(scrolling(self.stack))  # a small screen or a large font scrolls instead of cutting off
+        self.quit_action = add_quit_action(self, self.close)  # closing asks first if the code is not stored
+        place_new(self, PREFERRED_SIZE)
 
     # -- pages -------------------------------------------------------------------------------------
 
@@ -406,8 +411,10 @@ class WelcomeWindow(QWidget):
         if self._vault is not None and self.stack.currentIndex() == RECOVERY and not self.recovery.confirmed:
             answer = QMessageBox.question(
                 self,
-                "Close Therapy Desk?",
+                window_title(),
                 "Your recovery code will not be shown again. Close without storing it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,  # Enter, pressed in a hurry, keeps the code on screen
             )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()

@@ -1,4 +1,5 @@
 """How values read on screen: dates, times, money, relative ages, statuses. Shared by every view.
+Counts go through `therapy_desk.domain.text.plural` ("1 minute", "2 minutes"), here and in the views.
 
 Plain Python on purpose (no Qt): the same strings appear in tables, labels and tooltips, and tests can
 compare against them directly. The app is US-facing (claims, ZIP codes), so dates read "Mar 4, 2026".
@@ -10,6 +11,7 @@ from datetime import date, datetime, time
 
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import ClientStatus
+from therapy_desk.domain.text import plural
 
 # A red that reads on light and dark palettes alike: the one colour the forms hard-code (same as the chart's).
 ERROR_COLOR = "#d93025"
@@ -57,7 +59,7 @@ def fmt_money(cents: int) -> str:
 
 def fmt_days(days: int) -> str:
     """A length of time in whole days: "1 day", "3 days"."""
-    return f"{days:,} day" if abs(days) == 1 else f"{days:,} days"
+    return plural(days, "day")
 
 
 def fmt_age(since: date, today: date) -> str:

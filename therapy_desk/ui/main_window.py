@@ -1,4 +1,4 @@
-"""The main window: navigation between the views, chart windows, the status bar, and locking.
+"""The main window: navigation between the views, chart windows, the status bar, the Vault menu, and locking.
 
 The window does not know which views exist: it takes `(title, factory)` pairs, so the composition
 lives in `app.py`. Views are built the first time they are shown. Locking (Lock now, the idle
@@ -9,11 +9,13 @@ deletes them, closes the vault and emits `locked`, whatever any view, dialog or 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QStackedWidget,
     QToolTip,
@@ -32,18 +35,22 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs
+from therapy_desk.ui import dialogs, files, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.unlock import holds_vault
 
 log = logging.getLogger(__name__)
 
 PageFactory = Callable[[Vault, Ops], QWidget]
 ChartFactory = Callable[[Vault, Ops, int], QWidget]
 
-APP_TITLE = "Therapy Desk"
+APP_TITLE = windows.APP_NAME
 DEMO_MARKER = "DEMO"
+DEFAULT_SIZE = QSize(1280, 800)  # or what the screen leaves free, whichever is smaller
+NO_RECENT_VAULTS = "No other vaults yet"
+MAX_RECENT_VAULTS = 8
 LAST_BACKUP_TEXT = "Last verified backup: never"
 _LOCK_WAIT_STEP_MS = 1000
 # How long a lock waits for background work that does not stop when asked, before locking without it.
@@ -64,6 +71,7 @@ class MainWindow(QMainWindow):
         *,
         chart_factory: ChartFactory | None = None,
         is_demo: bool = False,
+        recent_vaults: Sequence[Path] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -77,12 +85,14 @@ class MainWindow(QMainWindow):
         self._locking = False
         self._is_locked = False
         self._quit_after_lock = False
+        self._recent_vaults = list(recent_vaults)
+        self.requested_folder: Path | None = None  # "Open another vault…": unlock it once this one is locked
         self.lock_wait_limit_ms = LOCK_WAIT_LIMIT_MS
         self._clipboard: AppClipboard = app_clipboard()
         self._clipboard.watch()
 
-        self.setWindowTitle(f"{APP_TITLE} — {DEMO_MARKER}" if is_demo else APP_TITLE)
-        self.resize(1280, 800)
+        self.setWindowTitle(windows.window_title(DEMO_MARKER) if is_demo else APP_TITLE)
+        windows.place_new(self, DEFAULT_SIZE)
         self._build_navigation()
         self._build_menus()
         self._build_status_bar()
@@ -136,6 +146,13 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         vault_menu = self.menuBar().addMenu("&Vault")
+        self.open_vault_action = QAction("&Open another vault…", self)
+        self.open_vault_action.setStatusTip("Lock this vault and unlock the vault in a folder you choose")
+        self.open_vault_action.triggered.connect(self.choose_vault)
+        vault_menu.addAction(self.open_vault_action)
+        self.recent_menu = self._build_recent_menu()
+        vault_menu.addMenu(self.recent_menu)
+        vault_menu.addSeparator()
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from chart windows too
@@ -143,12 +160,9 @@ class MainWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock_now)
         vault_menu.addAction(self.lock_action)
         vault_menu.addSeparator()
-        self.quit_action = QAction("&Quit", self)
-        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
-        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        # Application-wide: Ctrl+Q also quits from a chart window.
+        self.quit_action = windows.add_quit_action(self, self.close, context=Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.setStatusTip("Lock the vault and quit Therapy Desk")
-        self.quit_action.triggered.connect(self.close)
         vault_menu.addAction(self.quit_action)
 
         go_menu = self.menuBar().addMenu("&Go")
@@ -168,7 +182,26 @@ class MainWindow(QMainWindow):
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
         self.addAction(self.lock_action)
-        self.addAction(self.quit_action)
+
+    def _build_recent_menu(self) -> QMenu:
+        """The vaults opened lately, by folder; one whose folder is gone (a drive not plugged in) is greyed."""
+        menu = QMenu("&Recent vaults", self)
+        menu.setToolTipsVisible(True)
+        self.recent_actions: list[QAction] = []
+        for number, folder in enumerate(self._recent_vaults[:MAX_RECENT_VAULTS], start=1):
+            action = QAction(f"&{number} {str(folder).replace('&', '&&')}", self)
+            if holds_vault(folder):
+                action.setToolTip(f"Lock this vault and unlock the one in {folder}")
+                action.triggered.connect(lambda _checked=False, where=folder: self.open_vault(where))
+            else:
+                action.setEnabled(False)
+                action.setToolTip("No vault there now (a drive that is not plugged in?)")
+            menu.addAction(action)
+            self.recent_actions.append(action)
+        if not self.recent_actions:
+            empty = menu.addAction(NO_RECENT_VAULTS)
+            empty.setEnabled(False)
+        return menu
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -249,12 +282,38 @@ class MainWindow(QMainWindow):
             window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             window.destroyed.connect(lambda _obj=None, cid=client_id: self._charts.pop(cid, None))
             self._charts[client_id] = window
+            windows.fit_on_screen(window)
         window.show()
         window.raise_()
         window.activateWindow()
 
     def chart_windows(self) -> list[QWidget]:
         return list(self._charts.values())
+
+    # -- another vault -------------------------------------------------------------------------
+
+    @Slot()
+    def choose_vault(self) -> None:
+        """Ask for a vault's folder, then open it (this vault is locked first)."""
+        chosen = files.ask_folder(self, "Open another vault", Path.home())
+        if chosen is not None:
+            self.open_vault(chosen)
+
+    def open_vault(self, folder: Path) -> None:
+        """Lock this vault, then unlock the one in `folder` (the app shows its unlock window)."""
+        if self._is_locked or self._locking:
+            return
+        folder = Path(os.path.abspath(folder))
+        if _same_folder(folder, self.vault.folder):
+            self.statusBar().showMessage("That vault is the one open now.", 5000)
+            return
+        if not holds_vault(folder):
+            dialogs.show_error(
+                self, f"{folder} holds no Therapy Desk vault. Choose the vault's own folder (it holds keyslots.json)."
+            )
+            return
+        self.requested_folder = folder
+        self.lock()
 
     # -- idle lock -----------------------------------------------------------------------------
 
@@ -357,16 +416,25 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_about(self) -> QMessageBox:
         box = QMessageBox(self)
-        box.setWindowTitle("About Therapy Desk")
+        box.setWindowTitle(windows.window_title("About"))
         box.setIcon(QMessageBox.Icon.Information)
         box.setText(f"<b>Therapy Desk {__version__}</b>")
         box.setInformativeText(
             "Offline charting for solo private-practice therapists. Your chart lives in an encrypted vault "
             "on this computer; nothing is sent anywhere."
         )
+        # A message box sizes itself to its title line and wraps the rest into a narrow column otherwise.
+        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 28em; }")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         return box
+
+
+def _same_folder(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:
+        return os.path.abspath(one) == os.path.abspath(other)
 
 
 # -- locking, step by step -------------------------------------------------------------------------

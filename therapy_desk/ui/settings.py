@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapy_desk.domain.text import noun
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage import keychain
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import idle
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.vault_check import VaultCheckBox
+from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
@@ -72,6 +74,7 @@ class ChangePassphraseDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
+        set_tab_order(self.current, self.new.first, self.new.second, self.new.show_text, self.buttons)
         self._busy = False
         self._update()
 
@@ -155,7 +158,7 @@ class SettingsView(QWidget):
     def _build_practice(self) -> QWidget:
         self.profile_form = ProfileForm()
         self.profile_form.edited.connect(self._profile_edited)
-        self.save_button = QPushButton("Sa&ve profile")
+        self.save_button = QPushButton("Save pro&file")
         self.save_button.setAccessibleName("Save practice profile")
         self.save_button.clicked.connect(self.save_profile)
         self.save_button.setEnabled(False)
@@ -176,13 +179,14 @@ class SettingsView(QWidget):
     def _build_security(self) -> QWidget:
         self.auto_lock = QSpinBox()
         self.auto_lock.setRange(idle.MIN_MINUTES, idle.MAX_MINUTES)
-        self.auto_lock.setSuffix(" minutes")
+        self.auto_lock.valueChanged.connect(self._auto_lock_suffix)
         self.auto_lock.setAccessibleName("Minutes without activity before Therapy Desk locks")
         self._auto_lock_timer = QTimer(self)
         self._auto_lock_timer.setSingleShot(True)
         self._auto_lock_timer.setInterval(AUTO_LOCK_SAVE_DELAY_MS)
         self._auto_lock_timer.timeout.connect(self.save_auto_lock)
         self.auto_lock.valueChanged.connect(lambda _v: self._auto_lock_timer.start())
+        self._auto_lock_suffix(self.auto_lock.value())
         lock_box = QGroupBox("Automatic lock")
         lock_row = QHBoxLayout(lock_box)
         lock_label = QLabel("&Lock after")
@@ -211,7 +215,7 @@ class SettingsView(QWidget):
         keychain_layout.addWidget(self.quick_unlock_reason)
         keychain_layout.addWidget(self.quick_unlock_error)
 
-        self.change_passphrase_button = QPushButton("C&hange passphrase…")
+        self.change_passphrase_button = QPushButton("Change p&assphrase…")
         self.change_passphrase_button.setAccessibleName("Change passphrase")
         self.change_passphrase_button.clicked.connect(self.open_change_passphrase)
         self.passphrase_status = muted_label()
@@ -311,6 +315,9 @@ class SettingsView(QWidget):
         return True
 
     # -- auto-lock -------------------------------------------------------------------------------
+
+    def _auto_lock_suffix(self, minutes: int) -> None:
+        self.auto_lock.setSuffix(f" {noun(minutes, 'minute')}")
 
     def save_auto_lock(self) -> None:
         self._auto_lock_timer.stop()
@@ -445,11 +452,7 @@ def _scrolling(content: QWidget) -> QScrollArea:
     row = QHBoxLayout(holder)
     row.addWidget(content, 1)
     row.addStretch(0)
-    area = QScrollArea()
-    area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setWidget(holder)
-    return area
+    return scrolling(holder)
 
 
 def _left(button: QPushButton) -> QWidget:

@@ -36,7 +36,7 @@ from therapy_desk.domain.notes import Note
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui.format import ERROR_COLOR, fmt_age, fmt_date, fmt_relative, fmt_time
+from therapy_desk.ui.format import ERROR_COLOR, fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.ops import Ops
 
 UNSIGNED_LIMIT = 50
@@ -197,13 +197,13 @@ class TodayView(QWidget):
         self.unsigned = Section("Unsigned notes", "No unsigned notes.", ("Client", "Date of service", "Waiting"), self)
         self.plans = Section(
             "Treatment plans due for review",
-            f"No treatment plan reviews due in the next {PLAN_REVIEW_DAYS} days.",
+            f"No treatment plan reviews due in the next {fmt_days(PLAN_REVIEW_DAYS)}.",
             ("Client", "Review due", "When"),
             self,
         )
         self.releases = Section(
             "Releases of information expiring",
-            f"No releases expire in the next {RELEASE_DAYS} days.",
+            f"No releases expire in the next {fmt_days(RELEASE_DAYS)}.",
             ("Client", "Recipient", "Expires", "When"),
             self,
         )

@@ -2,13 +2,15 @@
 
 The key derivation (about half a second) runs on a worker through `Ops`; the window stays responsive
 and its buttons are disabled meanwhile. Errors the user can fix appear inline, under the field.
+A vault already open elsewhere is said before the passphrase is asked for (the vault lock tells), with
+a way to switch to the app that has it open (`switch_requested`; the app does the asking).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import QEvent, Qt, Signal, Slot
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -22,14 +24,29 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_desk.domain.passphrase import PASSPHRASE_RULE, check_new_passphrase
-from therapy_desk.errors import UserError, ValidationError, WrongRecoveryCode
+from therapy_desk.errors import UserError, ValidationError, VaultInUse, WrongRecoveryCode
 from therapy_desk.storage.keyslots import KEYSLOTS_FILE, Keyslots
+from therapy_desk.storage.lock import is_in_use
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.windows import add_quit_action, window_title
 
 # A small semantic accent that reads on light and dark palettes alike.
 _ERROR_STYLE = "QLabel { color: #d64541; }"
-WINDOW_TITLE = "Therapy Desk — Unlock"
+WINDOW_TITLE = window_title("Unlock")
+DEMO_WINDOW_TITLE = window_title("Unlock", "DEMO")
+IN_USE_TEXT = (
+    "This vault is open in another Therapy Desk window or a therapy-desk command, and only one at a time "
+    "can use it. Close it there, then choose Check again."
+)
+SWITCH_TEXT = (
+    "This vault is already open in another Therapy Desk window. Switch to that window, or close it there "
+    "and choose Check again."
+)
+NO_ANSWER_TEXT = (
+    "The other Therapy Desk did not answer: the vault may be open in a therapy-desk command, or in Therapy "
+    "Desk on another user's account. Close it there, then choose Check again."
+)
 
 
 def has_quick_unlock(folder: Path) -> bool:
@@ -85,19 +102,28 @@ class UnlockWindow(QWidget):
     unlocked = Signal(object)
     leave_demo = Signal()  # the demo's screen offers the way to the user's own vault
 
-    def __init__(self, folder: Path, *, is_demo: bool = False, parent: QWidget | None = None) -> None:
+    switch_requested = Signal()  # "bring the app that has this vault open to the front"
+
+    def __init__(
+        self, folder: Path, *, is_demo: bool = False, can_switch: bool = True, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.folder = folder
         self.ops = Ops(self)
-        self.setWindowTitle(f"{WINDOW_TITLE} — DEMO" if is_demo else WINDOW_TITLE)
+        self._can_switch = can_switch
+        self._busy = False  # unlocking: this window itself holds the vault lock meanwhile
+        self.in_use = False
+        self.setWindowTitle(DEMO_WINDOW_TITLE if is_demo else WINDOW_TITLE)
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_unlock_page(is_demo))
         self.stack.addWidget(self._build_recovery_page())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(36, 28, 36, 28)
         layout.addWidget(self.stack)
-        self.resize(560, 360)
+        self.quit_action = add_quit_action(self, self.close)
+        self.resize(560, 380)
         self.passphrase.setFocus()
+        self.check_in_use()
 
     # -- building ------------------------------------------------------------------------------
 
@@ -139,6 +165,24 @@ class UnlockWindow(QWidget):
         self.leave_demo_button.clicked.connect(self.leave_demo)
         self.leave_demo_button.setVisible(is_demo)
 
+        self.in_use_message = _message_label("Vault in use")
+        self.switch_button = QPushButton("&Switch to that window")
+        self.switch_button.setAccessibleName("Switch to the window that has this vault open")
+        self.switch_button.clicked.connect(self._switch_clicked)
+        self.check_again_button = QPushButton("Check a&gain")
+        self.check_again_button.setAccessibleName("Check again whether the vault is free")
+        self.check_again_button.clicked.connect(self.check_in_use)
+        in_use_buttons = QHBoxLayout()
+        in_use_buttons.addWidget(self.switch_button)
+        in_use_buttons.addWidget(self.check_again_button)
+        in_use_buttons.addStretch(1)
+        self.in_use_box = QWidget()
+        in_use_layout = QVBoxLayout(self.in_use_box)
+        in_use_layout.setContentsMargins(0, 0, 0, 0)
+        in_use_layout.addWidget(self.in_use_message)
+        in_use_layout.addLayout(in_use_buttons)
+        self.in_use_box.hide()
+
         buttons = QHBoxLayout()
         buttons.addWidget(self.forgot_button)
         buttons.addWidget(self.leave_demo_button)
@@ -154,6 +198,7 @@ class UnlockWindow(QWidget):
         layout.addWidget(label)
         layout.addWidget(self.passphrase)
         layout.addWidget(self.message)
+        layout.addWidget(self.in_use_box)
         layout.addStretch(1)
         layout.addLayout(buttons)
         return page
@@ -219,19 +264,63 @@ class UnlockWindow(QWidget):
         label.setVisible(bool(text))
 
     def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self._update_enabled()
+
+    def _update_enabled(self) -> None:
+        free = not self._busy and not self.in_use
         for widget in (
             self.passphrase,
             self.unlock_button,
             self.quick_button,
             self.forgot_button,
-            self.leave_demo_button,
             self.recovery_code,
             self.new_passphrase,
             self.confirm_passphrase,
-            self.back_button,
             self.recover_button,
         ):
-            widget.setEnabled(not busy)
+            widget.setEnabled(free)
+        self.back_button.setEnabled(not self._busy)
+        self.leave_demo_button.setEnabled(not self._busy)
+
+    # -- a vault open elsewhere ----------------------------------------------------------------
+
+    @Slot()
+    def check_in_use(self) -> bool:
+        """Whether another app or command has the vault open; while it does, say so and ask for nothing."""
+        if self._busy:
+            return self.in_use
+        was_in_use, self.in_use = self.in_use, is_in_use(self.folder)
+        if self.in_use:
+            self.stack.setCurrentIndex(0)
+            self._say(self.message, "")
+            self.in_use_message.setText(SWITCH_TEXT if self._can_switch else IN_USE_TEXT)
+            self.in_use_message.show()
+            self.switch_button.setVisible(self._can_switch)
+            self.in_use_box.show()
+            (self.switch_button if self._can_switch else self.check_again_button).setFocus()
+        elif was_in_use or self.in_use_box.isVisible():
+            self.in_use_box.hide()
+            self.passphrase.setFocus()
+        self._update_enabled()
+        return self.in_use
+
+    def switch_failed(self) -> None:
+        """The app that has the vault open did not answer: say what else may hold it."""
+        self._can_switch = False
+        self.switch_button.hide()
+        self.in_use_message.setText(NO_ANSWER_TEXT)
+        self.check_again_button.setFocus()
+
+    @Slot()
+    def _switch_clicked(self) -> None:
+        self.switch_requested.emit()
+
+    def changeEvent(self, event: QEvent) -> None:  # Qt's name
+        """Coming back to this window (perhaps after closing the other one), look again."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and self.in_use:
+            self.check_in_use()
 
     # -- unlocking -----------------------------------------------------------------------------
 
@@ -271,6 +360,10 @@ class UnlockWindow(QWidget):
         )
 
     def _unlock_failed(self, err: UserError) -> None:
+        if isinstance(err, VaultInUse):
+            self._busy = False  # the attempt let go of the lock: what holds it now is someone else
+            if self.check_in_use():
+                return  # said the same way as when the window opened
         self._say(self.message, str(err))
         self.passphrase.setEnabled(True)
         self.passphrase.setFocus()

@@ -14,6 +14,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
+from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError
 from therapy_desk.storage.integrity import PHASES, CheckReport
 from therapy_desk.storage.vault import Vault
@@ -46,22 +47,17 @@ def overall(phase: str, done: int, total: int) -> int:
     return int(STEPS * (before + _WEIGHTS.get(phase, 0) * min(share, 1.0)) / sum(_WEIGHTS.values()))
 
 
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number:,} {one if number == 1 else many}"
-
-
 def verdict(report: CheckReport, when: datetime) -> str:
     """The result in a sentence or two."""
     stamp = fmt_datetime(when)
     if report.clean:
         return (
             f"Checked {stamp}: the vault is intact. The database and every page of its encryption are sound, the "
-            f"audit log of {_count(report.audit_rows, 'event', 'events')} is unbroken, and "
-            f"{_count(report.notes, 'signed note', 'signed notes')}, {_count(report.addenda, 'addendum', 'addenda')} "
-            f"and {_count(report.plans, 'treatment plan', 'treatment plans')} match their seals."
+            f"audit log of {plural(report.audit_rows, 'event')} is unbroken, and "
+            f"{plural(report.notes, 'signed note')}, {plural(report.addenda, 'addendum', 'addenda')} "
+            f"and {plural(report.plans, 'treatment plan')} match their seals."
         )
-    count = len(report.problems)
-    return f"Checked {stamp}: {count} problem{'s' if count != 1 else ''} found. {ADVICE}"
+    return f"Checked {stamp}: {plural(len(report.problems), 'problem')} found. {ADVICE}"
 
 
 class _PhaseRelay(QObject):

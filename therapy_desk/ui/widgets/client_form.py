@@ -44,6 +44,7 @@ from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.format import ERROR_COLOR, fmt_status
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 GENERAL = ""  # show_error() field for a message that belongs to no one field
 DOB_FORMAT_MESSAGE = "Enter the date of birth as MM/DD/YYYY, like 05/17/1990."
@@ -288,6 +289,7 @@ class ClientForm(QWidget):
         layout.addLayout(columns)
 
         self.setFocusProxy(self.lines["legal_first"])
+        set_tab_order(*self.fields_in_order())
         self.set_client(None)
 
     # -- building ------------------------------------------------------------------------------
@@ -325,6 +327,14 @@ class ClientForm(QWidget):
         self._errors[key] = error
 
     # -- the public interface ------------------------------------------------------------------
+
+    def fields_in_order(self) -> list[QWidget]:
+        """The inputs in the order Tab visits them: what a clinician fills first (names, date of birth,
+        sex, status) before the contact details, column by column as on screen."""
+        names = [self.lines[key] for key, _label, _name in _NAME_FIELDS]
+        about = [self.dob.edit, self.sex, self.status, self.referral]
+        contact = [self.lines[key] for key, _label, _name in (*_CONTACT_FIELDS, *_EMERGENCY_FIELDS)]
+        return [*names, *about, *contact]
 
     def set_client(self, client: Client | None) -> None:
         """Show `client` (None: an empty form for a new client, status Inquiry) and forget edits."""
@@ -453,7 +463,7 @@ class AddClientDialog(QDialog):
         self._discarding = False
         self.confirm: QMessageBox | None = None
         self.form = ClientForm(self)
-        buttons = QDialogButtonBox(self)
+        self.buttons = buttons = QDialogButtonBox(self)
         self.add_button = QPushButton("&Add client", self)
         self.add_button.setAccessibleName("Add client")
         self.add_button.setToolTip("Save the new client (Enter)")
@@ -470,6 +480,7 @@ class AddClientDialog(QDialog):
         layout.addWidget(self.form, 1)
         layout.addWidget(buttons)
         self.setMinimumWidth(112 * self.fontMetrics().averageCharWidth())
+        set_tab_order(self.form.fields_in_order()[-1], buttons)
         self.form.setFocus()
 
     def submit(self) -> bool:

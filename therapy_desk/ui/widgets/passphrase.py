@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH, PASSPHRASE_RULE, check_new_passphrase
@@ -51,11 +52,27 @@ def muted_label(text: str = "") -> QLabel:
     return label
 
 
+# Reds with at least 4.5:1 contrast (WCAG AA) on any light window colour (white to Fusion's #efefef),
+# and on any dark one (black to #3c3c3c): one red cannot do both.
+ERROR_ON_LIGHT = "#b3261e"
+ERROR_ON_DARK = "#ff8a80"
+
+
+def error_color(palette: QPalette) -> QColor:
+    """The error red that reads on `palette`'s window colour."""
+    return QColor(ERROR_ON_LIGHT if palette.color(QPalette.ColorRole.Window).lightnessF() >= 0.5 else ERROR_ON_DARK)
+
+
+def show_as_error(label: QLabel, error: bool = True) -> None:
+    """Colour `label` as an error (or give it back its own colours)."""
+    label.setStyleSheet(f"color: {error_color(label.palette()).name()};" if error else "")
+
+
 def error_label() -> QLabel:
-    """A message line for a field's problem; red reads on both light and dark backgrounds."""
+    """A message line for a field's problem, in a red that reads on the palette's light or dark windows."""
     label = QLabel()
     label.setWordWrap(True)
-    label.setStyleSheet("color: #d13438;")
+    show_as_error(label)
     label.setVisible(False)
     return label
 
@@ -75,7 +92,7 @@ class NewPassphraseWidget(QWidget):
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
         self.second.setAccessibleName("New passphrase again")
         self.second.setObjectName("newPassphraseAgain")
-        self.show_text = QCheckBox("S&how passphrase")
+        self.show_text = QCheckBox("Sho&w passphrase")  # Alt+H is Choose folder on the first run
         self.show_text.setAccessibleName("Show the passphrase as typed")
         self.show_text.toggled.connect(self._show_toggled)
         self.strength_label = muted_label()
@@ -123,15 +140,18 @@ class NewPassphraseWidget(QWidget):
         text, again = self.first.text(), self.second.text()
         self.strength_label.setText(_HINTS[strength(text)] if text else "")
         self.strength_label.setVisible(bool(text))
-        message = PASSPHRASE_RULE
+        message, problem = PASSPHRASE_RULE, False
         if text:
             try:
                 check_new_passphrase(text)
                 message = MISMATCH if again and again != text else ""
+                problem = bool(message)
                 if not again:
                     message = "Now type it again to be sure."
             except ValidationError as err:
-                message = str(err)
+                message, problem = str(err), True
+        # The rule before anything is typed is guidance; the same words once broken are an error.
+        show_as_error(self.message, problem)
         self.message.setText(message)
         self.message.setVisible(bool(message))
         self.changed.emit()

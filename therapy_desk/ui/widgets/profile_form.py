@@ -119,7 +119,7 @@ class ProfileForm(QWidget):
                 line("license_state", "License state", "NY", 60),
             ),
         )
-        form.addRow("N&PI:", self._row(["npi"], line("npi", "NPI", "10 digits", 160), self.npi_status))
+        form.addRow("NP&I:", self._row(["npi"], line("npi", "NPI", "10 digits", 160), self.npi_status))
         form.addRow("&Taxonomy:", self._row(["taxonomy"], self.taxonomy))
         form.addRow(
             "Ta&x ID:",
@@ -135,7 +135,7 @@ class ProfileForm(QWidget):
                 line("zip", "ZIP+4", "12345-6789", 120),
             ),
         )
-        form.addRow("P&hone:", self._row(["phone"], line("phone", "Phone", "(555) 201-3344", 200)))
+        form.addRow("Ph&one:", self._row(["phone"], line("phone", "Phone", "(555) 201-3344", 200)))
         form.addRow("&Email:", self._row(["email"], line("email", "Email", "Optional")))
         self.general_error = error_label()
         form.addRow("", self.general_error)

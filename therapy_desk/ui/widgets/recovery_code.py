@@ -15,10 +15,11 @@ from therapy_desk.errors import UserError
 from therapy_desk.templates.recovery_kit import recovery_kit_pdf
 from therapy_desk.ui.files import ask_save_path, write_user_file
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.passphrase import error_label, muted_label
 
 KIT_FILE_NAME = "Therapy Desk Recovery Kit.pdf"
-STORED_TEXT = "I have &stored my recovery code"
+STORED_TEXT = "I have stored my recovery &code"  # Alt+S is Save Recovery Kit PDF…
 
 
 def save_recovery_kit(path: Path, code: str, vault_folder: str, practice_name: str, created: date) -> Path:
@@ -94,6 +95,7 @@ class RecoveryCodePanel(QWidget):
         layout.addSpacing(10)
         layout.addWidget(self.stored)
         self.saved_label.setVisible(False)
+        set_tab_order(self.code_label, self.save_button, self.stored)  # top to bottom, as shown
 
     @property
     def confirmed(self) -> bool:
@@ -118,7 +120,9 @@ class RecoveryCodePanel(QWidget):
     def save_kit(self) -> None:
         if not self._code:
             return
-        path = ask_save_path(self, "Save Recovery Kit", KIT_FILE_NAME)
+        # Never offered inside the vault's folder: the kit is to be kept apart from the vault.
+        avoid = [Path(self._folder)] if self._folder else []
+        path = ask_save_path(self, "Save Recovery Kit", KIT_FILE_NAME, avoid=avoid)
         if path is None:
             return
         self.save_button.setEnabled(False)

@@ -1,7 +1,7 @@
 """Planning the demo practice's sessions: the notes, measures, charges and payments of a batch of
 episodes once the vault has numbered their appointments and plan goals, and the DBT skills group.
 
-Part of the demo vault's planner (storage/demo_planner.py), which may run in another process: it reads
+Part of the demo vault's planner (demo/planner.py), which may run in another process: it reads
 nothing from the vault. Notes are checked and turned into rows here (`prepare_notes`), numbered as the
 vault will number them; charges too are numbered ahead, for the payments that pay them. The builder
 stores everything through the stores' bulk imports, which refuse ids out of step.
@@ -15,10 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TypeVar
 
-from therapy_desk.domain.billing import Payment
-from therapy_desk.domain.clients import ClientStatus, Unit, UnitKind, UnitMember
-from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService
-from therapy_desk.domain.demo_clinical import (
+from therapy_desk.demo.clinical import (
     LOW_RISK,
     PASSIVE_SI,
     Theme,
@@ -26,14 +23,18 @@ from therapy_desk.domain.demo_clinical import (
     answers_for,
     mental_status,
 )
-from therapy_desk.domain.demo_money import Billing, ChargeLine, payments_for
-from therapy_desk.domain.demo_notes import (
+from therapy_desk.demo.money import Billing, ChargeLine, payments_for
+from therapy_desk.demo.note_text import (
     SessionContext,
     discharge_sections,
     intake_sections,
     missed_sections,
     session_sections,
 )
+from therapy_desk.demo.today import demo_now
+from therapy_desk.domain.billing import Payment
+from therapy_desk.domain.clients import ClientStatus, Unit, UnitKind, UnitMember
+from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService
 from therapy_desk.domain.measures import Instrument, score
 from therapy_desk.domain.notes import FORMAT_SECTIONS, Note, NoteFormat, NoteKind, NoteStatus, Section
 from therapy_desk.domain.plans import TreatmentPlan
@@ -45,6 +46,7 @@ from therapy_desk.storage.schedule_import import PreparedSeries, prepare_series
 
 UTC_OFFSET = timedelta(hours=8)  # the demo practice keeps Pacific time; signing times are stored in UTC
 _DRAFT_DAYS = 7  # notes of the last week may still be drafts
+_RECENT_DRAFT_SHARE = 0.2  # few enough that the Today view's unsigned list reaches the clinic day's notes
 _MEASURE_EVERY = 4  # PHQ-9 and GAD-7 about monthly: every fourth attended session
 _FOLLOW_UP_AFTER_DAYS = 3  # a flag raised in the last few days is still open
 _FULL_EXAM_SHARE = 0.1  # progress notes with a structured mental status exam
@@ -59,11 +61,6 @@ def _pick(rng: random.Random, items: tuple[T, ...], count: int) -> tuple[T, ...]
     if count == 1 or len(items) == 1:
         return (items[first],)
     return items[first], items[(first + 1 + rng.randrange(len(items) - 1)) % len(items)]
-
-
-def clinic_morning(today: date) -> datetime:
-    """The start of the clinic day: when the demo's bookings are made."""
-    return datetime.combine(today, time(7, 0))
 
 
 def _sections(note_format: NoteFormat, texts: dict[str, str]) -> tuple[Section, ...]:
@@ -150,6 +147,7 @@ class SessionPlanner:
         self,
         rng: random.Random,
         today: date,
+        clinic_day: date,
         signer: str,
         fees: dict[str, int],
         *,
@@ -158,6 +156,7 @@ class SessionPlanner:
     ) -> None:
         self.rng = rng
         self.today = today
+        self.clinic_day = clinic_day
         self.signer = signer
         self.fees = fees
         self.next_note_id = first_note_id
@@ -189,9 +188,12 @@ class SessionPlanner:
     # -- notes ---------------------------------------------------------------------------------
 
     def _status(self, day: date) -> NoteStatus:
-        """Signed, except some of the last week's notes (and, rarely, a forgotten older one)."""
+        """Signed, except the clinic day's notes (still to be signed), some of the last week's (and, rarely,
+        a forgotten older one)."""
+        if day == self.clinic_day:
+            return NoteStatus.DRAFT
         recent = (self.today - day).days <= _DRAFT_DAYS
-        return NoteStatus.DRAFT if self.rng.random() < (0.5 if recent else 0.002) else NoteStatus.SIGNED
+        return NoteStatus.DRAFT if self.rng.random() < (_RECENT_DRAFT_SHARE if recent else 0.002) else NoteStatus.SIGNED
 
     def _note(self, batch: _Batch, episode: Episode, **fields: object) -> int:
         """Add a note to the batch (signed a little after the session, or left a draft); returns its index."""
@@ -474,7 +476,7 @@ class SessionPlanner:
         past = [tuesday + timedelta(weeks=n) for n in range(26) if tuesday + timedelta(weeks=n) < self.today]
         outcomes = {d: rng.choices((AppointmentStatus.ATTENDED, AppointmentStatus.CANCELLED), (94, 6))[0] for d in past}
         prepared, ((_, appointments),) = prepare_series(
-            [(series, outcomes)], first_series_id, first_appointment_id, now=clinic_morning(self.today)
+            [(series, outcomes)], first_series_id, first_appointment_id, now=demo_now(self.today)
         )
         held = [a for a in appointments if a.status is AppointmentStatus.ATTENDED]
         return GroupDraft(unit, unit_id, prepared), series, held

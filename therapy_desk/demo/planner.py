@@ -1,5 +1,5 @@
 """The demo practice's planner: every random choice of the demo vault, made in a fixed order, and the
-notes and series checked and turned into rows, so that the builder (storage/demo.py) only stores.
+notes and series checked and turned into rows, so that the builder (demo/builder.py) only stores.
 
 A large demo plans in a worker process while the builder writes the batch before: on two cores the
 planning then costs almost no time. The planner reads nothing from the vault: what the vault numbers
@@ -24,16 +24,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from therapy_desk.domain.scheduling import Appointment, AppointmentSeries
-from therapy_desk.storage.demo_cases import CaseBatch, CasePlanner, case_kinds
-from therapy_desk.storage.demo_sessions import (
+from therapy_desk.demo.cases import CaseBatch, CasePlanner, case_kinds
+from therapy_desk.demo.sessions import (
     Episode,
     GroupDraft,
     SessionBatch,
     SessionPlanner,
     StoredCase,
-    clinic_morning,
 )
+from therapy_desk.demo.today import ClinicDay, demo_now
+from therapy_desk.domain.scheduling import Appointment, AppointmentSeries
 from therapy_desk.storage.schedule_import import prepare_series
 
 PARALLEL_FROM = 1000  # clients; below this a worker process costs more than it saves
@@ -63,10 +63,12 @@ class DemoPlanner:
         rng = random.Random(f"therapy desk demo {setup.seed}")  # noqa: S311 - synthetic data, never a secret
         self._kinds = case_kinds(rng, setup.clients)
         self._batch_size = max(10, math.ceil(setup.clients / 100))
+        clinic = ClinicDay(rng, setup.today)
         self._cases = CasePlanner(
             rng,
             years=setup.years,
             today=setup.today,
+            clinic=clinic,
             payer_ids=list(setup.payer_ids),
             first_client_id=setup.first_client_id,
             first_unit_id=setup.first_unit_id,
@@ -74,6 +76,7 @@ class DemoPlanner:
         self._sessions = SessionPlanner(
             rng,
             setup.today,
+            clinic.day,
             setup.signer,
             setup.fees,
             first_note_id=setup.first_note_id,
@@ -105,7 +108,7 @@ class DemoPlanner:
             [(e.series, e.outcomes) for e in episodes],
             self._next_series_id,
             self._next_appointment_id,
-            now=clinic_morning(self._today),
+            now=demo_now(self._today),
         )
         self._next_series_id += len(series.series_rows)
         self._next_appointment_id += len(series.appointment_rows)

@@ -1,6 +1,6 @@
 """Coverage and payments for the demo practice: who pays, and when the money came in.
 
-Part of the demo vault (storage/demo.py). Insured clients pay their copay at the session and the insurer
+Part of the demo vault (demo/builder.py). Insured clients pay their copay at the session and the insurer
 pays the rest once a month, one to four weeks after the month ends (so the latest claims are still owed);
 self-pay clients mostly pay at the session. What was not paid at the session is mostly settled by check
 from the monthly statement, or left owing. Pure: choices come from the `random.Random` passed in.
@@ -12,9 +12,9 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from therapy_desk.demo.people import NamePool, birth_date, pick_name
 from therapy_desk.domain.billing import Coverage, Payer, PayerKind, Payment, PaymentMethod, Relationship
 from therapy_desk.domain.clients import AdministrativeSex, Client
-from therapy_desk.domain.demo_people import NamePool, birth_date, pick_name
 
 # Invented insurers: names, addresses and payer IDs belong to no real company.
 PAYERS: tuple[tuple[Payer, int, str], ...] = (

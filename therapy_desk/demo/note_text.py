@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from therapy_desk.domain.demo_clinical import DBT_MODULES, Theme
+from therapy_desk.demo.clinical import DBT_MODULES, Theme
 from therapy_desk.domain.notes import NoteFormat
 
 FORMAT_WEIGHTS = {NoteFormat.SOAP: 45, NoteFormat.DAP: 30, NoteFormat.BIRP: 20, NoteFormat.GIRP: 5}

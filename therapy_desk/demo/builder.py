@@ -3,10 +3,11 @@
 `build_demo` fills a new, empty vault with an invented clinician and payers, and clients from many
 cultures (names in several scripts) with intakes, weekly or fortnightly series, signed and draft notes,
 treatment plans, PHQ-9 / GAD-7 (and PCL-5) series, insurance or self-pay, charges and payments; plus
-couples, one family and a DBT skills group. Everything is invented.
+couples, one family and a DBT skills group. Everything is invented. The day it is built on looks like a
+clinic day: sessions done and ahead, a no-show, this morning's notes to sign (demo/today.py).
 
 Deterministic: the same `seed`, size and `today` give the same content. The planner
-(storage/demo_planner.py) makes every choice; the builder here stores what it plans, batch by batch, one
+(demo/planner.py) makes every choice; the builder here stores what it plans, batch by batch, one
 transaction each, through the stores' bulk imports. The only clock read is for the timestamps the stores
 stamp themselves (created, updated, signed-at of plans, audit times).
 """
@@ -23,16 +24,17 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from therapy_desk.domain.demo_money import PAYERS
-from therapy_desk.domain.demo_people import CLINICIAN_FIRST, CLINICIAN_LAST, CREDENTIALS, PLACES
+from therapy_desk.demo.cases import CaseBatch
+from therapy_desk.demo.money import PAYERS
+from therapy_desk.demo.people import CLINICIAN_FIRST, CLINICIAN_LAST, CREDENTIALS, PLACES
+from therapy_desk.demo.planner import PARALLEL_FROM, PlanSetup, planner
+from therapy_desk.demo.sessions import GroupDraft, SessionBatch, StoredCase
+from therapy_desk.demo.today import demo_now
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import npi_check_digit_ok
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
-from therapy_desk.storage.demo_cases import CaseBatch
-from therapy_desk.storage.demo_planner import PARALLEL_FROM, PlanSetup, planner
-from therapy_desk.storage.demo_sessions import GroupDraft, SessionBatch, StoredCase, clinic_morning
 
 if TYPE_CHECKING:
     from therapy_desk.storage.vault import Vault
@@ -259,7 +261,7 @@ class _Builder:
             )
             if draft.coverage is not None:
                 vault.billing.add_coverage(draft.coverage, today=today)
-            intake = vault.schedule.book(dataclasses.replace(draft.intake, id=None), now=clinic_morning(today))
+            intake = vault.schedule.book(dataclasses.replace(draft.intake, id=None), now=demo_now(today))
             _check_numbered("appointment", intake.id, draft.intake.id)
             treated.append(draft)
         if not treated:

@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from therapy_desk.demo.builder import DemoSummary, build_demo
 from therapy_desk.errors import VaultExists, VaultInUse
-from therapy_desk.storage.demo import DemoSummary, build_demo
 from therapy_desk.storage.files import FILE_MODE, fsync_dir, os_errors_as_user_errors
 from therapy_desk.storage.lock import VaultLock, same_file, try_lock, unlock
 from therapy_desk.storage.vault import Vault

@@ -1,7 +1,7 @@
 """Planning the demo practice's cases: the people of each case and their course of treatment (intake,
 diagnoses, coverage, plan history, a weekly or fortnightly series and what happened at each past session).
 
-Part of the demo vault's planner (storage/demo_planner.py), which may run in another process: it reads
+Part of the demo vault's planner (demo/planner.py), which may run in another process: it reads
 nothing from the vault. It numbers clients and units as a new vault numbers them, from the first ids the
 builder gives it, and the builder checks every id the vault hands back against them.
 """
@@ -14,17 +14,18 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from therapy_desk.demo.clinical import COUPLE_THEME, FAMILY_THEME, Theme, pick_theme, plan_for, trajectory
+from therapy_desk.demo.money import choose_coverage
+from therapy_desk.demo.note_text import FORMAT_WEIGHTS
+from therapy_desk.demo.people import PLACES, NamePool, Person, make_person, pick_pool
+from therapy_desk.demo.sessions import UTC_OFFSET, Episode
+from therapy_desk.demo.today import ClinicDay
 from therapy_desk.domain.billing import Coverage
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus, Unit, UnitKind, UnitMember
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.demo_clinical import COUPLE_THEME, FAMILY_THEME, Theme, pick_theme, plan_for, trajectory
-from therapy_desk.domain.demo_money import choose_coverage
-from therapy_desk.domain.demo_notes import FORMAT_WEIGHTS
-from therapy_desk.domain.demo_people import PLACES, NamePool, Person, make_person, pick_pool
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
-from therapy_desk.storage.demo_sessions import UTC_OFFSET, Episode
 from therapy_desk.storage.schedule_import import PreparedSeries
 
 _STATUS_WEIGHTS = {
@@ -86,12 +87,14 @@ class CasePlanner:
         *,
         years: int,
         today: date,
+        clinic: ClinicDay,
         payer_ids: list[int],
         first_client_id: int,
         first_unit_id: int,
     ) -> None:
         self.rng = rng
         self.today = today
+        self.clinic = clinic
         self.window_start = today - timedelta(days=365 * years)
         self.payer_ids = payer_ids
         self.next_client_id = first_client_id
@@ -122,20 +125,22 @@ class CasePlanner:
         self.planned += count
         return ids
 
-    def _dates(self, status: ClientStatus, interval: int) -> tuple[date, date | None]:
-        """(intake date, date of the series' last session, or None while it goes on)."""
+    def _dates(self, status: ClientStatus, interval: int) -> tuple[date, date | None, bool]:
+        """(intake date, date of the series' last session or None while it goes on, whether it meets on the
+        clinic day). The first courses in treatment fill the clinic day; the others meet on other weekdays."""
         rng = self.rng
         target = max(3, int(rng.lognormvariate(math.log(25), 0.75)))
         room = (self.today - self.window_start).days // interval - 3
         if status is ClientStatus.ACTIVE:
             target = max(2, min(target, room))
-            intake = self.today - timedelta(days=(target + 1) * interval - rng.randrange(1, interval))
-            return _weekday(intake), None
+            on_day = self.clinic.has_room()
+            offset = 0 if on_day else rng.choice(self.clinic.offsets(interval))
+            return self.clinic.day - timedelta(days=(target + 1) * interval - offset), None, on_day
         target = max(2, min(target, room - 3, 700 // interval))  # a series spans at most two years
         latest = self.today - timedelta(days=21 + (target + 1) * interval)
         offset = rng.randrange(max(1, (latest - self.window_start).days))
         intake = _weekday(self.window_start + timedelta(days=offset))
-        return intake, intake + timedelta(days=interval * (target + 1))
+        return intake, intake + timedelta(days=interval * (target + 1)), False
 
     def _members(self, pool: NamePool, status: ClientStatus, kind: str) -> list[Person]:
         """The people of a case, identified client first (a family shares a surname and a home)."""
@@ -164,7 +169,7 @@ class CasePlanner:
         rng, today = self.rng, self.today
         weekly = kind != "family" and rng.random() < 0.6
         interval = 7 if weekly else 14
-        intake_day, until = self._dates(status, interval)
+        intake_day, until, on_day = self._dates(status, interval)
         people = self._members(pool, status, kind)
         discharge = until if status is ClientStatus.DISCHARGED else None
         clients = tuple(dataclasses.replace(p.client, intake_date=intake_day, discharge_date=discharge) for p in people)
@@ -202,7 +207,9 @@ class CasePlanner:
                 clients = tuple(dataclasses.replace(c, status=status, discharge_date=until) for c in clients)
         telehealth = rng.random() < 0.35
         code, minutes = ("90847", 50) if kind != "individual" else _session_code(rng)
-        intake = datetime.combine(intake_day, time(rng.randrange(8, 18), 0))
+        on_day = on_day and (until is None or until >= self.clinic.day)  # not when the EAP visits end before
+        hour = self.clinic.take() if on_day else rng.randrange(8, 18)
+        intake = datetime.combine(intake_day, time(hour, 0))
         series = AppointmentSeries(
             first_start=intake + timedelta(days=interval),
             recurrence=Recurrence.WEEKLY if weekly else Recurrence.BIWEEKLY,
@@ -251,14 +258,15 @@ class CasePlanner:
         return draft, episode
 
     def _outcomes(self, series: AppointmentSeries, status: ClientStatus) -> dict[date, AppointmentStatus]:
-        """What happened at each past session; an inactive client stopped coming (the last two missed)."""
+        """What happened at each session that is over; an inactive client stopped coming (the last two
+        missed); the clinic day's sessions went as that day has it."""
         step = timedelta(days=7 if series.recurrence is Recurrence.WEEKLY else 14)
         last = series.until or self.today
         days = []
-        day = series.first_start.date()
-        while day <= last and day < self.today:
-            days.append(day)
-            day += step
+        start = series.first_start
+        while start.date() <= last and self.clinic.is_over(start, series.duration_minutes):
+            days.append(start.date())
+            start += step
         statuses = [status for status, _ in _OUTCOMES]
         weights = [weight for _, weight in _OUTCOMES]
         outcomes = {d: self.rng.choices(statuses, weights)[0] for d in days}
@@ -267,6 +275,8 @@ class CasePlanner:
                 outcomes[d] = AppointmentStatus.NO_SHOW
         elif status is ClientStatus.DISCHARGED and days:
             outcomes[days[-1]] = AppointmentStatus.ATTENDED
+        if self.clinic.day in outcomes:
+            outcomes[self.clinic.day] = self.clinic.outcome(series.first_start)
         return outcomes
 
     def _plan_chain(self, episode: Episode) -> list[TreatmentPlan]:
@@ -279,7 +289,10 @@ class CasePlanner:
         )
         start = episode.intake.date_of_service
         chain = [plan_for(episode.theme, start, frequency)]
-        attended = sorted(d for d, s in episode.outcomes.items() if s is AppointmentStatus.ATTENDED)
+        # A review is signed the evening it takes effect (Pacific time), an evening that must be over wherever
+        # the demo is built: none on the clinic day or the day before.
+        cutoff = min(self.clinic.day, self.today - timedelta(days=1))
+        attended = sorted(d for d, s in episode.outcomes.items() if s is AppointmentStatus.ATTENDED and d < cutoff)
         due = start + timedelta(days=_REVIEW_DAYS)
         reviews = []
         while attended and due <= attended[-1]:

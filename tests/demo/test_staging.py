@@ -15,9 +15,9 @@ import pytest
 
 from tests.conftest import PASSPHRASE
 from tests.killing import run_and_kill
+from therapy_desk.demo.builder import is_demo
+from therapy_desk.demo.staging import create_demo_vault, is_unfinished_build
 from therapy_desk.errors import ValidationError, VaultExists, VaultInUse
-from therapy_desk.storage.demo import is_demo
-from therapy_desk.storage.demo_vault import create_demo_vault, is_unfinished_build
 from therapy_desk.storage.vault import Vault
 
 CLIENTS = 12  # the smallest demo practice
