@@ -341,7 +341,7 @@ def test_search_reads_the_query_after_the_passphrase_on_stdin(
     assert code == cli.EXIT_OK, err
     assert "Adeyemi" in out
     assert "Østergaard" not in out
-    assert out.splitlines()[-1] == "1 match(es)"
+    assert out.splitlines()[-1] == "1 match"
 
 
 @pytest.mark.parametrize("argv", [["search"], ["search", "adeyemi", "--query-stdin"]], ids=["neither", "both"])

@@ -30,6 +30,7 @@ from therapy_desk.demo.builder import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
 from therapy_desk.demo.staging import is_unfinished_build
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import ClientStatus
+from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError, VaultDamaged
 from therapy_desk.storage.files import user_error_for_os_error
 from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START, MIN_PREFIX_CHARS
@@ -241,7 +242,7 @@ def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) ->
 
 
 def _problems_found(folder: Path, problems: Sequence[str], out: TextIO) -> int:
-    out.write(f"{folder}: {len(problems)} problem(s) found:\n")
+    out.write(f"{folder}: {plural(len(problems), 'problem')} found:\n")
     for problem in problems:
         out.write(f"  - {problem}\n")
     out.write("Restore from your most recent verified backup, or keep this vault unchanged for recovery.\n")
@@ -298,7 +299,7 @@ def _cmd_clients_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -
             f"{row.client_id:>6}  {row.name:<32.32} {row.status.value:<10} next {upcoming:<16} "
             f"{row.principal_code or '':<8} {row.payer or 'self-pay':<20.20} {format_cents(row.balance_cents):>11}\n"
         )
-    out.write(f"{len(rows)} client(s)\n")
+    out.write(f"{plural(len(rows), 'client')}\n")
     return EXIT_OK
 
 
@@ -318,7 +319,7 @@ def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     for hit in hits:
         where = f"note {hit.note_id} ({hit.date})" if hit.note_id else "client"
         out.write(f"client {hit.client_id:>6}  {where:<24} {_plain_snippet(hit.snippet)}\n")
-    out.write(f"{len(hits)} match(es)\n")
+    out.write(f"{plural(len(hits), 'match', 'matches')}\n")
     return EXIT_OK
 
 
