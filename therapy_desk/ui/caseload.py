@@ -33,6 +33,7 @@ from therapy_desk.domain.caseload import CaseloadRow
 from therapy_desk.domain.clients import Client, ClientStatus
 from therapy_desk.domain.text import noun, plural
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.models.caseload_model import (
     COL_BALANCE,
     COL_DIAGNOSIS,
@@ -96,6 +97,7 @@ class CaseloadTable(QTableView):
         super().keyPressEvent(event)
 
 
+@registry.view
 class CaseloadView(QWidget):
     """The caseload. `open_client(client_id)` asks for the chart."""
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client, Diagnosis
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
@@ -55,6 +56,7 @@ def chart_title(client: Client) -> str:
     return f"{client.display_name} ({client.account_number}) — {APP_TITLE}"
 
 
+@registry.view
 class ChartWindow(QWidget):
     """A client's chart. `closed(client_id)` fires when the window has closed (after any save question)."""
 

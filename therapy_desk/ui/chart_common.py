@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui import registry
 from therapy_desk.ui.format import ERROR_COLOR
 
 DATE_FORMAT = "MMM d, yyyy"  # as therapy_desk.ui.format.fmt_date writes dates
@@ -115,6 +116,7 @@ class OptionalDateEdit(QWidget):
         self.edit.blockSignals(blockers[1])
 
 
+@registry.view
 class DateDialog(QDialog):
     """Ask for one date, then hand it to `submit`; a `ValidationError` stays in the dialog as its sentence."""
 

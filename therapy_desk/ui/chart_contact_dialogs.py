@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.clients import CareContact, ContactRole, Release
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import (
     DATE_FORMAT,
     FieldErrors,
@@ -100,6 +101,7 @@ class _FormDialog(QDialog):
         return True
 
 
+@registry.view
 class ContactDialog(_FormDialog):
     """Add (no contact) or edit a care contact: psychiatrist, primary care, school, agency…"""
 
@@ -177,6 +179,7 @@ class ContactDialog(_FormDialog):
         return saved
 
 
+@registry.view
 class ReleaseDialog(_FormDialog):
     """Record a signed release of information (who, what, why, when signed, until when).
 

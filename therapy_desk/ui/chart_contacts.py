@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import CareContact, Release
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, error_label
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.format import fmt_date
@@ -161,6 +162,7 @@ def _table(model: QAbstractTableModel, name: str, stretch: int, parent: QWidget)
     return table
 
 
+@registry.view
 class ContactsTab(ChartTab):
     """Care contacts and releases; the add and edit forms open as window-modal dialogs."""
 

@@ -26,6 +26,7 @@ from therapy_desk.domain.clients import Diagnosis
 from therapy_desk.domain.icd10cm import CodeSet, IcdCode
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, error_label
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
@@ -145,6 +146,7 @@ class DiagnosisModel(QAbstractTableModel):
         return self._display(dx, col)
 
 
+@registry.view
 class DiagnosesTab(ChartTab):
     """Add by code or words, reorder (the first is principal), resolve with a date."""
 

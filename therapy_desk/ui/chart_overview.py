@@ -30,6 +30,7 @@ from therapy_desk.domain.notes import SEAL_BROKEN
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
@@ -99,6 +100,7 @@ def coverage_text(coverage: Coverage) -> str:
     return " · ".join(parts)
 
 
+@registry.view
 class OverviewTab(ChartTab):
     """Face sheet of the chart. `client_saved` carries the client after an edit is saved."""
 

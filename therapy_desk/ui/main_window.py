@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs, files, windows
+from therapy_desk.ui import dialogs, files, registry, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
@@ -59,6 +59,7 @@ LOCK_WAIT_LIMIT_MS = 10_000
 _DEMO_STYLE = "QLabel { color: white; background: #b35900; border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
 
 
+@registry.view
 class MainWindow(QMainWindow):
     """One open vault. `locked(quitting)` fires once the vault is closed and nothing shows PHI."""
 

@@ -36,6 +36,7 @@ from therapy_desk.domain.notes import Note
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.format import ERROR_COLOR, fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.ops import Ops
 
@@ -157,6 +158,7 @@ class Section(QWidget):
         self.empty_label.show()
 
 
+@registry.view
 class TodayView(QWidget):
     """The Today page. `open_client(client_id)` asks for the chart."""
 

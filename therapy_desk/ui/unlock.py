@@ -28,6 +28,7 @@ from therapy_desk.errors import UserError, ValidationError, VaultInUse, WrongRec
 from therapy_desk.storage.keyslots import KEYSLOTS_FILE, Keyslots
 from therapy_desk.storage.lock import is_in_use
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.windows import add_quit_action, window_title
 
@@ -96,6 +97,7 @@ def _password_field(name: str) -> QLineEdit:
     return field
 
 
+@registry.view
 class UnlockWindow(QWidget):
     """Asks for the passphrase (or the recovery code) and emits `unlocked` with the open vault."""
 

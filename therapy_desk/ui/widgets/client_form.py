@@ -43,6 +43,7 @@ from therapy_desk.domain import validation as v
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.format import ERROR_COLOR, fmt_status
 from therapy_desk.ui.widgets.focus import set_tab_order
 
@@ -445,6 +446,7 @@ class ClientForm(QWidget):
         self.lines[key].setAccessibleDescription("")
 
 
+@registry.view
 class AddClientDialog(QDialog):
     """Add a client: `client_added(Client)` fires with the saved client, then the dialog closes.
 
