@@ -34,6 +34,7 @@ from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import focus_first
 
 APP_TITLE = "Therapy Desk"
 TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS = range(4)
@@ -200,7 +201,7 @@ class ChartWindow(QWidget):
 
     def show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
-        self.tabs.currentWidget().setFocus()
+        focus_first(self.tabs.currentWidget(), Qt.FocusReason.ShortcutFocusReason)
 
     def current_tab(self) -> ChartTab:
         widget = self.tabs.currentWidget()

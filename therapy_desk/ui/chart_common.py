@@ -101,7 +101,7 @@ class OptionalDateEdit(QWidget):
         self.check.toggled.connect(self.edit.setEnabled)
         self.check.toggled.connect(lambda _on: self.changed.emit())
         self.edit.dateChanged.connect(lambda _d: self.changed.emit())
-        self.setFocusProxy(self.check)
+        self.setFocusProxy(self.check)  # a caption's buddy is the check box (Qt wants a focusable buddy)
 
     def day(self) -> date | None:
         return from_qdate(self.edit.date()) if self.check.isChecked() else None

@@ -146,7 +146,7 @@ class ContactDialog(_FormDialog):
             label = self.form.labelForField(row)
             if isinstance(label, QLabel):
                 label.setBuddy(widget)
-        self.name.setFocus()
+        (self.name if contact is None else self.role).setFocus()  # a new contact's role has a default
         self.remember_initial()
 
     def snapshot(self) -> tuple[Any, ...]:
@@ -231,7 +231,7 @@ class ReleaseDialog(_FormDialog):
             self.form.addRow(caption, row)
             label = self.form.labelForField(row)
             if isinstance(label, QLabel) and caption:
-                label.setBuddy(widget)
+                label.setBuddy(widget.focusProxy() or widget)
         if contacts:
             ids = [c.id for c in contacts]
             self.contact.setCurrentIndex(1 + (ids.index(chosen.id) if chosen is not None and chosen.id in ids else 0))

@@ -11,7 +11,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGroupBox,
     QHBoxLayout,
@@ -30,6 +29,7 @@ from therapy_desk.ui.chart_common import ChartTab, DateDialog, error_label
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
+from therapy_desk.ui.widgets.focus import record_table
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -148,17 +148,9 @@ class ReleaseModel(_ListModel):
 
 
 def _table(model: QAbstractTableModel, name: str, stretch: int, parent: QWidget) -> QTableView:
-    table = QTableView(parent)
+    table = record_table(name, parent)
     table.setModel(model)
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 

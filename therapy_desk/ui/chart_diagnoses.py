@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QGroupBox,
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +28,7 @@ from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, error_label
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
+from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.icd_completer import IcdCodeEdit
 
 COL_RANK = 0
@@ -191,17 +190,9 @@ class DiagnosesTab(ChartTab):
         add_layout.addLayout(row)
 
         self.model = DiagnosisModel(self)
-        self.table = QTableView(self)
+        self.table = record_table("Diagnoses", self)
         self.table.setModel(self.model)
-        self.table.setAccessibleName("Diagnoses")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
         self.up_button = self._button("Move &up", "Ctrl+Up", "Rank the selected diagnosis higher", self.move_up)

@@ -34,7 +34,7 @@ from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
-from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
 
 # (label, how to read it off the client) in the order a clinician scans a face sheet.
 _FIELDS: tuple[tuple[str, str], ...] = (
@@ -174,13 +174,9 @@ class OverviewTab(ChartTab):
         inner_layout.addLayout(top)
         inner_layout.addLayout(grid)
         inner_layout.addStretch(1)
-        scroll = QScrollArea(page)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(inner)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(scrolling(inner))
         return page
 
     def _build_edit(self) -> QWidget:
@@ -188,6 +184,7 @@ class OverviewTab(ChartTab):
         self.form_scroll = QScrollArea(page)
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the last field to the first
         # A button box, as in the dialogs, so the platform orders Save and Cancel the same way everywhere.
         save_or_cancel = QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         self.edit_buttons = buttons = QDialogButtonBox(save_or_cancel, page)

@@ -75,7 +75,7 @@ class PlanItem(QTreeWidgetItem):
 def _buddy(text: str, parent: QWidget, buddy: QWidget) -> QLabel:
     """A caption whose mnemonic (&x) moves the focus to `buddy`."""
     label = QLabel(text, parent)
-    label.setBuddy(buddy)
+    label.setBuddy(buddy.focusProxy() or buddy)  # Qt moves the focus only to a buddy that takes it itself
     return label
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QFocusEvent, QFont, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShowEvent
+from PySide6.QtGui import QAction, QFont, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -39,6 +39,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.format import ERROR_COLOR, fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 UNSIGNED_LIMIT = 50
 PLAN_REVIEW_DAYS = 14
@@ -232,7 +233,7 @@ class TodayView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.flags)
         layout.addLayout(grid, 1)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        set_tab_order(self.refresh_button, *(section.list for section in self.sections()))
 
     def sections(self) -> tuple[Section, ...]:
         """Top to bottom, left to right: flags, appointments, unsigned notes, plans, releases."""
@@ -358,10 +359,6 @@ class TodayView(QWidget):
         """Keyboard focus on the first list with lines (the flags when there are any), else Refresh."""
         shown = [s.list for s in self.sections() if not s.list.isHidden()]
         (shown[0] if shown else self.refresh_button).setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        self.focus_first_list()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)

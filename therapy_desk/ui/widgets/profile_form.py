@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import check_npi
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui.widgets.focus import focus_through
 from therapy_desk.ui.widgets.passphrase import error_label
 
 # The taxonomy codes solo therapists use most; any other code can be typed.
@@ -158,6 +159,7 @@ class ProfileForm(QWidget):
         outer.addWidget(message)
         for name in names:
             self.errors[name] = message
+        focus_through(row, widgets[0])
         return row
 
     # -- values ----------------------------------------------------------------------------------
