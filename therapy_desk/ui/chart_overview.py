@@ -30,8 +30,9 @@ from therapy_desk.domain.notes import SEAL_BROKEN
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import theme
 from therapy_desk.ui.chart_common import ChartTab
-from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_money
+from therapy_desk.ui.format import fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
 from therapy_desk.ui.widgets.focus import set_tab_order
 
@@ -243,7 +244,10 @@ class OverviewTab(ChartTab):
         label.setWordWrap(True)
         label.setAccessibleName("Alert")
         if urgent:
-            label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+            theme.set_role(label, theme.ERROR)
+            bold = label.font()
+            bold.setBold(True)
+            label.setFont(bold)
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(mark)

@@ -43,7 +43,8 @@ from therapy_desk.domain import validation as v
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui.format import ERROR_COLOR, fmt_status
+from therapy_desk.ui import theme
+from therapy_desk.ui.format import fmt_status
 from therapy_desk.ui.widgets.focus import set_tab_order
 
 GENERAL = ""  # show_error() field for a message that belongs to no one field
@@ -205,7 +206,7 @@ def _error_label(parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    theme.set_role(label, theme.ERROR)
     label.setAccessibleName("Error")
     label.hide()
     return label

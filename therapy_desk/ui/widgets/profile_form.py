@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import check_npi
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui import theme
 from therapy_desk.ui.widgets.passphrase import error_label
 
 # The taxonomy codes solo therapists use most; any other code can be typed.
@@ -103,7 +104,7 @@ class ProfileForm(QWidget):
 
         self.npi_status = QLabel()
         self.npi_status.setObjectName("npiStatus")
-        self.npi_status.setStyleSheet("color: #2e8540;")
+        theme.set_role(self.npi_status, theme.SUCCESS)
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
