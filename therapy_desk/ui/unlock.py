@@ -214,6 +214,7 @@ class UnlockWindow(QWidget):
         self.recovery_code = QLineEdit()
         self.recovery_code.setAccessibleName("Recovery code")
         self.recovery_code.setPlaceholderText("As printed on your Recovery Kit")
+        self.recovery_code.setAccessibleDescription(self.recovery_code.placeholderText())
         self.new_passphrase = _password_field("New passphrase")
         self.confirm_passphrase = _password_field("New passphrase again")
         for field in (self.recovery_code, self.new_passphrase, self.confirm_passphrase):

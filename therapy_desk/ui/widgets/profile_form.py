@@ -63,6 +63,7 @@ class ProfileForm(QWidget):
             editor.setObjectName(name)
             editor.setAccessibleName(accessible)
             editor.setPlaceholderText(placeholder)
+            editor.setAccessibleDescription(placeholder)  # placeholder text is gone once typing starts
             if width:
                 editor.setMaximumWidth(width)
             editor.textEdited.connect(lambda _text, n=name: self._edited(n))
@@ -81,6 +82,7 @@ class ProfileForm(QWidget):
         taxonomy_line = self.taxonomy.lineEdit()
         assert taxonomy_line is not None  # an editable combo box always has one
         taxonomy_line.setPlaceholderText("Choose or type a code, like 1041C0700X")
+        self.taxonomy.setAccessibleDescription(taxonomy_line.placeholderText())
         taxonomy_line.editingFinished.connect(lambda: self.check_field("taxonomy"))
         self.taxonomy.currentTextChanged.connect(lambda _t: self._edited("taxonomy"))
 
