@@ -243,8 +243,8 @@ class OverviewTab(ChartTab):
         label = QLabel(text, row)
         label.setWordWrap(True)
         label.setAccessibleName("Alert")
+        theme.set_role(label, theme.ERROR if urgent else theme.WARNING)  # the words' colour matches the icon's
         if urgent:
-            theme.set_role(label, theme.ERROR)
             bold = label.font()
             bold.setBold(True)
             label.setFont(bold)
