@@ -49,7 +49,6 @@ class IcdCodeEdit(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setPlaceholderText("Code or words, e.g. F41.1 or generalized anxiety")
-        self.setAccessibleDescription(self.placeholderText())
         self.setAccessibleName("ICD-10-CM code or words")
         self.setClearButtonEnabled(True)
         self._codes: CodeSet | None = None
