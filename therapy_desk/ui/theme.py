@@ -3,7 +3,7 @@
 Public names (the cross-window accessibility test relies on them):
 
     ROLES: tuple[Role, ...]
-        Every text colour role the app sets.
+        Every text colour role the app sets (ERROR, WARNING, SUCCESS, MUTED); MIN_CONTRAST is 4.5.
     color(role: Role, palette: QPalette, background: QPalette.ColorRole = QPalette.ColorRole.Window) -> QColor
         The role's colour for text drawn on `palette`'s `background` (Window for labels, Base for table and
         list cells), at least MIN_CONTRAST against it.
@@ -14,6 +14,8 @@ Public names (the cross-window accessibility test relies on them):
     set_role(widget: QWidget, role: Role | None) -> None
         Draw `widget`'s text in `role` (None: the palette's own text colour again), kept right when the
         palette changes.
+    role_of(widget: QWidget) -> Role | None
+        The role `set_role` gave `widget`, if any.
     fix_palette(palette: QPalette) -> QPalette
         `palette` with placeholder text and selection readable (Fusion's placeholder grey is too pale).
     install(app: QApplication) -> None
