@@ -26,13 +26,13 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client, Diagnosis
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
 from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
-from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_status
+from therapy_desk.ui.format import fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import focus_first
 
@@ -137,7 +137,10 @@ class ChartWindow(QWidget):
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(size, size))
         self.flag_label = QLabel(banner)
         self.flag_label.setWordWrap(True)
-        self.flag_label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+        theme.set_role(self.flag_label, theme.ERROR)
+        bold = self.flag_label.font()
+        bold.setBold(True)
+        self.flag_label.setFont(bold)
         self.flag_label.setAccessibleName("Safety alert")
         row = QHBoxLayout(banner)
         row.setContentsMargins(8, 4, 8, 4)

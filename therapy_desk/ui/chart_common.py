@@ -20,8 +20,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.errors import ValidationError
-from therapy_desk.ui import registry
-from therapy_desk.ui.format import ERROR_COLOR
+from therapy_desk.ui import registry, theme
 
 DATE_FORMAT = "MMM d, yyyy"  # as therapy_desk.ui.format.fmt_date writes dates
 
@@ -38,7 +37,7 @@ def error_label(parent: QWidget | None = None) -> QLabel:
     """A hidden label that shows a store's sentence under the field it is about."""
     label = QLabel(parent)
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    theme.set_role(label, theme.ERROR)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setAccessibleName("Error")
     label.hide()

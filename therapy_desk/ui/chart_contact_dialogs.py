@@ -49,6 +49,7 @@ def _line(parent: QWidget, name: str, text: str = "", placeholder: str = "") -> 
     edit = QLineEdit(text, parent)
     edit.setAccessibleName(name)
     edit.setPlaceholderText(placeholder)
+    edit.setAccessibleDescription(placeholder)  # placeholder text is gone once typing starts
     return edit
 
 

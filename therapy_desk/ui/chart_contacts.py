@@ -9,7 +9,6 @@ from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QGroupBox,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import CareContact, Release
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, error_label
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.format import fmt_date
@@ -99,7 +98,7 @@ class _ListModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
             return self.value(item, index.column(), sort=role == SORT_ROLE)
         if role == Qt.ItemDataRole.ForegroundRole and self.is_muted(item):
-            return QPalette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            return theme.cell_color(theme.MUTED)
         return None
 
     def value(self, item: Any, column: int, *, sort: bool) -> Any:

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QPalette
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -24,7 +24,7 @@ from therapy_desk.domain.clients import Diagnosis
 from therapy_desk.domain.icd10cm import CodeSet, IcdCode
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, error_label
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
@@ -108,7 +108,7 @@ class DiagnosisModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and not dx.is_active:
-            return QPalette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            return theme.cell_color(theme.MUTED)
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_BILLABLE:
             billable = self._billable(dx)
             if billable is False:

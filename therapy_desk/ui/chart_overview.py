@@ -30,9 +30,9 @@ from therapy_desk.domain.notes import SEAL_BROKEN
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab
-from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_money
+from therapy_desk.ui.format import fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
 from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
 
@@ -241,8 +241,11 @@ class OverviewTab(ChartTab):
         label = QLabel(text, row)
         label.setWordWrap(True)
         label.setAccessibleName("Alert")
+        theme.set_role(label, theme.ERROR if urgent else theme.WARNING)  # the words' colour matches the icon's
         if urgent:
-            label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+            bold = label.font()
+            bold.setBold(True)
+            label.setFont(bold)
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(mark)

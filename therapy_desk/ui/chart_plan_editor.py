@@ -83,6 +83,7 @@ def _multiline(parent: QWidget, name: str, placeholder: str, lines: int = 3) -> 
     edit = QPlainTextEdit(parent)
     edit.setAccessibleName(name)
     edit.setPlaceholderText(placeholder)
+    edit.setAccessibleDescription(placeholder)  # placeholder text is gone once typing starts
     edit.setTabChangesFocus(True)
     edit.setFixedHeight(edit.fontMetrics().lineSpacing() * lines + 12)
     return edit

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QFont, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShowEvent
+from PySide6.QtGui import QAction, QFont, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -36,8 +36,8 @@ from therapy_desk.domain.notes import Note
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry
-from therapy_desk.ui.format import ERROR_COLOR, fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
+from therapy_desk.ui import registry, theme
+from therapy_desk.ui.format import fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import set_tab_order
 
@@ -90,9 +90,7 @@ class Section(QWidget):
         self.icon_label.hide()
         self.empty_label = QLabel(empty_text, self)
         self.empty_label.setAccessibleName(f"{title}: none")
-        calm = self.empty_label.palette()
-        calm.setColor(QPalette.ColorRole.WindowText, calm.color(QPalette.ColorRole.PlaceholderText))
-        self.empty_label.setPalette(calm)
+        theme.set_role(self.empty_label, theme.MUTED)
         self.list = TodayList(self)
         self.list.setAccessibleName(title)
         self.list.setColumnCount(len(headers))
@@ -313,12 +311,12 @@ class TodayView(QWidget):
             size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
             icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
             self.flags.icon_label.setPixmap(icon.pixmap(size, size))
-            self.flags.title_label.setStyleSheet(f"color: {ERROR_COLOR};")
+            theme.set_role(self.flags.title_label, theme.ERROR)
             rows = max(1, min(len(lines), 4))
             height = self.flags.list.sizeHintForRow(0) * rows + self.flags.list.header().sizeHint().height() + 6
             self.flags.list.setFixedHeight(height)
         else:
-            self.flags.title_label.setStyleSheet("")
+            theme.set_role(self.flags.title_label, None)
         self.flags.icon_label.setVisible(urgent)
 
     def _appointment_lines(self, appointments: Iterable[Appointment], clients: dict[int, Client]) -> Iterable[Line]:
