@@ -8,10 +8,10 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAccessible
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
+from tests.ui.screen_reader import accessible_cells
 from tests.ui.test_caseload_model import book, charge, make_client, overdue_plan
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.storage.vault import Vault
@@ -50,13 +50,6 @@ def view(qtbot: QtBot, vault: Vault) -> Iterator[CaseloadView]:
     host.activateWindow()
     yield widget
     ops.wait_idle()
-
-
-def accessible_cells(widget: QWidget) -> list[str]:
-    """What a screen reader hears for each cell (and header) of a table or list."""
-    table = QAccessible.queryAccessibleInterface(widget)
-    assert table is not None
-    return [table.child(k).text(QAccessible.Text.Name) for k in range(table.childCount())]
 
 
 def names_shown(view: CaseloadView) -> list[str]:

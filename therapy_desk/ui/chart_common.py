@@ -33,6 +33,14 @@ def from_qdate(day: QDate) -> date:
     return date(day.year(), day.month(), day.day())
 
 
+def muted_text(text: str, because: str) -> str | None:
+    """A greyed-out cell's words for a screen reader, "Dr. Patel (revoked)": the grey alone says nothing
+    to one. None (read the cell as shown) when the cell is empty or already says it."""
+    if not text or not because or because.casefold() in text.casefold():
+        return None
+    return f"{text} ({because})"
+
+
 def error_label(parent: QWidget | None = None) -> QLabel:
     """A hidden label that shows a store's sentence under the field it is about."""
     label = QLabel(parent)
