@@ -32,7 +32,7 @@ from therapy_desk.domain.notes import Note, NoteFormat, sections
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_PLAN, ChartWindow
+from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN, ChartWindow
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.client_form import ClientForm
 
@@ -216,9 +216,16 @@ def test_only_the_four_sections_exist_and_ctrl_number_switches(qtbot: QtBot, vau
     assert names == ["Overview", "Diagnoses", "Treatment plan", "Contacts and releases"]
     assert [window.tabs.tabToolTip(i) for i in range(4)][1] == "Diagnoses (Ctrl+2)"
 
-    for number, index in ((Qt.Key.Key_3, TAB_PLAN), (Qt.Key.Key_4, TAB_CONTACTS), (Qt.Key.Key_2, TAB_DIAGNOSES)):
+    first_controls = {
+        Qt.Key.Key_3: (TAB_PLAN, window.plan.new_button),
+        Qt.Key.Key_4: (TAB_CONTACTS, window.contacts.contact_table),
+        Qt.Key.Key_2: (TAB_DIAGNOSES, window.diagnoses.code_edit),
+        Qt.Key.Key_1: (TAB_OVERVIEW, window.overview.edit_button),
+    }
+    for number, (index, first) in first_controls.items():
         QTest.keyClick(window, number, Qt.KeyboardModifier.ControlModifier)
         assert window.tabs.currentIndex() == index
+        assert first.hasFocus()  # the tab's first control, where typing or Tab goes on from
 
 
 # -- demographics ----------------------------------------------------------------------------------

@@ -8,12 +8,20 @@ from datetime import date, timedelta
 
 import pytest
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QPalette
 from pytestqt.qtbot import QtBot
 
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui.widgets.client_form import DOB_REQUIRED_MESSAGE, AddClientDialog, ClientForm, parse_dob
+from therapy_desk.ui import theme
+from therapy_desk.ui.widgets.client_form import (
+    DOB_DESCRIPTION,
+    DOB_REQUIRED_MESSAGE,
+    AddClientDialog,
+    ClientForm,
+    parse_dob,
+)
 
 TODAY = date.today()
 NEXT_YEAR = f"{TODAY.month:02d}/01/{TODAY.year + 1}"
@@ -80,6 +88,28 @@ def test_a_typo_is_caught_when_the_field_is_left(qtbot: QtBot, dialog: AddClient
     qtbot.keyClicks(dialog.form.field_widget("zip"), "45")
     qtbot.keyClick(dialog.form.field_widget("zip"), Qt.Key.Key_Tab)
     assert dialog.form.error_text("zip") == ""
+
+
+def test_the_date_of_birth_format_stays_in_sight_while_typing(qtbot: QtBot, dialog: AddClientDialog) -> None:
+    field = dialog.form.field_widget("dob")
+    hint = dialog.form.dob.hint
+    assert "MM/DD/YYYY" in field.accessibleDescription()
+    fill(qtbot, dialog.form, dob="05/17")  # the placeholder is gone now
+
+    assert hint.isVisible()
+    assert hint.text() == "MM/DD/YYYY"
+    colour = hint.palette().color(hint.foregroundRole())
+    assert theme.contrast(colour, hint.palette().color(QPalette.ColorRole.Window)) >= theme.MIN_CONTRAST
+
+
+def test_a_fixed_field_says_its_format_again(qtbot: QtBot, dialog: AddClientDialog) -> None:
+    fill(qtbot, dialog.form, legal_first="Ana", legal_last="Reyes", dob="31/12/1990")
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+    field = dialog.form.field_widget("dob")
+    assert field.accessibleDescription() == "Enter the date of birth as MM/DD/YYYY, like 05/17/1990."
+
+    dialog.form.clear_errors()
+    assert field.accessibleDescription() == DOB_DESCRIPTION
 
 
 def test_a_valid_client_is_saved_normalised_and_announced(qtbot: QtBot, dialog: AddClientDialog, vault: Vault) -> None:

@@ -19,6 +19,7 @@ from therapy_desk.domain.passphrase import PASSPHRASE_RULE
 from therapy_desk.domain.validation import check_npi, check_zip
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import theme
 from therapy_desk.ui.first_run import (
     DEMO_PASSPHRASE,
     PASSPHRASE,
@@ -28,7 +29,7 @@ from therapy_desk.ui.first_run import (
     build_demo_vault,
     demo_vault_dir,
 )
-from therapy_desk.ui.widgets.passphrase import MISMATCH, error_color
+from therapy_desk.ui.widgets.passphrase import MISMATCH
 from therapy_desk.ui.widgets.profile_form import NPI_OK
 
 DEMO_CLIENTS, DEMO_YEARS = 12, 1
@@ -251,18 +252,6 @@ def test_an_old_demo_is_opened_or_rebuilt_as_the_user_chooses(
 # -- the passphrase's problems read as errors ------------------------------------------------------
 
 
-def _luminance(colour: QColor) -> float:
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
-
-    return 0.2126 * channel(colour.redF()) + 0.7152 * channel(colour.greenF()) + 0.0722 * channel(colour.blueF())
-
-
-def _contrast(one: QColor, other: QColor) -> float:
-    light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
 def _text_colour(label: QLabel) -> QColor:
     label.ensurePolished()
     return label.palette().color(label.foregroundRole())
@@ -278,9 +267,10 @@ def test_a_passphrase_too_short_reads_as_an_error_in_a_legible_red(qtbot: QtBot,
 
     assert message.isVisible()
     shown = _text_colour(message)
-    assert shown == error_color(window.palette())
+    assert shown == theme.color(theme.ERROR, window.palette())
     assert shown != guidance
-    assert _contrast(shown, background) >= 4.5
+    assert theme.contrast(shown, background) >= 4.5
+    assert theme.contrast(guidance, background) >= 4.5
 
     window.passphrase.first.clear()
     qtbot.keyClicks(window.passphrase.first, GOOD_PASSPHRASE)
@@ -298,4 +288,4 @@ def test_a_passphrase_too_short_reads_as_an_error_in_a_legible_red(qtbot: QtBot,
 def test_the_error_red_keeps_its_contrast_on_light_and_dark_windows(window_colour: str) -> None:
     palette = QPalette()
     palette.setColor(QPalette.ColorRole.Window, QColor(window_colour))
-    assert _contrast(error_color(palette), QColor(window_colour)) >= 4.5
+    assert theme.contrast(theme.color(theme.ERROR, palette), QColor(window_colour)) >= 4.5

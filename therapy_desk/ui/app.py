@@ -28,7 +28,7 @@ from therapy_desk.demo.builder import is_demo
 from therapy_desk.errors import UserError
 from therapy_desk.storage.files import atomic_write, make_private_dir
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs, windows
+from therapy_desk.ui import dialogs, theme, windows
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
@@ -323,7 +323,8 @@ def _options(argv: list[str]) -> argparse.Namespace:
 
 
 def make_application(argv: list[str]) -> QApplication:
-    """The QApplication with Qt 6's defaults: high DPI on, the native style and palette (dark mode follows the OS)."""
+    """The QApplication with Qt 6's defaults: high DPI on, the native style and palette (dark mode follows the OS),
+    its placeholder and selection colours made readable (`theme.install`)."""
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         app = QApplication(argv)
@@ -331,6 +332,7 @@ def make_application(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("TherapyDesk")
     app.setDesktopFileName("therapy-desk")
+    theme.install(app)
     _offer_bundled_fonts()
     return app
 

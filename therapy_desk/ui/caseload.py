@@ -34,6 +34,7 @@ from therapy_desk.domain.caseload import CaseloadRow
 from therapy_desk.domain.clients import Client, ClientStatus
 from therapy_desk.domain.text import noun, plural
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.format import SELF_PAY, fmt_date, fmt_money, fmt_status, fmt_upcoming
 from therapy_desk.ui.models.caseload_model import (
     COL_BALANCE,
@@ -151,6 +152,7 @@ class CaseloadTable(QTableView):
         return super().viewportEvent(event)
 
 
+@registry.view
 class CaseloadView(QWidget):
     """The caseload. `open_client(client_id)` asks for the chart."""
 

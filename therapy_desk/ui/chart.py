@@ -26,13 +26,15 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client, Diagnosis
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
 from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
-from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_status
+from therapy_desk.ui.format import fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import focus_first
 
 APP_TITLE = "Therapy Desk"
 TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS = range(4)
@@ -55,6 +57,7 @@ def chart_title(client: Client) -> str:
     return f"{client.display_name} ({client.account_number}) — {APP_TITLE}"
 
 
+@registry.view
 class ChartWindow(QWidget):
     """A client's chart. `closed(client_id)` fires when the window has closed (after any save question)."""
 
@@ -134,7 +137,10 @@ class ChartWindow(QWidget):
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(size, size))
         self.flag_label = QLabel(banner)
         self.flag_label.setWordWrap(True)
-        self.flag_label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+        theme.set_role(self.flag_label, theme.ERROR)
+        bold = self.flag_label.font()
+        bold.setBold(True)
+        self.flag_label.setFont(bold)
         self.flag_label.setAccessibleName("Safety alert")
         row = QHBoxLayout(banner)
         row.setContentsMargins(8, 4, 8, 4)
@@ -198,7 +204,7 @@ class ChartWindow(QWidget):
 
     def show_tab(self, index: int) -> None:
         self.tabs.setCurrentIndex(index)
-        self.tabs.currentWidget().setFocus()
+        focus_first(self.tabs.currentWidget(), Qt.FocusReason.ShortcutFocusReason)
 
     def current_tab(self) -> ChartTab:
         widget = self.tabs.currentWidget()

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.errors import ValidationError
-from therapy_desk.ui.format import ERROR_COLOR
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.widgets.date_field import DateField
 
 
@@ -43,7 +43,7 @@ def error_label(parent: QWidget | None = None) -> QLabel:
     """A hidden label that shows a store's sentence under the field it is about."""
     label = QLabel(parent)
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    theme.set_role(label, theme.ERROR)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setAccessibleName("Error")
     label.hide()
@@ -104,7 +104,7 @@ class OptionalDateEdit(QWidget):
         self.check.toggled.connect(self.edit.setEnabled)
         self.check.toggled.connect(lambda _on: self.changed.emit())
         self.edit.dateChanged.connect(lambda _d: self.changed.emit())
-        self.setFocusProxy(self.check)
+        self.setFocusProxy(self.check)  # a caption's buddy is the check box (Qt wants a focusable buddy)
 
     def day(self) -> date | None:
         return from_qdate(self.edit.date()) if self.check.isChecked() else None
@@ -119,6 +119,7 @@ class OptionalDateEdit(QWidget):
         self.edit.blockSignals(blockers[1])
 
 
+@registry.view
 class DateDialog(QDialog):
     """Ask for one date, then hand it to `submit`; a `ValidationError` stays in the dialog as its sentence."""
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.clients import CareContact, ContactRole, Release
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import (
     FieldErrors,
     OptionalDateEdit,
@@ -47,6 +48,7 @@ def _line(parent: QWidget, name: str, text: str = "", placeholder: str = "") -> 
     edit = QLineEdit(text, parent)
     edit.setAccessibleName(name)
     edit.setPlaceholderText(placeholder)
+    edit.setAccessibleDescription(placeholder)  # placeholder text is gone once typing starts
     return edit
 
 
@@ -99,6 +101,7 @@ class _FormDialog(QDialog):
         return True
 
 
+@registry.view
 class ContactDialog(_FormDialog):
     """Add (no contact) or edit a care contact: psychiatrist, primary care, school, agency…"""
 
@@ -143,7 +146,7 @@ class ContactDialog(_FormDialog):
             label = self.form.labelForField(row)
             if isinstance(label, QLabel):
                 label.setBuddy(widget)
-        self.name.setFocus()
+        (self.name if contact is None else self.role).setFocus()  # a new contact's role has a default
         self.remember_initial()
 
     def snapshot(self) -> tuple[Any, ...]:
@@ -176,6 +179,7 @@ class ContactDialog(_FormDialog):
         return saved
 
 
+@registry.view
 class ReleaseDialog(_FormDialog):
     """Record a signed release of information (who, what, why, when signed, until when).
 
@@ -225,7 +229,7 @@ class ReleaseDialog(_FormDialog):
             self.form.addRow(caption, row)
             label = self.form.labelForField(row)
             if isinstance(label, QLabel) and caption:
-                label.setBuddy(widget)
+                label.setBuddy(widget.focusProxy() or widget)
         if contacts:
             ids = [c.id for c in contacts]
             self.contact.setCurrentIndex(1 + (ids.index(chosen.id) if chosen is not None and chosen.id in ids else 0))

@@ -9,9 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QGroupBox,
     QHBoxLayout,
@@ -25,10 +23,12 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import CareContact, Release
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, error_label, muted_text
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
+from therapy_desk.ui.widgets.focus import record_table
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -98,7 +98,7 @@ class _ListModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
             return self.value(item, index.column(), sort=role == SORT_ROLE)
         if role == Qt.ItemDataRole.ForegroundRole and self.is_muted(item):
-            return QPalette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            return theme.cell_color(theme.MUTED)
         if role == Qt.ItemDataRole.AccessibleTextRole and self.is_muted(item):
             return muted_text(str(self.value(item, index.column(), sort=False)), self.muted_because(item))
         return None
@@ -156,20 +156,13 @@ class ReleaseModel(_ListModel):
 
 
 def _table(model: QAbstractTableModel, name: str, stretch: int, parent: QWidget) -> QTableView:
-    table = QTableView(parent)
+    table = record_table(name, parent)
     table.setModel(model)
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().hide()
-    header = table.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
     return table
 
 
+@registry.view
 class ContactsTab(ChartTab):
     """Care contacts and releases; the add and edit forms open as window-modal dialogs."""
 

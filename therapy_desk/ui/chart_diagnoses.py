@@ -6,9 +6,8 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QPalette
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QGroupBox,
@@ -16,7 +15,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -26,9 +24,11 @@ from therapy_desk.domain.clients import Diagnosis
 from therapy_desk.domain.icd10cm import CodeSet, IcdCode
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, error_label, muted_text
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
+from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.icd_completer import IcdCodeEdit
 
 COL_RANK = 0
@@ -108,7 +108,7 @@ class DiagnosisModel(QAbstractTableModel):
             font.setBold(True)
             return font
         if role == Qt.ItemDataRole.ForegroundRole and not dx.is_active:
-            return QPalette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
+            return theme.cell_color(theme.MUTED)
         if role == Qt.ItemDataRole.AccessibleTextRole and not dx.is_active:
             return muted_text(self._display(dx, col), "resolved")
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_BILLABLE:
@@ -147,6 +147,7 @@ class DiagnosisModel(QAbstractTableModel):
         return self._display(dx, col)
 
 
+@registry.view
 class DiagnosesTab(ChartTab):
     """Add by code or words, reorder (the first is principal), resolve with a date."""
 
@@ -191,17 +192,9 @@ class DiagnosesTab(ChartTab):
         add_layout.addLayout(row)
 
         self.model = DiagnosisModel(self)
-        self.table = QTableView(self)
+        self.table = record_table("Diagnoses", self)
         self.table.setModel(self.model)
-        self.table.setAccessibleName("Diagnoses")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
 
         self.up_button = self._button("Move &up", "Ctrl+Up", "Rank the selected diagnosis higher", self.move_up)

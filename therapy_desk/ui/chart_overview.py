@@ -30,10 +30,11 @@ from therapy_desk.domain.notes import SEAL_BROKEN
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab
-from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_money
+from therapy_desk.ui.format import fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
-from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
 
 # (label, how to read it off the client) in the order a clinician scans a face sheet.
 _FIELDS: tuple[tuple[str, str], ...] = (
@@ -99,6 +100,7 @@ def coverage_text(coverage: Coverage) -> str:
     return " · ".join(parts)
 
 
+@registry.view
 class OverviewTab(ChartTab):
     """Face sheet of the chart. `client_saved` carries the client after an edit is saved."""
 
@@ -172,13 +174,9 @@ class OverviewTab(ChartTab):
         inner_layout.addLayout(top)
         inner_layout.addLayout(grid)
         inner_layout.addStretch(1)
-        scroll = QScrollArea(page)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setWidget(inner)
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addWidget(scrolling(inner))
         return page
 
     def _build_edit(self) -> QWidget:
@@ -186,6 +184,7 @@ class OverviewTab(ChartTab):
         self.form_scroll = QScrollArea(page)
         self.form_scroll.setWidgetResizable(True)
         self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the last field to the first
         # A button box, as in the dialogs, so the platform orders Save and Cancel the same way everywhere.
         save_or_cancel = QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         self.edit_buttons = buttons = QDialogButtonBox(save_or_cancel, page)
@@ -242,8 +241,11 @@ class OverviewTab(ChartTab):
         label = QLabel(text, row)
         label.setWordWrap(True)
         label.setAccessibleName("Alert")
+        theme.set_role(label, theme.ERROR if urgent else theme.WARNING)  # the words' colour matches the icon's
         if urgent:
-            label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
+            bold = label.font()
+            bold.setBold(True)
+            label.setFont(bold)
         layout = QHBoxLayout(row)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(mark)

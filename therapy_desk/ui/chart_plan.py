@@ -22,6 +22,7 @@ from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_plan_editor import PlanEditor
 from therapy_desk.ui.format import fmt_date
@@ -60,6 +61,7 @@ def plan_html(plan: TreatmentPlan, today: date, status: ClientStatus = ClientSta
     return "\n".join(parts)
 
 
+@registry.view
 class PlanTab(ChartTab):
     """`signed` fires after a plan is signed (the chart refreshes its alerts)."""
 

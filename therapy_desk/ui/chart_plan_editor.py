@@ -74,7 +74,7 @@ class PlanItem(QTreeWidgetItem):
 def _buddy(text: str, parent: QWidget, buddy: QWidget) -> QLabel:
     """A caption whose mnemonic (&x) moves the focus to `buddy`."""
     label = QLabel(text, parent)
-    label.setBuddy(buddy)
+    label.setBuddy(buddy.focusProxy() or buddy)  # Qt moves the focus only to a buddy that takes it itself
     return label
 
 
@@ -82,6 +82,7 @@ def _multiline(parent: QWidget, name: str, placeholder: str, lines: int = 3) -> 
     edit = QPlainTextEdit(parent)
     edit.setAccessibleName(name)
     edit.setPlaceholderText(placeholder)
+    edit.setAccessibleDescription(placeholder)  # placeholder text is gone once typing starts
     edit.setTabChangesFocus(True)
     edit.setFixedHeight(edit.fontMetrics().lineSpacing() * lines + 12)
     return edit

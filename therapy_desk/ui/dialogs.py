@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.crash import crash_details
 from therapy_desk.errors import UserError
-from therapy_desk.ui import clipboard
+from therapy_desk.ui import clipboard, registry
 from therapy_desk.ui.windows import window_title
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ def show_error(parent: QWidget | None, sentence: str) -> QMessageBox:
     return box
 
 
+@registry.view
 class CrashDialog(QDialog):
     """A bug happened: say so calmly and offer the PHI-free details to copy."""
 

@@ -28,6 +28,7 @@ from therapy_desk import paths
 from therapy_desk.demo.staging import create_demo_vault
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
@@ -140,6 +141,7 @@ def _button(text: str, accessible: str, *, primary: bool = False) -> QPushButton
     return button
 
 
+@registry.view
 class WelcomeWindow(QWidget):
     """First run. Emits `vault_ready(vault)` once the new vault (or the demo) is open and set up."""
 

@@ -13,9 +13,6 @@ from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.domain.text import plural
 
-# A red that reads on light and dark palettes alike: the one colour the forms hard-code (same as the chart's).
-ERROR_COLOR = "#d93025"
-
 SELF_PAY = "Self-pay"
 
 _STATUS_LABELS = {

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs, files, windows
+from therapy_desk.ui import dialogs, files, registry, theme, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
@@ -55,10 +55,9 @@ LAST_BACKUP_TEXT = "Last verified backup: never"
 _LOCK_WAIT_STEP_MS = 1000
 # How long a lock waits for background work that does not stop when asked, before locking without it.
 LOCK_WAIT_LIMIT_MS = 10_000
-# A small semantic accent that reads on light and dark palettes alike.
-_DEMO_STYLE = "QLabel { color: white; background: #b35900; border-radius: 3px; padding: 1px 6px; font-weight: bold; }"
 
 
+@registry.view
 class MainWindow(QMainWindow):
     """One open vault. `locked(quitting)` fires once the vault is closed and nothing shows PHI."""
 
@@ -216,7 +215,7 @@ class MainWindow(QMainWindow):
             self.demo_label = QLabel(DEMO_MARKER)
             self.demo_label.setAccessibleName("Demo practice")
             self.demo_label.setToolTip("This is an invented demo practice, not a real chart.")
-            self.demo_label.setStyleSheet(_DEMO_STYLE)
+            self.demo_label.setStyleSheet(theme.badge_style())
             bar.addWidget(self.demo_label)
         bar.addWidget(self.vault_label, 1)
         bar.addPermanentWidget(self.backup_label)

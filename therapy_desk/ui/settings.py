@@ -27,7 +27,7 @@ from therapy_desk.domain.text import noun
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage import keychain
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import idle
+from therapy_desk.ui import idle, registry
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.vault_check import VaultCheckBox
 from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
@@ -45,6 +45,7 @@ def auto_lock_minutes(vault: Vault) -> int:
     return idle.minutes_from_setting(vault.practice.setting(idle.SETTING_KEY, str(idle.DEFAULT_MINUTES)))
 
 
+@registry.view
 class ChangePassphraseDialog(QDialog):
     """Current passphrase, then the new one twice. The view runs the change and reports back here."""
 
@@ -105,6 +106,7 @@ class ChangePassphraseDialog(QDialog):
         self.new.clear()
 
 
+@registry.view
 class RecoveryCodeDialog(QDialog):
     """Shows a new recovery code once; Done is enabled after "I have stored my recovery code"."""
 
@@ -134,6 +136,7 @@ class RecoveryCodeDialog(QDialog):
         super().done(result)
 
 
+@registry.view
 class SettingsView(QWidget):
     """The Settings page. `auto_lock_changed(minutes)` tells the shell to retime the idle lock."""
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QAction, QFocusEvent, QFont, QHideEvent, QKeyEvent, QKeySequence, QPalette, QShowEvent
+from PySide6.QtGui import QAction, QFont, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -36,8 +36,10 @@ from therapy_desk.domain.notes import Note
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui.format import ERROR_COLOR, fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
+from therapy_desk.ui import registry, theme
+from therapy_desk.ui.format import fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.focus import set_tab_order
 
 UNSIGNED_LIMIT = 50
 PLAN_REVIEW_DAYS = 14
@@ -89,9 +91,7 @@ class Section(QWidget):
         self.icon_label.hide()
         self.empty_label = QLabel(empty_text, self)
         self.empty_label.setAccessibleName(f"{title}: none")
-        calm = self.empty_label.palette()
-        calm.setColor(QPalette.ColorRole.WindowText, calm.color(QPalette.ColorRole.PlaceholderText))
-        self.empty_label.setPalette(calm)
+        theme.set_role(self.empty_label, theme.MUTED)
         self.list = TodayList(self)
         self.list.setAccessibleName(title)
         self.list.setColumnCount(len(headers))
@@ -162,6 +162,7 @@ class Section(QWidget):
         self.empty_label.show()
 
 
+@registry.view
 class TodayView(QWidget):
     """The Today page. `open_client(client_id)` asks for the chart."""
 
@@ -235,7 +236,7 @@ class TodayView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.flags)
         layout.addLayout(grid, 1)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        set_tab_order(self.refresh_button, *(section.list for section in self.sections()))
 
     def sections(self) -> tuple[Section, ...]:
         """Top to bottom, left to right: flags, appointments, unsigned notes, plans, releases."""
@@ -317,12 +318,12 @@ class TodayView(QWidget):
             size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
             icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical)
             self.flags.icon_label.setPixmap(icon.pixmap(size, size))
-            self.flags.title_label.setStyleSheet(f"color: {ERROR_COLOR};")
+            theme.set_role(self.flags.title_label, theme.ERROR)
             rows = max(1, min(len(lines), 4))
             height = self.flags.list.sizeHintForRow(0) * rows + self.flags.list.header().sizeHint().height() + 6
             self.flags.list.setFixedHeight(height)
         else:
-            self.flags.title_label.setStyleSheet("")
+            theme.set_role(self.flags.title_label, None)
         self.flags.icon_label.setVisible(urgent)
 
     def _appointment_lines(self, appointments: Iterable[Appointment], clients: dict[int, Client]) -> Iterable[Line]:
@@ -363,10 +364,6 @@ class TodayView(QWidget):
         """Keyboard focus on the first list with lines (the flags when there are any), else Refresh."""
         shown = [s.list for s in self.sections() if not s.list.isHidden()]
         (shown[0] if shown else self.refresh_button).setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
-        self.focus_first_list()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)

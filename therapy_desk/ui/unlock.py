@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, Signal, Slot
-from PySide6.QtGui import QFont, QPalette
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -28,11 +28,10 @@ from therapy_desk.errors import UserError, ValidationError, VaultInUse, WrongRec
 from therapy_desk.storage.keyslots import KEYSLOTS_FILE, Keyslots
 from therapy_desk.storage.lock import is_in_use
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry, theme
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.windows import add_quit_action, window_title
 
-# A small semantic accent that reads on light and dark palettes alike.
-_ERROR_STYLE = "QLabel { color: #d64541; }"
 WINDOW_TITLE = window_title("Unlock")
 DEMO_WINDOW_TITLE = window_title("Unlock", "DEMO")
 IN_USE_TEXT = (
@@ -96,6 +95,7 @@ def _password_field(name: str) -> QLineEdit:
     return field
 
 
+@registry.view
 class UnlockWindow(QWidget):
     """Asks for the passphrase (or the recovery code) and emits `unlocked` with the open vault."""
 
@@ -136,7 +136,7 @@ class UnlockWindow(QWidget):
         where.setAccessibleName("Vault folder")
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        where.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # calm secondary text in any palette
+        theme.set_role(where, theme.MUTED)
 
         self.passphrase = _password_field("Passphrase")
         self.passphrase.returnPressed.connect(self.unlock)
@@ -215,6 +215,7 @@ class UnlockWindow(QWidget):
         self.recovery_code = QLineEdit()
         self.recovery_code.setAccessibleName("Recovery code")
         self.recovery_code.setPlaceholderText("As printed on your Recovery Kit")
+        self.recovery_code.setAccessibleDescription(self.recovery_code.placeholderText())
         self.new_passphrase = _password_field("New passphrase")
         self.confirm_passphrase = _password_field("New passphrase again")
         for field in (self.recovery_code, self.new_passphrase, self.confirm_passphrase):
@@ -222,7 +223,7 @@ class UnlockWindow(QWidget):
         rule = QLabel(PASSPHRASE_RULE)
         rule.setWordWrap(True)
         rule.setAccessibleName("Passphrase rule")
-        rule.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        theme.set_role(rule, theme.MUTED)
         self.recovery_message = _message_label("Recovery message")
 
         form = QFormLayout()
@@ -259,7 +260,7 @@ class UnlockWindow(QWidget):
 
     @staticmethod
     def _say(label: QLabel, text: str, *, error: bool = True) -> None:
-        label.setStyleSheet(_ERROR_STYLE if error else "")
+        theme.set_role(label, theme.ERROR if error else None)
         label.setText(text)
         label.setVisible(bool(text))
 

@@ -42,13 +42,18 @@ from therapy_desk.domain import validation as v
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui.format import ERROR_COLOR, fmt_status
+from therapy_desk.ui import registry, theme
+from therapy_desk.ui.format import fmt_status
 from therapy_desk.ui.widgets.date_field import parse_typed_date
 from therapy_desk.ui.widgets.focus import set_tab_order
 
 GENERAL = ""  # show_error() field for a message that belongs to no one field
 DOB_FORMAT_MESSAGE = "Enter the date of birth as MM/DD/YYYY, like 05/17/1990."
 DOB_REQUIRED_MESSAGE = "Date of birth is required."
+DOB_HINT = "MM/DD/YYYY"
+DOB_DESCRIPTION = "Type the date as MM/DD/YYYY, like 05/17/1990, or press Alt+Down for a calendar."
+ZIP_DESCRIPTION = "5 digits, or ZIP+4 like 12345-6789."
+_HINT = "standingDescription"  # a field's accessible description while it shows no error
 _PRONOUNS = ("she/her", "he/him", "they/them", "she/they", "he/they", "ze/zir")
 _SEX_LABELS = {
     AdministrativeSex.UNKNOWN: "Unknown",
@@ -106,6 +111,14 @@ def format_dob(day: date) -> str:
     return f"{day:%m/%d/%Y}"
 
 
+def describe(widget: QWidget, hint: str | None = None) -> None:
+    """Say `hint` (or the hint given before) as `widget`'s accessible description: a format shown only as
+    placeholder text is gone once typing starts."""
+    if hint is not None:
+        widget.setProperty(_HINT, hint)
+    widget.setAccessibleDescription(str(widget.property(_HINT) or ""))
+
+
 class DateOfBirthEdit(QWidget):
     """A typed date with a calendar button; the calendar offers no future days."""
 
@@ -114,11 +127,12 @@ class DateOfBirthEdit(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.edit = QLineEdit(self)
-        self.edit.setPlaceholderText("MM/DD/YYYY")
+        self.edit.setPlaceholderText(DOB_HINT)
         self.edit.setAccessibleName("Date of birth")
+        describe(self.edit, DOB_DESCRIPTION)
         self.edit.setToolTip("Type the date, like 05/17/1990, or press Alt+Down for a calendar")
         self.edit.setMaxLength(10)
-        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance("MM/DD/YYYY") + 20)
+        self.edit.setMinimumWidth(self.edit.fontMetrics().horizontalAdvance(DOB_HINT) + 20)
         self.edit.textEdited.connect(lambda _text: self.changed.emit())
         self.edit.installEventFilter(self)
         self.button = QToolButton(self)
@@ -132,8 +146,14 @@ class DateOfBirthEdit(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        # The format stays in sight while typing (the placeholder goes with the first key).
+        self.hint = QLabel(DOB_HINT, self)
+        self.hint.setObjectName("dobHint")
+        theme.set_role(self.hint, theme.MUTED)
         layout.addWidget(self.edit, 1)
         layout.addWidget(self.button)
+        layout.addSpacing(4)
+        layout.addWidget(self.hint)
         self.setFocusProxy(self.edit)
 
     def text(self) -> str:
@@ -195,7 +215,7 @@ def _error_label(parent: QWidget) -> QLabel:
     label = QLabel(parent)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setStyleSheet(f"color: {ERROR_COLOR};")
+    theme.set_role(label, theme.ERROR)
     label.setAccessibleName("Error")
     label.hide()
     return label
@@ -258,6 +278,7 @@ class ClientForm(QWidget):
         states.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.lines["state"].setCompleter(states)
         self.lines["zip"].setPlaceholderText("12345 or 12345-6789")
+        describe(self.lines["zip"], ZIP_DESCRIPTION)
         emergency = self._group("Emergency contact", _EMERGENCY_FIELDS)
         self.lines["emergency_phone"].setPlaceholderText("(555) 201-3344")
         self.lines["emergency_relationship"].setPlaceholderText("e.g. sister")
@@ -385,7 +406,7 @@ class ClientForm(QWidget):
             label.clear()
             label.hide()
         for widget in self._fields.values():
-            widget.setAccessibleDescription("")
+            describe(widget)
 
     def error_text(self, field: str | None) -> str:
         """The message shown for `field` ("" when none; GENERAL for the top of the form)."""
@@ -432,9 +453,10 @@ class ClientForm(QWidget):
             return
         label.clear()
         label.hide()
-        self.lines[key].setAccessibleDescription("")
+        describe(self.lines[key])
 
 
+@registry.view
 class AddClientDialog(QDialog):
     """Add a client: `client_added(Client)` fires with the saved client, then the dialog closes.
 

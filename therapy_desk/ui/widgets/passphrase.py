@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH, PASSPHRASE_RULE, check_new_passphrase
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui import theme
 
 WEAK, FAIR, STRONG = "weak", "fair", "strong"
 MISMATCH = "The two entries do not match yet."
@@ -43,36 +43,18 @@ def strength(passphrase: str) -> str:
 
 
 def muted_label(text: str = "") -> QLabel:
-    """A secondary line of text in the palette's placeholder colour (reads in light and dark modes)."""
+    """A secondary line of text, in the calm colour that reads on the palette in force."""
     label = QLabel(text)
     label.setWordWrap(True)
-    palette = label.palette()
-    palette.setColor(label.foregroundRole(), palette.placeholderText().color())
-    label.setPalette(palette)
+    theme.set_role(label, theme.MUTED)
     return label
 
 
-# Reds with at least 4.5:1 contrast (WCAG AA) on any light window colour (white to Fusion's #efefef),
-# and on any dark one (black to #3c3c3c): one red cannot do both.
-ERROR_ON_LIGHT = "#b3261e"
-ERROR_ON_DARK = "#ff8a80"
-
-
-def error_color(palette: QPalette) -> QColor:
-    """The error red that reads on `palette`'s window colour."""
-    return QColor(ERROR_ON_LIGHT if palette.color(QPalette.ColorRole.Window).lightnessF() >= 0.5 else ERROR_ON_DARK)
-
-
-def show_as_error(label: QLabel, error: bool = True) -> None:
-    """Colour `label` as an error (or give it back its own colours)."""
-    label.setStyleSheet(f"color: {error_color(label.palette()).name()};" if error else "")
-
-
 def error_label() -> QLabel:
-    """A message line for a field's problem, in a red that reads on the palette's light or dark windows."""
+    """A message line for a field's problem, in the error colour that reads on the palette in force."""
     label = QLabel()
     label.setWordWrap(True)
-    show_as_error(label)
+    theme.set_role(label, theme.ERROR)
     label.setVisible(False)
     return label
 
@@ -151,7 +133,7 @@ class NewPassphraseWidget(QWidget):
             except ValidationError as err:
                 message, problem = str(err), True
         # The rule before anything is typed is guidance; the same words once broken are an error.
-        show_as_error(self.message, problem)
+        theme.set_role(self.message, theme.ERROR if problem else theme.MUTED)
         self.message.setText(message)
         self.message.setVisible(bool(message))
         self.changed.emit()

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import check_npi
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui import theme
+from therapy_desk.ui.widgets.focus import focus_through
 from therapy_desk.ui.widgets.passphrase import error_label
 
 # The taxonomy codes solo therapists use most; any other code can be typed.
@@ -62,6 +64,7 @@ class ProfileForm(QWidget):
             editor.setObjectName(name)
             editor.setAccessibleName(accessible)
             editor.setPlaceholderText(placeholder)
+            editor.setAccessibleDescription(placeholder)  # placeholder text is gone once typing starts
             if width:
                 editor.setMaximumWidth(width)
             editor.textEdited.connect(lambda _text, n=name: self._edited(n))
@@ -80,6 +83,7 @@ class ProfileForm(QWidget):
         taxonomy_line = self.taxonomy.lineEdit()
         assert taxonomy_line is not None  # an editable combo box always has one
         taxonomy_line.setPlaceholderText("Choose or type a code, like 1041C0700X")
+        self.taxonomy.setAccessibleDescription(taxonomy_line.placeholderText())
         taxonomy_line.editingFinished.connect(lambda: self.check_field("taxonomy"))
         self.taxonomy.currentTextChanged.connect(lambda _t: self._edited("taxonomy"))
 
@@ -103,7 +107,7 @@ class ProfileForm(QWidget):
 
         self.npi_status = QLabel()
         self.npi_status.setObjectName("npiStatus")
-        self.npi_status.setStyleSheet("color: #2e8540;")
+        theme.set_role(self.npi_status, theme.SUCCESS)
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -158,6 +162,7 @@ class ProfileForm(QWidget):
         outer.addWidget(message)
         for name in names:
             self.errors[name] = message
+        focus_through(row, widgets[0])
         return row
 
     # -- values ----------------------------------------------------------------------------------
