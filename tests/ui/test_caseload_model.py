@@ -288,6 +288,8 @@ def test_overdue_plan_review_is_bold_with_a_warning_icon_and_a_tooltip(vault: Va
     assert isinstance(review.data(Qt.ItemDataRole.DecorationRole), QIcon)
     assert "overdue" in review.data(Qt.ItemDataRole.ToolTipRole)
     assert "5 days ago" in review.data(Qt.ItemDataRole.ToolTipRole)
+    # A screen reader hears it in words, not only the eye in bold and an icon.
+    assert review.data(Qt.ItemDataRole.AccessibleTextRole) == f"{review.data()} — overdue"
     # A client without a plan has nothing there.
     model.set_filter("adeyemi")
     assert model.index(0, COL_REVIEW).data() == ""
@@ -303,6 +305,7 @@ def test_a_discharged_clients_overdue_review_is_not_flagged(vault: Vault, practi
     assert review.data() != ""  # the date is still shown
     assert review.data(Qt.ItemDataRole.FontRole) is None
     assert review.data(Qt.ItemDataRole.DecorationRole) is None
+    assert review.data(Qt.ItemDataRole.AccessibleTextRole) is None  # read as its date
     assert "overdue" not in review.data(Qt.ItemDataRole.ToolTipRole)
     assert "discharged" in review.data(Qt.ItemDataRole.ToolTipRole)
 

@@ -11,12 +11,13 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
 from pytestqt.qtbot import QtBot
 
-from tests.ui.test_caseload_model import book, charge, make_client
+from tests.ui.screen_reader import accessible_cells
+from tests.ui.test_caseload_model import book, charge, make_client, overdue_plan
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import caseload
 from therapy_desk.ui.caseload import CaseloadView
-from therapy_desk.ui.models.caseload_model import COL_BALANCE, COL_NAME, COL_NEXT
+from therapy_desk.ui.models.caseload_model import COL_BALANCE, COL_NAME, COL_NEXT, COL_REVIEW
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.client_form import AddClientDialog
 
@@ -99,6 +100,20 @@ def test_status_filter_shows_only_that_status(view: CaseloadView, clients: dict[
     view.status_combo.setCurrentIndex(view.status_combo.findText("Waitlist"))
 
     assert names_shown(view) == ["Castellanos, Lena"]
+
+
+def test_a_screen_reader_hears_which_plan_review_is_overdue(
+    view: CaseloadView, vault: Vault, clients: dict[str, int]
+) -> None:
+    overdue_plan(vault, clients["om"])
+    view.refresh()
+    row = names_shown(view).index("Björklund, Om")
+    due = view.model.index(row, COL_REVIEW).data()
+
+    heard = accessible_cells(view.table)
+
+    assert f"{due} — overdue" in heard
+    assert "Björklund, Om" in heard
 
 
 def test_down_moves_into_the_list_and_enter_opens_the_chart(

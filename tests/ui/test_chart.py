@@ -25,6 +25,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from tests.storage.sealed_practice import raw_connection, triggers_lifted
+from tests.ui.screen_reader import accessible_cells
 from therapy_desk.domain.billing import Coverage, Payer
 from therapy_desk.domain.clients import CareContact, Client, ClientStatus, ContactRole, Release
 from therapy_desk.domain.notes import Note, NoteFormat, sections
@@ -385,6 +386,10 @@ def test_release_add_then_revoke(qtbot: QtBot, vault: Vault) -> None:
 
     assert releases.data(releases.index(0, 5)).startswith("Revoked")
     assert vault.clients.releases(client.id)[0].revoked_on == TODAY
+    # Greyed out to the eye; in words to a screen reader.
+    heard = accessible_cells(tab.release_table)
+    assert "Dr. Lena Fischer, Burnside Family Medicine (revoked)" in heard
+    assert "Coordination of care (revoked)" in heard
     tab.release_table.selectRow(0)
     assert not tab.revoke_button.isEnabled()
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from tests.ui.screen_reader import accessible_cells
 from tests.ui.test_chart import make_client, open_chart
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart import TAB_DIAGNOSES, ChartWindow
@@ -181,6 +182,21 @@ def test_resolve_with_a_date(qtbot: QtBot, chart: ChartWindow, vault: Vault) -> 
     assert _column(tab, COL_STATUS)[1] == f"Resolved {resolved_on:%b} {resolved_on.day}, {resolved_on.year}"
     tab.table.selectRow(1)
     assert not tab.resolve_button.isEnabled()
+
+
+def test_a_resolved_diagnosis_says_so_to_a_screen_reader_not_only_in_grey(chart: ChartWindow, vault: Vault) -> None:
+    resolved = vault.clients.add_diagnosis(chart.client_id, "F41.1")
+    vault.clients.add_diagnosis(chart.client_id, "F43.21")
+    assert resolved.id is not None
+    vault.clients.resolve_diagnosis(resolved.id, date.today() - timedelta(days=3))
+    chart.diagnoses.reload()
+
+    heard = accessible_cells(chart.diagnoses.table)
+
+    assert "F41.1 (resolved)" in heard
+    assert f"{resolved.description} (resolved)" in heard
+    assert "F43.21" in heard  # an active one reads as shown
+    assert not any(text.startswith("Resolved") and text.endswith("(resolved)") for text in heard)
 
 
 def test_diagnosis_model_passes_the_model_tester(

@@ -226,6 +226,7 @@ def test_the_calendar_opens_decades_back_and_offers_no_future_day(qtbot: QtBot) 
     [
         ("05/17/1990", date(1990, 5, 17)),
         ("5/7/1990", date(1990, 5, 7)),
+        ("5-7-1990", date(1990, 5, 7)),
         ("05171990", date(1990, 5, 17)),
         ("1990-05-17", date(1990, 5, 17)),
         ("5.17.90", date(1990, 5, 17)),

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QLabel, QTreeWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.storage.test_plans import SIGNER, a_plan
-from tests.ui.test_caseload_model import make_client
+from tests.ui.screen_reader import accessible_cells
+from tests.ui.test_caseload_model import make_client, overdue_plan
 from therapy_desk.domain.clients import Release
 from therapy_desk.domain.measures import Instrument
 from therapy_desk.domain.notes import Note
@@ -97,6 +98,20 @@ def test_item_9_flags_come_first_and_stand_out(qtbot: QtBot, view: TodayView, bu
     assert first is not None
     assert first.font(0).bold()
     assert view.flags.list.hasFocus()  # the keyboard starts where the urgent thing is
+
+
+def test_a_screen_reader_hears_what_the_bold_lines_mean(
+    qtbot: QtBot, view: TodayView, vault: Vault, busy_day: dict[str, int]
+) -> None:
+    overdue_plan(vault, busy_day["draft"], days_overdue=4)
+    show(qtbot, view)
+
+    flags = accessible_cells(view.flags.list)
+    assert "Ana Zoeller — flagged for follow-up" in flags
+    assert "2: more than half the days — flagged for follow-up" in flags
+    plans = accessible_cells(view.plans.list)
+    assert "4 days overdue — review due now" in plans
+    assert "in 10 days" in plans  # not yet due: read as shown, with nothing added
 
 
 def test_enter_and_double_click_open_the_chart(qtbot: QtBot, view: TodayView, busy_day: dict[str, int]) -> None:

@@ -12,6 +12,7 @@ one is looking for; when a name matches only them, the view says so and points t
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
@@ -34,6 +35,7 @@ from therapy_desk.domain.clients import Client, ClientStatus
 from therapy_desk.domain.text import noun, plural
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
+from therapy_desk.ui.format import SELF_PAY, fmt_date, fmt_money, fmt_status, fmt_upcoming
 from therapy_desk.ui.models.caseload_model import (
     COL_BALANCE,
     COL_DIAGNOSIS,
@@ -63,17 +65,22 @@ STATUS_CHOICES: tuple[tuple[str, tuple[ClientStatus, ...]], ...] = (
     ("Inactive", (ClientStatus.INACTIVE,)),
     ("Discharged", (ClientStatus.DISCHARGED,)),
 )
-# Widths in average characters; the diagnosis takes what is left.
-_COLUMN_CHARS = {
-    COL_NAME: 22,
-    COL_STATUS: 9,
-    COL_NEXT: 16,
-    COL_LAST_SEEN: 12,
-    COL_PAYER: 15,
-    COL_BALANCE: 10,
-    COL_UNSIGNED: 6,
-    COL_REVIEW: 14,
-}
+# The columns that share what the short ones leave, by these weights; each elides, and its tooltip gives
+# the whole text.
+_TEXT_COLUMNS = {COL_NAME: 4, COL_DIAGNOSIS: 4, COL_PAYER: 2}
+
+
+def _widest_values() -> dict[int, tuple[str, ...]]:
+    """For each short column, the widest texts it can show: it is sized so that none of them is cut."""
+    dates = tuple(fmt_date(date(2088, month, 28)) for month in range(1, 13))
+    return {
+        COL_STATUS: tuple(fmt_status(status) for status in ClientStatus),
+        COL_NEXT: tuple(fmt_upcoming(datetime(2088, m, 28, 12, 55), date(2088, m, 1)) for m in range(1, 13)),
+        COL_LAST_SEEN: dates,
+        COL_BALANCE: (fmt_money(-9_999_999),),
+        COL_UNSIGNED: ("999",),
+        COL_REVIEW: dates,
+    }
 
 
 def _shortcut_text(sequence: QKeySequence) -> str:
@@ -95,6 +102,54 @@ class CaseloadTable(QTableView):
             self.leave_up.emit()
             return
         super().keyPressEvent(event)
+
+    def fit_columns(self) -> None:
+        """Size the columns from the font: each short column as wide as its widest value and its header,
+        the name, diagnosis and payer sharing the rest, so the plan review column stays in sight with
+        large text. Runs again when the font, the width or the sorted column changes."""
+        header = self.horizontalHeader()
+        if header.count() == 0:
+            return  # no model yet
+        metrics = self.fontMetrics()
+        padding = 2 * (self.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, self) + 1) + 4
+        mark = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize, None, self) + 4
+        used = 0
+        for column, values in _widest_values().items():
+            content = max(metrics.horizontalAdvance(text) for text in values) + padding
+            if column == COL_REVIEW:
+                content += mark  # the overdue icon
+            width = max(content, self._header_width(column))
+            header.resizeSection(column, width)
+            used += width
+        # The payer column at least shows "Self-pay", the most common value, whole.
+        floors = {column: self._header_width(column) for column in _TEXT_COLUMNS}
+        floors[COL_PAYER] = max(floors[COL_PAYER], metrics.horizontalAdvance(SELF_PAY) + padding)
+        free = self.viewport().width() - used
+        weights = sum(_TEXT_COLUMNS.values())
+        widths = {column: max(floors[column], free * weight // weights) for column, weight in _TEXT_COLUMNS.items()}
+        widths[COL_NAME] = max(floors[COL_NAME], free - widths[COL_DIAGNOSIS] - widths[COL_PAYER])  # the rounding
+        for column, width in widths.items():
+            header.resizeSection(column, width)
+        self.verticalHeader().setDefaultSectionSize(metrics.height() + 10)
+
+    def _header_width(self, column: int) -> int:
+        """The width that shows the column's title whole (and the sort arrow, on the sorted column)."""
+        header = self.horizontalHeader()
+        if header.isSortIndicatorShown() and header.sortIndicatorSection() == column:
+            return header.sectionSizeHint(column)
+        margin = self.style().pixelMetric(QStyle.PixelMetric.PM_HeaderMargin, None, header)
+        title = str(self.model().headerData(column, Qt.Orientation.Horizontal))
+        return header.fontMetrics().horizontalAdvance(title) + 2 * margin + 4
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.fit_columns()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit_columns()
+        return super().viewportEvent(event)
 
 
 @registry.view
@@ -176,23 +231,13 @@ class CaseloadView(QWidget):
         vertical.hide()
         # Fixed row heights: the view never measures 10,000 rows to lay them out.
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSortIndicator(COL_NAME, Qt.SortOrder.AscendingOrder)
         header.setSectionsMovable(False)
-        char = self.fontMetrics().averageCharWidth()
-        header_metrics = header.fontMetrics()
-        icon = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        for column, chars in _COLUMN_CHARS.items():
-            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            width = max(chars * char + 16, header_metrics.horizontalAdvance(title) + 32)
-            if column == COL_REVIEW:
-                width += icon + 4  # room for the overdue mark
-            header.resizeSection(column, width)
-        header.setSectionResizeMode(COL_DIAGNOSIS, QHeaderView.ResizeMode.Stretch)
-        header.setMinimumSectionSize(5 * char)
         self.table.setSortingEnabled(True)
+        header.sortIndicatorChanged.connect(lambda _column, _order: self.table.fit_columns())
+        self.table.fit_columns()
 
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 2)

@@ -8,7 +8,6 @@ from datetime import date
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -21,8 +20,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import registry, theme
-
-DATE_FORMAT = "MMM d, yyyy"  # as therapy_desk.ui.format.fmt_date writes dates
+from therapy_desk.ui.widgets.date_field import DateField
 
 
 def to_qdate(day: date) -> QDate:
@@ -31,6 +29,14 @@ def to_qdate(day: date) -> QDate:
 
 def from_qdate(day: QDate) -> date:
     return date(day.year(), day.month(), day.day())
+
+
+def muted_text(text: str, because: str) -> str | None:
+    """A greyed-out cell's words for a screen reader, "Dr. Patel (revoked)": the grey alone says nothing
+    to one. None (read the cell as shown) when the cell is empty or already says it."""
+    if not text or not because or because.casefold() in text.casefold():
+        return None
+    return f"{text} ({because})"
 
 
 def error_label(parent: QWidget | None = None) -> QLabel:
@@ -87,9 +93,7 @@ class OptionalDateEdit(QWidget):
         super().__init__(parent)
         self.check = QCheckBox(label, self)
         self.check.setAccessibleName(f"{accessible_name}: set")
-        self.edit = QDateEdit(self)
-        self.edit.setCalendarPopup(True)
-        self.edit.setDisplayFormat(DATE_FORMAT)
+        self.edit = DateField(self)
         self.edit.setAccessibleName(accessible_name)
         self.edit.setDate(to_qdate(date.today()))
         self.edit.setEnabled(False)
@@ -132,9 +136,7 @@ class DateDialog(QDialog):
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self._submit = submit
-        self.date_edit = QDateEdit(self)
-        self.date_edit.setCalendarPopup(True)
-        self.date_edit.setDisplayFormat(DATE_FORMAT)
+        self.date_edit = DateField(self)
         self.date_edit.setDate(to_qdate(date.today()))
         self.date_edit.setAccessibleName(label)
         self.error = error_label(self)

@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,13 +24,13 @@ from therapy_desk.domain.clients import CareContact, ContactRole, Release
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import (
-    DATE_FORMAT,
     FieldErrors,
     OptionalDateEdit,
     error_label,
     from_qdate,
     to_qdate,
 )
+from therapy_desk.ui.widgets.date_field import DateField
 
 
 def _with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
@@ -210,9 +209,7 @@ class ReleaseDialog(_FormDialog):
         self._filled_recipient = ""  # what choosing a contact wrote, so choosing another may replace it
         self.scope = _line(self, "May share", placeholder="e.g. diagnosis, treatment plan, attendance")
         self.purpose = _line(self, "Purpose", placeholder="e.g. coordination of care")
-        self.signed = QDateEdit(self)
-        self.signed.setCalendarPopup(True)
-        self.signed.setDisplayFormat(DATE_FORMAT)
+        self.signed = DateField(self)
         self.signed.setDate(to_qdate(date.today()))
         self.signed.setAccessibleName("Signed on")
         self.expires = OptionalDateEdit("Set", "Expires on", self)

@@ -24,7 +24,7 @@ from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import CareContact, Release
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
-from therapy_desk.ui.chart_common import ChartTab, DateDialog, error_label
+from therapy_desk.ui.chart_common import ChartTab, DateDialog, error_label, muted_text
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
@@ -99,6 +99,8 @@ class _ListModel(QAbstractTableModel):
             return self.value(item, index.column(), sort=role == SORT_ROLE)
         if role == Qt.ItemDataRole.ForegroundRole and self.is_muted(item):
             return theme.cell_color(theme.MUTED)
+        if role == Qt.ItemDataRole.AccessibleTextRole and self.is_muted(item):
+            return muted_text(str(self.value(item, index.column(), sort=False)), self.muted_because(item))
         return None
 
     def value(self, item: Any, column: int, *, sort: bool) -> Any:
@@ -107,6 +109,10 @@ class _ListModel(QAbstractTableModel):
 
     def is_muted(self, item: Any) -> bool:
         return False
+
+    def muted_because(self, item: Any) -> str:
+        """Why a muted row is muted, in a word a screen reader says after each of its cells."""
+        return ""
 
 
 class ContactModel(_ListModel):
@@ -144,6 +150,9 @@ class ReleaseModel(_ListModel):
 
     def is_muted(self, item: Release) -> bool:
         return release_status(item, self.today) != "Active"
+
+    def muted_because(self, item: Release) -> str:
+        return release_status(item, self.today).lower()
 
 
 def _table(model: QAbstractTableModel, name: str, stretch: int, parent: QWidget) -> QTableView:

@@ -25,7 +25,7 @@ from therapy_desk.domain.icd10cm import CodeSet, IcdCode
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
-from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, error_label
+from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, error_label, muted_text
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
 from therapy_desk.ui.widgets.focus import record_table
@@ -109,6 +109,8 @@ class DiagnosisModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ForegroundRole and not dx.is_active:
             return theme.cell_color(theme.MUTED)
+        if role == Qt.ItemDataRole.AccessibleTextRole and not dx.is_active:
+            return muted_text(self._display(dx, col), "resolved")
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_BILLABLE:
             billable = self._billable(dx)
             if billable is False:

@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.plans import Goal, Intervention, Modality, Objective, Problem, TreatmentPlan
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui.chart_common import (
-    DATE_FORMAT,
     FieldErrors,
     OptionalDateEdit,
     error_label,
@@ -42,6 +40,7 @@ from therapy_desk.ui.chart_common import (
     to_qdate,
 )
 from therapy_desk.ui.format import fmt_date
+from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.focus import set_tab_order
 
 PROBLEM, GOAL, OBJECTIVE, INTERVENTION = "problem", "goal", "objective", "intervention"
@@ -132,11 +131,9 @@ class PlanEditor(QWidget):
 
     def _build_plan_fields(self) -> None:
         self.plan_box = QGroupBox("Plan", self)
-        self.effective = QDateEdit(self.plan_box)
-        self.review_due = QDateEdit(self.plan_box)
+        self.effective = DateField(self.plan_box)
+        self.review_due = DateField(self.plan_box)
         for edit, name in ((self.effective, "Effective date"), (self.review_due, "Review due")):
-            edit.setCalendarPopup(True)
-            edit.setDisplayFormat(DATE_FORMAT)
             edit.setAccessibleName(name)
             edit.dateChanged.connect(self._plan_field_changed)
         self.frequency = QLineEdit(self.plan_box)

@@ -58,6 +58,7 @@ class Line:
     client_id: int | None
     tooltip: str = ""
     strong: tuple[int, ...] = ()  # columns shown in bold
+    strong_says: str = ""  # what the bold means, in words a screen reader reads after those cells
 
 
 class TodayList(QTreeWidget):
@@ -129,6 +130,10 @@ class Section(QWidget):
                     item.setToolTip(column, line.tooltip)
                 if column in line.strong:
                     item.setFont(column, bold)
+                    if line.strong_says:
+                        item.setData(
+                            column, Qt.ItemDataRole.AccessibleTextRole, f"{line.cells[column]} — {line.strong_says}"
+                        )
             self.list.addTopLevelItem(item)
         count = f" ({len(lines)})" if lines else ""
         self.title_label.setText(f"{self.title}{count}{title_suffix}")
@@ -265,6 +270,7 @@ class TodayView(QWidget):
                     m.client_id,
                     "Item 9 answered above 0: follow up now, whatever the total, and record it in the chart.",
                     strong=(0, 1, 2, 3),
+                    strong_says="flagged for follow-up",
                 )
                 for m in flags
             ]
@@ -286,6 +292,7 @@ class TodayView(QWidget):
                     (name(p.client_id), fmt_date(p.review_due), _due_text(p.review_due, today)),
                     p.client_id,
                     strong=(2,) if p.review_due <= today else (),
+                    strong_says="review due now",
                 )
                 for p in plans
             ],

@@ -71,7 +71,7 @@ HEADERS = {
     COL_STATUS: "Status",
     COL_NEXT: "Next appointment",
     COL_LAST_SEEN: "Last seen",
-    COL_DIAGNOSIS: "Principal diagnosis",
+    COL_DIAGNOSIS: "Diagnosis",
     COL_PAYER: "Payer",
     COL_BALANCE: "Balance",
     COL_UNSIGNED: "Unsigned",
@@ -79,6 +79,7 @@ HEADERS = {
 }
 
 _HEADER_TIPS = {
+    COL_DIAGNOSIS: "The principal diagnosis; sort by its code",
     COL_UNSIGNED: "Notes not yet signed; sort by their number",
     COL_REVIEW: "When the treatment plan is due for review; overdue ones are marked",
     COL_BALANCE: "What the client owes (negative: a credit); sort by amount",
@@ -325,6 +326,8 @@ class CaseloadModel(QAbstractTableModel):
             return review_tooltip(row.plan_review_due, today, row.status)
         if not review_overdue(row.status, row.plan_review_due, today):
             return None
+        if role == Qt.ItemDataRole.AccessibleTextRole:  # the icon and bold say it to the eye only
+            return f"{fmt_date(row.plan_review_due)} — overdue"
         # Bold with the style's warning icon: an accent that reads in light and dark palettes alike.
         if role == Qt.ItemDataRole.FontRole:
             if self._bold is None:
@@ -339,7 +342,12 @@ class CaseloadModel(QAbstractTableModel):
 
     @staticmethod
     def _tooltip(row: CaseloadRow, column: int) -> str | None:
-        if column == COL_DIAGNOSIS and row.principal_code:
+        """The whole text of the columns that elide when narrow, or a sentence about the value."""
+        if (
+            column == COL_NAME
+            or (column == COL_DIAGNOSIS and row.principal_code)
+            or (column == COL_PAYER and row.payer)
+        ):
             return display_text(row, column)
         if column == COL_NEXT and row.next_appointment is not None:
             return f"{fmt_datetime(row.next_appointment)} ({fmt_relative(row.next_appointment.date(), date.today())})"
@@ -446,6 +454,7 @@ _ROLES = frozenset(
     {
         Qt.ItemDataRole.DisplayRole,
         Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.AccessibleTextRole,
         Qt.ItemDataRole.TextAlignmentRole,
         Qt.ItemDataRole.FontRole,
         Qt.ItemDataRole.DecorationRole,

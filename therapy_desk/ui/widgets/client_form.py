@@ -12,7 +12,6 @@ made-up birthday onto claims, and its section-by-section typing turns "05/17/199
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -45,6 +44,7 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.format import fmt_status
+from therapy_desk.ui.widgets.date_field import parse_typed_date
 from therapy_desk.ui.widgets.focus import set_tab_order
 
 GENERAL = ""  # show_error() field for a message that belongs to no one field
@@ -60,9 +60,6 @@ _SEX_LABELS = {
     AdministrativeSex.FEMALE: "Female",
     AdministrativeSex.MALE: "Male",
 }
-_US_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DIGITS_DATE = re.compile(r"(\d{2})(\d{2})(\d{4})")
 
 # (field, label, accessible name) for the plain text fields, in tab order within their group.
 _NAME_FIELDS = (
@@ -98,21 +95,14 @@ _FIELD_CHECKS: dict[str, Callable[[str], object]] = {
 
 def parse_dob(text: str, today: date) -> date:
     """A typed date of birth. Two-digit years pick the century that is not in the future."""
-    raw = text.strip()
-    if not raw:
+    if not text.strip():
         raise ValidationError(DOB_REQUIRED_MESSAGE, "dob")
+
+    def not_in_the_future(year: int) -> int:
+        return 2000 + year if 2000 + year <= today.year else 1900 + year
+
     try:
-        if match := _US_DATE.fullmatch(raw):
-            month, day, year = (int(g) for g in match.groups())
-            if len(match.group(3)) == 2:
-                year += 2000 if 2000 + year <= today.year else 1900
-        elif match := _ISO_DATE.fullmatch(raw):
-            year, month, day = (int(g) for g in match.groups())
-        elif match := _DIGITS_DATE.fullmatch(raw):
-            month, day, year = (int(g) for g in match.groups())
-        else:
-            raise ValueError(raw)
-        return date(year, month, day)
+        return parse_typed_date(text, not_in_the_future)
     except ValueError:
         raise ValidationError(DOB_FORMAT_MESSAGE, "dob") from None
 
