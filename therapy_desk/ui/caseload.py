@@ -67,7 +67,7 @@ STATUS_CHOICES: tuple[tuple[str, tuple[ClientStatus, ...]], ...] = (
 )
 # The columns that share what the short ones leave, by these weights; each elides, and its tooltip gives
 # the whole text.
-_TEXT_COLUMNS = {COL_NAME: 4, COL_DIAGNOSIS: 4, COL_PAYER: 2}
+_TEXT_COLUMNS = {COL_NAME: 5, COL_DIAGNOSIS: 3, COL_PAYER: 2}  # the name matters most
 
 
 def _widest_values() -> dict[int, tuple[str, ...]]:
