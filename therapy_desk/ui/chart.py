@@ -33,6 +33,7 @@ from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.format import ERROR_COLOR, fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 APP_TITLE = "Therapy Desk"
 TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS = range(4)
@@ -69,15 +70,13 @@ class ChartWindow(QWidget):
         self.setObjectName("chartWindow")
         self.resize(1100, 750)
 
-        self.name_label = QLabel(self)
-        self.name_label.setAccessibleName("Client name")
+        self.name_label = StatusLabel("Client name", parent=self)
         font = QFont(self.name_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.name_label.setFont(font)
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.facts_label = QLabel(self)
-        self.facts_label.setAccessibleName("Client summary")
+        self.facts_label = StatusLabel("Client summary", parent=self)
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.facts_label.setWordWrap(True)
         self.flag_banner = self._build_banner()
@@ -132,10 +131,9 @@ class ChartWindow(QWidget):
         icon = QLabel(banner)
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(size, size))
-        self.flag_label = QLabel(banner)
+        self.flag_label = StatusLabel("Safety alert", parent=banner, alert=True)
         self.flag_label.setWordWrap(True)
         self.flag_label.setStyleSheet(f"color: {ERROR_COLOR}; font-weight: bold;")
-        self.flag_label.setAccessibleName("Safety alert")
         row = QHBoxLayout(banner)
         row.setContentsMargins(8, 4, 8, 4)
         row.addWidget(icon)

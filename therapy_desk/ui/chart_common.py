@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui.format import ERROR_COLOR
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 DATE_FORMAT = "MMM d, yyyy"  # as therapy_desk.ui.format.fmt_date writes dates
 
@@ -35,11 +36,10 @@ def from_qdate(day: QDate) -> date:
 
 def error_label(parent: QWidget | None = None) -> QLabel:
     """A hidden label that shows a store's sentence under the field it is about."""
-    label = QLabel(parent)
+    label = StatusLabel("Error", parent=parent, alert=True)
     label.setWordWrap(True)
     label.setStyleSheet(f"color: {ERROR_COLOR};")
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setAccessibleName("Error")
     label.hide()
     return label
 
@@ -85,6 +85,7 @@ class OptionalDateEdit(QWidget):
 
     def __init__(self, label: str, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName(accessible_name)  # what its caption names: the check box and date together
         self.check = QCheckBox(label, self)
         self.check.setAccessibleName(f"{accessible_name}: set")
         self.edit = QDateEdit(self)

@@ -214,7 +214,6 @@ class ReleaseDialog(_FormDialog):
         self.expires = OptionalDateEdit("Set", "Expires on", self)
         self.expires.set_day(date.today() + timedelta(days=365))
         self.psychotherapy = QCheckBox("Covers &psychotherapy notes (needs its own specific authorization)", self)
-        self.psychotherapy.setAccessibleName("Covers psychotherapy notes")
         for caption, widget, field in (
             ("&Contact:", self.contact, "contact_id"),
             ("&Recipient:", self.recipient, "recipient"),

@@ -70,6 +70,13 @@ class PlanItem(QTreeWidgetItem):
     def __init__(self, node: Node) -> None:
         super().__init__()
         self.node = node
+        self.problem = ""  # the error this item is marked with, if any
+
+    def speak(self) -> None:
+        """What a screen reader says for the item: its line, then the error it is marked with (the icon
+        and underline that mark it are not read out)."""
+        spoken = f"{self.text(0)} — {self.problem}" if self.problem else self.text(0)
+        self.setData(0, Qt.ItemDataRole.AccessibleTextRole, spoken)
 
 
 def _buddy(text: str, parent: QWidget, buddy: QWidget) -> QLabel:
@@ -227,7 +234,9 @@ class PlanEditor(QWidget):
         self.problem_text = _multiline(self, "Problem statement", "e.g. Worry most days that disrupts sleep and work")
         self.goal_text = _multiline(self, "Goal statement", "e.g. Manage worry so it no longer disrupts sleep")
         self.objective_text = _multiline(
-            self, "Measurable objective", "What will change and how it is measured, e.g. GAD-7 below 10 twice in a row"
+            self,
+            "Objective (measurable)",
+            "What will change and how it is measured, e.g. GAD-7 below 10 twice in a row",
         )
         self.objective_target = OptionalDateEdit("Set", "Objective target date", self)
         self.modality = QComboBox(self)
@@ -235,7 +244,9 @@ class PlanEditor(QWidget):
         for modality in Modality:
             self.modality.addItem(modality.label, modality)
         self.intervention_text = _multiline(
-            self, "Intervention", "What you will do and how often, e.g. weekly cognitive restructuring"
+            self,
+            "Intervention description and frequency",
+            "What you will do and how often, e.g. weekly cognitive restructuring",
         )
         pages = {
             PROBLEM: (("Problem stat&ement:", self.problem_text, "statement"),),
@@ -404,6 +415,7 @@ class PlanEditor(QWidget):
             item.setText(0, f"Intervention: {node.text.strip() or node.modality.label}")
             item.setText(1, node.modality.value)
         item.setToolTip(0, item.text(0))
+        item.speak()
 
     def _context(self, kind: str) -> PlanItem | None:
         """The selected item or its ancestor of `kind`."""
@@ -546,6 +558,8 @@ class PlanEditor(QWidget):
             font: QFont = item.font(0)
             font.setUnderline(False)
             item.setFont(0, font)
+            item.problem = ""
+            item.speak()
         self._flagged = []
 
     def show_error(self, err: ValidationError) -> None:
@@ -578,18 +592,20 @@ class PlanEditor(QWidget):
             return
         self.tree.setCurrentItem(item)
         self.tree.scrollToItem(item)
-        self._flag(item)
+        self._flag(item, str(err))
         attr = match["attr"] or ""
         errors = self.item_errors[item.node.kind]
         errors.show(ValidationError(str(err), attr))
         widget = self._field_widgets.get((item.node.kind, attr))
         (widget or self.tree).setFocus()
 
-    def _flag(self, item: PlanItem) -> None:
+    def _flag(self, item: PlanItem, problem: str) -> None:
         item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
         font = item.font(0)
         font.setUnderline(True)
         item.setFont(0, font)
+        item.problem = problem
+        item.speak()
         self._flagged.append(item)
 
     def flagged_texts(self) -> list[str]:

@@ -87,7 +87,6 @@ class Section(QWidget):
         self.icon_label = QLabel(self)
         self.icon_label.hide()
         self.empty_label = QLabel(empty_text, self)
-        self.empty_label.setAccessibleName(f"{title}: none")
         calm = self.empty_label.palette()
         calm.setColor(QPalette.ColorRole.WindowText, calm.color(QPalette.ColorRole.PlaceholderText))
         self.empty_label.setPalette(calm)

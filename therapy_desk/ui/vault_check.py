@@ -77,7 +77,6 @@ class VaultCheckBox(QGroupBox):
         self.check_button.clicked.connect(self.start_check)
         self.status = muted_label()
         self.status.setObjectName("vaultCheckStatus")
-        self.status.setAccessibleName("Vault check result")
         self.alarm = error_label()
         self.alarm.setObjectName("vaultCheckAlarm")
         self.alarm.setAccessibleName("Vault check result")

@@ -45,6 +45,7 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.format import ERROR_COLOR, fmt_status
 from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 GENERAL = ""  # show_error() field for a message that belongs to no one field
 DOB_FORMAT_MESSAGE = "Enter the date of birth as MM/DD/YYYY, like 05/17/1990."
@@ -202,11 +203,10 @@ class DateOfBirthEdit(QWidget):
 
 
 def _error_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
+    label = StatusLabel("Error", parent=parent, alert=True)
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.PlainText)
     label.setStyleSheet(f"color: {ERROR_COLOR};")
-    label.setAccessibleName("Error")
     label.hide()
     return label
 
@@ -228,7 +228,7 @@ class ClientForm(QWidget):
         self.dob = DateOfBirthEdit(self)
         self.dob.changed.connect(self.changed)
         self.sex = QComboBox(self)
-        self.sex.setAccessibleName("Administrative sex")
+        self.sex.setAccessibleName("Sex (administrative)")
         self.sex.setToolTip("Sex as the insurance card records it; claims carry it.")
         for sex, label in _SEX_LABELS.items():
             self.sex.addItem(label, sex)

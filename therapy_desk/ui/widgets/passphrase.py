@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QFormLayout, QLabel, QLineEdit, QVBoxLa
 
 from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH, PASSPHRASE_RULE, check_new_passphrase
 from therapy_desk.errors import ValidationError
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 WEAK, FAIR, STRONG = "weak", "fair", "strong"
 MISMATCH = "The two entries do not match yet."
@@ -70,7 +71,7 @@ def show_as_error(label: QLabel, error: bool = True) -> None:
 
 def error_label() -> QLabel:
     """A message line for a field's problem, in a red that reads on the palette's light or dark windows."""
-    label = QLabel()
+    label = StatusLabel("Error", alert=True)
     label.setWordWrap(True)
     show_as_error(label)
     label.setVisible(False)
@@ -90,10 +91,10 @@ class NewPassphraseWidget(QWidget):
         self.first.setObjectName("newPassphrase")
         self.second = QLineEdit()
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
-        self.second.setAccessibleName("New passphrase again")
+        self.second.setAccessibleName("New passphrase, type it again")
         self.second.setObjectName("newPassphraseAgain")
         self.show_text = QCheckBox("Sho&w passphrase")  # Alt+H is Choose folder on the first run
-        self.show_text.setAccessibleName("Show the passphrase as typed")
+        self.show_text.setAccessibleName("Show passphrase as typed")
         self.show_text.toggled.connect(self._show_toggled)
         self.strength_label = muted_label()
         self.strength_label.setObjectName("strengthHint")
