@@ -37,6 +37,7 @@ from therapy_desk.domain.clients import CareContact, ContactRole, Release
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs as dialogs_module
 from therapy_desk.ui.app import default_pages
+from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
 from therapy_desk.ui.chart_common import DateDialog
 from therapy_desk.ui.first_run import WelcomeWindow
@@ -183,7 +184,9 @@ def test_the_walk_finds_a_name_that_hides_a_label_or_a_caption(qtbot: QtBot) -> 
 
 
 def test_every_state_of_the_main_window(qtbot: QtBot, vault: Vault, main: MainWindow) -> None:
-    make_client(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    vault.measures.record(client.id, "PHQ-9", [1, 1, 2, 1, 1, 0, 1, 0, 1], TODAY - timedelta(days=2))
     walk = Walk()
     for row, title in enumerate(main.page_titles):
         main.navigation.setCurrentRow(row)
@@ -192,9 +195,14 @@ def test_every_state_of_the_main_window(qtbot: QtBot, vault: Vault, main: MainWi
             for tab in range(page.tabs.count()):
                 page.tabs.setCurrentIndex(tab)
                 walk.check(f"main window, {title}, {page.tabs.tabText(tab)}", main)
+        elif isinstance(page, CaseloadView):
+            walk.check(f"main window, {title}", main)
+            QTest.keyClicks(page.filter_edit, "Nobody by this name")
+            qtbot.waitUntil(page.empty_label.isVisible)
+            walk.check(f"main window, {title}, no client matches", main)
         else:
             walk.check(f"main window, {title}", main)
-    assert len(walk.visited) == 4
+    assert len(walk.visited) == 5
     assert not walk.found, walk.report()
 
 
