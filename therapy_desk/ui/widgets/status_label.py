@@ -54,5 +54,5 @@ class StatusLabel(QLabel):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._alert and self.text():
+        if self._alert and self.text() and not event.spontaneous():  # not again on un-minimizing a window
             announce(self, alert=True)
