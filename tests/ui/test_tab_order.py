@@ -29,7 +29,7 @@ from therapy_desk.ui.widgets.client_form import AddClientDialog
 
 CLIENT_FIELDS = [
     *("Legal first name", "Legal middle name", "Legal last name", "Preferred name", "Pronouns"),
-    *("Date of birth", "Administrative sex", "Status", "Referral source"),
+    *("Date of birth", "Sex (administrative)", "Status", "Referral source"),
     *("Phone", "Email", "Street address", "City", "State", "ZIP code"),
     *("Emergency contact name", "Emergency contact phone", "Emergency contact relationship"),
 ]
@@ -149,7 +149,7 @@ def test_release_dialog(qtbot: QtBot, chart: ChartWindow) -> None:
     dialog = ReleaseDialog(chart.client_id, [contact], lambda release: release)
     fields = [
         *("Contact", "Recipient", "May share", "Purpose", "Signed on", "Expires on: set", "Expires on"),
-        "Covers psychotherapy notes",
+        "Covers psychotherapy notes (needs its own specific authorization)",
     ]
     around(qtbot, dialog, dialog.contact, fields, dialog.buttons)
 
@@ -182,14 +182,14 @@ def test_plan_editor_goes_plan_fields_items_the_selected_item_then_save_and_sign
         *("Effective date", "Review due", "Frequency of treatment", "Client participation"),
         "Problems, goals, objectives and interventions",
         *("Add problem", "Add goal", "Add objective", "Add intervention", "Remove"),
-        *("Measurable objective", "Objective target date: set", "Objective target date"),
+        *("Objective (measurable)", "Objective target date: set", "Objective target date"),
         *("Discard draft", "Save draft", "Review and sign"),
     ]
     assert tab_stops(tab.editor.effective, len(expected)) == expected
 
     tab.editor.add_intervention()
     stops = tab_stops(tab.editor.remove_button, 4)
-    assert stops == ["Remove", "Modality", "Intervention", "Discard draft"]
+    assert stops == ["Remove", "Modality", "Intervention description and frequency", "Discard draft"]
 
 
 # -- settings ----------------------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_plan_editor_goes_plan_fields_items_the_selected_item_then_save_and_sign
 
 def test_practice_profile(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
     view = SettingsView(vault, ops)
-    expected = [*PROFILE_FIELDS, "Save practice profile"]
+    expected = [*PROFILE_FIELDS, "Save profile"]
     view.profile_form.editors["name"].setText("Dana Reyes")  # an edit turns Save on
     view.profile_form.editors["name"].textEdited.emit("Dana Reyes")
     show(qtbot, view)
@@ -210,7 +210,7 @@ def test_security_settings(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
     view.tabs.setCurrentIndex(1)
     view.quick_unlock.setEnabled(True)  # whatever this machine's keychain offers
     expected = [
-        *("Minutes without activity before Therapy Desk locks", "Quick unlock with the keychain"),
+        *("Lock after (minutes without activity)", "Unlock with this computer's keychain (quick unlock)"),
         *("Change passphrase", "Issue a new recovery code", "Check vault"),
     ]
     assert tab_stops(view.auto_lock, len(expected)) == expected
@@ -221,7 +221,7 @@ def test_change_passphrase(qtbot: QtBot) -> None:
     dialog.current.setText("old enough passphrase")
     dialog.new.first.setText("a brand new passphrase")
     dialog.new.second.setText("a brand new passphrase")  # the Change button turns on
-    fields = ["Current passphrase", "New passphrase", "New passphrase again", "Show the passphrase as typed"]
+    fields = ["Current passphrase", "New passphrase", "New passphrase, type it again", "Show passphrase as typed"]
     around(qtbot, dialog, dialog.current, fields, dialog.buttons)
     assert "Change passphrase" in buttons_as_laid_out(dialog.buttons)
 

@@ -50,6 +50,7 @@ from therapy_desk.ui.models.caseload_model import (
 )
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.client_form import AddClientDialog
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 FILTER_DELAY_MS = 150
 # Up to this many rows are read on the GUI thread for a sort (~70 ms); more go to a worker.
@@ -208,10 +209,8 @@ class CaseloadView(QWidget):
         self.add_button.setAccessibleName("Add client")
         self.add_button.clicked.connect(self.add_client)
 
-        self.count_label = QLabel(self)
-        self.count_label.setAccessibleName("Number of clients shown")
+        self.count_label = StatusLabel("Number of clients shown", parent=self)
         self.empty_label = QLabel(self)
-        self.empty_label.setAccessibleName("No clients shown")
         self.empty_label.setWordWrap(True)
         self.empty_label.setTextFormat(Qt.TextFormat.PlainText)
         self.empty_label.hide()

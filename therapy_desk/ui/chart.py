@@ -35,6 +35,7 @@ from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.format import fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import focus_first
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 APP_TITLE = "Therapy Desk"
 TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS = range(4)
@@ -72,15 +73,13 @@ class ChartWindow(QWidget):
         self.setObjectName("chartWindow")
         self.resize(1100, 750)
 
-        self.name_label = QLabel(self)
-        self.name_label.setAccessibleName("Client name")
+        self.name_label = StatusLabel("Client name", parent=self)
         font = QFont(self.name_label.font())
         font.setPointSizeF(font.pointSizeF() * 1.4)
         font.setBold(True)
         self.name_label.setFont(font)
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.facts_label = QLabel(self)
-        self.facts_label.setAccessibleName("Client summary")
+        self.facts_label = StatusLabel("Client summary", parent=self)
         self.facts_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.facts_label.setWordWrap(True)
         self.flag_banner = self._build_banner()
@@ -135,13 +134,12 @@ class ChartWindow(QWidget):
         icon = QLabel(banner)
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
         icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxCritical).pixmap(size, size))
-        self.flag_label = QLabel(banner)
+        self.flag_label = StatusLabel("Safety alert", parent=banner, alert=True)
         self.flag_label.setWordWrap(True)
         theme.set_role(self.flag_label, theme.ERROR)
         bold = self.flag_label.font()
         bold.setBold(True)
         self.flag_label.setFont(bold)
-        self.flag_label.setAccessibleName("Safety alert")
         row = QHBoxLayout(banner)
         row.setContentsMargins(8, 4, 8, 4)
         row.addWidget(icon)

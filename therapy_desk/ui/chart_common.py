@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.errors import ValidationError
-from therapy_desk.ui import registry, theme
+from therapy_desk.ui import registry
 from therapy_desk.ui.widgets.date_field import DateField
+from therapy_desk.ui.widgets.status_label import error_label
 
 
 def to_qdate(day: date) -> QDate:
@@ -37,17 +38,6 @@ def muted_text(text: str, because: str) -> str | None:
     if not text or not because or because.casefold() in text.casefold():
         return None
     return f"{text} ({because})"
-
-
-def error_label(parent: QWidget | None = None) -> QLabel:
-    """A hidden label that shows a store's sentence under the field it is about."""
-    label = QLabel(parent)
-    label.setWordWrap(True)
-    theme.set_role(label, theme.ERROR)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setAccessibleName("Error")
-    label.hide()
-    return label
 
 
 class FieldErrors:
@@ -91,6 +81,7 @@ class OptionalDateEdit(QWidget):
 
     def __init__(self, label: str, accessible_name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setAccessibleName(accessible_name)  # what its caption names: the check box and date together
         self.check = QCheckBox(label, self)
         self.check.setAccessibleName(f"{accessible_name}: set")
         self.edit = DateField(self)

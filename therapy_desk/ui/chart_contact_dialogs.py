@@ -26,11 +26,11 @@ from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import (
     FieldErrors,
     OptionalDateEdit,
-    error_label,
     from_qdate,
     to_qdate,
 )
 from therapy_desk.ui.widgets.date_field import DateField
+from therapy_desk.ui.widgets.status_label import error_label
 
 
 def _with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
@@ -215,7 +215,6 @@ class ReleaseDialog(_FormDialog):
         self.expires = OptionalDateEdit("Set", "Expires on", self)
         self.expires.set_day(date.today() + timedelta(days=365))
         self.psychotherapy = QCheckBox("Covers &psychotherapy notes (needs its own specific authorization)", self)
-        self.psychotherapy.setAccessibleName("Covers psychotherapy notes")
         for caption, widget, field in (
             ("&Contact:", self.contact, "contact_id"),
             ("&Recipient:", self.recipient, "recipient"),

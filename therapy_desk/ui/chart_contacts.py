@@ -24,11 +24,12 @@ from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import CareContact, Release
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
-from therapy_desk.ui.chart_common import ChartTab, DateDialog, error_label, muted_text
+from therapy_desk.ui.chart_common import ChartTab, DateDialog, muted_text
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
 from therapy_desk.ui.widgets.focus import record_table
+from therapy_desk.ui.widgets.status_label import error_label
 
 _Index = QModelIndex | QPersistentModelIndex
 

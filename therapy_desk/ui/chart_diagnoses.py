@@ -25,11 +25,12 @@ from therapy_desk.domain.icd10cm import CodeSet, IcdCode
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
-from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, error_label, muted_text
+from therapy_desk.ui.chart_common import ChartTab, DateDialog, OptionalDateEdit, muted_text
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
 from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.icd_completer import IcdCodeEdit
+from therapy_desk.ui.widgets.status_label import error_label
 
 COL_RANK = 0
 COL_CODE = 1

@@ -35,6 +35,7 @@ from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import fmt_date, fmt_money
 from therapy_desk.ui.widgets.client_form import ClientForm
 from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 # (label, how to read it off the client) in the order a clinician scans a face sheet.
 _FIELDS: tuple[tuple[str, str], ...] = (
@@ -132,10 +133,9 @@ class OverviewTab(ChartTab):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.values: dict[str, QLabel] = {}
         for caption, key in _FIELDS:
-            value = QLabel(demo)
+            value = StatusLabel(caption, parent=demo)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
-            value.setAccessibleName(caption)
             self.values[key] = value
             form.addRow(f"{caption}:", value)
 
@@ -147,12 +147,10 @@ class OverviewTab(ChartTab):
 
         coverage = QGroupBox("Coverage today", page)
         cov_layout = QVBoxLayout(coverage)
-        self.coverage_label = QLabel(coverage)
+        self.coverage_label = StatusLabel("Coverage", parent=coverage)
         self.coverage_label.setWordWrap(True)
-        self.coverage_label.setAccessibleName("Coverage")
         self.coverage_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.balance_label = QLabel(coverage)
-        self.balance_label.setAccessibleName("Balance")
+        self.balance_label = StatusLabel("Balance", parent=coverage)
         cov_layout.addWidget(self.coverage_label)
         cov_layout.addWidget(self.balance_label)
 
@@ -238,9 +236,8 @@ class OverviewTab(ChartTab):
         mark = QLabel(row)
         mark.setPixmap(icon.pixmap(size, size))
         mark.setAlignment(Qt.AlignmentFlag.AlignTop)
-        label = QLabel(text, row)
+        label = StatusLabel("Alert", text, row)
         label.setWordWrap(True)
-        label.setAccessibleName("Alert")
         theme.set_role(label, theme.ERROR if urgent else theme.WARNING)  # the words' colour matches the icon's
         if urgent:
             bold = label.font()

@@ -27,6 +27,7 @@ from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_plan_editor import PlanEditor
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.status_label import StatusLabel, announce
 
 PAGE_NONE, PAGE_VIEW, PAGE_EDIT = 0, 1, 2
 
@@ -76,9 +77,8 @@ class PlanTab(ChartTab):
         self._draft: TreatmentPlan | None = None
         self._dirty = False
 
-        self.status = QLabel(self)
+        self.status = StatusLabel("Plan status", parent=self)
         self.status.setWordWrap(True)
-        self.status.setAccessibleName("Plan status")
         self.stack = QStackedWidget(self)
 
         none_page = QWidget(self.stack)
@@ -201,6 +201,7 @@ class PlanTab(ChartTab):
             self._draft = self._vault.plans.create_draft(self._client_id, TreatmentPlan(effective_date=date.today()))
         except ValidationError as err:
             self.status.setText(str(err))
+            announce(self.status, alert=True)
             return
         self._show()
         self.editor.add_problem()
@@ -214,6 +215,7 @@ class PlanTab(ChartTab):
             self._draft = self._vault.plans.revise(self._active.id)
         except ValidationError as err:
             self.status.setText(str(err))
+            announce(self.status, alert=True)
             return
         self._show()
 

@@ -35,13 +35,13 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.ui.chart_common import (
     FieldErrors,
     OptionalDateEdit,
-    error_label,
     from_qdate,
     to_qdate,
 )
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.status_label import error_label
 
 PROBLEM, GOAL, OBJECTIVE, INTERVENTION = "problem", "goal", "objective", "intervention"
 _PATH = re.compile(
@@ -69,6 +69,13 @@ class PlanItem(QTreeWidgetItem):
     def __init__(self, node: Node) -> None:
         super().__init__()
         self.node = node
+        self.problem = ""  # the error this item is marked with, if any
+
+    def speak(self) -> None:
+        """What a screen reader says for the item: its line, then the error it is marked with (the icon
+        and underline that mark it are not read out)."""
+        spoken = f"{self.text(0)} — {self.problem}" if self.problem else self.text(0)
+        self.setData(0, Qt.ItemDataRole.AccessibleTextRole, spoken)
 
 
 def _buddy(text: str, parent: QWidget, buddy: QWidget) -> QLabel:
@@ -225,7 +232,9 @@ class PlanEditor(QWidget):
         self.problem_text = _multiline(self, "Problem statement", "e.g. Worry most days that disrupts sleep and work")
         self.goal_text = _multiline(self, "Goal statement", "e.g. Manage worry so it no longer disrupts sleep")
         self.objective_text = _multiline(
-            self, "Measurable objective", "What will change and how it is measured, e.g. GAD-7 below 10 twice in a row"
+            self,
+            "Objective (measurable)",
+            "What will change and how it is measured, e.g. GAD-7 below 10 twice in a row",
         )
         self.objective_target = OptionalDateEdit("Set", "Objective target date", self)
         self.modality = QComboBox(self)
@@ -233,7 +242,9 @@ class PlanEditor(QWidget):
         for modality in Modality:
             self.modality.addItem(modality.label, modality)
         self.intervention_text = _multiline(
-            self, "Intervention", "What you will do and how often, e.g. weekly cognitive restructuring"
+            self,
+            "Intervention description and frequency",
+            "What you will do and how often, e.g. weekly cognitive restructuring",
         )
         pages = {
             PROBLEM: (("Problem stat&ement:", self.problem_text, "statement"),),
@@ -402,6 +413,7 @@ class PlanEditor(QWidget):
             item.setText(0, f"Intervention: {node.text.strip() or node.modality.label}")
             item.setText(1, node.modality.value)
         item.setToolTip(0, item.text(0))
+        item.speak()
 
     def _context(self, kind: str) -> PlanItem | None:
         """The selected item or its ancestor of `kind`."""
@@ -544,6 +556,8 @@ class PlanEditor(QWidget):
             font: QFont = item.font(0)
             font.setUnderline(False)
             item.setFont(0, font)
+            item.problem = ""
+            item.speak()
         self._flagged = []
 
     def show_error(self, err: ValidationError) -> None:
@@ -576,18 +590,20 @@ class PlanEditor(QWidget):
             return
         self.tree.setCurrentItem(item)
         self.tree.scrollToItem(item)
-        self._flag(item)
+        self._flag(item, str(err))
         attr = match["attr"] or ""
         errors = self.item_errors[item.node.kind]
         errors.show(ValidationError(str(err), attr))
         widget = self._field_widgets.get((item.node.kind, attr))
         (widget or self.tree).setFocus()
 
-    def _flag(self, item: PlanItem) -> None:
+    def _flag(self, item: PlanItem, problem: str) -> None:
         item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
         font = item.font(0)
         font.setUnderline(True)
         item.setFont(0, font)
+        item.problem = problem
+        item.speak()
         self._flagged.append(item)
 
     def flagged_texts(self) -> list[str]:

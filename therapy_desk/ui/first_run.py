@@ -31,9 +31,10 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import scrolling
-from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
+from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
+from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 from therapy_desk.ui.windows import add_quit_action, place_new, window_title
 
 # The demo holds invented people only, so its passphrase is public: it is printed on the welcome screen.
@@ -210,11 +211,10 @@ class WelcomeWindow(QWidget):
     def _build_passphrase(self) -> QWidget:
         self.passphrase = NewPassphraseWidget()
         self.passphrase.changed.connect(self._passphrase_changed)
-        self.folder_label = QLabel()
+        self.folder_label = StatusLabel("Vault folder")
         self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.folder_label.setWordWrap(True)
-        self.folder_label.setAccessibleName("Vault folder")
-        self.choose_folder = _button("C&hoose folder…", "Choose another folder for the vault")
+        self.choose_folder = _button("C&hoose folder…", "Choose folder for the vault")
         self.choose_folder.clicked.connect(self._choose_folder)
         folder_row = QWidget()
         row = QHBoxLayout(folder_row)
@@ -224,7 +224,7 @@ class WelcomeWindow(QWidget):
         self.create_error = error_label()
         self.back_button = _button("&Back", "Back")
         self.back_button.clicked.connect(lambda: self.stack.setCurrentIndex(WELCOME))
-        self.make_vault_button = _button("Create &vault", "Create the vault", primary=True)
+        self.make_vault_button = _button("Create &vault", "Create vault", primary=True)
         self.make_vault_button.clicked.connect(self.create_vault)
         self.passphrase.second.returnPressed.connect(self.create_vault)
         self._show_folder()

@@ -42,6 +42,7 @@ from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.unlock import holds_vault
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 log = logging.getLogger(__name__)
 
@@ -217,13 +218,10 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
-        self.vault_label = QLabel(f"Vault: {self.vault.folder}")
-        self.vault_label.setAccessibleName("Vault folder")
+        self.vault_label = StatusLabel("Vault folder", f"Vault: {self.vault.folder}")
         self.vault_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.lock_label = QLabel("Unlocked")
-        self.lock_label.setAccessibleName("Lock state")
-        self.backup_label = QLabel(LAST_BACKUP_TEXT)
-        self.backup_label.setAccessibleName("Last verified backup")
+        self.lock_label = StatusLabel("Lock state", "Unlocked")
+        self.backup_label = StatusLabel("Last verified backup", LAST_BACKUP_TEXT)
         if self.is_demo:
             self.demo_label = QLabel(DEMO_MARKER)
             self.demo_label.setAccessibleName("Demo practice")

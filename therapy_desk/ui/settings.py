@@ -31,9 +31,10 @@ from therapy_desk.ui import idle, registry
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.vault_check import VaultCheckBox
 from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
-from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, error_label, muted_label
+from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, muted_label
 from therapy_desk.ui.widgets.profile_form import ProfileForm
 from therapy_desk.ui.widgets.recovery_code import RecoveryCodePanel
+from therapy_desk.ui.widgets.status_label import error_label
 
 AUTO_LOCK_SAVE_DELAY_MS = 400  # wait for the user to finish typing "15" before saving 1, then 15
 QUICK_UNLOCK_TEXT = "Unlock with this computer's &keychain (quick unlock)"
@@ -162,7 +163,7 @@ class SettingsView(QWidget):
         self.profile_form = ProfileForm()
         self.profile_form.edited.connect(self._profile_edited)
         self.save_button = QPushButton("Save pro&file")
-        self.save_button.setAccessibleName("Save practice profile")
+        self.save_button.setAccessibleName("Save profile")
         self.save_button.clicked.connect(self.save_profile)
         self.save_button.setEnabled(False)
         self.profile_status = muted_label()
@@ -183,7 +184,7 @@ class SettingsView(QWidget):
         self.auto_lock = QSpinBox()
         self.auto_lock.setRange(idle.MIN_MINUTES, idle.MAX_MINUTES)
         self.auto_lock.valueChanged.connect(self._auto_lock_suffix)
-        self.auto_lock.setAccessibleName("Minutes without activity before Therapy Desk locks")
+        self.auto_lock.setAccessibleName("Lock after (minutes without activity)")
         self._auto_lock_timer = QTimer(self)
         self._auto_lock_timer.setSingleShot(True)
         self._auto_lock_timer.setInterval(AUTO_LOCK_SAVE_DELAY_MS)
@@ -200,7 +201,6 @@ class SettingsView(QWidget):
         lock_row.addStretch(1)
 
         self.quick_unlock = QCheckBox(QUICK_UNLOCK_TEXT)
-        self.quick_unlock.setAccessibleName("Quick unlock with the keychain")
         self.quick_unlock.toggled.connect(self._quick_unlock_toggled)
         self.quick_unlock_reason = muted_label()
         self.quick_unlock_reason.setObjectName("quickUnlockReason")

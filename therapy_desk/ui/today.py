@@ -90,7 +90,6 @@ class Section(QWidget):
         self.icon_label = QLabel(self)
         self.icon_label.hide()
         self.empty_label = QLabel(empty_text, self)
-        self.empty_label.setAccessibleName(f"{title}: none")
         theme.set_role(self.empty_label, theme.MUTED)
         self.list = TodayList(self)
         self.list.setAccessibleName(title)

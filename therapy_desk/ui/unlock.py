@@ -30,6 +30,7 @@ from therapy_desk.storage.lock import is_in_use
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.widgets.status_label import StatusLabel, announce
 from therapy_desk.ui.windows import add_quit_action, window_title
 
 WINDOW_TITLE = window_title("Unlock")
@@ -78,10 +79,9 @@ def _heading(text: str, scale: float = 1.6) -> QLabel:
     return label
 
 
-def _message_label(name: str) -> QLabel:
-    label = QLabel()
+def _message_label(name: str, *, alert: bool = False) -> QLabel:
+    label = StatusLabel(name, alert=alert)
     label.setWordWrap(True)
-    label.setAccessibleName(name)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.hide()
     return label
@@ -132,8 +132,7 @@ class UnlockWindow(QWidget):
         title = _heading("Therapy Desk")
         subtitle = QLabel(_demo_hint() if is_demo else "Your vault is locked.")
         subtitle.setWordWrap(True)
-        where = QLabel(f"Vault: {self.folder}")
-        where.setAccessibleName("Vault folder")
+        where = StatusLabel("Vault folder", f"Vault: {self.folder}")
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         theme.set_role(where, theme.MUTED)
@@ -155,7 +154,7 @@ class UnlockWindow(QWidget):
         self.quick_button.clicked.connect(self.quick_unlock)
         self.quick_button.setVisible(has_quick_unlock(self.folder))
         self.forgot_button = QPushButton("&Forgot passphrase?")
-        self.forgot_button.setAccessibleName("Forgot passphrase")
+        self.forgot_button.setAccessibleName("Forgot passphrase?")
         self.forgot_button.setFlat(True)
         self.forgot_button.clicked.connect(self.show_recovery)
 
@@ -165,7 +164,7 @@ class UnlockWindow(QWidget):
         self.leave_demo_button.clicked.connect(self.leave_demo)
         self.leave_demo_button.setVisible(is_demo)
 
-        self.in_use_message = _message_label("Vault in use")
+        self.in_use_message = _message_label("Vault in use", alert=True)
         self.switch_button = QPushButton("&Switch to that window")
         self.switch_button.setAccessibleName("Switch to the window that has this vault open")
         self.switch_button.clicked.connect(self._switch_clicked)
@@ -217,12 +216,11 @@ class UnlockWindow(QWidget):
         self.recovery_code.setPlaceholderText("As printed on your Recovery Kit")
         self.recovery_code.setAccessibleDescription(self.recovery_code.placeholderText())
         self.new_passphrase = _password_field("New passphrase")
-        self.confirm_passphrase = _password_field("New passphrase again")
+        self.confirm_passphrase = _password_field("New passphrase, type it again")
         for field in (self.recovery_code, self.new_passphrase, self.confirm_passphrase):
             field.returnPressed.connect(self.recover)
-        rule = QLabel(PASSPHRASE_RULE)
+        rule = StatusLabel("Passphrase rule", PASSPHRASE_RULE)
         rule.setWordWrap(True)
-        rule.setAccessibleName("Passphrase rule")
         theme.set_role(rule, theme.MUTED)
         self.recovery_message = _message_label("Recovery message")
 
@@ -237,7 +235,7 @@ class UnlockWindow(QWidget):
         self.back_button.setAccessibleName("Back to unlock")
         self.back_button.clicked.connect(self.show_unlock)
         self.recover_button = QPushButton("&Reset and unlock")
-        self.recover_button.setAccessibleName("Reset passphrase and unlock")
+        self.recover_button.setAccessibleName("Reset and unlock with the new passphrase")
         self.recover_button.setAutoDefault(True)
         self.recover_button.setDefault(True)
         self.recover_button.clicked.connect(self.recover)
@@ -263,6 +261,8 @@ class UnlockWindow(QWidget):
         theme.set_role(label, theme.ERROR if error else None)
         label.setText(text)
         label.setVisible(bool(text))
+        if text:
+            announce(label, alert=error)
 
     def _set_busy(self, busy: bool) -> None:
         self._busy = busy

@@ -20,7 +20,8 @@ from therapy_desk.storage.integrity import PHASES, CheckReport
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.format import fmt_datetime
 from therapy_desk.ui.ops import Ops
-from therapy_desk.ui.widgets.passphrase import error_label, muted_label
+from therapy_desk.ui.widgets.passphrase import muted_label
+from therapy_desk.ui.widgets.status_label import error_label
 
 STEPS = 1000  # the progress bar's range
 # Each phase's share of the bar, roughly its share of the time on a large vault.
@@ -77,7 +78,6 @@ class VaultCheckBox(QGroupBox):
         self.check_button.clicked.connect(self.start_check)
         self.status = muted_label()
         self.status.setObjectName("vaultCheckStatus")
-        self.status.setAccessibleName("Vault check result")
         self.alarm = error_label()
         self.alarm.setObjectName("vaultCheckAlarm")
         self.alarm.setAccessibleName("Vault check result")

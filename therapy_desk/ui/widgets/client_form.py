@@ -46,6 +46,7 @@ from therapy_desk.ui import registry, theme
 from therapy_desk.ui.format import fmt_status
 from therapy_desk.ui.widgets.date_field import parse_typed_date
 from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.status_label import error_label
 
 GENERAL = ""  # show_error() field for a message that belongs to no one field
 DOB_FORMAT_MESSAGE = "Enter the date of birth as MM/DD/YYYY, like 05/17/1990."
@@ -211,16 +212,6 @@ class DateOfBirthEdit(QWidget):
         self.changed.emit()
 
 
-def _error_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    theme.set_role(label, theme.ERROR)
-    label.setAccessibleName("Error")
-    label.hide()
-    return label
-
-
 class ClientForm(QWidget):
     """Demographics for one client. `changed` fires on every edit."""
 
@@ -234,11 +225,11 @@ class ClientForm(QWidget):
         self._errors: dict[str, QLabel] = {}
         self.lines: dict[str, QLineEdit] = {}
 
-        self.general_error = _error_label(self)
+        self.general_error = error_label(self)
         self.dob = DateOfBirthEdit(self)
         self.dob.changed.connect(self.changed)
         self.sex = QComboBox(self)
-        self.sex.setAccessibleName("Administrative sex")
+        self.sex.setAccessibleName("Sex (administrative)")
         self.sex.setToolTip("Sex as the insurance card records it; claims carry it.")
         for sex, label in _SEX_LABELS.items():
             self.sex.addItem(label, sex)
@@ -329,7 +320,7 @@ class ClientForm(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(2)
         column.addWidget(widget)
-        error = _error_label(cell)
+        error = error_label(cell)
         column.addWidget(error)
         caption = QLabel(label, form.parentWidget())
         caption.setBuddy(focus or widget)

@@ -50,15 +50,6 @@ def muted_label(text: str = "") -> QLabel:
     return label
 
 
-def error_label() -> QLabel:
-    """A message line for a field's problem, in the error colour that reads on the palette in force."""
-    label = QLabel()
-    label.setWordWrap(True)
-    theme.set_role(label, theme.ERROR)
-    label.setVisible(False)
-    return label
-
-
 class NewPassphraseWidget(QWidget):
     """Two password fields and the live verdict. `passphrase()` is the accepted text, or None."""
 
@@ -72,10 +63,10 @@ class NewPassphraseWidget(QWidget):
         self.first.setObjectName("newPassphrase")
         self.second = QLineEdit()
         self.second.setEchoMode(QLineEdit.EchoMode.Password)
-        self.second.setAccessibleName("New passphrase again")
+        self.second.setAccessibleName("New passphrase, type it again")
         self.second.setObjectName("newPassphraseAgain")
         self.show_text = QCheckBox("Sho&w passphrase")  # Alt+H is Choose folder on the first run
-        self.show_text.setAccessibleName("Show the passphrase as typed")
+        self.show_text.setAccessibleName("Show passphrase as typed")
         self.show_text.toggled.connect(self._show_toggled)
         self.strength_label = muted_label()
         self.strength_label.setObjectName("strengthHint")

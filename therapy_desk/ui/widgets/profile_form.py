@@ -27,7 +27,7 @@ from therapy_desk.domain.validation import check_npi
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import theme
 from therapy_desk.ui.widgets.focus import focus_through
-from therapy_desk.ui.widgets.passphrase import error_label
+from therapy_desk.ui.widgets.status_label import error_label
 
 # The taxonomy codes solo therapists use most; any other code can be typed.
 TAXONOMIES = (

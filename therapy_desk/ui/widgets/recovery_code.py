@@ -16,10 +16,17 @@ from therapy_desk.templates.recovery_kit import recovery_kit_pdf
 from therapy_desk.ui.files import ask_save_path, write_user_file
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import set_tab_order
-from therapy_desk.ui.widgets.passphrase import error_label, muted_label
+from therapy_desk.ui.widgets.passphrase import muted_label
+from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 
 KIT_FILE_NAME = "Therapy Desk Recovery Kit.pdf"
 STORED_TEXT = "I have stored my recovery &code"  # Alt+S is Save Recovery Kit PDF…
+
+
+def spelled(code: str) -> str:
+    """The code one character at a time, group by group, so a screen reader spells it ("K 7 Q F, 2 M 9 D")
+    rather than guessing a word at each group."""
+    return ", ".join(" ".join(group) for group in code.split("-"))
 
 
 def save_recovery_kit(path: Path, code: str, vault_folder: str, practice_name: str, created: date) -> Path:
@@ -51,9 +58,8 @@ class RecoveryCodePanel(QWidget):
         )
         intro.setWordWrap(True)
 
-        self.code_label = QLabel()
+        self.code_label = StatusLabel("Recovery code")
         self.code_label.setObjectName("recoveryCode")
-        self.code_label.setAccessibleName("Recovery code")
         code_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         code_font.setPointSizeF(max(code_font.pointSizeF(), 10.0) * 1.9)
         code_font.setWeight(QFont.Weight.Bold)
@@ -104,6 +110,7 @@ class RecoveryCodePanel(QWidget):
     def set_code(self, code: str, vault_folder: str, practice_name: str = "") -> None:
         self._code, self._folder, self._practice = code, vault_folder, practice_name
         self.code_label.setText(code)
+        self.code_label.setAccessibleDescription(f"{code}, spelled out: {spelled(code)}")
         self.stored.setChecked(False)
         self.saved_label.setVisible(False)
         self.save_error.setVisible(False)
