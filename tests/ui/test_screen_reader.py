@@ -1,15 +1,13 @@
-"""What a screen reader hears, read through Qt's accessibility layer as a screen reader reads it.
-
-A label's words must be reachable (its accessible name or description carries them, so "Safety alert"
-never hides the PHQ-9 sentence), the recovery code must be readable, and every visible caption must be
-contained in its control's accessible name (WCAG 2.5.3 "label in name": a voice-control user says what
-they see). The walk opens every window, page, tab and dialog the way test_shortcuts.py does.
+"""What a screen reader hears, read through Qt's accessibility layer as a screen reader reads it: the
+safety alert's sentence, errors where they appear, the recovery code spelled out, the status bar's
+states, a plan item marked with an error. tests/ui/test_accessibility.py walks every view for the
+general rules (a label's words reachable, each caption in its control's name).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,32 +16,20 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
-    QCheckBox,
-    QDialog,
     QLabel,
-    QMessageBox,
-    QPushButton,
-    QRadioButton,
     QWidget,
 )
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
 from tests.ui.test_chart import Answers, answers, make_client, open_chart
-from tests.ui.test_shortcuts import _signed_plan
-from therapy_desk.domain.clients import CareContact, ContactRole, Release
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs as dialogs_module
 from therapy_desk.ui.app import default_pages
-from therapy_desk.ui.caseload import CaseloadView
-from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
-from therapy_desk.ui.chart_common import DateDialog
-from therapy_desk.ui.first_run import WelcomeWindow
+from therapy_desk.ui.chart import TAB_PLAN
 from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.ops import Ops
-from therapy_desk.ui.settings import ChangePassphraseDialog, RecoveryCodeDialog, SettingsView
+from therapy_desk.ui.settings import RecoveryCodeDialog, SettingsView
 from therapy_desk.ui.unlock import UnlockWindow
 from therapy_desk.ui.widgets.client_form import AddClientDialog
 from therapy_desk.ui.widgets.status_label import plain_text
@@ -76,67 +62,6 @@ def plain(label: QLabel) -> str:
     return plain_text(label).replace("&&", "\0").replace("&", "").replace("\0", "&")
 
 
-def caption(text: str) -> str:
-    """A control's visible caption as a voice-control user would say it."""
-    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip().rstrip("…:").strip()
-
-
-def shown(widget: QWidget, window: QWidget) -> bool:
-    return widget is window or widget.isVisibleTo(window)
-
-
-def hidden_words(window: QWidget) -> list[str]:
-    """Visible labels some of whose words a screen reader cannot reach."""
-    found = []
-    for label in window.findChildren(QLabel):
-        if not shown(label, window) or not plain(label).strip():
-            continue
-        missing = words(plain(label)) - words(heard(label))
-        if missing:
-            found.append(f"“{plain(label)[:60]}” heard as “{heard(label)[:60]}”, missing {sorted(missing)[:5]}")
-    return found
-
-
-def label_not_in_name(window: QWidget) -> list[str]:
-    """Visible captions (a button's text, a field's buddy label) not contained in the control's name."""
-    found = []
-    for button in window.findChildren(QAbstractButton):
-        if not isinstance(button, QPushButton | QCheckBox | QRadioButton) or not shown(button, window):
-            continue
-        text = caption(button.text())
-        if text and text.lower() not in name(button).lower():
-            found.append(f"button “{text}” named “{name(button)}”")
-    for label in window.findChildren(QLabel):
-        buddy = label.buddy()
-        if buddy is None or not shown(label, window) or not shown(buddy, window):
-            continue
-        # On Linux a combo box's accessible name is its current value (the caption is a relation), so
-        # the name the app gives the field is what a screen reader on Windows or macOS says.
-        given = buddy.accessibleName() or name(buddy)
-        text = caption(plain(label))
-        if text and text.lower() not in given.lower():
-            found.append(f"field captioned “{text}” named “{given}”")
-    return found
-
-
-class Walk:
-    """Records, for each window state visited, what a screen reader would miss there."""
-
-    def __init__(self) -> None:
-        self.found: dict[str, list[str]] = {}
-        self.visited: list[str] = []
-
-    def check(self, state: str, window: QWidget) -> None:
-        QApplication.processEvents()
-        self.visited.append(state)
-        problems = hidden_words(window) + label_not_in_name(window)
-        if problems:
-            self.found[state] = problems
-
-    def report(self) -> str:
-        return "\n".join(f"{state}:\n  " + "\n  ".join(lines) for state, lines in self.found.items())
-
-
 def _show(qtbot: QtBot, widget: QWidget) -> None:
     qtbot.addWidget(widget)
     widget.show()
@@ -166,154 +91,6 @@ def main(qtbot: QtBot, vault: Vault) -> MainWindow:
 
 
 # -- the walk itself ---------------------------------------------------------------------------------
-
-
-def test_the_walk_finds_a_name_that_hides_a_label_or_a_caption(qtbot: QtBot) -> None:
-    window = QWidget()
-    alert = QLabel("PHQ-9 item 9 was answered above 0", window)
-    alert.setAccessibleName("Safety alert")
-    QPushButton("&Save", window).setAccessibleName("Store draft")
-    QPushButton("Re&vise…", window).setAccessibleName("Revise plan")
-    _show(qtbot, window)
-
-    assert len(hidden_words(window)) == 1
-    assert label_not_in_name(window) == ["button “Save” named “Store draft”"]
-
-
-# -- the windows -----------------------------------------------------------------------------------
-
-
-def test_every_state_of_the_main_window(qtbot: QtBot, vault: Vault, main: MainWindow) -> None:
-    client = make_client(vault)
-    assert client.id is not None
-    vault.measures.record(client.id, "PHQ-9", [1, 1, 2, 1, 1, 0, 1, 0, 1], TODAY - timedelta(days=2))
-    walk = Walk()
-    for row, title in enumerate(main.page_titles):
-        main.navigation.setCurrentRow(row)
-        page = main.current_page()
-        if isinstance(page, SettingsView):
-            for tab in range(page.tabs.count()):
-                page.tabs.setCurrentIndex(tab)
-                walk.check(f"main window, {title}, {page.tabs.tabText(tab)}", main)
-        elif isinstance(page, CaseloadView):
-            walk.check(f"main window, {title}", main)
-            QTest.keyClicks(page.filter_edit, "Nobody by this name")
-            qtbot.waitUntil(page.empty_label.isVisible)
-            walk.check(f"main window, {title}, no client matches", main)
-        else:
-            walk.check(f"main window, {title}", main)
-    assert len(walk.visited) == 5
-    assert not walk.found, walk.report()
-
-
-def test_every_state_of_a_chart_window(qtbot: QtBot, vault: Vault, main: MainWindow, answers: Answers) -> None:
-    client = make_client(vault)
-    assert client.id is not None
-    vault.measures.record(client.id, "PHQ-9", [1, 1, 2, 1, 1, 0, 1, 0, 1], TODAY - timedelta(days=2))
-    vault.clients.save_contact(CareContact(client.id, ContactRole.PCP, "Dr. Lena Fischer"))
-    vault.clients.add_release(Release(client.id, "Dr. Lena Fischer", "All", "Care", TODAY))
-    vault.clients.add_diagnosis(client.id, "F41.1")
-    chart = open_chart(qtbot, vault, client.id)
-    walk = Walk()
-
-    chart.show_tab(TAB_OVERVIEW)
-    walk.check("chart, Overview", chart)
-    chart.overview.start_edit()
-    walk.check("chart, Overview, editing demographics", chart)
-    chart.overview.cancel_edit()
-    chart.show_tab(TAB_DIAGNOSES)
-    walk.check("chart, Diagnoses", chart)
-    chart.show_tab(TAB_CONTACTS)
-    walk.check("chart, Contacts and releases", chart)
-    chart.show_tab(TAB_PLAN)
-    walk.check("chart, Treatment plan, none yet", chart)
-    chart.plan.new_plan()
-    for kind in ("problem", "goal", "objective", "intervention"):
-        getattr(chart.plan.editor, f"add_{kind}")()
-        walk.check(f"chart, Treatment plan, draft, a new {kind}", chart)
-    answers.answer = QMessageBox.StandardButton.Discard
-    chart.plan.discard()
-    _signed_plan(vault, client.id)
-    chart.refresh()
-    walk.check("chart, Treatment plan, signed", chart)
-
-    assert not walk.found, walk.report()
-
-
-def test_every_dialog_of_a_chart(qtbot: QtBot, vault: Vault, main: MainWindow) -> None:
-    client = make_client(vault)
-    assert client.id is not None
-    vault.clients.save_contact(CareContact(client.id, ContactRole.PCP, "Dr. Lena Fischer"))
-    vault.clients.add_diagnosis(client.id, "F41.1")
-    chart = open_chart(qtbot, vault, client.id)
-    tab = chart.contacts
-    walk = Walk()
-
-    def resolve() -> QDialog | None:
-        chart.diagnoses.table.selectRow(0)
-        return chart.diagnoses.resolve()
-
-    dialogs: list[tuple[str, Callable[[], QDialog | None]]] = [
-        ("Add contact", tab.add_contact),
-        ("Add release", tab.add_release),
-        ("Resolve diagnosis", resolve),
-        ("Revoke release", lambda: DateDialog("Revoke release", "Revoked on this day.", "Revoked on", print, chart)),
-        ("Error", lambda: dialogs_module.show_error(chart, "The disk is full. Free some space and try again.")),
-        ("Crash", lambda: dialogs_module.CrashDialog(RuntimeError("a bug"), chart)),
-    ]
-    for state, make in dialogs:
-        dialog = make()
-        assert dialog is not None
-        dialog.show()
-        walk.check(state, dialog)
-        dialog.reject()
-    assert not walk.found, walk.report()
-
-
-def test_every_dialog_of_the_main_window(qtbot: QtBot, vault: Vault, ops: Ops, main: MainWindow) -> None:
-    walk = Walk()
-    add = AddClientDialog(vault, main)
-    _show(qtbot, add)
-    walk.check("Add client", add)
-    add.discard()
-    change = ChangePassphraseDialog(main)
-    _show(qtbot, change)
-    walk.check("Change passphrase", change)
-    recovery = RecoveryCodeDialog(ops, main)
-    recovery.panel.set_code(CODE, "vault")
-    _show(qtbot, recovery)
-    walk.check("New recovery code", recovery)
-    recovery.panel.stored.setChecked(True)
-    recovery.accept()
-    about = main.show_about()
-    walk.check("About", about)
-    about.close()
-    assert not walk.found, walk.report()
-
-
-def test_every_page_of_the_unlock_window(qtbot: QtBot, created: tuple[Path, str]) -> None:
-    window = UnlockWindow(created[0])
-    _show(qtbot, window)
-    walk = Walk()
-    walk.check("unlock", window)
-    window.show_recovery()
-    walk.check("unlock, forgot passphrase", window)
-    assert not walk.found, walk.report()
-
-
-def test_every_page_of_the_welcome_window(qtbot: QtBot, tmp_path: Path) -> None:
-    window = WelcomeWindow(vault_dir=tmp_path / "vault")
-    _show(qtbot, window)
-    walk = Walk()
-    for page in range(window.stack.count()):
-        window.stack.setCurrentIndex(page)
-        if page == 2:
-            window.recovery.set_code(CODE, "vault")
-        walk.check(f"welcome, page {page + 1}", window)
-    assert not walk.found, walk.report()
-
-
-# -- alerts, errors and status ---------------------------------------------------------------------
 
 
 def shown_label(window: QWidget, text: str) -> QLabel:

@@ -136,6 +136,7 @@ class Section(QWidget):
             self.list.addTopLevelItem(item)
         count = f" ({len(lines)})" if lines else ""
         self.title_label.setText(f"{self.title}{count}{title_suffix}")
+        self.list.setAccessibleName(self.title_label.text())  # the count too, as shown
         self.list.setVisible(bool(lines))
         self.empty_label.setVisible(not lines)
         if lines:
@@ -158,6 +159,7 @@ class Section(QWidget):
         self.list.clear()
         self.list.hide()
         self.title_label.setText(self.title)
+        self.list.setAccessibleName(self.title)
         self.empty_label.show()
 
 

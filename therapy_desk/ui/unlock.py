@@ -166,7 +166,7 @@ class UnlockWindow(QWidget):
 
         self.in_use_message = _message_label("Vault in use", alert=True)
         self.switch_button = QPushButton("&Switch to that window")
-        self.switch_button.setAccessibleName("Switch to the window that has this vault open")
+        self.switch_button.setAccessibleDescription("Bring forward the window that has this vault open")
         self.switch_button.clicked.connect(self._switch_clicked)
         self.check_again_button = QPushButton("Check a&gain")
         self.check_again_button.setAccessibleName("Check again whether the vault is free")

@@ -1,0 +1,598 @@
+"""Every view the app has, held to what a keyboard-only or screen-reader user needs to chart a whole day.
+
+The views are not listed here by hand: each window, page, chart tab and dialog registers itself
+(`therapy_desk.ui.registry`), a test fails for a window or dialog class that did not, and another for a
+registered view this module cannot open. An opener puts its window in each state a user meets (pages,
+tabs, edit modes) over a small demo practice, and every state is audited:
+
+- every control a user can Tab to has a name a screen reader reads;
+- Tab from the first focus reaches every such control and comes back to the start (no traps, nothing
+  left out), Shift+Tab goes the same way backwards, and no container or scroll area is a stop of its own;
+- no mnemonic clashes with another (tests/ui/test_shortcuts.py's walk) and none is dead: Alt+letter on a
+  label moves the focus to its field;
+- a label's words are reachable through accessibility (its name or description carries them), and every
+  visible caption is contained in its control's accessible name (WCAG 2.5.3, "label in name");
+- a dialog with fields opens on its first field (or the first one left to fill);
+- every text the app colours, every placeholder and selection, reaches 4.5:1 in a light and a dark palette.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+import re
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6 import QtGui
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QAccessible, QBrush, QColor, QKeySequence, QPalette, QTextDocument
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDialog,
+    QFrame,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTextEdit,
+    QWidget,
+)
+from pytestqt.qtbot import QtBot
+
+import therapy_desk.ui
+from tests.ui.test_chart import Answers, answers, open_chart
+from tests.ui.test_shortcuts import clashes, window_bindings
+from tests.ui.test_theme import dark_palette, light_palette
+from therapy_desk.demo.builder import MIN_CLIENTS, build_demo
+from therapy_desk.domain.clients import CareContact, ContactRole
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import app, dialogs, registry, theme
+from therapy_desk.ui.app import default_pages
+from therapy_desk.ui.caseload import CaseloadView
+from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN, ChartWindow
+from therapy_desk.ui.chart_common import ChartTab, DateDialog
+from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
+from therapy_desk.ui.chart_contacts import ContactsTab
+from therapy_desk.ui.chart_diagnoses import DiagnosesTab
+from therapy_desk.ui.chart_overview import OverviewTab
+from therapy_desk.ui.chart_plan import PlanTab
+from therapy_desk.ui.first_run import WelcomeWindow
+from therapy_desk.ui.main_window import MainWindow
+from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.settings import ChangePassphraseDialog, RecoveryCodeDialog, SettingsView
+from therapy_desk.ui.today import TodayView
+from therapy_desk.ui.unlock import UnlockWindow
+from therapy_desk.ui.widgets.client_form import AddClientDialog
+
+__all__ = ["answers"]  # the fixture, shared with test_chart
+
+NAME = QAccessible.Text.Name
+DESCRIPTION = QAccessible.Text.Description
+Role = QPalette.ColorRole
+PALETTES = {"dark": dark_palette, "light": light_palette}  # light last: the state the next check meets
+FIELDS = (QLineEdit, QAbstractSpinBox, QComboBox, QPlainTextEdit, QTextEdit)
+
+
+# -- what one state of a window must satisfy -----------------------------------------------------------
+
+
+def accessible(widget: QWidget, text: QAccessible.Text) -> str:
+    interface = QAccessible.queryAccessibleInterface(widget)
+    return interface.text(text) if interface is not None and interface.isValid() else ""
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def caption(text: str) -> str:
+    """A control's visible words: without the mnemonic's ampersand, a trailing colon or ellipsis."""
+    return text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip().rstrip(":…").strip()
+
+
+def label_text(label: QLabel) -> str:
+    text = label.text()
+    if label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)
+    ):
+        document = QTextDocument()
+        document.setHtml(text)
+        text = document.toPlainText()
+    return caption(text) if label.buddy() is not None else text
+
+
+def describe(widget: QWidget | None) -> str:
+    if widget is None:
+        return "nothing"
+    name = accessible(widget, NAME)
+    return f"{type(widget).__name__} “{name}”" if name else f"nameless {type(widget).__name__}"
+
+
+def live(widget: QWidget, window: QWidget) -> bool:
+    return widget is window or widget.isVisibleTo(window)
+
+
+def inner_part(widget: QWidget) -> bool:
+    """A piece of a compound control that Qt focuses through its owner (a spin box's line edit…)."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractSpinBox | QComboBox):
+            return True
+        if isinstance(parent, QAbstractScrollArea) and widget is parent.viewport():
+            return True
+        parent = parent.parentWidget()
+    return False
+
+
+def tab_stops(window: QWidget) -> list[QWidget]:
+    """The controls Tab must reach: shown, enabled, taking the focus by Tab, and not part of another."""
+    return [
+        w
+        for w in window.findChildren(QWidget)
+        if live(w, window)
+        and w.isEnabled()
+        and not w.isWindow()
+        and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+        and w.focusProxy() is None
+        and not inner_part(w)
+    ]
+
+
+@dataclass
+class Audit:
+    """The problems found in one state of one window, by rule."""
+
+    state: str
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, rule: str, detail: str) -> None:
+        self.problems.append(f"{self.state}: {rule}: {detail}")
+
+
+def focus_in(window: QWidget) -> QWidget:
+    focus = QApplication.focusWidget()
+    if focus is None or not window.isAncestorOf(focus):
+        window.focusNextChild()
+        focus = QApplication.focusWidget()
+    assert focus is not None, "the window is not active"
+    return focus
+
+
+def walk(start: QWidget, *, backwards: bool, limit: int) -> tuple[list[QWidget], str]:
+    """Press Tab (or Shift+Tab) from `start` until the focus comes back; the stops, and what went wrong."""
+    modifier = Qt.KeyboardModifier.ShiftModifier if backwards else Qt.KeyboardModifier.NoModifier
+    stops = [start]
+    stuck = 0
+    for _press in range(limit):
+        current = QApplication.focusWidget()
+        assert current is not None
+        QTest.keyClick(current, Qt.Key.Key_Tab, modifier)
+        landed = QApplication.focusWidget()
+        if landed is None:
+            return stops, f"the focus left the window after {describe(current)}"
+        if landed is current:
+            stuck += 1
+            if stuck > 4:  # a date edit's sections take a press each; five in place is a trap
+                return stops, "" if current is start else f"trapped in {describe(current)}"  # or the only stop
+            continue
+        stuck = 0
+        if landed is start:
+            return stops, ""
+        if landed in stops:
+            return stops, f"went round without returning to {describe(start)}: back to {describe(landed)}"
+        stops.append(landed)
+    return stops, f"never came back to {describe(start)}"
+
+
+def check_tab_chain(window: QWidget, audit: Audit) -> None:
+    expected = tab_stops(window)
+    start = focus_in(window)
+    limit = 5 * len(expected) + 10
+    forward, problem = walk(start, backwards=False, limit=limit)
+    if problem:
+        audit.add("Tab", problem)
+    missed = [describe(w) for w in expected if w not in forward]
+    if missed and not problem:
+        audit.add("Tab never reaches", ", ".join(missed))
+    for stop in forward:
+        if isinstance(stop, QAbstractScrollArea) and not isinstance(
+            stop, QAbstractItemView | QPlainTextEdit | QTextEdit
+        ):
+            audit.add("a scroll area is a Tab stop", describe(stop))
+        elif type(stop) in (QWidget, QFrame, QGroupBox, QStackedWidget) and not accessible(stop, NAME):
+            audit.add("a nameless container is a Tab stop", describe(stop))
+    if problem:
+        return
+    start.setFocus(Qt.FocusReason.TabFocusReason)
+    backward, problem = walk(start, backwards=True, limit=limit)
+    if problem:
+        audit.add("Shift+Tab", problem)
+    elif backward[1:] != forward[:0:-1]:
+        audit.add(
+            "Shift+Tab does not mirror Tab",
+            " → ".join(describe(w) for w in backward) + " against " + " → ".join(describe(w) for w in forward),
+        )
+
+
+def check_names(window: QWidget, audit: Audit) -> None:
+    for widget in tab_stops(window):
+        if not accessible(widget, NAME).strip():
+            audit.add("a control without a name", f"{type(widget).__name__} under {describe(widget.parentWidget())}")
+
+
+def control_name(widget: QWidget) -> str:
+    """The name a screen reader gives a control. A combo box's, on Linux, is its current value (Qt sends
+    the caption as a relation there): what counts is the name set for the other platforms, and without
+    one Qt takes the caption itself."""
+    if isinstance(widget, QComboBox):
+        return widget.accessibleName() or next(
+            (caption(label.text()) for label in widget.window().findChildren(QLabel) if label.buddy() is widget), ""
+        )
+    return accessible(widget, NAME)
+
+
+def check_labels(window: QWidget, audit: Audit) -> None:
+    for label in window.findChildren(QLabel):
+        if not live(label, window) or (isinstance(label.parentWidget(), QMessageBox) and not label.text()):
+            continue
+        said = set(words(accessible(label, NAME) + " " + accessible(label, DESCRIPTION)))
+        unheard = [w for w in words(label_text(label)) if w not in said]
+        if unheard:
+            audit.add("a label's words are not reachable by a screen reader", f"{describe(label)} hides {unheard}")
+        buddy = label.buddy()
+        if buddy is not None and live(buddy, window):
+            shown = caption(label.text()).casefold()
+            target = buddy.focusProxy() or buddy
+            name = control_name(target).casefold()
+            row_of_fields = target is not buddy and name in shown  # “City, state, ZIP:” over City, State, ZIP
+            if words(shown) and shown not in name and not row_of_fields:
+                audit.add("label not in name", f"“{shown}” is not in {describe(target)}")
+    for button in window.findChildren(QAbstractButton):
+        if not live(button, window) or not button.text():
+            continue
+        shown = caption(button.text()).casefold()
+        if words(shown) and shown not in accessible(button, NAME).casefold():
+            audit.add("label not in name", f"“{shown}” is not in {describe(button)}")
+
+
+def check_mnemonics(window: QWidget, audit: Audit) -> None:
+    for clash in clashes(window_bindings(window)):
+        audit.add("mnemonic or shortcut clash", clash)
+    for label in window.findChildren(QLabel):
+        keys = QKeySequence.mnemonic(label.text())
+        if not live(label, window) or keys.isEmpty():
+            continue
+        buddy = label.buddy()
+        if buddy is None:
+            audit.add("a dead mnemonic", f"{describe(label)} has no field")
+            continue
+        target = buddy.focusProxy() or buddy
+        if not live(target, window) or not target.isEnabled():
+            continue  # a field shown later (an optional date): its label is checked in that state
+        if not target.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            audit.add("a dead mnemonic", f"{describe(label)} points at {describe(target)}, which takes no focus")
+            continue
+        QTest.keyClick(window, keys[0].key(), keys[0].keyboardModifiers())
+        focus = QApplication.focusWidget()
+        if focus is not target and not (focus is not None and target.isAncestorOf(focus)):
+            audit.add("a dead mnemonic", f"{keys.toString()} on {describe(label)} focused {describe(focus)}")
+
+
+def holds_value(widget: QWidget) -> bool:
+    if isinstance(widget, QLineEdit):
+        return bool(widget.text())
+    if isinstance(widget, QComboBox):
+        return bool(widget.currentText())
+    if isinstance(widget, QPlainTextEdit | QTextEdit):
+        return bool(widget.toPlainText())
+    return True  # a spin box or date always holds one
+
+
+def check_group_mnemonics(window: QWidget, audit: Audit) -> None:
+    """A group box's Alt+letter focuses its first control: it needs one to focus."""
+    for group in window.findChildren(QGroupBox):
+        titled = live(group, window) and not QKeySequence.mnemonic(group.title()).isEmpty()
+        if titled and not group.isCheckable() and not tab_stops(group):
+            audit.add("a dead mnemonic", f"group “{group.title()}” holds nothing to focus")
+
+
+def brush_colour(value: object) -> QColor | None:
+    if isinstance(value, QBrush):
+        return value.color()
+    return value if isinstance(value, QColor) else None
+
+
+def check_colours(window: QWidget, audit: Audit, palette_name: str) -> None:
+    """Text the app colours, placeholders and selections reach 4.5:1 against what they are drawn on."""
+
+    def low(what: str, fg: QColor, bg: QColor) -> None:
+        ratio = theme.contrast(fg, bg)
+        if ratio < theme.MIN_CONTRAST:
+            audit.add(f"contrast below 4.5:1 on the {palette_name} palette", f"{what}: {ratio:.2f}:1")
+
+    for widget in [window, *window.findChildren(QWidget)]:
+        if not live(widget, window) or not widget.isEnabled():
+            continue  # disabled controls are exempt (WCAG 1.4.3)
+        palette = widget.palette()
+        if isinstance(widget, QLabel) and widget.text() and not widget.styleSheet():  # the badge: its own colours
+            low(describe(widget), palette.color(widget.foregroundRole()), palette.color(widget.backgroundRole()))
+        elif isinstance(widget, QLineEdit) and widget.placeholderText() and not widget.text():
+            low(f"the placeholder of {describe(widget)}", palette.color(Role.PlaceholderText), palette.color(Role.Base))
+        elif isinstance(widget, QAbstractItemView) and widget.model() is not None:
+            low(
+                f"the selection in {describe(widget)}",
+                palette.color(Role.HighlightedText),
+                palette.color(Role.Highlight),
+            )
+            model = widget.model()
+            cells = (model.index(row, column) for row in range(40) for column in range(12))
+            for cell in (c for c in cells if c.isValid()):  # a list widget's model hides its columnCount
+                fg = brush_colour(model.data(cell, Qt.ItemDataRole.ForegroundRole))
+                if fg is not None:
+                    for background in (Role.Base, Role.AlternateBase):
+                        low(f"row {cell.row() + 1} of {describe(widget)}", fg, palette.color(background))
+
+
+def check_first_field(window: QWidget, audit: Audit) -> None:
+    """A dialog with fields opens on its first field, or on the first one left to fill."""
+    if not isinstance(window, QDialog) or isinstance(window, QMessageBox):
+        return
+    fields = [w for w in tab_stops(window) if isinstance(w, FIELDS)]
+    fields.sort(key=lambda w: (w.mapTo(window, QPoint(0, 0)).y(), w.mapTo(window, QPoint(0, 0)).x()))
+    if not fields:
+        return
+    expected = next((w for w in fields if not holds_value(w)), fields[0])
+    focus = QApplication.focusWidget()
+    if focus is not fields[0] and focus is not expected:
+        audit.add("the dialog does not open on its first field", f"{describe(focus)} instead of {describe(expected)}")
+
+
+def audit_state(state: str, window: QWidget) -> list[str]:
+    QApplication.processEvents()
+    audit = Audit(state)
+    check_first_field(window, audit)
+    check_names(window, audit)
+    check_labels(window, audit)
+    check_tab_chain(window, audit)
+    check_mnemonics(window, audit)
+    check_group_mnemonics(window, audit)
+    for name, palette in PALETTES.items():
+        QApplication.setPalette(theme.fix_palette(palette()))  # as theme.install does in the app
+        QApplication.processEvents()
+        check_colours(window, audit, name)
+    return audit.problems
+
+
+# -- the practice and the windows ------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    qtbot: QtBot
+    vault: Vault
+    ops: Ops
+    folder: Path
+    answers: Answers
+    client_id: int
+
+
+@pytest.fixture
+def world(qtbot: QtBot, vault: Vault, created: tuple[Path, str], answers: Answers) -> Iterator[World]:
+    build_demo(vault, clients=MIN_CLIENTS, years=1)
+    client_id = next(c for c in range(1, MIN_CLIENTS + 1) if vault.plans.active(c) is not None)  # a signed plan
+    ops = Ops(None, vault)
+    before = QApplication.palette()
+    yield World(qtbot, vault, ops, created[0], answers, client_id)
+    ops.wait_idle()
+    QApplication.setPalette(before)
+
+
+def show(world: World, window: QWidget) -> QWidget:
+    if not isinstance(window, QDialog) or window.parent() is None:
+        world.qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    world.qtbot.waitUntil(window.isActiveWindow)
+    return window
+
+
+States = Iterator[tuple[str, QWidget]]
+
+
+def welcome_states(world: World) -> States:
+    window = show(world, WelcomeWindow(vault_dir=world.folder.parent / "new vault"))
+    assert isinstance(window, WelcomeWindow)
+    for page in range(window.stack.count()):
+        window.stack.setCurrentIndex(page)
+        yield f"Welcome, page {page + 1}", window
+
+
+def unlock_states(world: World) -> States:
+    window = show(world, UnlockWindow(world.folder))
+    assert isinstance(window, UnlockWindow)
+    yield "Unlock", window
+    window.show_recovery()
+    yield "Unlock, forgot passphrase", window
+
+
+def main_window_states(world: World) -> States:
+    window = MainWindow(world.vault, default_pages(), chart_factory=None)
+    show(world, window)
+    for row, title in enumerate(window.page_titles):
+        window.navigation.setCurrentRow(row)
+        page = window.current_page()
+        if isinstance(page, SettingsView):
+            for tab in range(page.tabs.count()):
+                page.tabs.setCurrentIndex(tab)
+                yield f"Main window, {title}, {page.tabs.tabText(tab)}", window
+        else:
+            yield f"Main window, {title}", window
+        if isinstance(page, CaseloadView):
+            QTest.keyClicks(page.filter_edit, "Nobody by this name")
+            world.qtbot.waitUntil(page.empty_label.isVisible)
+            yield f"Main window, {title}, no client matches", window
+            page.filter_edit.clear()
+
+
+def chart_states(world: World) -> States:
+    world.vault.clients.save_contact(CareContact(world.client_id, ContactRole.PCP, "Dr. Lena Fischer"))
+    chart = open_chart(world.qtbot, world.vault, world.client_id)
+    chart.show_tab(TAB_OVERVIEW)
+    yield "Chart, Overview", chart
+    chart.overview.start_edit()
+    yield "Chart, Overview, editing demographics", chart
+    chart.overview.cancel_edit()
+    chart.show_tab(TAB_DIAGNOSES)
+    yield "Chart, Diagnoses", chart
+    chart.show_tab(TAB_CONTACTS)
+    yield "Chart, Contacts and releases", chart
+    chart.show_tab(TAB_PLAN)
+    yield "Chart, Treatment plan", chart
+    if chart.plan.revise_button.isVisible():
+        chart.plan.revise()
+    else:
+        chart.plan.new_plan()
+    for kind in ("problem", "goal", "objective", "intervention"):
+        getattr(chart.plan.editor, f"add_{kind}")()
+        yield f"Chart, Treatment plan, draft, a new {kind}", chart
+    world.answers.answer = QMessageBox.StandardButton.Discard
+    chart.plan.discard()
+
+
+def add_client_states(world: World) -> States:
+    dialog = show(world, AddClientDialog(world.vault))
+    assert isinstance(dialog, AddClientDialog)
+    yield "Add client", dialog
+    dialog.discard()
+
+
+def chart_dialog_states(world: World) -> States:
+    contact = CareContact(world.client_id, ContactRole.PCP, "Dr. Lena Fischer", id=1)
+    yield "Add contact", show(world, ContactDialog(world.client_id, None, lambda saved: saved))
+    yield "Edit contact", show(world, ContactDialog(world.client_id, contact, lambda saved: saved))
+    yield "Add release", show(world, ReleaseDialog(world.client_id, [contact], lambda saved: saved))
+    yield "Resolve diagnosis", show(world, DateDialog("Resolve diagnosis", "F41.1 resolves.", "Resolved on", print))
+
+
+def settings_dialog_states(world: World) -> States:
+    yield "Change passphrase", show(world, ChangePassphraseDialog())
+    recovery = RecoveryCodeDialog(world.ops)
+    recovery.panel.set_code("ABCD-EFGH-JKMN-PQRS", "vault")
+    yield "New recovery code", show(world, recovery)
+    recovery.panel.stored.setChecked(True)
+    recovery.accept()
+
+
+def message_states(world: World) -> States:
+    yield "Crash", show(world, dialogs.CrashDialog(RuntimeError("a bug")))
+    yield "Error", show(world, dialogs.show_error(None, "The disk is full. Free some space and try again."))
+
+
+OPENERS: dict[str, tuple[Callable[[World], States], tuple[type[QWidget], ...]]] = {
+    "welcome": (welcome_states, (WelcomeWindow,)),
+    "unlock": (unlock_states, (UnlockWindow,)),
+    "main window": (main_window_states, (MainWindow, TodayView, CaseloadView, SettingsView)),
+    "chart": (chart_states, (ChartWindow, OverviewTab, DiagnosesTab, PlanTab, ContactsTab)),
+    "add client": (add_client_states, (AddClientDialog,)),
+    "chart dialogs": (chart_dialog_states, (ContactDialog, ReleaseDialog, DateDialog)),
+    "settings dialogs": (settings_dialog_states, (ChangePassphraseDialog, RecoveryCodeDialog)),
+    "messages": (message_states, (dialogs.CrashDialog,)),
+}
+
+
+# -- the tests -----------------------------------------------------------------------------------
+
+
+def ui_classes() -> list[type]:
+    """Every class defined in therapy_desk.ui, its modules all imported."""
+    for module in pkgutil.walk_packages(therapy_desk.ui.__path__, "therapy_desk.ui."):
+        importlib.import_module(module.name)
+    return [
+        cls
+        for name, module in list(sys.modules.items())
+        if name.startswith("therapy_desk.ui")
+        for _, cls in inspect.getmembers(module, inspect.isclass)
+        if cls.__module__ == name
+    ]
+
+
+def test_every_window_page_tab_and_dialog_registers_itself() -> None:
+    """Dialogs, main windows and chart tabs by their base; other top-level windows and pages by name."""
+    views = (QDialog, QMainWindow, ChartTab)
+    unregistered = [
+        f"{cls.__module__}.{cls.__qualname__}"
+        for cls in ui_classes()
+        if issubclass(cls, QWidget)
+        and (issubclass(cls, views) or cls.__name__.endswith(("Window", "Dialog", "View", "Tab")))
+        and cls not in (*views, *registry.VIEWS)
+        and not cls.__name__.startswith("_")  # a base shared by registered dialogs
+    ]
+    unregistered += [cls.__qualname__ for _title, cls in app.VIEWS if cls not in registry.VIEWS]  # the pages
+    assert unregistered == [], "decorate these with @registry.view"
+
+
+def test_this_test_opens_every_registered_view() -> None:
+    opened = {cls for _opener, classes in OPENERS.values() for cls in classes}
+    missing = [cls.__qualname__ for cls in registry.VIEWS if cls not in opened]
+    assert missing == [], "add an opener for these views to OPENERS"
+
+
+@pytest.mark.parametrize("opener", list(OPENERS))
+def test_every_state_of_every_view_is_accessible(world: World, opener: str) -> None:
+    states, _classes = OPENERS[opener]
+    problems: list[str] = []
+    visited = 0
+    for state, window in states(world):
+        visited += 1
+        problems += audit_state(state, window)
+    assert visited
+    assert problems == [], "\n" + "\n".join(problems)
+
+
+def test_the_audit_finds_a_trap_a_nameless_control_a_hidden_label_a_dead_mnemonic_and_pale_text(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QFormLayout, QTableWidget
+
+    window = QDialog()
+    form = QFormLayout(window)
+    name = QLineEdit()
+    form.addRow("&Name:", name)
+    table = QTableWidget(2, 2)
+    table.setAccessibleName("Numbers")
+    form.addRow(table)
+    form.addRow(QLineEdit())  # nothing names it
+    alert = QLabel("PHQ-9 item 9 was answered above zero")
+    alert.setAccessibleName("Safety alert")
+    form.addRow(alert)
+    form.addRow(QLabel("&Orphan"))
+    pale = QLabel("Waiting for the insurer")
+    faint = pale.palette()
+    faint.setColor(QPalette.ColorRole.WindowText, QColor("#c0c0c0"))  # what a hard-coded grey does
+    pale.setPalette(faint)
+    form.addRow(pale)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    name.setFocus()
+
+    problems = "\n".join(audit_state("sample", window))
+    assert "trapped in QTableWidget “Numbers”" in problems
+    assert "a control without a name: QLineEdit" in problems
+    assert "hides ['phq', '9', 'item'" in problems
+    assert "QLabel “&Orphan” has no field" in problems
+    assert "contrast below 4.5:1 on the light palette: QLabel “Waiting for the insurer”: 1.58:1" in problems
+    assert "on the dark palette: QLabel “Waiting for the insurer”" not in problems
