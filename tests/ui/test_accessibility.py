@@ -286,7 +286,7 @@ def check_mnemonics(window: QWidget, audit: Audit) -> None:
         if not target.focusPolicy() & Qt.FocusPolicy.TabFocus:
             audit.add("a dead mnemonic", f"{describe(label)} points at {describe(target)}, which takes no focus")
             continue
-        QTest.keyClick(window, keys[0].key(), keys[0].keyboardModifiers())
+        QTest.keySequence(window, keys)
         focus = QApplication.focusWidget()
         if focus is not target and not (focus is not None and target.isAncestorOf(focus)):
             audit.add("a dead mnemonic", f"{keys.toString()} on {describe(label)} focused {describe(focus)}")
@@ -391,13 +391,11 @@ class World:
 
 
 @pytest.fixture
-def world(qtbot: QtBot, vault: Vault, created: tuple[Path, str], answers: Answers) -> Iterator[World]:
+def world(qtbot: QtBot, vault: Vault, ops: Ops, created: tuple[Path, str], answers: Answers) -> Iterator[World]:
     build_demo(vault, clients=MIN_CLIENTS, years=1)
     client_id = next(c for c in range(1, MIN_CLIENTS + 1) if vault.plans.active(c) is not None)  # a signed plan
-    ops = Ops(None, vault)
     before = QApplication.palette()
     yield World(qtbot, vault, ops, created[0], answers, client_id)
-    ops.wait_idle()
     QApplication.setPalette(before)
 
 

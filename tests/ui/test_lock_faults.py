@@ -408,13 +408,6 @@ def refuse_writes_to(vault: Vault, table: str) -> None:
     )
 
 
-@pytest.fixture
-def ops(vault: Vault) -> Iterator[Ops]:
-    helper = Ops(None, vault)
-    yield helper
-    helper.wait_idle()
-
-
 def test_settings_wipes_a_typed_passphrase_even_when_saving_fails(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
     view = SettingsView(vault, ops)
     qtbot.addWidget(view)

@@ -24,8 +24,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
 from tests.ui.test_chart import Answers, answers, make_client, open_chart
+from tests.ui.test_shortcuts import main
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui.app import default_pages
 from therapy_desk.ui.chart import TAB_PLAN
 from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.ops import Ops
@@ -34,7 +34,7 @@ from therapy_desk.ui.unlock import UnlockWindow
 from therapy_desk.ui.widgets.client_form import AddClientDialog
 from therapy_desk.ui.widgets.status_label import plain_text
 
-__all__ = ["answers"]  # the fixture, shared with test_chart
+__all__ = ["answers", "main"]  # fixtures shared with test_chart and test_shortcuts
 
 TODAY = date.today()
 CODE = "K7QF-2M9D-XR4T-B8WN"
@@ -74,23 +74,6 @@ def screen_reader_on(qapp: QApplication) -> Iterator[None]:
     QAccessible.setActive(True)
     yield
     QAccessible.setActive(False)
-
-
-@pytest.fixture
-def ops(vault: Vault) -> Iterator[Ops]:
-    helper = Ops(None, vault)
-    yield helper
-    helper.wait_idle()
-
-
-@pytest.fixture
-def main(qtbot: QtBot, vault: Vault) -> MainWindow:
-    window = MainWindow(vault, default_pages(), chart_factory=None)
-    _show(qtbot, window)
-    return window
-
-
-# -- the walk itself ---------------------------------------------------------------------------------
 
 
 def shown_label(window: QWidget, text: str) -> QLabel:

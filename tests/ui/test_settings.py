@@ -66,13 +66,6 @@ def use_keyring() -> Iterator[object]:
 
 
 @pytest.fixture
-def ops(vault: Vault) -> Iterator[Ops]:
-    helper = Ops(None, vault)
-    yield helper
-    helper.wait_idle()
-
-
-@pytest.fixture
 def view(qtbot: QtBot, vault: Vault, ops: Ops) -> SettingsView:
     settings = SettingsView(vault, ops)
     qtbot.addWidget(settings)

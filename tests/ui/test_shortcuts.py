@@ -264,13 +264,6 @@ def _signed_plan(vault: Vault, client_id: int) -> None:
 
 
 @pytest.fixture
-def ops(vault: Vault) -> Iterator[Ops]:
-    helper = Ops(None, vault)
-    yield helper
-    helper.wait_idle()
-
-
-@pytest.fixture
 def main(qtbot: QtBot, vault: Vault) -> MainWindow:
     window = MainWindow(vault, default_pages(), chart_factory=None)
     _show(qtbot, window)

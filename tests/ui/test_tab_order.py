@@ -7,7 +7,6 @@ them. Every field is one Tab stop, date fields too: one press, one field.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -84,13 +83,6 @@ def around(qtbot: QtBot, dialog: QWidget, first: QWidget, fields: list[str], box
     show(qtbot, dialog)
     expected = [*fields, *buttons_as_laid_out(box), fields[0]]
     assert tab_stops(first, len(expected)) == expected
-
-
-@pytest.fixture
-def ops(vault: Vault) -> Iterator[Ops]:
-    helper = Ops(None, vault)
-    yield helper
-    helper.wait_idle()
 
 
 @pytest.fixture
