@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
@@ -16,3 +18,16 @@ def ops(vault: Vault) -> Iterator[Ops]:
     helper = Ops(None, vault)
     yield helper
     helper.wait_idle()
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread(qapp: QApplication) -> Iterator[None]:
+    """What a test dropped is destroyed here, on the GUI thread, after its widgets are closed.
+
+    Left to Python's cyclic collector, a dropped AppController could be destroyed later from whichever
+    thread happened to allocate (the ICD code set loader, an Ops job), together with the single-instance
+    server's socket notifier that the GUI thread's event loop was still polling: a segfault in a later test.
+    """
+    yield
+    gc.collect()
+    gc.freeze()  # what survives is not scanned again: the next test's collection stays a few milliseconds
