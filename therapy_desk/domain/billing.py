@@ -18,6 +18,7 @@ from therapy_desk.domain.codes import (
     MISSED_FEE_CODES,
     MODIFIERS,
     TELEHEALTH_MODIFIERS,
+    TELEHEALTH_POS,
     PlaceOfService,
     ServiceCode,
     billing_rule,
@@ -98,16 +99,21 @@ def check_session_units(service: ServiceCode, units: int) -> None:
         )
 
 
-def check_telehealth(modifiers: Sequence[str], pos: PlaceOfService) -> None:
-    """A line is audio-video (95) or audio-only (93), not both; a telehealth modifier needs a telehealth POS."""
+def check_telehealth_mode(modifiers: Sequence[str]) -> None:
+    """A session is held audio-video (95) or audio-only (93), not both."""
     if "95" in modifiers and "93" in modifiers:
         raise ValidationError(
-            "Modifiers 95 (audio-video) and 93 (audio-only) cannot both describe one session; keep the one that "
-            "matches how the session was held.",
+            "Modifiers 93 (audio-only) and 95 (audio-video) contradict each other; keep the one that matches how "
+            "the session was held.",
             "modifiers",
         )
+
+
+def check_telehealth_place(modifiers: Sequence[str], pos: PlaceOfService) -> None:
+    """A line's telehealth modifiers agree with each other and with a telehealth place of service (02 or 10)."""
+    check_telehealth_mode(modifiers)
     telehealth = [m for m in modifiers if m in TELEHEALTH_MODIFIERS]
-    if telehealth and not pos.is_telehealth:
+    if telehealth and pos not in TELEHEALTH_POS:
         raise ValidationError(
             f"Modifier {telehealth[0]} marks a telehealth session, but the place of service is {pos.value} "
             f"({pos.label.lower()}). Use POS {PlaceOfService.TELEHEALTH_HOME.value} (client at home) or "

@@ -158,10 +158,6 @@ class PlaceOfService(enum.StrEnum):
     def label(self) -> str:
         return _POS_LABELS[self]
 
-    @property
-    def is_telehealth(self) -> bool:
-        return self in (PlaceOfService.TELEHEALTH_HOME, PlaceOfService.TELEHEALTH_NOT_HOME)
-
 
 _POS_LABELS = {
     PlaceOfService.OFFICE: "Office",
@@ -185,4 +181,5 @@ MODIFIERS: dict[str, str] = {
     "HJ": "Employee assistance program",
 }
 MAX_MODIFIERS = 4
-TELEHEALTH_MODIFIERS = ("95", "93", "GT")
+TELEHEALTH_MODIFIERS = frozenset({"95", "93", "GT"})
+TELEHEALTH_POS = frozenset({PlaceOfService.TELEHEALTH_NOT_HOME, PlaceOfService.TELEHEALTH_HOME})

@@ -19,7 +19,7 @@ from therapy_desk.domain.billing import (
     check_pointers,
     check_session_minutes,
     check_session_units,
-    check_telehealth,
+    check_telehealth_place,
     check_units,
 )
 from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService, ServiceCode
@@ -272,7 +272,7 @@ class ChargeLinesMixin:
             place = PlaceOfService(pos)
         except ValueError:
             raise ValidationError(f"{pos} is not a place of service Therapy Desk knows.", "pos") from None
-        check_telehealth(mods, place)
+        check_telehealth_place(mods, place)
         pointers = check_pointers(diagnosis_ids, billable_to_insurance=insurable)
         return NewCharge(
             kind, client_id, date_of_service, service, count, fee, place, mods, insurable, pointers, appointment_id
