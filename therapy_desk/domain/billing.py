@@ -40,16 +40,11 @@ MAX_UNITS = 99
 
 
 def psychotherapy_code(minutes: int) -> str | None:
-    """The one psychotherapy code for the total face-to-face time; None below 16 minutes."""
+    """The one psychotherapy code for the total face-to-face time, by the catalogue's bands; None below 16
+    minutes."""
     if minutes < 0:
         raise ValidationError("Session minutes cannot be negative.", "minutes")
-    if minutes < 16:
-        return None
-    if minutes <= 37:
-        return "90832"
-    if minutes <= 52:
-        return "90834"
-    return "90837"
+    return next((code for code in sorted(PSYCHOTHERAPY_TIME_CODES) if billing_rule(code).covers(minutes)), None)
 
 
 def crisis_codes(minutes: int) -> list[str]:
@@ -75,9 +70,7 @@ def check_addons(codes: Sequence[str]) -> None:
 def check_session_minutes(service: ServiceCode, minutes: int) -> None:
     """Refuse a time-based code for a session whose minutes are outside the code's band."""
     rule = service.rule
-    too_short = rule.min_minutes is not None and minutes < rule.min_minutes
-    too_long = rule.max_minutes is not None and minutes > rule.max_minutes
-    if not (too_short or too_long):
+    if rule.covers(minutes):
         return
     advice = "Book the session's real length or charge the code for its minutes."
     if service.code in PSYCHOTHERAPY_TIME_CODES:

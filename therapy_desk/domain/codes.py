@@ -36,6 +36,12 @@ class BillingRule:
     primaries: frozenset[str] = field(default_factory=frozenset)
     not_same_day: frozenset[str] = field(default_factory=frozenset)
 
+    def covers(self, minutes: int) -> bool:
+        """Whether a session of `minutes` is inside the code's band (any length when it has none)."""
+        return (self.min_minutes is None or minutes >= self.min_minutes) and (
+            self.max_minutes is None or minutes <= self.max_minutes
+        )
+
     def band(self) -> str:
         """The minutes the code covers, in words: "16–37 minutes", "53 minutes or more"."""
         if self.max_minutes is None:
