@@ -122,6 +122,25 @@ def test_two_psychotherapy_codes_on_one_day_are_refused_unless_marked_distinct()
     check_same_day([("90834", ()), ("90785", ()), ("96127", ())])
 
 
+@pytest.mark.parametrize(
+    "codes",
+    [
+        ("90791", "90834"),
+        ("90837", "90791"),
+        ("90791", "90839"),
+        ("90839", "90834"),
+        ("90834", "90846", "90785"),
+    ],
+)
+def test_codes_kept_apart_on_one_day_are_refused_in_either_order(codes: tuple[str, ...]) -> None:
+    """DOMAIN.md's same-day rules, written here independently of the catalogue: 90791 not with
+    psychotherapy or crisis codes, crisis not with psychotherapy, +90785 not with family therapy."""
+    lines = [(code, ()) for code in codes]
+    for ordered in (lines, lines[::-1]):
+        with pytest.raises(ValidationError, match="not billed for one client on the same day"):
+            check_same_day(ordered)
+
+
 # -- modifiers, pointers, money ------------------------------------------------------------------
 
 

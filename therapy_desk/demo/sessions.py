@@ -32,7 +32,7 @@ from therapy_desk.demo.note_text import (
     session_sections,
 )
 from therapy_desk.demo.today import demo_now
-from therapy_desk.domain.billing import Payment
+from therapy_desk.domain.billing import PayerKind, Payment
 from therapy_desk.domain.clients import ClientStatus, Unit, UnitKind, UnitMember
 from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService
 from therapy_desk.domain.measures import Instrument, score
@@ -292,7 +292,8 @@ class SessionPlanner:
                 self._charge(batch, episode, appointment, dates)
                 seen += 1
             elif appointment.status in (AppointmentStatus.NO_SHOW, AppointmentStatus.LATE_CANCEL):
-                fee = rng.random() < 0.7
+                # Medicaid does not allow missed-appointment fees (DOMAIN.md "Service codes"; the store refuses them).
+                fee = rng.random() < 0.7 and episode.billing.payer_kind is not PayerKind.MEDICAID
                 self._note(
                     batch,
                     episode,

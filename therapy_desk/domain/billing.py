@@ -11,17 +11,25 @@ from datetime import date, datetime
 
 from therapy_desk.domain import validation as v
 from therapy_desk.domain.clients import AdministrativeSex, Client
-from therapy_desk.domain.codes import MAX_FEE_CENTS, MAX_MODIFIERS, MODIFIERS, PlaceOfService
+from therapy_desk.domain.codes import (
+    BILLING_RULES,
+    MAX_FEE_CENTS,
+    MAX_MODIFIERS,
+    MISSED_FEE_CODES,
+    MODIFIERS,
+    TELEHEALTH_MODIFIERS,
+    TELEHEALTH_POS,
+    PlaceOfService,
+    ServiceCode,
+    billing_rule,
+)
 from therapy_desk.errors import ValidationError
 
 _DOLLARS = re.compile(r"(-)?\$?(\d*)(?:\.(\d{1,2}))?")
 _IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]*")
 
-# Add-on code -> the primary codes it may accompany (DOMAIN.md).
-ADDON_PRIMARIES: dict[str, frozenset[str]] = {
-    "90785": frozenset({"90791", "90832", "90833", "90834", "90836", "90837", "90838", "90853"}),
-    "90840": frozenset({"90839"}),
-}
+# Add-on code -> the primary codes it may accompany (the catalogue's rules, DOMAIN.md).
+ADDON_PRIMARIES: dict[str, frozenset[str]] = {code: r.primaries for code, r in BILLING_RULES.items() if r.primaries}
 # Time-based psychotherapy codes: one per day for the total time, never added together.
 PSYCHOTHERAPY_TIME_CODES = frozenset({"90832", "90834", "90837"})
 MAX_DIAGNOSIS_POINTERS = 4
@@ -32,16 +40,11 @@ MAX_UNITS = 99
 
 
 def psychotherapy_code(minutes: int) -> str | None:
-    """The one psychotherapy code for the total face-to-face time; None below 16 minutes."""
+    """The one psychotherapy code for the total face-to-face time, by the catalogue's bands; None below 16
+    minutes."""
     if minutes < 0:
         raise ValidationError("Session minutes cannot be negative.", "minutes")
-    if minutes < 16:
-        return None
-    if minutes <= 37:
-        return "90832"
-    if minutes <= 52:
-        return "90834"
-    return "90837"
+    return next((code for code in sorted(PSYCHOTHERAPY_TIME_CODES) if billing_rule(code).covers(minutes)), None)
 
 
 def crisis_codes(minutes: int) -> list[str]:
@@ -64,13 +67,81 @@ def check_addons(codes: Sequence[str]) -> None:
             raise ValidationError(f"+{code} is an add-on and must be billed with one of {allowed}.", "service_code")
 
 
+def check_session_minutes(service: ServiceCode, minutes: int) -> None:
+    """Refuse a time-based code for a session whose minutes are outside the code's band."""
+    rule = service.rule
+    if rule.covers(minutes):
+        return
+    advice = "Book the session's real length or charge the code for its minutes."
+    if service.code in PSYCHOTHERAPY_TIME_CODES:
+        fitting = psychotherapy_code(minutes)
+        advice = (
+            f"Use {fitting} ({BILLING_RULES[fitting].band()})."
+            if fitting
+            else "Under 16 minutes of psychotherapy is not billable."
+        )
+    raise ValidationError(
+        f"{service.code} is for {rule.band()}; this session was {minutes} minutes. {advice}", "service_code"
+    )
+
+
+def check_session_units(service: ServiceCode, units: int) -> None:
+    if service.rule.one_unit_per_session and units != 1:
+        raise ValidationError(
+            f"{service.code} is billed as one unit per session; enter 1 unit (this line had {units}).", "units"
+        )
+
+
+def check_telehealth_mode(modifiers: Sequence[str]) -> None:
+    """A session is held audio-video (95) or audio-only (93), not both."""
+    if "95" in modifiers and "93" in modifiers:
+        raise ValidationError(
+            "Modifiers 93 (audio-only) and 95 (audio-video) contradict each other; keep the one that matches how "
+            "the session was held.",
+            "modifiers",
+        )
+
+
+def check_telehealth_place(modifiers: Sequence[str], pos: PlaceOfService) -> None:
+    """A line's telehealth modifiers agree with each other and with a telehealth place of service (02 or 10)."""
+    check_telehealth_mode(modifiers)
+    telehealth = [m for m in modifiers if m in TELEHEALTH_MODIFIERS]
+    if telehealth and pos not in TELEHEALTH_POS:
+        raise ValidationError(
+            f"Modifier {telehealth[0]} marks a telehealth session, but the place of service is {pos.value} "
+            f"({pos.label.lower()}). Use POS {PlaceOfService.TELEHEALTH_HOME.value} (client at home) or "
+            f"{PlaceOfService.TELEHEALTH_NOT_HOME.value} (client not at home), or remove {telehealth[0]}.",
+            "modifiers",
+        )
+
+
+def check_missed_fee(code: str, *, medicaid: bool) -> None:
+    """No-show and late-cancellation fees may not be charged to a Medicaid-covered client (42 CFR 447.15)."""
+    if medicaid and code in MISSED_FEE_CODES:
+        raise ValidationError(
+            "The client is covered by Medicaid on this date, and Medicaid does not allow no-show or "
+            "late-cancellation fees (42 CFR 447.15); leave the missed appointment without a fee.",
+            "service_code",
+        )
+
+
 def check_same_day(lines: Sequence[tuple[str, Sequence[str]]]) -> None:
     """Rules for one client's lines on one date of service, given as (code, modifiers).
 
-    Add-ons need their primary; time-based psychotherapy codes are never added together (one code for
+    Add-ons need their primary; codes the catalogue's rules keep apart (90791 and psychotherapy, crisis and
+    90785...) are refused together; time-based psychotherapy codes are never added together (one code for
     the total time) unless a later line carries modifier 59 for a separate, distinct session.
     """
-    check_addons([code for code, _ in lines])
+    codes = [code for code, _ in lines]
+    check_addons(codes)
+    for index, first in enumerate(codes):
+        for second in codes[index + 1 :]:
+            if second in billing_rule(first).not_same_day or first in billing_rule(second).not_same_day:
+                raise ValidationError(
+                    f"{first} and {second} are not billed for one client on the same day; charge only one of "
+                    "them for this date (void the other line first if it is already charged).",
+                    "service_code",
+                )
     timed = [mods for code, mods in lines if code in PSYCHOTHERAPY_TIME_CODES]
     if len(timed) > 1 and sum(1 for mods in timed if "59" not in mods) > 1:
         raise ValidationError(

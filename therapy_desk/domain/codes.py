@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from therapy_desk.errors import ValidationError
 
@@ -22,6 +22,67 @@ MAX_DESCRIPTION = 120
 def is_claim_code(code: str) -> bool:
     """Whether `code` has the shape of a CPT/HCPCS code an insurer can be billed for."""
     return bool(_CLAIM_CODE.fullmatch(code))
+
+
+@dataclass(frozen=True)
+class BillingRule:
+    """How a code bills beyond its editable catalogue entry (DOMAIN.md "Service codes"): the session minutes
+    it covers, whether it is one unit per session, the primaries an add-on needs on the same day, and the
+    codes never billed with it for one client on one day."""
+
+    min_minutes: int | None = None
+    max_minutes: int | None = None
+    one_unit_per_session: bool = False
+    primaries: frozenset[str] = field(default_factory=frozenset)
+    not_same_day: frozenset[str] = field(default_factory=frozenset)
+
+    def covers(self, minutes: int) -> bool:
+        """Whether a session of `minutes` is inside the code's band (any length when it has none)."""
+        return (self.min_minutes is None or minutes >= self.min_minutes) and (
+            self.max_minutes is None or minutes <= self.max_minutes
+        )
+
+    def band(self) -> str:
+        """The minutes the code covers, in words: "16–37 minutes", "53 minutes or more"."""
+        if self.max_minutes is None:
+            return f"{self.min_minutes} minutes or more"
+        return f"{self.min_minutes or 1}–{self.max_minutes} minutes"
+
+
+_PSYCHOTHERAPY = frozenset({"90832", "90833", "90834", "90836", "90837", "90838"})
+_CRISIS = frozenset({"90839", "90840"})
+_EVALUATION = frozenset({"90791", "90792"})
+# Office and outpatient E/M visits, the primaries of psychotherapy billed with an E/M visit.
+_EVALUATION_AND_MANAGEMENT = frozenset({"99202", "99203", "99204", "99205", "99212", "99213", "99214", "99215"})
+_WITH_EM = BillingRule(one_unit_per_session=True, primaries=_EVALUATION_AND_MANAGEMENT)
+
+# Code -> its billing rule; a code not listed has none (96127 per instrument, the missed-appointment fees).
+BILLING_RULES: dict[str, BillingRule] = {
+    "90791": BillingRule(one_unit_per_session=True, not_same_day=_PSYCHOTHERAPY | _CRISIS),
+    "90792": BillingRule(one_unit_per_session=True, not_same_day=_CRISIS),
+    "90832": BillingRule(16, 37, one_unit_per_session=True),
+    "90834": BillingRule(38, 52, one_unit_per_session=True),
+    "90837": BillingRule(53, None, one_unit_per_session=True),
+    "90833": _WITH_EM,
+    "90836": _WITH_EM,
+    "90838": _WITH_EM,
+    "90839": BillingRule(
+        30, 74, one_unit_per_session=True, not_same_day=_EVALUATION | _PSYCHOTHERAPY | frozenset({"90785"})
+    ),
+    "90840": BillingRule(75, None, primaries=frozenset({"90839"})),
+    "90846": BillingRule(26, None, one_unit_per_session=True),
+    "90847": BillingRule(26, None, one_unit_per_session=True),
+    "90853": BillingRule(one_unit_per_session=True),
+    "90785": BillingRule(
+        one_unit_per_session=True,
+        primaries=_EVALUATION | _PSYCHOTHERAPY | frozenset({"90853"}),
+        not_same_day=_CRISIS | frozenset({"90846", "90847"}),
+    ),
+}
+
+
+def billing_rule(code: str) -> BillingRule:
+    return BILLING_RULES.get(code, BillingRule())
 
 
 @dataclass(frozen=True)
@@ -62,6 +123,10 @@ class ServiceCode:
             )
         return replace(self, code=code, description=description)
 
+    @property
+    def rule(self) -> BillingRule:
+        return billing_rule(self.code)
+
 
 SEED_SERVICES: tuple[ServiceCode, ...] = (
     ServiceCode("90791", "Diagnostic evaluation", 60, 20000),
@@ -80,6 +145,7 @@ SEED_SERVICES: tuple[ServiceCode, ...] = (
 # Fees charged for missed appointments; not sent to insurers.
 LATE_CANCEL_CODE = "LATECX"
 NO_SHOW_CODE = "NOSHOW"
+MISSED_FEE_CODES = frozenset({LATE_CANCEL_CODE, NO_SHOW_CODE})
 SEED_FEES: tuple[ServiceCode, ...] = (
     ServiceCode(LATE_CANCEL_CODE, "Late cancellation fee", None, 7500, billable_to_insurance=False),
     ServiceCode(NO_SHOW_CODE, "Missed appointment fee", None, 7500, billable_to_insurance=False),
@@ -121,3 +187,5 @@ MODIFIERS: dict[str, str] = {
     "HJ": "Employee assistance program",
 }
 MAX_MODIFIERS = 4
+TELEHEALTH_MODIFIERS = frozenset({"95", "93", "GT"})
+TELEHEALTH_POS = frozenset({PlaceOfService.TELEHEALTH_NOT_HOME, PlaceOfService.TELEHEALTH_HOME})

@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from therapy_desk.domain.billing import check_modifiers
-from therapy_desk.domain.codes import PlaceOfService
+from therapy_desk.domain.billing import check_modifiers, check_telehealth_mode
+from therapy_desk.domain.codes import TELEHEALTH_MODIFIERS, TELEHEALTH_POS, PlaceOfService
 from therapy_desk.errors import ValidationError
 
 MAX_DURATION_MINUTES = 8 * 60
@@ -28,8 +28,6 @@ MAX_MONTHS_AHEAD = 24  # booking further ahead than this is almost always a typo
 MAX_SERIES_MONTHS = 24  # a series spans at most two years from its first appointment
 HORIZON_WEEKS = 26  # ongoing series are materialised this far ahead of today
 LATE_CANCEL_WINDOW = timedelta(days=7)  # no practice policy calls a cancellation a week ahead "late"
-TELEHEALTH_POS = frozenset({PlaceOfService.TELEHEALTH_NOT_HOME, PlaceOfService.TELEHEALTH_HOME})
-TELEHEALTH_MODIFIERS = frozenset({"95", "93", "GT"})
 _SERVICE_CODE = re.compile(r"[0-9A-Z]{5}")
 
 
@@ -185,8 +183,7 @@ def check_telehealth(place: PlaceOfService, telehealth: bool, modifiers: Sequenc
                     "or remove the modifier.",
                     "modifiers",
                 )
-    if {"93", "95"} <= set(cleaned):
-        raise ValidationError("Modifiers 93 (audio-only) and 95 (audio-video) contradict each other.", "modifiers")
+    check_telehealth_mode(cleaned)
     return telehealth, cleaned
 
 

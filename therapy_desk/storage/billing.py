@@ -16,6 +16,7 @@ from therapy_desk.domain.billing import (
     Charge,
     ChargeKind,
     check_addons,
+    check_missed_fee,
     check_same_day,
 )
 from therapy_desk.domain.codes import PlaceOfService, ServiceCode
@@ -31,6 +32,7 @@ from therapy_desk.storage.billing_lines import (
     SERVICE_SELECT,
     NewCharge,
     check_pointed_rows,
+    covered_on,
     refuse_second_charge,
     service_from_row,
 )
@@ -167,7 +169,9 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
     ) -> Charge:
         """Add one service line (96127 per instrument, +90785, a fee...). `fee_cents` is the line's total;
         by default the catalogue fee times `units`. Whether it goes to insurance defaults to the catalogue's.
-        `appointment_id` links an add-on to the session it belongs to."""
+        `appointment_id` links an add-on to the session it belongs to, and the session's minutes must fit
+        the code's time band."""
+        minutes = None if appointment_id is None else self._appointment(appointment_id).minutes
         return self._store_charge(
             self._prepare_charge(
                 ChargeKind.MANUAL,
@@ -181,6 +185,7 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
                 pos=pos,
                 billable_to_insurance=billable_to_insurance,
                 appointment_id=appointment_id,
+                minutes=minutes,
                 today=today,
             )
         )
@@ -191,6 +196,8 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
         with self._db.transaction():
             self._require_client(line.client_id)
             self._check_pointed_diagnoses(line.client_id, line.date_of_service, line.pointers)
+            medicaid = self._medicaid_spans([line.client_id]).get(line.client_id, [])
+            check_missed_fee(line.service.code, medicaid=covered_on(medicaid, line.date_of_service))
             if line.appointment_id is not None:
                 self._check_appointment_charge(
                     line.appointment_id, line.client_id, line.date_of_service, line.service.code, line.kind

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from therapy_desk.domain.billing import Payment, check_same_day, plan_allocations
+from therapy_desk.domain.billing import Payment, check_missed_fee, check_same_day, plan_allocations
 from therapy_desk.domain.codes import ServiceCode
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
@@ -22,6 +22,7 @@ from therapy_desk.storage.billing_lines import (
     INSERT_POINTER,
     ChargeLinesMixin,
     check_pointed_rows,
+    covered_on,
     refuse_second_charge,
 )
 from therapy_desk.storage.payments import (
@@ -80,12 +81,16 @@ class ChargeImportMixin(ChargeLinesMixin, PaymentsMixin):
             diagnoses = self._diagnosis_rows([p for line in lines for p in line.pointers])
             live = self._live_by_appointment([item.appointment_id for item in items])
             same_day = self._live_by_day([line.client_id for line in lines])
+            medicaid = self._medicaid_spans([line.client_id for line in lines])
             first_id = self._db.next_id("charges")
             rows, pointers = [], []
             for offset, line in enumerate(lines):
                 if line.pointers:
                     check_pointed_rows(diagnoses, line.client_id, line.date_of_service, line.pointers)
                 assert line.appointment_id is not None
+                check_missed_fee(
+                    line.service.code, medicaid=covered_on(medicaid.get(line.client_id, []), line.date_of_service)
+                )
                 charged = live.setdefault((line.appointment_id, line.client_id), [])
                 refuse_second_charge(charged, line.service.code, line.kind)
                 day_lines = same_day.setdefault((line.client_id, line.date_of_service.isoformat()), [])

@@ -11,12 +11,23 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from therapy_desk.domain.billing import ChargeKind, check_cents, check_modifiers, check_pointers, check_units
+from therapy_desk.domain.billing import (
+    ChargeKind,
+    PayerKind,
+    check_cents,
+    check_modifiers,
+    check_pointers,
+    check_session_minutes,
+    check_session_units,
+    check_telehealth_place,
+    check_units,
+)
 from therapy_desk.domain.codes import LATE_CANCEL_CODE, NO_SHOW_CODE, PlaceOfService, ServiceCode
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.validation import check_not_future
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
+from therapy_desk.storage.rows import to_date
 
 SERVICE_FIELDS = ("code", "description", "default_minutes", "fee_cents", "is_addon", "billable_to_insurance", "active")
 SERVICE_SELECT = f"SELECT {', '.join(SERVICE_FIELDS)} FROM services"  # noqa: S608 - fixed column list
@@ -36,6 +47,7 @@ class BilledAppointment:
     client_id: int | None
     unit_id: int | None
     date_of_service: date
+    minutes: int
     service_code: str
     modifiers: tuple[str, ...]
     pos: PlaceOfService
@@ -97,6 +109,11 @@ def refuse_second_charge(live: Sequence[tuple[str, str]], code: str, kind: Charg
         )
 
 
+def covered_on(spans: Sequence[tuple[date, date | None]], day: date) -> bool:
+    """Whether one of the (start, end) spans of coverage is in force on `day`."""
+    return any(start <= day and (end is None or day <= end) for start, end in spans)
+
+
 def check_pointed_rows(
     rows: Mapping[int, tuple[Any, ...]], client_id: int, on: date, pointers: tuple[int, ...]
 ) -> None:
@@ -118,17 +135,20 @@ def check_pointed_rows(
             )
 
 
-APPOINTMENT_COLUMNS = "id, client_id, unit_id, date_of_service, service_code, modifiers, place_of_service, status"
+APPOINTMENT_COLUMNS = (
+    "id, client_id, unit_id, date_of_service, duration_minutes, service_code, modifiers, place_of_service, status"
+)
 APPOINTMENT_SELECT = f"SELECT {APPOINTMENT_COLUMNS} FROM appointments"  # noqa: S608 - fixed column list
 
 
 def appointment_from_row(row: tuple[Any, ...]) -> BilledAppointment:
-    aid, client_id, unit_id, dos, code, modifiers, pos, status = row
+    aid, client_id, unit_id, dos, minutes, code, modifiers, pos, status = row
     return BilledAppointment(
         aid,
         client_id,
         unit_id,
         date.fromisoformat(dos),
+        minutes,
         code,
         tuple(m for m in re.split(r"[\s,;]+", modifiers or "") if m),
         PlaceOfService(pos),
@@ -181,6 +201,7 @@ class ChargeLinesMixin:
             modifiers=appointment.modifiers,
             pos=appointment.pos,
             appointment_id=appointment.id,
+            minutes=appointment.minutes,
             today=today,
             lookup=lookup,
         )
@@ -225,10 +246,12 @@ class ChargeLinesMixin:
         pos: PlaceOfService | str = PlaceOfService.OFFICE,
         billable_to_insurance: bool | None = None,
         appointment_id: int | None = None,
+        minutes: int | None = None,
         today: date | None = None,
         lookup: Callable[[str], ServiceCode] | None = None,
     ) -> NewCharge:
-        """Every check on a new line that needs no other rows; `lookup` finds the active catalogue entry."""
+        """Every check on a new line that needs no other rows; `lookup` finds the active catalogue entry.
+        `minutes` is the session's length when the line belongs to an appointment."""
         if not isinstance(date_of_service, date):
             raise ValidationError("The date of service is required.", "date_of_service")
         if isinstance(date_of_service, datetime):
@@ -236,6 +259,9 @@ class ChargeLinesMixin:
         check_not_future(date_of_service, today or date.today(), "date_of_service", "The date of service")
         service = (lookup or self._active_service)(service_code)
         count = check_units(units)
+        check_session_units(service, count)
+        if minutes is not None:
+            check_session_minutes(service, minutes)
         fee = service.default_fee_cents * count if fee_cents is None else fee_cents
         check_cents(fee, "fee_cents", label="The fee")
         insurable = service.billable_to_insurance if billable_to_insurance is None else bool(billable_to_insurance)
@@ -246,6 +272,7 @@ class ChargeLinesMixin:
             place = PlaceOfService(pos)
         except ValueError:
             raise ValidationError(f"{pos} is not a place of service Therapy Desk knows.", "pos") from None
+        check_telehealth_place(mods, place)
         pointers = check_pointers(diagnosis_ids, billable_to_insurance=insurable)
         return NewCharge(
             kind, client_id, date_of_service, service, count, fee, place, mods, insurable, pointers, appointment_id
@@ -291,6 +318,19 @@ class ChargeLinesMixin:
         if not identified:
             raise ValidationError("The unit has no identified client to bill; mark one in the unit.", "client_id")
         return int(identified[0])
+
+    def _medicaid_spans(self, client_ids: Sequence[int]) -> dict[int, list[tuple[date, date | None]]]:
+        """client_id -> (start, end) of each of its coverages by a Medicaid payer: the dates on which no
+        missed-appointment fee may be charged."""
+        found: dict[int, list[tuple[date, date | None]]] = {}
+        for client_id, start, end in self._db.select_in(
+            "SELECT v.client_id, v.start_date, v.end_date FROM coverages v JOIN payers p ON p.id = v.payer_id "
+            "WHERE v.client_id IN ({ids}) AND p.kind = ?",
+            client_ids,
+            (PayerKind.MEDICAID.value,),
+        ):
+            found.setdefault(client_id, []).append((date.fromisoformat(start), to_date(end)))
+        return found
 
     def _diagnosis_rows(self, diagnosis_ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
         """id -> (client_id, code, for_claims, resolved) for the diagnoses that exist."""
