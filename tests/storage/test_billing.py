@@ -43,20 +43,22 @@ def _diagnosis(vault: Vault, client_id: int, code: str = "F41.1", **kwargs: obje
     return diagnosis.id
 
 
-def _appointment(
+def book_session(
     vault: Vault,
     client_id: int | None,
     status: AppointmentStatus = AppointmentStatus.ATTENDED,
     *,
     code: str = "90834",
+    minutes: int = 45,
     day: date = DOS,
     unit_id: int | None = None,
     **kwargs: object,
 ) -> int:
+    """Book a session at 10:00 on `day` (shared with test_billing_rules)."""
     booked = vault.schedule.book(
         Appointment(
             start=datetime(day.year, day.month, day.day, 10, 0),
-            duration_minutes=45,
+            duration_minutes=minutes,
             service_code=code,
             client_id=client_id,
             unit_id=unit_id,
@@ -248,9 +250,9 @@ def test_visits_used_counts_session_dates_within_the_authorization(vault: Vault)
         today=TODAY,
     )
     for day in (date(2025, 2, 24), date(2025, 3, 3), date(2025, 3, 10)):
-        vault.billing.charge_for_appointment(_appointment(vault, client_id, day=day), [dx], today=TODAY)
+        vault.billing.charge_for_appointment(book_session(vault, client_id, day=day), [dx], today=TODAY)
     vault.billing.charge_missed_appointment(
-        _appointment(vault, client_id, AppointmentStatus.NO_SHOW, day=date(2025, 3, 12)), today=TODAY
+        book_session(vault, client_id, AppointmentStatus.NO_SHOW, day=date(2025, 3, 12)), today=TODAY
     )
     assert vault.billing.visits_used(coverage.id or 0) == 2
 
@@ -261,7 +263,7 @@ def test_visits_used_counts_session_dates_within_the_authorization(vault: Vault)
 def test_attended_session_is_charged_at_the_catalogue_fee_with_its_details(vault: Vault) -> None:
     client_id = _client(vault)
     dx1, dx2 = _diagnosis(vault, client_id), _diagnosis(vault, client_id, "F33.1")
-    appointment_id = _appointment(
+    appointment_id = book_session(
         vault, client_id, place_of_service=PlaceOfService.TELEHEALTH_HOME, modifiers=("95",), telehealth=True
     )
     charge = vault.billing.charge_for_appointment(appointment_id, [dx2, dx1], today=TODAY)
@@ -277,7 +279,7 @@ def test_attended_session_is_charged_at_the_catalogue_fee_with_its_details(vault
 def test_an_appointment_is_charged_once_until_its_charge_is_voided(vault: Vault) -> None:
     client_id = _client(vault)
     dx = _diagnosis(vault, client_id)
-    appointment_id = _appointment(vault, client_id)
+    appointment_id = book_session(vault, client_id)
     assert vault.billing.uncharged_appointments(client_id) == [appointment_id]
     first = vault.billing.charge_for_appointment(appointment_id, [dx], today=TODAY)
     assert vault.billing.uncharged_appointments(client_id) == []
@@ -295,7 +297,7 @@ def test_an_appointment_is_charged_once_until_its_charge_is_voided(vault: Vault)
 
 def test_a_line_cannot_be_linked_to_another_clients_appointment(vault: Vault) -> None:
     ana, ben = _client(vault), _client(vault, "Ben", "Ito")
-    bens_session = _appointment(vault, ben)
+    bens_session = book_session(vault, ben)
     with pytest.raises(ValidationError, match="another client") as err:
         vault.billing.add_charge(ana, DOS, "NOSHOW", appointment_id=bens_session, today=TODAY)
     assert err.value.field == "client_id"
@@ -310,7 +312,7 @@ def test_a_line_cannot_be_linked_to_another_clients_appointment(vault: Vault) ->
 def test_only_attended_sessions_are_charged_as_sessions(vault: Vault, status: AppointmentStatus) -> None:
     client_id = _client(vault)
     day = date.today() if status is AppointmentStatus.SCHEDULED else DOS
-    appointment_id = _appointment(vault, client_id, status, day=day)
+    appointment_id = book_session(vault, client_id, status, day=day)
     with pytest.raises(ValidationError, match="Only an attended session") as err:
         vault.billing.charge_for_appointment(appointment_id, [_diagnosis(vault, client_id)])
     assert err.value.field == "appointment_id"
@@ -328,7 +330,7 @@ def test_missed_appointment_is_charged_the_catalogue_fee_and_not_billed_to_insur
 ) -> None:
     client_id = _client(vault)
     vault.billing.update_service(replace(vault.billing.service(code), default_fee_cents=6_000))
-    charge = vault.billing.charge_missed_appointment(_appointment(vault, client_id, status), today=TODAY)
+    charge = vault.billing.charge_missed_appointment(book_session(vault, client_id, status), today=TODAY)
     assert (charge.service_code, charge.kind, charge.fee_cents) == (code, kind, 6_000)
     assert not charge.billable_to_insurance
     assert charge.diagnosis_ids == ()
@@ -338,7 +340,7 @@ def test_missed_appointment_is_charged_the_catalogue_fee_and_not_billed_to_insur
 def test_attended_session_carries_no_missed_appointment_fee(vault: Vault) -> None:
     client_id = _client(vault)
     with pytest.raises(ValidationError, match="no-show or late cancellation"):
-        vault.billing.charge_missed_appointment(_appointment(vault, client_id), today=TODAY)
+        vault.billing.charge_missed_appointment(book_session(vault, client_id), today=TODAY)
 
 
 def test_couple_session_bills_the_identified_client_and_group_sessions_each_member(vault: Vault) -> None:
@@ -348,11 +350,11 @@ def test_couple_session_bills_the_identified_client_and_group_sessions_each_memb
         Unit(UnitKind.COUPLE, "Ito-Lopez", (UnitMember(ana), UnitMember(ben, identified=True)))
     )
     charge = vault.billing.charge_for_appointment(
-        _appointment(vault, None, code="90847", unit_id=couple.id), [dx_ben], today=TODAY
+        book_session(vault, None, code="90847", unit_id=couple.id), [dx_ben], today=TODAY
     )
     assert charge.client_id == ben
     group = vault.clients.create_unit(Unit(UnitKind.GROUP, "Tuesday group", (UnitMember(ben), UnitMember(cy))))
-    session = _appointment(vault, None, code="90853", unit_id=group.id, day=date(2025, 3, 4))
+    session = book_session(vault, None, code="90853", unit_id=group.id, day=date(2025, 3, 4))
     with pytest.raises(ValidationError, match="per member"):
         vault.billing.charge_for_appointment(session, [dx_cy], today=TODAY)
     with pytest.raises(ValidationError, match="not a member"):
@@ -427,7 +429,7 @@ def test_add_on_needs_its_primary_on_the_same_date(vault: Vault) -> None:
     dx = _diagnosis(vault, client_id)
     with pytest.raises(ValidationError, match="add-on"):
         vault.billing.add_charge(client_id, DOS, "90785", diagnosis_ids=[dx], today=TODAY)
-    primary = vault.billing.charge_for_appointment(_appointment(vault, client_id, day=date(2025, 3, 4)), [dx])
+    primary = vault.billing.charge_for_appointment(book_session(vault, client_id, day=date(2025, 3, 4)), [dx])
     with pytest.raises(ValidationError, match="add-on"):
         vault.billing.add_charge(client_id, DOS, "90785", diagnosis_ids=[dx], today=TODAY)
     addon = vault.billing.add_charge(

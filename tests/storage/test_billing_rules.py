@@ -8,19 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 import pytest
 
+from tests.storage.test_billing import DOS, TODAY, book_session
 from therapy_desk.domain.billing import Coverage, Payer, PayerKind
 from therapy_desk.domain.clients import AdministrativeSex, Client
 from therapy_desk.domain.codes import PlaceOfService, ServiceCode
-from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
+from therapy_desk.domain.scheduling import AppointmentStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-
-DOS = date(2025, 3, 3)
-TODAY = date(2025, 3, 14)
 
 
 @dataclass(frozen=True)
@@ -39,20 +37,16 @@ class Chart:
         pos: PlaceOfService = PlaceOfService.OFFICE,
         telehealth: bool = False,
     ) -> int:
-        booked = self.vault.schedule.book(
-            Appointment(
-                start=datetime(DOS.year, DOS.month, DOS.day, 10, 0),
-                duration_minutes=minutes,
-                service_code=code,
-                client_id=self.client_id,
-                status=status,
-                modifiers=modifiers,
-                place_of_service=pos,
-                telehealth=telehealth,
-            )
+        return book_session(
+            self.vault,
+            self.client_id,
+            status,
+            code=code,
+            minutes=minutes,
+            modifiers=modifiers,
+            place_of_service=pos,
+            telehealth=telehealth,
         )
-        assert booked.id is not None
-        return booked.id
 
     def session(self, code: str, minutes: int, **kwargs: object) -> Callable[[], object]:
         """Charging an attended appointment of `code` lasting `minutes`."""
