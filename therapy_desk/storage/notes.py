@@ -33,10 +33,12 @@ from therapy_desk.domain.notes import (
     fields_hash,
     seal_check,
 )
+from therapy_desk.domain.presign import Finding, Level, Rule, presign_findings, refusal
 from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.presign import signing_facts
 from therapy_desk.storage.rows import iso, now_utc, to_date
 from therapy_desk.storage.seals import ADDENDUM_ADDED, NOTE_SIGNED, NOTES_IMPORTED, batch_seal_detail
 from therapy_desk.storage.search import bulk_note_index
@@ -324,14 +326,36 @@ class NoteStore:
 
     # -- signing -------------------------------------------------------------------------------
 
+    def presign_check(self, note_id: int, *, today: date | None = None) -> list[Finding]:
+        """What signing this draft would refuse (errors) or point out (warnings), errors first.
+
+        A missing part `sign` asks for (a section, the times) is the first error."""
+        with self._db.transaction():
+            current = self._get(note_id)
+            if current.is_signed:
+                raise ValidationError(SIGNED_NOTE_MESSAGE, "id")
+            try:
+                checked = current.validated_for_signing(today or date.today())
+            except ValidationError as err:
+                return [
+                    Finding(Level.ERROR, Rule.COMPLETE, str(err)),
+                    *presign_findings(current, signing_facts(self._db, current)),
+                ]
+            return presign_findings(checked, signing_facts(self._db, checked))
+
     def sign(self, note_id: int, signer: str, *, today: date | None = None) -> Note:
-        """Sign a draft: records signer, UTC time and the SHA-256 of its canonical content; it is then immutable."""
+        """Sign a draft: records signer, UTC time and the SHA-256 of its canonical content; it is then immutable.
+
+        Refused, with every error of the pre-sign check one per line, when that check finds any."""
         name = check_signer(signer)
         with self._db.transaction():
             current = self._get(note_id)
             if current.is_signed:
                 raise ValidationError(SIGNED_NOTE_MESSAGE, "id")
             clean = current.validated_for_signing(today or date.today())
+            refused = refusal(presign_findings(clean, signing_facts(self._db, clean)))
+            if refused is not None:
+                raise ValidationError(refused, "presign")
             signed = dataclasses.replace(clean, status=NoteStatus.SIGNED, signed_by=name, signed_at=now_utc())
             digest = content_hash(signed)
             # The content is written again in its checked form, so what is stored is what was hashed.

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, time
+
+import pytest
+
+from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SelfHarm, SuicidalIdeation
+from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, sections
+from therapy_desk.domain.presign import Level, LinkedAppointment, Rule, SigningFacts, presign_findings, refusal
+
+DOS = date(2025, 3, 10)
+CLIENT = 7
+NARRATIVE = sections(NoteFormat.NARRATIVE, {"Narrative": "Worked on sleep hygiene."})
+
+
+def note(**changes: object) -> Note:
+    """A 45-minute progress note, linked to appointment 3, addressing goal 12."""
+    base = Note(
+        client_id=CLIENT,
+        format=NoteFormat.NARRATIVE,
+        date_of_service=DOS,
+        start_time=time(9, 0),
+        end_time=time(9, 45),
+        sections=NARRATIVE,
+        goal_ids=(12,),
+        appointment_id=3,
+    )
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def appointment(**changes: object) -> LinkedAppointment:
+    base = LinkedAppointment(client_ids=frozenset({CLIENT}), date_of_service=DOS, service_code="90834")
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+def facts(**changes: object) -> SigningFacts:
+    base = SigningFacts(diagnosis_on_file=True, appointment=appointment())
+    return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
+
+
+ACTIVE_IDEATION = RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE, suicide_plan=True)
+
+# One row per rule: the note, the facts the store gathered, and what the clinician is told.
+RULES = [
+    pytest.param(
+        note(end_time=time(9, 53)), facts(), Level.ERROR, Rule.MINUTES_OUTSIDE_CODE,
+        "53 minutes documented: 90837, not 90834", id="minutes-outside-code",
+    ),
+    pytest.param(
+        note(), facts(appointment=appointment(client_ids=frozenset({8}))), Level.ERROR,
+        Rule.APPOINTMENT_OTHER_CLIENT, "another client's", id="appointment-other-client",
+    ),
+    pytest.param(
+        note(), facts(appointment=appointment(date_of_service=date(2025, 3, 11))), Level.ERROR,
+        Rule.APPOINTMENT_OTHER_DATE, "on 2025-03-11, not on the note's date of service 2025-03-10",
+        id="appointment-other-date",
+    ),
+    pytest.param(
+        note(), facts(other_signed_progress_note=True), Level.ERROR, Rule.SECOND_SIGNED_NOTE,
+        "already has a signed progress note", id="second-signed-note",
+    ),
+    pytest.param(
+        note(risk=ACTIVE_IDEATION), facts(), Level.ERROR, Rule.RISK_WITHOUT_SAFETY_PLAN,
+        "no safety plan is recorded", id="risk-without-safety-plan",
+    ),
+    pytest.param(
+        note(), facts(diagnosis_on_file=False), Level.WARNING, Rule.NO_DIAGNOSIS,
+        "no diagnosis on file for the date of service", id="no-diagnosis",
+    ),
+    pytest.param(note(goal_ids=()), facts(), Level.WARNING, Rule.NO_GOAL, "No treatment-plan goal", id="no-goal"),
+    pytest.param(
+        note(), facts(open_item9_flags=(date(2025, 3, 3),)), Level.WARNING, Rule.ITEM9_NOT_FOLLOWED_UP,
+        "PHQ-9 of 2025-03-03 has item 9", id="item9-not-followed-up",
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("checked", "known", "level", "rule", "sentence"), RULES)
+def test_each_presign_rule_finds_its_problem_alone(
+    checked: Note, known: SigningFacts, level: Level, rule: Rule, sentence: str
+) -> None:
+    [finding] = presign_findings(checked, known)
+    assert (finding.level, finding.rule) == (level, rule)
+    assert sentence in finding.sentence
+    assert finding.blocks_signing is (level is Level.ERROR)
+
+
+def test_a_complete_note_with_everything_on_file_has_no_findings() -> None:
+    assert presign_findings(note(), facts()) == []
+    assert refusal([]) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "start", "end", "sentence"),
+    [
+        ("90837", time(9, 0), time(9, 20), "20 minutes documented: 90832, not 90837"),
+        ("90834", time(9, 0), time(9, 10), "10 minutes documented: not 90834: under 16 minutes is not billable"),
+        ("90846", time(9, 0), time(9, 20), "20 minutes documented: 90846 is for 26 minutes or more"),
+        ("90839", time(9, 0), time(9, 20), "20 minutes documented: 90839 is for 30–74 minutes"),
+    ],
+)
+def test_a_code_outside_its_band_names_what_the_minutes_call_for(
+    code: str, start: time, end: time, sentence: str
+) -> None:
+    found = presign_findings(note(start_time=start, end_time=end), facts(appointment=appointment(service_code=code)))
+    assert [f.rule for f in found] == [Rule.MINUTES_OUTSIDE_CODE]
+    assert sentence in found[0].sentence
+
+
+@pytest.mark.parametrize(
+    ("code", "minutes"), [("90834", 38), ("90834", 52), ("90837", 53), ("90839", 120), ("90791", 10), ("90853", 90)]
+)
+def test_a_code_inside_its_band_or_without_one_passes(code: str, minutes: int) -> None:
+    end = time(9 + minutes // 60, minutes % 60)
+    checked = note(end_time=end)
+    assert presign_findings(checked, facts(appointment=appointment(service_code=code))) == []
+
+
+def test_a_group_appointment_is_for_each_member_of_its_unit() -> None:
+    group = appointment(client_ids=frozenset({CLIENT, 8, 9}), service_code="90853")
+    assert presign_findings(note(), facts(appointment=group)) == []
+
+
+@pytest.mark.parametrize(
+    "risk",
+    [
+        RiskAssessment(RiskLevel.LOW),
+        RiskAssessment(RiskLevel.LOW, self_harm=SelfHarm.PAST),
+        dataclasses.replace(ACTIVE_IDEATION, safety_plan_reviewed=True),
+    ],
+)
+def test_no_current_risk_or_a_reviewed_safety_plan_needs_nothing_more(risk: RiskAssessment) -> None:
+    assert presign_findings(note(risk=risk), facts()) == []
+
+
+def test_intake_notes_are_not_asked_for_goals_and_cancellation_notes_not_for_a_diagnosis() -> None:
+    intake = note(kind=NoteKind.INTAKE, goal_ids=())
+    cancellation = note(kind=NoteKind.CANCELLATION, start_time=None, end_time=None)
+    assert presign_findings(intake, facts()) == []
+    assert presign_findings(cancellation, facts(diagnosis_on_file=False)) == []
+
+
+def test_the_refusal_lists_every_error_one_per_line_and_no_warning() -> None:
+    found = presign_findings(
+        note(end_time=time(9, 53), goal_ids=(), risk=ACTIVE_IDEATION),
+        facts(other_signed_progress_note=True, diagnosis_on_file=False),
+    )
+    assert [f.level for f in found] == [Level.ERROR] * 3 + [Level.WARNING] * 2
+    sentence = refusal(found)
+    assert sentence is not None
+    lines = sentence.splitlines()
+    assert lines[0] == "This note cannot be signed yet:"
+    assert lines[1:] == [f.sentence for f in found if f.blocks_signing]

@@ -1,0 +1,181 @@
+"""The pre-sign check through the store: `sign` refuses every error at once and writes nothing;
+`presign_check` lists errors and warnings for the editor."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time
+
+import pytest
+
+from tests.storage.test_billing import book_session
+from tests.storage.test_notes import SIGNER, draft, events
+from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SuicidalIdeation
+from therapy_desk.domain.clients import Client, Unit, UnitKind, UnitMember
+from therapy_desk.domain.notes import NoteStatus
+from therapy_desk.domain.presign import Level, Rule
+from therapy_desk.errors import ValidationError
+from therapy_desk.storage.vault import Vault
+
+DOS = date(2025, 3, 10)  # the date of service of `draft`, whose session runs 09:00-09:50
+PHQ9_ITEM9 = [1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+
+def new_client(vault: Vault, first: str = "Ana", *, diagnosed: bool = True) -> int:
+    client = vault.clients.create(Client(legal_first=first, legal_last="Reyes", dob=date(1988, 4, 2)))
+    assert client.id is not None
+    if diagnosed:
+        vault.clients.add_diagnosis(client.id, "F41.1", onset=date(2025, 1, 6))
+    return client.id
+
+
+def saved_draft(vault: Vault, client_id: int, **changes: object) -> int:
+    note = vault.notes.save_draft(draft(client_id, **changes))
+    assert note.id is not None
+    return note.id
+
+
+def minutes_outside_code(vault: Vault, client_id: int) -> int:
+    return saved_draft(
+        vault, client_id, appointment_id=book_session(vault, client_id, code="90837", minutes=60, day=DOS)
+    )
+
+
+def another_clients_appointment(vault: Vault, client_id: int) -> int:
+    other = new_client(vault, "Ben")
+    return saved_draft(vault, client_id, appointment_id=book_session(vault, other, day=DOS, minutes=50))
+
+
+def another_dates_appointment(vault: Vault, client_id: int) -> int:
+    appointment_id = book_session(vault, client_id, day=date(2025, 3, 11), minutes=50)
+    return saved_draft(vault, client_id, appointment_id=appointment_id)
+
+
+def second_signed_progress_note(vault: Vault, client_id: int) -> int:
+    appointment_id = book_session(vault, client_id, day=DOS, minutes=50)
+    vault.notes.sign(saved_draft(vault, client_id, appointment_id=appointment_id), SIGNER, today=DOS)
+    return saved_draft(vault, client_id, appointment_id=appointment_id)
+
+
+def risk_without_safety_plan(vault: Vault, client_id: int) -> int:
+    return saved_draft(vault, client_id, risk=RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE))
+
+
+# One row per error rule: a draft the store must refuse to sign, and the line naming why.
+REFUSALS = [
+    pytest.param(minutes_outside_code, "50 minutes documented: 90834, not 90837", id="minutes-outside-code"),
+    pytest.param(another_clients_appointment, "appointment is another client's", id="appointment-other-client"),
+    pytest.param(another_dates_appointment, "appointment is on 2025-03-11", id="appointment-other-date"),
+    pytest.param(second_signed_progress_note, "already has a signed progress note", id="second-signed-note"),
+    pytest.param(risk_without_safety_plan, "no safety plan is recorded", id="risk-without-safety-plan"),
+]
+
+
+@pytest.mark.parametrize(("make_draft", "line"), REFUSALS)
+def test_signing_refuses_each_error_and_writes_nothing(
+    vault: Vault, make_draft: Callable[[Vault, int], int], line: str
+) -> None:
+    note_id = make_draft(vault, new_client(vault))
+    before = vault.notes.get(note_id)
+    signed_events = events(vault, 200).count("note signed")
+    with pytest.raises(ValidationError) as err:
+        vault.notes.sign(note_id, SIGNER, today=DOS)
+    assert line in str(err.value)
+    assert vault.notes.get(note_id) == before
+    assert vault.notes.get(note_id).status is NoteStatus.DRAFT
+    assert events(vault, 200).count("note signed") == signed_events
+    assert line in " ".join(f.sentence for f in vault.notes.presign_check(note_id, today=DOS) if f.blocks_signing)
+
+
+def test_the_refusal_lists_every_error_one_per_line(vault: Vault) -> None:
+    client_id = new_client(vault)
+    appointment_id = book_session(vault, client_id, code="90837", minutes=60, day=date(2025, 3, 11))
+    risk = RiskAssessment(RiskLevel.MODERATE, SuicidalIdeation.PASSIVE)
+    note_id = saved_draft(vault, client_id, appointment_id=appointment_id, risk=risk)
+    with pytest.raises(ValidationError) as err:
+        vault.notes.sign(note_id, SIGNER, today=DOS)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 4
+    assert "appointment is on 2025-03-11" in lines[1]
+    assert "50 minutes documented: 90834, not 90837" in lines[2]
+    assert "no safety plan" in lines[3]
+
+
+def test_warnings_are_listed_but_do_not_block_signing(vault: Vault) -> None:
+    client_id = new_client(vault, diagnosed=False)
+    flagged = vault.measures.record(client_id, "PHQ-9", PHQ9_ITEM9, date(2025, 3, 3), today=DOS)
+    note_id = saved_draft(vault, client_id, goal_ids=())
+    found = vault.notes.presign_check(note_id, today=DOS)
+    assert [(f.level, f.rule) for f in found] == [
+        (Level.WARNING, Rule.NO_DIAGNOSIS),
+        (Level.WARNING, Rule.NO_GOAL),
+        (Level.WARNING, Rule.ITEM9_NOT_FOLLOWED_UP),
+    ]
+    assert flagged.id is not None
+    vault.measures.mark_followed_up(flagged.id, datetime(2025, 3, 3, 15, 0, tzinfo=UTC), SIGNER)
+    assert Rule.ITEM9_NOT_FOLLOWED_UP not in [f.rule for f in vault.notes.presign_check(note_id, today=DOS)]
+    assert vault.notes.sign(note_id, SIGNER, today=DOS).status is NoteStatus.SIGNED
+
+
+@pytest.mark.parametrize(
+    ("onset", "resolved", "warned"),
+    [
+        (date(2025, 1, 6), None, False),
+        (date(2025, 3, 10), date(2025, 3, 10), False),
+        (date(2025, 3, 11), None, True),  # diagnosed after the session
+        (date(2025, 1, 6), date(2025, 3, 9), True),  # resolved before it
+    ],
+)
+def test_a_diagnosis_counts_only_on_file_on_the_date_of_service(
+    vault: Vault, onset: date, resolved: date | None, warned: bool
+) -> None:
+    client_id = new_client(vault, diagnosed=False)
+    diagnosis = vault.clients.add_diagnosis(client_id, "F41.1", onset=onset, today=date(2025, 4, 1))
+    if resolved is not None:
+        assert diagnosis.id is not None
+        vault.clients.resolve_diagnosis(diagnosis.id, resolved)
+    found = vault.notes.presign_check(saved_draft(vault, client_id), today=DOS)
+    assert (Rule.NO_DIAGNOSIS in [f.rule for f in found]) is warned
+
+
+def test_a_later_item9_flag_is_not_this_sessions(vault: Vault) -> None:
+    client_id = new_client(vault)
+    vault.measures.record(client_id, "PHQ-9", PHQ9_ITEM9, date(2025, 3, 12), today=date(2025, 3, 12))
+    assert vault.notes.presign_check(saved_draft(vault, client_id), today=date(2025, 3, 12)) == []
+
+
+def test_each_member_of_a_group_signs_a_note_for_the_groups_appointment(vault: Vault) -> None:
+    ana, ben = new_client(vault), new_client(vault, "Ben")
+    unit = vault.clients.create_unit(Unit(UnitKind.GROUP, "Sleep group", (UnitMember(ana), UnitMember(ben))))
+    appointment_id = book_session(vault, None, code="90853", minutes=50, day=DOS, unit_id=unit.id)
+    for client_id in (ana, ben):
+        note_id = saved_draft(vault, client_id, appointment_id=appointment_id)
+        assert vault.notes.sign(note_id, SIGNER, today=DOS).is_signed
+
+
+def test_an_incomplete_note_lists_what_it_lacks_before_the_other_errors(vault: Vault) -> None:
+    client_id = new_client(vault)
+    note_id = saved_draft(vault, client_id, end_time=None, risk=RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE))
+    found = vault.notes.presign_check(note_id, today=DOS)
+    assert [f.rule for f in found] == [Rule.COMPLETE, Rule.RISK_WITHOUT_SAFETY_PLAN]
+    assert "start and end time" in found[0].sentence
+    with pytest.raises(ValidationError, match="start and end time"):
+        vault.notes.sign(note_id, SIGNER, today=DOS)
+
+
+def test_a_signed_note_has_no_presign_check(vault: Vault) -> None:
+    note_id = saved_draft(vault, new_client(vault))
+    vault.notes.sign(note_id, SIGNER, today=DOS)
+    with pytest.raises(ValidationError, match="signed"):
+        vault.notes.presign_check(note_id, today=DOS)
+
+
+def test_a_draft_corrected_after_a_refusal_signs(vault: Vault) -> None:
+    client_id = new_client(vault)
+    note_id = minutes_outside_code(vault, client_id)
+    with pytest.raises(ValidationError):
+        vault.notes.sign(note_id, SIGNER, today=DOS)
+    fixed = dataclasses.replace(vault.notes.get(note_id), end_time=time(10, 0))
+    vault.notes.save_draft(fixed)
+    assert vault.notes.sign(note_id, SIGNER, today=DOS).is_signed

@@ -1,0 +1,190 @@
+"""The pre-sign check: what a clinician should fix (errors) or look at (warnings) before signing a note.
+
+Pure rules over the note and facts the store gathers (`SigningFacts`); errors block signing, warnings
+do not. The completeness rules (every section written, times, date) stay in `Note.validated_for_signing`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date
+
+from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SelfHarm, SuicidalIdeation
+from therapy_desk.domain.billing import PSYCHOTHERAPY_TIME_CODES, psychotherapy_code
+from therapy_desk.domain.codes import billing_rule
+from therapy_desk.domain.notes import SESSION_KINDS, Note, NoteKind
+
+CRISIS_CODE = "90839"  # its band is the first 74 minutes; +90840 on the charge bills each further 30
+
+
+class Level(enum.StrEnum):
+    ERROR = "error"  # blocks signing
+    WARNING = "warning"  # shown, does not block
+
+
+class Rule(enum.StrEnum):
+    COMPLETE = "complete"  # what `validated_for_signing` asks for; the store reports it as a finding
+    MINUTES_OUTSIDE_CODE = "minutes-outside-code"
+    APPOINTMENT_OTHER_CLIENT = "appointment-other-client"
+    APPOINTMENT_OTHER_DATE = "appointment-other-date"
+    SECOND_SIGNED_NOTE = "second-signed-note"
+    RISK_WITHOUT_SAFETY_PLAN = "risk-without-safety-plan"
+    NO_DIAGNOSIS = "no-diagnosis"
+    NO_GOAL = "no-goal"
+    ITEM9_NOT_FOLLOWED_UP = "item9-not-followed-up"
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    rule: Rule
+    sentence: str
+
+    @property
+    def blocks_signing(self) -> bool:
+        return self.level is Level.ERROR
+
+
+@dataclass(frozen=True)
+class LinkedAppointment:
+    """The appointment a note is linked to: who it is for (its client, or its unit's members), its date and code."""
+
+    client_ids: frozenset[int]
+    date_of_service: date
+    service_code: str
+
+
+@dataclass(frozen=True)
+class SigningFacts:
+    """What the vault knows around a note, gathered by the store for `presign_findings`."""
+
+    diagnosis_on_file: bool
+    appointment: LinkedAppointment | None = None
+    other_signed_progress_note: bool = False  # the same client's, for the same appointment
+    open_item9_flags: tuple[date, ...] = ()  # PHQ-9s up to the date of service with item 9 above 0, no follow-up
+
+
+def presign_findings(note: Note, facts: SigningFacts) -> list[Finding]:
+    """Every finding for `note`, errors first, in the order a clinician would fix them."""
+    findings = [
+        *_appointment_findings(note, facts),
+        *_risk_findings(note.risk),
+        *_warnings(note, facts),
+    ]
+    return sorted(findings, key=lambda f: f.level is not Level.ERROR)
+
+
+def refusal(findings: list[Finding]) -> str | None:
+    """The sentence refusing a signature: every error, one per line; None when nothing blocks."""
+    errors = [f.sentence for f in findings if f.blocks_signing]
+    return "\n".join(["This note cannot be signed yet:", *errors]) if errors else None
+
+
+def risk_marked(risk: RiskAssessment) -> bool:
+    """Whether the risk assessment records a current risk (ideation, intent, current self-harm, or a level
+    above low), which calls for a safety plan."""
+    return (
+        risk.risk_level is not RiskLevel.LOW
+        or risk.suicidal_ideation is not SuicidalIdeation.NONE
+        or risk.suicide_plan
+        or risk.suicide_intent
+        or risk.homicidal_ideation
+        or risk.self_harm is SelfHarm.CURRENT
+    )
+
+
+def _appointment_findings(note: Note, facts: SigningFacts) -> list[Finding]:
+    appointment = facts.appointment
+    findings: list[Finding] = []
+    if appointment is not None:
+        if note.client_id not in appointment.client_ids:
+            findings.append(
+                Finding(
+                    Level.ERROR,
+                    Rule.APPOINTMENT_OTHER_CLIENT,
+                    "The linked appointment is another client's; link this note to its own client's appointment.",
+                )
+            )
+        if note.date_of_service is not None and note.date_of_service != appointment.date_of_service:
+            findings.append(
+                Finding(
+                    Level.ERROR,
+                    Rule.APPOINTMENT_OTHER_DATE,
+                    f"The linked appointment is on {appointment.date_of_service.isoformat()}, not on the note's date "
+                    f"of service {note.date_of_service.isoformat()}; correct the date or the link.",
+                )
+            )
+        minutes = note.minutes
+        if note.kind in SESSION_KINDS and minutes is not None:
+            findings.extend(_code_findings(appointment.service_code, minutes))
+    if note.kind is NoteKind.PROGRESS and facts.other_signed_progress_note:
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.SECOND_SIGNED_NOTE,
+                "This appointment already has a signed progress note for this client; add an addendum to it instead.",
+            )
+        )
+    return findings
+
+
+def _code_findings(code: str, minutes: int) -> list[Finding]:
+    """The service code billed for the session against the minutes the note documents."""
+    rule = billing_rule(code)
+    if rule.covers(minutes) or (code == CRISIS_CODE and rule.min_minutes is not None and minutes >= rule.min_minutes):
+        return []
+    if code in PSYCHOTHERAPY_TIME_CODES:
+        fitting = psychotherapy_code(minutes)
+        advice = f"{fitting}, not {code}" if fitting else f"not {code}: under 16 minutes is not billable"
+    else:
+        advice = f"{code} is for {rule.band()}"
+    return [
+        Finding(
+            Level.ERROR,
+            Rule.MINUTES_OUTSIDE_CODE,
+            f"{minutes} minutes documented: {advice}. Correct the times or the appointment's service code.",
+        )
+    ]
+
+
+def _risk_findings(risk: RiskAssessment | None) -> list[Finding]:
+    if risk is None or not risk_marked(risk) or risk.safety_plan_reviewed:
+        return []
+    return [
+        Finding(
+            Level.ERROR,
+            Rule.RISK_WITHOUT_SAFETY_PLAN,
+            "Risk is marked but no safety plan is recorded; review the safety plan with the client and mark it.",
+        )
+    ]
+
+
+def _warnings(note: Note, facts: SigningFacts) -> list[Finding]:
+    findings: list[Finding] = []
+    if note.kind in SESSION_KINDS and not facts.diagnosis_on_file:
+        findings.append(
+            Finding(
+                Level.WARNING,
+                Rule.NO_DIAGNOSIS,
+                "The client has no diagnosis on file for the date of service; a claim for this session needs one.",
+            )
+        )
+    if note.kind is NoteKind.PROGRESS and not note.goal_ids:
+        findings.append(
+            Finding(
+                Level.WARNING,
+                Rule.NO_GOAL,
+                "No treatment-plan goal is marked as addressed in this session.",
+            )
+        )
+    for administered_on in facts.open_item9_flags:
+        findings.append(
+            Finding(
+                Level.WARNING,
+                Rule.ITEM9_NOT_FOLLOWED_UP,
+                f"The PHQ-9 of {administered_on.isoformat()} has item 9 (thoughts of self-harm) above 0 and no "
+                "follow-up is recorded; record the follow-up in Measures.",
+            )
+        )
+    return findings
