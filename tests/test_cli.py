@@ -20,6 +20,7 @@ import termios
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -738,3 +739,188 @@ def test_a_vault_found_rolled_back_is_said_on_stderr_and_the_command_still_runs(
     assert run.err.startswith("therapy-desk: warning: Recent work may be missing")
     assert "An older copy of vault.db was put in place" in run.err
     assert again.err == ""  # said once; `vault check` keeps it on record
+
+
+# -- notes list and schedule, run as a user runs them: a real process on a small demo practice ---------------
+
+DEMO_TODAY = date(2025, 6, 4)  # a Wednesday: the demo's last week is full and the dates stay fixed
+PROCESS_TEXT = "Private process words that never leave the psychotherapy note"
+ADDENDUM_TEXT = "Addendum words kept with the signed note"
+
+
+@dataclass(frozen=True)
+class Practice:
+    folder: Path
+    client_id: int  # a client with signed notes (one of them with an addendum) and a draft
+    note_texts: tuple[str, ...]  # every section of that client's notes
+    drafts: int
+    notes: int
+
+
+def _run_child(*argv: str, stdin: str = PASSPHRASE + "\n") -> Run:
+    done = subprocess.run(
+        cli_command(*argv), input=stdin, capture_output=True, text=True, env=child_env(), timeout=120, check=False
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@pytest.fixture
+def practice(created: tuple[Path, str]) -> Practice:
+    """A 12-client demo practice; one client's newest signed note gets an addendum, and a psychotherapy note."""
+    from therapy_desk.demo.builder import build_demo
+    from therapy_desk.domain.notes import NoteStatus, ProcessNote
+
+    folder, _ = created
+    with Vault.open(folder, PASSPHRASE) as vault:
+        build_demo(vault, clients=12, years=1, today=DEMO_TODAY)
+        client_id = vault.notes.unsigned(limit=1)[0].client_id
+        notes = vault.notes.for_client(client_id, limit=500)
+        signed = next(n for n in notes if n.status is NoteStatus.SIGNED and n.id is not None)
+        assert signed.id is not None
+        vault.notes.add_addendum(signed.id, ADDENDUM_TEXT, "Test Clinician, LPC")
+        vault.notes.save_process_note(ProcessNote(client_id, PROCESS_TEXT, DEMO_TODAY))
+        texts = tuple(s.text for n in notes for s in n.sections if len(s.text) >= 20)
+        drafts = sum(n.status is NoteStatus.DRAFT for n in notes)
+    assert texts
+    assert drafts
+    return Practice(folder, client_id, texts, drafts, len(notes))
+
+
+def _no_note_text(practice: Practice, output: str) -> None:
+    for text in (*practice.note_texts, ADDENDUM_TEXT, PROCESS_TEXT):
+        assert text[:20] not in output
+
+
+def test_notes_list_shows_each_note_newest_first_without_its_text(practice: Practice) -> None:
+    run = _run_child("notes", "list", "--client", str(practice.client_id), "--vault", str(practice.folder),
+                     "--passphrase-stdin")  # fmt: skip
+
+    assert run.code == cli.EXIT_OK, run.err
+    *lines, count = run.out.splitlines()
+    assert count == f"{practice.notes} notes"
+    assert len(lines) == practice.notes  # the psychotherapy note is not one of them
+    days = [line.split()[1] for line in lines]
+    assert days == sorted(days, reverse=True)
+    assert sum(line.endswith(" draft") for line in lines) == practice.drafts
+    signed = [line for line in lines if " signed " in line]
+    assert signed
+    assert all(" by " in line and line.endswith(("UTC", "1 addendum")) for line in signed)
+    assert sum(line.endswith("1 addendum") for line in lines) == 1
+    assert len({line.index(" by ") for line in signed}) == 1  # aligned
+    _no_note_text(practice, run.out + run.err)
+
+
+def test_notes_list_json_has_stable_keys_and_unsigned_keeps_only_drafts(practice: Practice) -> None:
+    common = ("--client", str(practice.client_id), "--vault", str(practice.folder), "--passphrase-stdin")
+
+    every = _run_child("notes", "list", "--json", *common)
+    drafts = _run_child("notes", "list", "--unsigned", "--json", *common)
+    human = _run_child("notes", "list", "--unsigned", *common)
+
+    assert every.code == drafts.code == human.code == cli.EXIT_OK
+    records = json.loads(every.out)
+    assert {tuple(r) for r in records} == {
+        ("note_id", "date_of_service", "kind", "format", "status", "signed_by", "signed_at", "addenda",
+         "appointment_id")
+    }  # fmt: skip
+    assert len(records) == practice.notes
+    assert [r["addenda"] for r in records if r["addenda"]] == [1]
+    assert all(r["signed_by"] and r["signed_at"] for r in records if r["status"] == "signed")
+    only = json.loads(drafts.out)
+    assert [r["note_id"] for r in only] == [r["note_id"] for r in records if r["status"] == "draft"]
+    assert all(r["signed_by"] is None for r in only)
+    assert human.out.splitlines()[-1] == ("1 note" if practice.drafts == 1 else f"{practice.drafts} notes")
+    _no_note_text(practice, every.out + drafts.out + human.out)
+
+
+def test_notes_list_of_a_single_note_says_1_note(capsys: pytest.CaptureFixture[str], created: tuple[Path, str]) -> None:
+    folder, _ = created
+    _seed_clients(folder)
+    with Vault.open(folder, PASSPHRASE) as vault:
+        zoe = vault.caseload.ids()[0]
+        _add_note(vault, zoe, "Talked about the model zeppelin club.")
+
+    run = therapy_desk(capsys, "notes", "list", "--client", str(zoe), "--vault", str(folder), "--passphrase-stdin",
+                       stdin=PASSPHRASE + "\n")  # fmt: skip
+
+    assert run.code == cli.EXIT_OK
+    assert run.out.splitlines()[-1] == "1 note"
+    assert "2025-02-03  progress" in run.out
+    assert "zeppelin" not in run.out
+
+
+@pytest.mark.parametrize("client", ["9999", "seven"])
+def test_notes_list_of_a_client_that_does_not_exist_is_one_sentence(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str], client: str
+) -> None:
+    run = therapy_desk(capsys, "notes", "list", "--client", client, "--vault", str(created[0]), "--passphrase-stdin",
+                       stdin=PASSPHRASE + "\n")  # fmt: skip
+
+    line = _one_line_error(run)
+    assert ("There is no client with id 9999" if client == "9999" else "--client needs a whole number") in line
+
+
+def test_schedule_lists_the_days_appointments_by_start(practice: Practice) -> None:
+    with Vault.open(practice.folder, PASSPHRASE) as vault:
+        booked = vault.schedule.range(date(2025, 6, 2), DEMO_TODAY)
+        names = {
+            c.listed_name[:32] for c in vault.clients.by_ids([a.client_id for a in booked if a.client_id]).values()
+        }
+    assert any(a.unit_id for a in booked)
+    assert any(a.client_id for a in booked)
+
+    run = _run_child("schedule", "--from", "2025-06-02", "--to", DEMO_TODAY.isoformat(), "--vault",
+                     str(practice.folder), "--passphrase-stdin")  # fmt: skip
+    data = _run_child("schedule", "--json", "--from", "2025-06-02", "--to", DEMO_TODAY.isoformat(), "--vault",
+                      str(practice.folder), "--passphrase-stdin")  # fmt: skip
+
+    assert run.code == data.code == cli.EXIT_OK, run.err
+    *lines, count = run.out.splitlines()
+    assert count == f"{len(booked)} appointments"
+    assert [line[:17] for line in lines] == [f"{a.start:%Y-%m-%d}  {a.start:%H:%M}" for a in booked]
+    assert lines[-1].startswith(DEMO_TODAY.isoformat())  # --to is included
+    assert all(any(name in line for line in lines) for name in names)
+    assert any("(group)" in line or "(couple)" in line or "(family)" in line for line in lines)
+    records = json.loads(data.out)
+    assert [r["appointment_id"] for r in records] == [a.id for a in booked]
+    assert set(records[0]) == {
+        "appointment_id", "start", "end", "client_id", "unit_id", "name", "service_code", "modifiers", "status",
+        "telehealth", "place_of_service",
+    }  # fmt: skip
+    for record, appointment in zip(records, booked, strict=True):
+        assert record["status"] == appointment.status.value
+        assert record["place_of_service"] == appointment.place_of_service.value
+        line = lines[booked.index(appointment)]
+        assert line.endswith(("telehealth " if appointment.telehealth else "") + f"POS {record['place_of_service']}")
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "said"),
+    [
+        ("2025-02-30", "2025-03-01", "--from needs a real date written as YYYY-MM-DD"),
+        ("2025-03-01", "03/04/2025", "--to needs a real date written as YYYY-MM-DD"),
+        ("20250301", "2025-03-04", "--from needs a real date"),
+        ("2025-03-04", "2025-03-01", "--to is before --from"),
+        ("2025-01-01", "2026-01-02", "span more than 366 days"),
+    ],
+)
+def test_schedule_refuses_a_bad_range_before_asking_for_the_passphrase(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str], first: str, last: str, said: str
+) -> None:
+    run = therapy_desk(capsys, "schedule", "--from", first, "--to", last, "--vault", str(created[0]),
+                       "--passphrase-stdin")  # fmt: skip
+
+    line = _one_line_error(run)
+    assert said in line
+    assert first not in line
+    assert last not in line
+
+
+def test_schedule_takes_a_whole_year_and_an_empty_range(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str]
+) -> None:
+    run = therapy_desk(capsys, "schedule", "--from", "2024-01-01", "--to", "2024-12-31", "--vault", str(created[0]),
+                       "--passphrase-stdin", stdin=PASSPHRASE + "\n")  # fmt: skip
+
+    assert run.code == cli.EXIT_OK, run.err
+    assert run.out == "0 appointments\n"

@@ -299,7 +299,7 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (["vault"], "needs the action (create, check, passwd or recover)"),
         (["demo"], "`therapy-desk demo` needs --vault"),
         (["vault", "check", "--vault"], "--vault needs a value after it"),
-        ([SECRET], "The command must be one of vault, clients, search or demo"),
+        ([SECRET], "The command must be one of vault, clients, search, notes, schedule or demo"),
     ],
 )
 def test_the_sentence_says_which_option_or_position_was_wrong(
@@ -397,6 +397,29 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
         ["search", "--json", "--query-stdin", "--vault", "{vault}", "--passphrase-stdin"],
         "{passphrase}\nadeyemi\n",
     ),
+    "notes list": (["notes", "list", "--client", "1", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
+    "notes list --json": (
+        ["notes", "list", "--client", "1", "--json", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
+    "schedule": (
+        ["schedule", "--from", "2025-01-01", "--to", "2025-12-31", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
+    "schedule --json": (
+        [
+            "schedule",
+            "--json",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "--vault",
+            "{vault}",
+            "--passphrase-stdin",
+        ],
+        "{passphrase}\n",
+    ),
     "demo": (["demo", "--clients", "12", "--years", "1", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
     "--help": (["--help"], ""),
     "--version": (["--version"], ""),
@@ -482,3 +505,31 @@ def test_clients_list_into_head_1_prints_one_line_and_no_traceback(created: tupl
     assert len(run.stdout.splitlines()) == 1
     assert "Adeyemi" in run.stdout
     assert "Traceback" not in run.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell pipeline")
+def test_schedule_into_head_1_prints_one_line_and_no_traceback(created: tuple[Path, str]) -> None:
+    from datetime import date
+
+    from therapy_desk.demo.builder import build_demo
+
+    with Vault.open(created[0], PASSPHRASE) as vault:
+        build_demo(vault, clients=12, years=1, today=date(2025, 6, 4))
+    schedule = cli_command(
+        "schedule", "--from", "2024-06-05", "--to", "2025-06-04", "--vault", str(created[0]), "--passphrase-stdin"
+    )
+
+    run = subprocess.run(
+        ["sh", "-c", f'printf "%s\\n" "$PASSPHRASE" | {shlex.join(schedule)} | head -1'],
+        env={**child_env(), "PASSPHRASE": PASSPHRASE},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert run.returncode == 0
+    assert len(run.stdout.splitlines()) == 1
+    assert run.stdout.startswith("2024-")  # the first day with appointments, not the count line
+    assert run.stderr == ""

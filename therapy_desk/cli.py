@@ -29,10 +29,14 @@ from therapy_desk.cli_parser import CommandParser
 from therapy_desk.demo.builder import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
 from therapy_desk.demo.staging import is_unfinished_build
 from therapy_desk.domain.billing import format_cents
-from therapy_desk.domain.clients import ClientStatus
+from therapy_desk.domain.clients import Client, ClientStatus, Unit
+from therapy_desk.domain.codes import PlaceOfService
+from therapy_desk.domain.notes import NoteFormat, NoteKind, NoteStatus
+from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError, VaultDamaged
 from therapy_desk.storage.files import user_error_for_os_error
+from therapy_desk.storage.schedule import MAX_RANGE_DAYS
 from therapy_desk.storage.search import HIGHLIGHT_END, HIGHLIGHT_START, MIN_PREFIX_CHARS
 from therapy_desk.storage.vault import Vault
 
@@ -303,6 +307,116 @@ def _cmd_clients_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -
     return EXIT_OK
 
 
+@dataclasses.dataclass(frozen=True)
+class NoteLine:
+    """What `notes list` shows of a note: never its text."""
+
+    note_id: int
+    date_of_service: date | None
+    kind: NoteKind
+    format: NoteFormat
+    status: NoteStatus
+    signed_by: str | None
+    signed_at: str | None  # UTC ISO-8601
+    addenda: int
+    appointment_id: int | None
+
+
+def _cmd_notes_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    folder = _vault_dir(args)
+    passphrase = secrets.ask("Passphrase: ")
+    with _told(Vault.open(folder, passphrase)) as vault:
+        notes = vault.notes.listing(args.client, drafts_only=args.unsigned)
+    lines = [
+        NoteLine(n.id or 0, n.date_of_service, n.kind, n.format, n.status, n.signed_by, n.signed_at,
+                 len(n.addenda), n.appointment_id)
+        for n in notes
+    ]  # fmt: skip
+    if args.json:
+        return _write_json(lines, out)
+    for line in lines:
+        day = line.date_of_service.isoformat() if line.date_of_service else "undated"
+        signed = f"by {line.signed_by:<32.32} {_utc_minute(line.signed_at)}" if line.signed_by else ""
+        addenda = plural(line.addenda, "addendum", "addenda") if line.addenda else ""
+        out.write(
+            f"{line.note_id:>6}  {day:<10}  {line.kind.value:<20} {line.format.value:<9} {line.status.value:<6}  "
+            f"{signed:<56} {addenda}".rstrip()
+            + "\n"
+        )
+    out.write(f"{plural(len(lines), 'note')}\n")
+    return EXIT_OK
+
+
+def _utc_minute(stamp: str | None) -> str:
+    """A stored UTC time to the minute, marked as UTC: 2025-02-03 14:05 UTC."""
+    return "" if stamp is None else f"{datetime.fromisoformat(stamp):%Y-%m-%d %H:%M} UTC"
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduleLine:
+    """One appointment as `schedule` lists it; `name` is the client's as the caseload lists it, or the unit's."""
+
+    appointment_id: int
+    start: datetime
+    end: datetime
+    client_id: int | None
+    unit_id: int | None
+    name: str
+    service_code: str
+    modifiers: tuple[str, ...]
+    status: AppointmentStatus
+    telehealth: bool
+    place_of_service: PlaceOfService
+
+
+def _cmd_schedule(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    first, last = _date_option(args.from_date, "--from"), _date_option(args.to_date, "--to")
+    if last < first:
+        raise UserError("--to is before --from; give the earlier date to --from.")
+    if (last - first).days >= MAX_RANGE_DAYS:
+        raise UserError(f"--from and --to span more than {MAX_RANGE_DAYS} days; ask for a year or less at a time.")
+    folder = _vault_dir(args)
+    passphrase = secrets.ask("Passphrase: ")
+    with _told(Vault.open(folder, passphrase)) as vault:
+        appointments = vault.schedule.range(first, last)
+        clients = vault.clients.by_ids(sorted({a.client_id for a in appointments if a.client_id is not None}))
+        units = {uid: vault.clients.unit(uid) for uid in {a.unit_id for a in appointments if a.unit_id is not None}}
+    lines = [
+        ScheduleLine(a.id or 0, a.start, a.end, a.client_id, a.unit_id, _party_name(a, clients, units),
+                     a.service_code, a.modifiers, a.status, a.telehealth, a.place_of_service)
+        for a in appointments
+    ]  # fmt: skip
+    if args.json:
+        return _write_json(lines, out)
+    for line in lines:
+        where = ("telehealth " if line.telehealth else "") + f"POS {line.place_of_service.value}"
+        code = "-".join((line.service_code, *line.modifiers))
+        out.write(
+            f"{line.start:%Y-%m-%d}  {line.start:%H:%M}–{line.end:%H:%M}  {line.name:<32.32} {code:<12} "
+            f"{line.status.value:<11} {where}\n"
+        )
+    out.write(f"{plural(len(lines), 'appointment')}\n")
+    return EXIT_OK
+
+
+def _date_option(text: str, flag: str) -> date:
+    """A YYYY-MM-DD date given to `flag`; what was typed is not repeated in the sentence."""
+    try:
+        if len(text) == len("YYYY-MM-DD") and text[4] == text[7] == "-":
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise UserError(f"{flag} needs a real date written as YYYY-MM-DD, such as 2025-02-03.")
+
+
+def _party_name(appointment: Appointment, clients: dict[int, Client], units: dict[int, Unit]) -> str:
+    if appointment.client_id is not None:
+        client = clients.get(appointment.client_id)
+        return client.listed_name if client is not None else "Unknown client"
+    unit = units[appointment.unit_id] if appointment.unit_id is not None else None
+    return f"{unit.name} ({unit.kind})" if unit is not None else "Unknown group"
+
+
 def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     if (args.query is None) == (not args.query_stdin):
         raise UserError(
@@ -434,6 +548,24 @@ def _parser() -> CommandParser:
     )
     search.add_argument("--json", action="store_true", help="print JSON instead of lines")
     search.add_argument("--limit", type=int, default=50, help="most results to show (default 50)")
+
+    notes = groups.add_parser("notes", help="list a client's notes")
+    note_actions = notes.add_subparsers(dest="action", metavar="ACTION", required=True)
+    note_listing = _add_command(
+        note_actions, "list", _cmd_notes_list,
+        "list a client's notes newest first: date, kind, status, signature and addenda, never the text",
+    )  # fmt: skip
+    note_listing.add_argument("--client", type=int, required=True, metavar="ID", help="the client's id")
+    note_listing.add_argument("--unsigned", action="store_true", help="only drafts, not yet signed")
+    note_listing.add_argument("--json", action="store_true", help="print JSON instead of lines")
+
+    schedule = _add_command(groups, "schedule", _cmd_schedule, "list the appointments from one date to another")
+    schedule.add_argument("--from", dest="from_date", required=True, metavar="DATE", help="first day, YYYY-MM-DD")
+    schedule.add_argument(
+        "--to", dest="to_date", required=True, metavar="DATE",
+        help=f"last day, YYYY-MM-DD, included (at most {MAX_RANGE_DAYS} days in all)",
+    )  # fmt: skip
+    schedule.add_argument("--json", action="store_true", help="print JSON instead of lines")
 
     demo = _add_command(
         groups, "demo", _cmd_demo, "create a new vault holding an invented demo practice", vault_required=True

@@ -84,6 +84,11 @@ class Client:
         return f"{self.preferred_name or self.legal_first} {self.legal_last}".strip()
 
     @property
+    def listed_name(self) -> str:
+        """The name as the caseload lists it: legal last name, then preferred (or legal) first name."""
+        return f"{self.legal_last}, {self.preferred_name or self.legal_first}"
+
+    @property
     def legal_name(self) -> str:
         return " ".join(p for p in (self.legal_first, self.legal_middle, self.legal_last) if p)
 

@@ -107,7 +107,7 @@ class CaseloadStore:
             result.append(
                 CaseloadRow(
                     client_id=cid,
-                    name=f"{client.legal_last}, {client.preferred_name or client.legal_first}",
+                    name=client.listed_name,
                     status=client.status,
                     next_appointment=nxt.start if nxt else None,
                     last_seen=last.date_of_service if last else None,

@@ -421,6 +421,19 @@ class NoteStore:
         ).fetchall()
         return self._with_addenda(rows)
 
+    def listing(self, client_id: int, *, drafts_only: bool = False) -> list[Note]:
+        """Every note of a client, newest date of service first, for a list of them (never psychotherapy
+        notes): one audited read, and a sentence when there is no such client."""
+        drafts = " AND status = 'draft'" if drafts_only else ""
+        with self._db.transaction():
+            self._check_client(client_id)
+            rows = self._db.execute(
+                f"{_SELECT} WHERE client_id = ?{drafts} ORDER BY date_of_service DESC, id DESC", (client_id,)
+            ).fetchall()
+            notes = self._with_addenda(rows)
+            self._audit.record("notes listed", entity="client", entity_id=client_id, detail={"notes": len(notes)})
+        return notes
+
     def count_for_client(self, client_id: int) -> int:
         return int(self._db.execute("SELECT count(*) FROM notes WHERE client_id = ?", (client_id,)).fetchone()[0])
 
