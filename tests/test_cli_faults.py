@@ -12,6 +12,7 @@ import os
 import shlex
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
 from therapy_desk import cli
+from therapy_desk.demo.builder import build_demo
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.reliability  # each fault of the command line ends in one sentence
@@ -485,21 +487,22 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_p
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell pipeline")
-def test_clients_list_into_head_1_prints_one_line_and_no_traceback(created: tuple[Path, str]) -> None:
-    _with_clients(created[0])
-    command = (
-        f'printf "%s\\n" "$PASSPHRASE" | '
-        f"{shlex.join(cli_command('clients', 'list', '--vault', str(created[0]), '--passphrase-stdin'))} | head -1"
-    )
-
-    run = subprocess.run(
-        ["sh", "-c", command],
+def into_head_1(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """`printf PASSPHRASE | ARGV | head -1` in a POSIX shell, as a user pipes a listing."""
+    return subprocess.run(
+        ["sh", "-c", f'printf "%s\\n" "$PASSPHRASE" | {shlex.join(argv)} | head -1'],
         env={**child_env(), "PASSPHRASE": PASSPHRASE},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def test_clients_list_into_head_1_prints_one_line_and_no_traceback(created: tuple[Path, str]) -> None:
+    _with_clients(created[0])
+
+    run = into_head_1(cli_command("clients", "list", "--vault", str(created[0]), "--passphrase-stdin"))
 
     assert run.returncode == 0
     assert len(run.stdout.splitlines()) == 1
@@ -510,23 +513,13 @@ def test_clients_list_into_head_1_prints_one_line_and_no_traceback(created: tupl
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell pipeline")
 def test_schedule_into_head_1_prints_one_line_and_no_traceback(created: tuple[Path, str]) -> None:
-    from datetime import date
-
-    from therapy_desk.demo.builder import build_demo
-
     with Vault.open(created[0], PASSPHRASE) as vault:
         build_demo(vault, clients=12, years=1, today=date(2025, 6, 4))
-    schedule = cli_command(
-        "schedule", "--from", "2024-06-05", "--to", "2025-06-04", "--vault", str(created[0]), "--passphrase-stdin"
-    )
 
-    run = subprocess.run(
-        ["sh", "-c", f'printf "%s\\n" "$PASSPHRASE" | {shlex.join(schedule)} | head -1'],
-        env={**child_env(), "PASSPHRASE": PASSPHRASE},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    run = into_head_1(
+        cli_command(
+            "schedule", "--from", "2024-06-05", "--to", "2025-06-04", "--vault", str(created[0]), "--passphrase-stdin"
+        )
     )
 
     assert run.returncode == 0
