@@ -17,17 +17,16 @@ import errno
 import getpass
 import json
 import os
-import stat
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
-from therapy_desk import __version__, crash, paths
+from therapy_desk import __version__, crash
+from therapy_desk.cli_folders import vault_dir
 from therapy_desk.cli_parser import CommandParser
 from therapy_desk.demo.builder import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
-from therapy_desk.demo.staging import is_unfinished_build
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import Client, ClientStatus, Unit
 from therapy_desk.domain.codes import PlaceOfService
@@ -44,8 +43,6 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2
 EXIT_CANCELLED = 130
 EXIT_BROKEN_PIPE = 141  # what a shell reports for a program stopped by SIGPIPE (`| head`)
 MAX_LINE_BYTES = 64 * 1024  # a passphrase or a query; `< /dev/zero` must not fill the memory
-# The longest suffix a build adds to the folder's name: `..NAME.demo-build-XXXXXXXX.creating-XXXXXXXX`.
-_STAGING_NAME_EXTRA = 40
 
 
 class Secrets:
@@ -103,99 +100,6 @@ class Secrets:
         return line.rstrip("\r\n")
 
 
-def _vault_dir(args: argparse.Namespace, *, creating: bool = False) -> Path:
-    """The --vault folder (or the default one), after checking it can be one; a sentence for each way it cannot."""
-    if args.vault is None:
-        folder = paths.default_vault_dir()
-    elif not args.vault.strip():
-        # An unset shell variable (`--vault "$DIR"`) must not quietly mean the real, default vault.
-        raise UserError("--vault was given an empty folder name. Name the vault folder, or leave --vault out.")
-    else:
-        folder = Path(args.vault).expanduser()
-    if is_unfinished_build(folder):
-        raise UserError(
-            f"{folder} is what an interrupted build left behind, not a vault. Delete it and point --vault "
-            "at the vault's own folder."
-        )
-    _check_folder(folder.absolute(), creating=creating)
-    return folder
-
-
-def _check_folder(folder: Path, *, creating: bool) -> None:
-    try:
-        info = os.lstat(folder)
-        if stat.S_ISLNK(info.st_mode):
-            try:
-                info = os.stat(folder)
-            except FileNotFoundError:
-                raise UserError(
-                    f"{folder} is a link to something that does not exist. Point --vault at a real folder."
-                ) from None
-    except FileNotFoundError:
-        if creating:
-            _check_can_make(folder)
-        return
-    except NotADirectoryError:
-        raise UserError(
-            f"{folder} cannot be a vault folder: {_file_in_the_way(folder)} is a file, not a folder."
-        ) from None
-    except OSError as err:
-        raise _path_error(folder, err) from None
-    if stat.S_ISDIR(info.st_mode):
-        return
-    if stat.S_ISREG(info.st_mode):
-        raise UserError(
-            f"{folder} is a file, not a folder. "
-            + ("Choose an empty or new folder for the vault." if creating else "Point --vault at the vault's folder.")
-        )
-    raise UserError(f"{folder} is a pipe, device or other special file, not a folder. Point --vault at a folder.")
-
-
-def _check_can_make(folder: Path) -> None:
-    """A new vault's folder: its parent must be (or become) a folder we may write in, with room for the name."""
-    name_max = 255
-    for existing in folder.parents:
-        try:
-            info = os.stat(existing)
-        except FileNotFoundError:
-            continue
-        except OSError as err:
-            raise _path_error(folder, err) from None
-        if not stat.S_ISDIR(info.st_mode):
-            raise UserError(f"{folder} cannot be made: {existing} is not a folder.")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise UserError(
-                f"{folder} cannot be made: you lack permission to write in {existing}. "
-                "Choose a folder you can write to, or fix its permissions."
-            )
-        if hasattr(os, "pathconf"):
-            with contextlib.suppress(OSError, ValueError):
-                name_max = os.pathconf(existing, "PC_NAME_MAX")
-        break
-    # The vault is built under a longer hidden name beside it, then renamed: that name must fit too.
-    if len(os.fsencode(folder.name)) + _STAGING_NAME_EXTRA > name_max:
-        raise UserError("The vault folder's name is too long for this disk; choose a shorter one.")
-
-
-def _file_in_the_way(folder: Path) -> Path:
-    for parent in reversed(folder.parents):
-        if parent.is_file() or (parent.exists() and not parent.is_dir()):
-            return parent
-    return folder.parent
-
-
-def _path_error(folder: Path, err: OSError) -> UserError | OSError:
-    if err.errno == errno.ENAMETOOLONG:
-        return UserError("The folder given to --vault is too long a path for this system; choose a shorter one.")
-    if err.errno == errno.ELOOP:
-        return UserError(f"{folder} is a link that leads round in a circle. Point --vault at a real folder.")
-    if err.errno in (errno.EACCES, errno.EPERM):
-        return UserError(
-            f"You lack permission to look in the folder holding {folder}. Fix its permissions or choose another."
-        )
-    return err
-
-
 def _told(vault: Vault) -> Vault:
     """`vault`, after saying on stderr what opening it found (history missing, files it could not make private)."""
     for warning in vault.warnings:
@@ -204,7 +108,7 @@ def _told(vault: Vault) -> Vault:
 
 
 def _cmd_vault_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    folder = _vault_dir(args, creating=True)
+    folder = vault_dir(args.vault, creating=True)
     passphrase = secrets.ask("New passphrase: ", confirm=True)
     vault, code = Vault.create(folder, passphrase)
     vault.close()
@@ -221,7 +125,7 @@ def _cmd_vault_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -
 def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     from therapy_desk.progress_line import PhaseLines
 
-    folder = _vault_dir(args)
+    folder = vault_dir(args.vault)
     passphrase = secrets.ask("Passphrase: ")
     # Progress only for a person watching: a script reading stderr gets nothing but errors.
     progress = PhaseLines(sys.stderr) if sys.stderr.isatty() else None
@@ -254,7 +158,7 @@ def _problems_found(folder: Path, problems: Sequence[str], out: TextIO) -> int:
 
 
 def _cmd_vault_passwd(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    folder = _vault_dir(args)
+    folder = vault_dir(args.vault)
     current = secrets.ask("Current passphrase: ")
     with _told(Vault.open(folder, current)) as vault:
         new = secrets.ask("New passphrase: ", confirm=True)
@@ -264,7 +168,7 @@ def _cmd_vault_passwd(args: argparse.Namespace, secrets: Secrets, out: TextIO) -
 
 
 def _cmd_vault_recover(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    folder = _vault_dir(args)
+    folder = vault_dir(args.vault)
     code = secrets.ask("Recovery code: ")
     new = secrets.ask("New passphrase: ", confirm=True)
     _told(Vault.recover(folder, code, new)).close()
@@ -293,7 +197,7 @@ def _write_json(records: Sequence[object], out: TextIO) -> int:
 def _cmd_clients_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     passphrase = secrets.ask("Passphrase: ")
     statuses = [ClientStatus(s) for s in args.status]
-    with _told(Vault.open(_vault_dir(args), passphrase)) as vault:
+    with _told(Vault.open(vault_dir(args.vault), passphrase)) as vault:
         rows = vault.caseload.rows(vault.caseload.ids(statuses=statuses))
     if args.json:
         return _write_json(rows, out)
@@ -323,7 +227,7 @@ class NoteLine:
 
 
 def _cmd_notes_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
-    folder = _vault_dir(args)
+    folder = vault_dir(args.vault)
     passphrase = secrets.ask("Passphrase: ")
     with _told(Vault.open(folder, passphrase)) as vault:
         notes = vault.notes.listing(args.client, drafts_only=args.unsigned)
@@ -375,7 +279,7 @@ def _cmd_schedule(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> in
         raise UserError("--to is before --from; give the earlier date to --from.")
     if (last - first).days >= MAX_RANGE_DAYS:
         raise UserError(f"--from and --to span more than {MAX_RANGE_DAYS} days; ask for a year or less at a time.")
-    folder = _vault_dir(args)
+    folder = vault_dir(args.vault)
     passphrase = secrets.ask("Passphrase: ")
     with _told(Vault.open(folder, passphrase)) as vault:
         appointments = vault.schedule.range(first, last)
@@ -423,7 +327,7 @@ def _cmd_search(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
             "Give the words to find either as QUERY or, to keep them out of `ps` and the shell history, "
             "on standard input with --query-stdin; not both."
         )
-    folder = _vault_dir(args)
+    folder = vault_dir(args.vault)
     passphrase = secrets.ask("Passphrase: ")
     query = args.query if args.query is not None else _query_from_stdin(secrets)
     with _told(Vault.open(folder, passphrase)) as vault:
@@ -456,7 +360,7 @@ def _cmd_demo(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
         raise UserError(f"--clients must be from {MIN_CLIENTS} to {MAX_CLIENTS:,}.")
     if not 1 <= args.years <= MAX_YEARS:
         raise UserError(f"--years must be from 1 to {MAX_YEARS}.")
-    folder = _vault_dir(args, creating=True)
+    folder = vault_dir(args.vault, creating=True)
     passphrase = secrets.ask("New passphrase for the demo vault: ", confirm=True)
     # Built beside the folder and moved in when complete: an interrupted build leaves no vault at all.
     made = create_demo_vault(folder, passphrase, clients=args.clients, years=args.years, seed=args.seed)
@@ -627,7 +531,7 @@ def _run(argv: list[str], stdin: TextIO, out: TextIO) -> int:
 
 def _run_app(vault: str | None) -> int:
     """The desktop app, on the vault in `vault` (checked first, as every command checks its --vault)."""
-    folder = None if vault is None else _vault_dir(argparse.Namespace(vault=vault), creating=True).absolute()
+    folder = None if vault is None else vault_dir(vault, creating=True).absolute()
     from therapy_desk.ui.app import run_app  # lazy: the command line never loads Qt
 
     return run_app([sys.argv[0]], folder=folder)
