@@ -24,7 +24,7 @@ from tests.conftest import CHEAP_KDF, PASSPHRASE
 from tests.storage.tampering import raw_connection  # noqa: F401  (re-exported for the seal tests)
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, content_hash, sections
-from therapy_desk.storage.notes import COLUMNS, note_from_row
+from therapy_desk.storage.notes_rows import COLUMNS, note_from_row
 from therapy_desk.storage.vault import Vault
 
 TODAY = date(2025, 6, 2)

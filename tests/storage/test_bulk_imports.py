@@ -17,7 +17,7 @@ from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, Appoi
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.billing_import import AppointmentCharge
 from therapy_desk.storage.measures import MeasureEntry
-from therapy_desk.storage.notes import prepare_notes
+from therapy_desk.storage.notes_rows import prepare_notes
 from therapy_desk.storage.schedule_import import prepare_series
 from therapy_desk.storage.vault import Vault
 

@@ -41,7 +41,7 @@ from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence
 from therapy_desk.storage.billing_import import AppointmentCharge
 from therapy_desk.storage.measures import MeasureEntry
-from therapy_desk.storage.notes import PreparedNotes, prepare_notes
+from therapy_desk.storage.notes_rows import PreparedNotes, prepare_notes
 from therapy_desk.storage.schedule_import import PreparedSeries, prepare_series
 
 UTC_OFFSET = timedelta(hours=8)  # the demo practice keeps Pacific time; signing times are stored in UTC

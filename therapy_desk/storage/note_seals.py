@@ -19,7 +19,7 @@ from typing import Any
 
 from therapy_desk.domain.notes import CANONICAL_VERSION, Addendum, addendum_hash, content_hash
 from therapy_desk.storage import db
-from therapy_desk.storage.notes import COLUMNS, note_from_row
+from therapy_desk.storage.notes_rows import COLUMNS, note_from_row
 
 BATCH = 2000
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))

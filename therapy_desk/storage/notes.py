@@ -7,30 +7,23 @@ schema (m006) abort any UPDATE or DELETE of a signed note or of an addendum.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
 
-from therapy_desk.domain.assessment import MentalStatusExam, RiskAssessment
 from therapy_desk.domain.notes import (
     SIGNED_NOTE_MESSAGE,
     Addendum,
     Note,
-    NoteFormat,
-    NoteKind,
     NoteStatus,
     ProcessNote,
-    Section,
     SignatureCheck,
     addendum_hash,
     canonical_content,
     check_signer,
     clean_addendum_text,
-    content_fields,
     content_hash,
-    fields_hash,
     seal_check,
 )
 from therapy_desk.domain.presign import Finding, Level, Rule, presign_findings, refusal
@@ -38,6 +31,17 @@ from therapy_desk.domain.seals import seal_digest
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.notes_rows import (
+    IMPORT,
+    INSERT,
+    SELECT,
+    SIGN,
+    UPDATE,
+    PreparedNotes,
+    content_values,
+    note_from_row,
+    prepare_notes,
+)
 from therapy_desk.storage.presign import signing_facts
 from therapy_desk.storage.rows import iso, now_utc, to_date
 from therapy_desk.storage.seals import ADDENDUM_ADDED, NOTE_SIGNED, NOTES_IMPORTED, batch_seal_detail
@@ -45,47 +49,8 @@ from therapy_desk.storage.search import bulk_note_index
 
 MAX_PAGE = 500
 
-COLUMNS = (  # every column, in the order `note_from_row` reads
-    "id, client_id, unit_id, appointment_id, kind, format, status, date_of_service, start_time, end_time, "
-    "sections, mental_status, risk, goal_ids, interventions, participants, signed_by, signed_at, content_hash, "
-    "created_at, updated_at"
-)
-_SELECT = f"SELECT {COLUMNS} FROM notes"  # noqa: S608 - fixed column list
-_CONTENT = (
-    "client_id",
-    "unit_id",
-    "appointment_id",
-    "kind",
-    "format",
-    "date_of_service",
-    "start_time",
-    "end_time",
-    "sections",
-    "mental_status",
-    "risk",
-    "goal_ids",
-    "interventions",
-    "participants",
-)
-_INSERT = (
-    f"INSERT INTO notes ({', '.join(_CONTENT)}, status, created_at, updated_at) "  # noqa: S608 - fixed columns
-    f"VALUES ({', '.join('?' for _ in _CONTENT)}, 'draft', ?, ?)"
-)
-_UPDATE = (
-    f"UPDATE notes SET {', '.join(f'{c} = ?' for c in _CONTENT)}, updated_at = ? "  # noqa: S608 - fixed columns
-    "WHERE id = ? AND status = 'draft'"
-)
-_SIGN = (
-    f"UPDATE notes SET {', '.join(f'{c} = ?' for c in _CONTENT)}, updated_at = ?, "  # noqa: S608 - fixed columns
-    "status = 'signed', signed_by = ?, signed_at = ?, content_hash = ? WHERE id = ? AND status = 'draft'"
-)
 # Undated drafts sort by the day they were started; this expression matches the notes_unsigned index.
 _DRAFT_AGE = "coalesce(date_of_service, substr(created_at, 1, 10))"
-_IMPORT_COLUMNS = ("id", *_CONTENT, "status", "signed_by", "signed_at", "content_hash", "created_at", "updated_at")
-_IMPORT = (
-    f"INSERT INTO notes ({', '.join(_IMPORT_COLUMNS)}) "  # noqa: S608 - fixed columns
-    f"VALUES ({', '.join('?' for _ in _IMPORT_COLUMNS)})"
-)
 _PROCESS_SELECT = "SELECT id, client_id, date_of_service, text, created_at, updated_at FROM psychotherapy_notes"
 
 
@@ -98,69 +63,6 @@ class NoteExport:
     notes: tuple[Note, ...]
     psychotherapy_notes: tuple[ProcessNote, ...] = ()
     release_id: int | None = None
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # compact, non-ASCII kept
-
-
-def _json(value: Any) -> str:
-    return _JSON.encode(value)
-
-
-def _content_values(note: Note, fields: dict[str, Any] | None = None) -> list[Any]:
-    """The stored content columns (in _CONTENT order) of a validated note, from the values its
-    signature covers (`content_fields`; pass them when already built)."""
-    c = content_fields(note) if fields is None else fields
-    mse, risk = c["mental_status"], c["risk"]
-    return [
-        c["client_id"],
-        c["unit_id"],
-        c["appointment_id"],
-        c["kind"],
-        c["format"],
-        c["date_of_service"],
-        c["start_time"],
-        c["end_time"],
-        _JSON.encode(c["sections"]),
-        None if mse is None else _JSON.encode(mse),
-        None if risk is None else _JSON.encode(risk),
-        _JSON.encode(c["goal_ids"]),
-        _JSON.encode(c["interventions"]),
-        _JSON.encode(c["participants"]),
-    ]
-
-
-def _time(value: str | None) -> time | None:
-    return None if value is None else time.fromisoformat(value)
-
-
-def note_from_row(row: Sequence[Any], addenda: tuple[Addendum, ...] = ()) -> Note:
-    (nid, client_id, unit_id, appointment_id, kind, fmt, status, dos, start, end, sections, mse, risk, goal_ids,
-     interventions, participants, signed_by, signed_at, chash, created_at, updated_at) = row  # fmt: skip
-    return Note(
-        id=nid,
-        client_id=client_id,
-        unit_id=unit_id,
-        appointment_id=appointment_id,
-        kind=NoteKind(kind),
-        format=NoteFormat(fmt),
-        status=NoteStatus(status),
-        date_of_service=to_date(dos),
-        start_time=_time(start),
-        end_time=_time(end),
-        sections=tuple(Section(name, text) for name, text in json.loads(sections)),
-        mental_status=None if mse is None else MentalStatusExam.from_dict(json.loads(mse)),
-        risk=None if risk is None else RiskAssessment.from_dict(json.loads(risk)),
-        goal_ids=tuple(int(g) for g in json.loads(goal_ids)),
-        interventions=tuple(json.loads(interventions)),
-        participants=tuple(json.loads(participants)),
-        signed_by=signed_by,
-        signed_at=signed_at,
-        content_hash=chash,
-        created_at=created_at,
-        updated_at=updated_at,
-        addenda=addenda,
-    )
 
 
 def _process_from_row(row: Sequence[Any]) -> ProcessNote:
@@ -176,64 +78,6 @@ def _check_page(limit: int, offset: int = 0) -> None:
         raise ValidationError(f"Ask for 1 to {MAX_PAGE} notes at a time.", "limit")
     if offset < 0:
         raise ValidationError("The offset cannot be negative.", "offset")
-
-
-@dataclass(frozen=True)
-class PreparedNotes:
-    """Notes checked and turned into rows by `prepare_notes`, for `NoteStore.import_prepared`.
-
-    Each signed note's hash covers its id, so they fit only a vault whose next note id is `first_id`.
-    """
-
-    first_id: int
-    rows: tuple[tuple[Any, ...], ...]  # the _IMPORT columns up to the timestamps the store adds
-    client_ids: frozenset[int]
-    appointment_ids: frozenset[int]
-    unit_members: frozenset[tuple[int, int]]  # (unit_id, client_id)
-    signed: int
-
-
-def prepare_notes(notes: Iterable[Note], first_id: int, *, today: date | None = None) -> PreparedNotes:
-    """Check new notes for import and build their rows, numbered from `first_id`; needs no vault, so a
-    large import can prepare its notes in another process while the vault writes.
-
-    A note with status SIGNED must carry `signed_by` and `signed_at` (its original signing time); it is
-    checked as `sign` would check it and gets its content hash. Any other note becomes a draft.
-    """
-    day = today or date.today()
-    rows: list[tuple[Any, ...]] = []
-    clients: set[int] = set()
-    appointments: set[int] = set()
-    units: set[tuple[int, int]] = set()
-    signed = 0
-    for note in notes:
-        if note.id is not None:
-            raise ValidationError("Imported notes are new notes: leave their id empty.", "id")
-        if note.status is NoteStatus.SIGNED:
-            _check_signed_at(note.signed_at)
-            clean = note.validated_for_signing(day)
-            signer = check_signer(clean.signed_by or "")
-            if signer != clean.signed_by:
-                clean = dataclasses.replace(clean, signed_by=signer)
-            signed += 1
-        else:
-            clean = note.validated()
-            if clean.status is not NoteStatus.DRAFT or clean.signed_by or clean.signed_at:
-                clean = dataclasses.replace(clean, status=NoteStatus.DRAFT, signed_by=None, signed_at=None)
-        note_id = first_id + len(rows)
-        # The note's values are built once, for its hash and its stored columns alike.
-        fields = content_fields(clean)
-        fields["note_id"] = note_id
-        digest = fields_hash(fields) if clean.is_signed else None
-        rows.append(
-            (note_id, *_content_values(clean, fields), clean.status.value, clean.signed_by, clean.signed_at, digest)
-        )
-        clients.add(clean.client_id)
-        if clean.appointment_id is not None:
-            appointments.add(clean.appointment_id)
-        if clean.unit_id is not None:
-            units.add((clean.unit_id, clean.client_id))
-    return PreparedNotes(first_id, tuple(rows), frozenset(clients), frozenset(appointments), frozenset(units), signed)
 
 
 class NoteStore:
@@ -253,7 +97,7 @@ class NoteStore:
             self._check_links(clean)
             if clean.id is None:
                 now = now_utc()
-                cursor = self._db.execute(_INSERT, (*_content_values(clean), now, now))
+                cursor = self._db.execute(INSERT, (*content_values(clean), now, now))
                 note_id = int(cursor.lastrowid)
                 self._audit.record(
                     "note created", entity="note", entity_id=note_id, detail={"client_id": clean.client_id}
@@ -264,7 +108,7 @@ class NoteStore:
                 raise ValidationError(SIGNED_NOTE_MESSAGE, "id")
             if _same_content(current, clean):
                 return current
-            self._db.execute(_UPDATE, (*_content_values(clean), now_utc(), clean.id))
+            self._db.execute(UPDATE, (*content_values(clean), now_utc(), clean.id))
             self._audit.record(
                 "note draft saved", entity="note", entity_id=clean.id, detail={"client_id": clean.client_id}
             )
@@ -309,7 +153,7 @@ class NoteStore:
                 )
             self._check_links_bulk(prepared.client_ids, prepared.appointment_ids, prepared.unit_members)
             with bulk_note_index(self._db, prepared.first_id):
-                self._db.conn.executemany(_IMPORT, [(*row, now, now) for row in prepared.rows])
+                self._db.conn.executemany(IMPORT, [(*row, now, now) for row in prepared.rows])
             # One event seals the batch: `vault check` recomputes this digest of its signed notes' seals.
             digest = seal_digest((row[0], row[-1]) for row in prepared.rows if row[-1] is not None)
             last_id = prepared.first_id + len(prepared.rows) - 1
@@ -360,7 +204,7 @@ class NoteStore:
             digest = content_hash(signed)
             # The content is written again in its checked form, so what is stored is what was hashed.
             self._db.execute(
-                _SIGN, (*_content_values(signed), now_utc(), signed.signed_by, signed.signed_at, digest, note_id)
+                SIGN, (*content_values(signed), now_utc(), signed.signed_by, signed.signed_at, digest, note_id)
             )
             self._audit.record(
                 NOTE_SIGNED,
@@ -416,7 +260,7 @@ class NoteStore:
         """
         _check_page(limit, offset)
         rows = self._db.execute(
-            f"{_SELECT} WHERE client_id = ? ORDER BY date_of_service DESC, id DESC LIMIT ? OFFSET ?",
+            f"{SELECT} WHERE client_id = ? ORDER BY date_of_service DESC, id DESC LIMIT ? OFFSET ?",
             (client_id, limit, offset),
         ).fetchall()
         return self._with_addenda(rows)
@@ -428,7 +272,7 @@ class NoteStore:
         with self._db.transaction():
             self._check_client(client_id)
             rows = self._db.execute(
-                f"{_SELECT} WHERE client_id = ?{drafts} ORDER BY date_of_service DESC, id DESC", (client_id,)
+                f"{SELECT} WHERE client_id = ?{drafts} ORDER BY date_of_service DESC, id DESC", (client_id,)
             ).fetchall()
             notes = self._with_addenda(rows)
             self._audit.record("notes listed", entity="client", entity_id=client_id, detail={"notes": len(notes)})
@@ -439,14 +283,14 @@ class NoteStore:
 
     def for_appointment(self, appointment_id: int) -> list[Note]:
         """The notes written for one appointment (a group session has one per member)."""
-        rows = self._db.execute(f"{_SELECT} WHERE appointment_id = ? ORDER BY id", (appointment_id,)).fetchall()
+        rows = self._db.execute(f"{SELECT} WHERE appointment_id = ? ORDER BY id", (appointment_id,)).fetchall()
         return self._with_addenda(rows)
 
     def unsigned(self, limit: int = 50) -> list[Note]:
         """Drafts across the caseload, oldest date of service first (undated drafts by the day started)."""
         _check_page(limit)
         rows = self._db.execute(
-            f"{_SELECT} WHERE status = 'draft' ORDER BY {_DRAFT_AGE}, id LIMIT ?", (limit,)
+            f"{SELECT} WHERE status = 'draft' ORDER BY {_DRAFT_AGE}, id LIMIT ?", (limit,)
         ).fetchall()
         return [note_from_row(row) for row in rows]
 
@@ -471,7 +315,7 @@ class NoteStore:
             if include_psychotherapy_notes:
                 self._check_release(client_id, release_id, on or date.today())
             rows = self._db.execute(
-                f"{_SELECT} WHERE client_id = ? AND status = 'signed' ORDER BY date_of_service, id", (client_id,)
+                f"{SELECT} WHERE client_id = ? AND status = 'signed' ORDER BY date_of_service, id", (client_id,)
             ).fetchall()
             notes = tuple(self._with_addenda(rows))
             process: tuple[ProcessNote, ...] = ()
@@ -541,7 +385,7 @@ class NoteStore:
     # -- internals -----------------------------------------------------------------------------
 
     def _get(self, note_id: int) -> Note:
-        row = self._db.execute(f"{_SELECT} WHERE id = ?", (note_id,)).fetchone()
+        row = self._db.execute(f"{SELECT} WHERE id = ?", (note_id,)).fetchone()
         if row is None:
             raise ValidationError(f"There is no note with id {note_id}.", "note_id")
         return self._with_addenda([row])[0]
@@ -619,15 +463,6 @@ class NoteStore:
             or (revoked is not None and revoked <= on)
         ):
             raise ValidationError("That release is not in force (expired, revoked or not yet signed).", "release_id")
-
-
-def _check_signed_at(value: str | None) -> None:
-    try:
-        parsed = datetime.fromisoformat(value or "")
-    except ValueError:
-        parsed = None
-    if parsed is None or parsed.utcoffset() is None:
-        raise ValidationError("An imported signed note needs its signing time, with its UTC offset.", "signed_at")
 
 
 def _same_content(current: Note, clean: Note) -> bool:
