@@ -5,9 +5,6 @@ detail form for the selected item. Errors from the stores are shown at the item 
 from __future__ import annotations
 
 import dataclasses
-import re
-from dataclasses import dataclass
-from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QIcon, QKeySequence, QShortcut
@@ -38,44 +35,11 @@ from therapy_desk.ui.chart_common import (
     from_qdate,
     to_qdate,
 )
+from therapy_desk.ui.chart_plan_items import FIELD_PATH, GOAL, INTERVENTION, OBJECTIVE, PROBLEM, Node, PlanItem
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.status_label import error_label
-
-PROBLEM, GOAL, OBJECTIVE, INTERVENTION = "problem", "goal", "objective", "intervention"
-_PATH = re.compile(
-    r"problems\[(?P<p>\d+)\](?:\.goals\[(?P<g>\d+)\](?:\.(?P<kind>objectives|interventions)\[(?P<i>\d+)\])?)?"
-    r"(?:\.(?P<attr>\w+))?$"
-)
-
-
-@dataclass
-class Node:
-    """One editable plan item (mutable while the draft is open; the stores get frozen values)."""
-
-    kind: str
-    text: str = ""  # problem or goal statement, objective text, intervention description
-    target_date: date | None = None
-    modality: Modality = Modality.CBT
-    id: int | None = None
-    carried_from_id: int | None = None
-
-    def is_blank(self) -> bool:
-        return not self.text.strip() and self.target_date is None
-
-
-class PlanItem(QTreeWidgetItem):
-    def __init__(self, node: Node) -> None:
-        super().__init__()
-        self.node = node
-        self.problem = ""  # the error this item is marked with, if any
-
-    def speak(self) -> None:
-        """What a screen reader says for the item: its line, then the error it is marked with (the icon
-        and underline that mark it are not read out)."""
-        spoken = f"{self.text(0)} — {self.problem}" if self.problem else self.text(0)
-        self.setData(0, Qt.ItemDataRole.AccessibleTextRole, spoken)
 
 
 def _buddy(text: str, parent: QWidget, buddy: QWidget) -> QLabel:
@@ -564,7 +528,7 @@ class PlanEditor(QWidget):
         """Show the store's sentence where its field path points, selecting and marking that item."""
         self.clear_errors()
         field = err.field or ""
-        match = _PATH.match(field)
+        match = FIELD_PATH.match(field)
         if match is None:
             self.errors.show(err)
             plan_fields = {
