@@ -28,9 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from PySide6 import QtGui
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QAccessible, QBrush, QColor, QKeySequence, QPalette, QTextDocument
+from PySide6.QtGui import QAccessible, QBrush, QColor, QKeySequence, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -77,6 +76,7 @@ from therapy_desk.ui.settings import ChangePassphraseDialog, RecoveryCodeDialog,
 from therapy_desk.ui.today import TodayView
 from therapy_desk.ui.unlock import UnlockWindow
 from therapy_desk.ui.widgets.client_form import AddClientDialog
+from therapy_desk.ui.widgets.status_label import plain_text
 
 __all__ = ["answers"]  # the fixture, shared with test_chart
 
@@ -105,13 +105,7 @@ def caption(text: str) -> str:
 
 
 def label_text(label: QLabel) -> str:
-    text = label.text()
-    if label.textFormat() == Qt.TextFormat.RichText or (
-        label.textFormat() == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)
-    ):
-        document = QTextDocument()
-        document.setHtml(text)
-        text = document.toPlainText()
+    text = plain_text(label)
     return caption(text) if label.buddy() is not None else text
 
 
