@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,13 @@ from therapy_desk.storage.vault import Vault
 # Argon2id at a cost cheap enough to run thousands of times; the real floor is tested on its own.
 CHEAP_KDF = KdfParams(time_cost=1, memory_kib=8, parallelism=1)
 PASSPHRASE = "correct horse battery staple"
+
+
+def at_day_end(day: date) -> datetime:
+    """A moment late on `day`: signing a note of that day then is on time, not a late entry."""
+    return datetime.combine(day, time(23, 0))
+
+
 TESTS_DIR = Path(__file__).parent
 
 

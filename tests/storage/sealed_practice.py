@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
-from tests.conftest import CHEAP_KDF, PASSPHRASE
+from tests.conftest import CHEAP_KDF, PASSPHRASE, at_day_end
 from tests.storage.tampering import raw_connection  # noqa: F401  (re-exported for the seal tests)
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, content_hash, sections
@@ -61,7 +61,7 @@ def build(folder: Path) -> Practice:
             )
         )
         assert note.id is not None
-        signed = vault.notes.sign(note.id, SIGNER, today=TODAY)
+        signed = vault.notes.sign(note.id, SIGNER, now=at_day_end(date(2025, 5, 30)))
         addendum = vault.notes.add_addendum(note.id, "Client called to confirm the next session.", SIGNER)
         draft = vault.notes.save_draft(Note(client_id=client_id, date_of_service=date(2025, 6, 1)))
         imported = vault.db.execute(

@@ -25,10 +25,19 @@ from therapy_desk.domain.clients import AdministrativeSex, Client, Unit, UnitKin
 from therapy_desk.domain.codes import SEED_FEES, SEED_SERVICES, PlaceOfService, ServiceCode
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
+from therapy_desk.storage.billing import CHARGE_NEEDS_SIGNED_NOTE
 from therapy_desk.storage.vault import Vault
 
 DOS = date(2025, 3, 3)
 TODAY = date(2025, 3, 14)
+
+
+@pytest.fixture(autouse=True)
+def _charges_without_notes(vault: Vault) -> None:
+    """These tests are about the ledger and the catalogue rules, not the record: sessions are charged
+    without writing their notes, as a clinician who turned the setting off would (its own tests are in
+    tests/storage/test_sessions.py)."""
+    vault.practice.set_setting(CHARGE_NEEDS_SIGNED_NOTE, "0")
 
 
 def _client(vault: Vault, first: str = "Ana", last: str = "Lopez") -> int:

@@ -18,6 +18,7 @@ from therapy_desk.domain.clients import AdministrativeSex, Client
 from therapy_desk.domain.codes import PlaceOfService, ServiceCode
 from therapy_desk.domain.scheduling import AppointmentStatus
 from therapy_desk.errors import ValidationError
+from therapy_desk.storage.billing import CHARGE_NEEDS_SIGNED_NOTE
 from therapy_desk.storage.vault import Vault
 
 
@@ -180,6 +181,7 @@ ACCEPTED: dict[str, Callable[[Chart], Callable[[], object]]] = {
 
 @pytest.fixture
 def chart(vault: Vault) -> Chart:
+    vault.practice.set_setting(CHARGE_NEEDS_SIGNED_NOTE, "0")  # the catalogue's rules, not the record's
     client = vault.clients.create(Client("Ana", "Lopez", date(1990, 1, 2), sex=AdministrativeSex.FEMALE))
     assert client.id is not None
     diagnosis = vault.clients.add_diagnosis(client.id, "F41.1")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from tests.conftest import at_day_end
 from therapy_desk.domain.billing import Coverage, Payer
 from therapy_desk.domain.clients import Client, ClientStatus, Unit, UnitKind, UnitMember
 from therapy_desk.domain.notes import Note, NoteFormat, sections
@@ -96,7 +97,7 @@ def test_chart_summary_shows_recent_sessions_with_note_state_and_is_audited(vaul
              start_time=time(10), end_time=time(10, 53),
              sections=sections(NoteFormat.DAP, {"Data": "d", "Assessment": "a", "Plan": "p"}))
     )  # fmt: skip
-    vault.notes.sign(note.id or 0, "Maya Okafor, LCSW", today=NOW.date())
+    vault.notes.sign(note.id or 0, "Maya Okafor, LCSW", now=at_day_end(date(2026, 10, 15)))
 
     summary = vault.caseload.chart_summary(zoe, now=NOW)
 

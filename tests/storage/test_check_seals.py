@@ -7,6 +7,7 @@ they were, so nothing but the seals (or the triggers themselves) can give it awa
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 import sqlcipher3.dbapi2 as sqlcipher
 
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, at_day_end
 from tests.storage import sealed_practice
 from tests.storage.sealed_practice import SIGNER, TODAY, Practice, raw_connection, reseal_note, triggers_lifted
 from therapy_desk.domain.notes import Note, NoteFormat, sections
@@ -25,6 +26,7 @@ from therapy_desk.domain.plans import content_sha256
 from therapy_desk.storage import integrity, migrations
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.integrity import CheckReport
+from therapy_desk.storage.migrations import m011_note_billing
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.reliability  # each attack on the seals
@@ -254,7 +256,7 @@ def test_a_note_signed_while_the_check_runs_is_no_false_alarm(practice: Practice
 
         def sign_meanwhile(phase: str, done: int, total: int) -> None:
             if (phase, done, total) == (integrity.NOTES, 0, 0):
-                app.notes.sign(draft.id or 0, SIGNER, today=TODAY)
+                app.notes.sign(draft.id or 0, SIGNER, now=at_day_end(TODAY))
 
         try:
             report = checking.check(sign_meanwhile)
@@ -295,16 +297,29 @@ def _without_seal_records(detail: dict[str, Any] | None) -> dict[str, Any] | Non
 
 @pytest.fixture
 def schema_8_practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Practice:
-    """The practice as an app of schema 8 left it."""
+    """The practice as an app of schema 8 left it.
+
+    Today's note store writes the columns step 11 added, so the practice is built with them in step 8 and
+    they are dropped afterwards: the notes table is then as schema 8 had it."""
     record = AuditStore.record
+    step_8 = migrations.MIGRATIONS[7]
+    with_step_11_columns = dataclasses.replace(step_8, statements=step_8.statements + m011_note_billing.STATEMENTS)
     with monkeypatch.context() as old_app:
-        old_app.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:8])
+        old_app.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:7], with_step_11_columns))
         old_app.setattr(
             AuditStore,
             "record",
             lambda self, event, **kw: record(self, event, **kw | {"detail": _without_seal_records(kw.get("detail"))}),
         )
         practice = sealed_practice.build(tmp_path / "old")
+    conn = raw_connection(practice.folder)
+    try:
+        for column in ("service_code", "code_reason", "late_entry_reason"):
+            conn.execute(f"ALTER TABLE notes DROP COLUMN {column}")
+        conn.execute("DROP TABLE snippets")
+        conn.commit()
+    finally:
+        conn.close()
     with Vault.open_for_check(practice.folder, PASSPHRASE) as vault:
         assert vault.schema_version == 8
     return practice

@@ -6,7 +6,7 @@ from datetime import date, time
 
 import pytest
 
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, at_day_end
 from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from therapy_desk.domain.assessment import (
     Affect,
@@ -59,7 +59,7 @@ def draft(client_id: int, **changes: object) -> Note:
 def signed_note(vault: Vault, client_id: int, **changes: object) -> Note:
     saved = vault.notes.save_draft(draft(client_id, **changes))
     assert saved.id is not None
-    return vault.notes.sign(saved.id, SIGNER)
+    return vault.notes.sign(saved.id, SIGNER, now=at_day_end(saved.date_of_service or date.today()))
 
 
 def events(vault: Vault, count: int = 20) -> list[str]:
@@ -212,7 +212,7 @@ def test_a_draft_changed_outside_the_store_is_signed_as_checked(vault: Vault, cl
     raw = '[["Subjective","  untidy  "],["Objective","o"],["Assessment","a"],["Plan","p"]]'
     vault.db.conn.execute("UPDATE notes SET sections = ? WHERE id = ?", (raw, saved.id))
     assert saved.id is not None
-    signed = vault.notes.sign(saved.id, SIGNER)
+    signed = vault.notes.sign(saved.id, SIGNER, now=at_day_end(date(2025, 3, 10)))
     assert signed.text("Subjective") == "untidy"
     assert vault.notes.verify_signature(saved.id).ok
 

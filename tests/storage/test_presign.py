@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 
+from tests.conftest import at_day_end
 from tests.storage.test_billing import book_session
 from tests.storage.test_notes import SIGNER, draft, events
 from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SuicidalIdeation
@@ -54,12 +56,20 @@ def another_dates_appointment(vault: Vault, client_id: int) -> int:
 
 def second_signed_progress_note(vault: Vault, client_id: int) -> int:
     appointment_id = book_session(vault, client_id, day=DOS, minutes=50)
-    vault.notes.sign(saved_draft(vault, client_id, appointment_id=appointment_id), SIGNER, today=DOS)
+    vault.notes.sign(saved_draft(vault, client_id, appointment_id=appointment_id), SIGNER, now=at_day_end(DOS))
     return saved_draft(vault, client_id, appointment_id=appointment_id)
 
 
 def risk_without_safety_plan(vault: Vault, client_id: int) -> int:
     return saved_draft(vault, client_id, risk=RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE))
+
+
+def code_without_reason(vault: Vault, client_id: int) -> int:
+    return saved_draft(vault, client_id, service_code="90846")  # 50 minutes suggest 90834
+
+
+def late_without_reason(vault: Vault, client_id: int) -> int:
+    return saved_draft(vault, client_id, date_of_service=DOS - timedelta(days=4))
 
 
 # One row per error rule: a draft the store must refuse to sign, and the line naming why.
@@ -69,6 +79,8 @@ REFUSALS = [
     pytest.param(another_dates_appointment, "appointment is on 2025-03-11", id="appointment-other-date"),
     pytest.param(second_signed_progress_note, "already has a signed progress note", id="second-signed-note"),
     pytest.param(risk_without_safety_plan, "no safety plan is recorded", id="risk-without-safety-plan"),
+    pytest.param(code_without_reason, "50 minutes suggest 90834; give the reason", id="code-without-reason"),
+    pytest.param(late_without_reason, "this note is a late entry; give the reason", id="late-without-reason"),
 ]
 
 
@@ -80,12 +92,14 @@ def test_signing_refuses_each_error_and_writes_nothing(
     before = vault.notes.get(note_id)
     signed_events = events(vault, 200).count("note signed")
     with pytest.raises(ValidationError) as err:
-        vault.notes.sign(note_id, SIGNER, today=DOS)
+        vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS))
     assert line in str(err.value)
     assert vault.notes.get(note_id) == before
     assert vault.notes.get(note_id).status is NoteStatus.DRAFT
     assert events(vault, 200).count("note signed") == signed_events
-    assert line in " ".join(f.sentence for f in vault.notes.presign_check(note_id, today=DOS) if f.blocks_signing)
+    assert line in " ".join(
+        f.sentence for f in vault.notes.presign_check(note_id, now=at_day_end(DOS)) if f.blocks_signing
+    )
 
 
 def test_the_refusal_lists_every_error_one_per_line(vault: Vault) -> None:
@@ -94,7 +108,7 @@ def test_the_refusal_lists_every_error_one_per_line(vault: Vault) -> None:
     risk = RiskAssessment(RiskLevel.MODERATE, SuicidalIdeation.PASSIVE)
     note_id = saved_draft(vault, client_id, appointment_id=appointment_id, risk=risk)
     with pytest.raises(ValidationError) as err:
-        vault.notes.sign(note_id, SIGNER, today=DOS)
+        vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS))
     lines = str(err.value).splitlines()
     assert len(lines) == 4
     assert "appointment is on 2025-03-11" in lines[1]
@@ -106,7 +120,7 @@ def test_warnings_are_listed_but_do_not_block_signing(vault: Vault) -> None:
     client_id = new_client(vault, diagnosed=False)
     flagged = vault.measures.record(client_id, "PHQ-9", PHQ9_ITEM9, date(2025, 3, 3), today=DOS)
     note_id = saved_draft(vault, client_id, goal_ids=())
-    found = vault.notes.presign_check(note_id, today=DOS)
+    found = vault.notes.presign_check(note_id, now=at_day_end(DOS))
     assert [(f.level, f.rule) for f in found] == [
         (Level.WARNING, Rule.NO_DIAGNOSIS),
         (Level.WARNING, Rule.NO_GOAL),
@@ -114,8 +128,8 @@ def test_warnings_are_listed_but_do_not_block_signing(vault: Vault) -> None:
     ]
     assert flagged.id is not None
     vault.measures.mark_followed_up(flagged.id, datetime(2025, 3, 3, 15, 0, tzinfo=UTC), SIGNER)
-    assert Rule.ITEM9_NOT_FOLLOWED_UP not in [f.rule for f in vault.notes.presign_check(note_id, today=DOS)]
-    assert vault.notes.sign(note_id, SIGNER, today=DOS).status is NoteStatus.SIGNED
+    assert Rule.ITEM9_NOT_FOLLOWED_UP not in [f.rule for f in vault.notes.presign_check(note_id, now=at_day_end(DOS))]
+    assert vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS)).status is NoteStatus.SIGNED
 
 
 @pytest.mark.parametrize(
@@ -135,14 +149,14 @@ def test_a_diagnosis_counts_only_on_file_on_the_date_of_service(
     if resolved is not None:
         assert diagnosis.id is not None
         vault.clients.resolve_diagnosis(diagnosis.id, resolved)
-    found = vault.notes.presign_check(saved_draft(vault, client_id), today=DOS)
+    found = vault.notes.presign_check(saved_draft(vault, client_id), now=at_day_end(DOS))
     assert (Rule.NO_DIAGNOSIS in [f.rule for f in found]) is warned
 
 
 def test_a_later_item9_flag_is_not_this_sessions(vault: Vault) -> None:
     client_id = new_client(vault)
     vault.measures.record(client_id, "PHQ-9", PHQ9_ITEM9, date(2025, 3, 12), today=date(2025, 3, 12))
-    assert vault.notes.presign_check(saved_draft(vault, client_id), today=date(2025, 3, 12)) == []
+    assert vault.notes.presign_check(saved_draft(vault, client_id), now=at_day_end(date(2025, 3, 12))) == []
 
 
 def test_each_member_of_a_group_signs_a_note_for_the_groups_appointment(vault: Vault) -> None:
@@ -151,31 +165,51 @@ def test_each_member_of_a_group_signs_a_note_for_the_groups_appointment(vault: V
     appointment_id = book_session(vault, None, code="90853", minutes=50, day=DOS, unit_id=unit.id)
     for client_id in (ana, ben):
         note_id = saved_draft(vault, client_id, appointment_id=appointment_id)
-        assert vault.notes.sign(note_id, SIGNER, today=DOS).is_signed
+        assert vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS)).is_signed
 
 
 def test_an_incomplete_note_lists_what_it_lacks_before_the_other_errors(vault: Vault) -> None:
     client_id = new_client(vault)
     note_id = saved_draft(vault, client_id, end_time=None, risk=RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE))
-    found = vault.notes.presign_check(note_id, today=DOS)
+    found = vault.notes.presign_check(note_id, now=at_day_end(DOS))
     assert [f.rule for f in found] == [Rule.COMPLETE, Rule.RISK_WITHOUT_SAFETY_PLAN]
     assert "start and end time" in found[0].sentence
     with pytest.raises(ValidationError, match="start and end time"):
-        vault.notes.sign(note_id, SIGNER, today=DOS)
+        vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS))
 
 
 def test_a_signed_note_has_no_presign_check(vault: Vault) -> None:
     note_id = saved_draft(vault, new_client(vault))
-    vault.notes.sign(note_id, SIGNER, today=DOS)
+    vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS))
     with pytest.raises(ValidationError, match="signed"):
-        vault.notes.presign_check(note_id, today=DOS)
+        vault.notes.presign_check(note_id, now=at_day_end(DOS))
 
 
 def test_a_draft_corrected_after_a_refusal_signs(vault: Vault) -> None:
     client_id = new_client(vault)
     note_id = minutes_outside_code(vault, client_id)
     with pytest.raises(ValidationError):
-        vault.notes.sign(note_id, SIGNER, today=DOS)
+        vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS))
     fixed = dataclasses.replace(vault.notes.get(note_id), end_time=time(10, 0))
     vault.notes.save_draft(fixed)
-    assert vault.notes.sign(note_id, SIGNER, today=DOS).is_signed
+    assert vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS)).is_signed
+
+
+@pytest.mark.parametrize(
+    ("changes", "signed_at"),
+    [
+        pytest.param({"service_code": "90846", "code_reason": "Family session without the client."}, DOS, id="code"),
+        pytest.param({"late_entry_reason": "Power cut at the office."}, DOS + timedelta(days=4), id="late"),
+        pytest.param({}, DOS + timedelta(days=3), id="on-time-at-72-hours"),
+    ],
+)
+def test_a_reason_lets_the_note_be_signed_and_is_sealed_with_it(
+    vault: Vault, changes: dict[str, str], signed_at: date
+) -> None:
+    note_id = saved_draft(vault, new_client(vault), **changes)
+    signed = vault.notes.sign(note_id, SIGNER, now=datetime.combine(signed_at, time(9, 50)))
+    assert {name: getattr(signed, name) for name in changes} == changes
+    assert vault.notes.verify_signature(note_id).ok
+    cleared: dict[str, Any] = dict.fromkeys(changes, "")
+    assert not changes or dataclasses.replace(signed, **cleared).seal_intact is False
+    assert vault.check().clean

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import at_day_end
 from tests.storage.search_index import index_matches_the_text
 from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, ProcessNote, sections
@@ -43,7 +44,7 @@ def add_note(vault: Vault, client_id: int, narrative: str, *, day: date = date(2
     )
     assert note.id is not None
     if sign:
-        vault.notes.sign(note.id, SIGNER)
+        vault.notes.sign(note.id, SIGNER, now=at_day_end(day))
     return note.id
 
 
@@ -222,7 +223,7 @@ def test_the_index_follows_every_change(vault: Vault) -> None:
     )
     assert vault.search.search("garden") == []
     assert [h.note_id for h in vault.search.search("orchard")] == [note_id]
-    vault.notes.sign(note_id, SIGNER)
+    vault.notes.sign(note_id, SIGNER, now=at_day_end(note.date_of_service or date.today()))
     vault.notes.add_addendum(note_id, "Late entry: mentioned beekeeping.", SIGNER)
     assert [h.note_id for h in vault.search.search("beekeeping")] == [note_id]
     draft_id = add_note(vault, ana, "Temporary wording.")

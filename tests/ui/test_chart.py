@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
+from tests.conftest import at_day_end
 from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from tests.ui.screen_reader import accessible_cells
 from therapy_desk.domain.billing import Coverage, Payer
@@ -176,7 +177,7 @@ def _session_with_signed_note(vault: Vault, client_id: int, day: date) -> int:
              start_time=time(10, 0), end_time=time(10, 50), sections=sections(NoteFormat.DAP, texts))
     )  # fmt: skip
     assert note.id is not None
-    vault.notes.sign(note.id, "Dana Reyes, LCSW")
+    vault.notes.sign(note.id, "Dana Reyes, LCSW", now=at_day_end(day))
     return note.id
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, at_day_end
 from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import Note, NoteFormat, sections
@@ -288,7 +288,7 @@ def _signed_note(vault: Vault) -> tuple[int, int]:
              end_time=time(9, 50), sections=sections(NoteFormat.DAP, texts))
     )  # fmt: skip
     assert note.id is not None
-    vault.notes.sign(note.id, "Dana Reyes, LCSW", today=date(2025, 5, 5))
+    vault.notes.sign(note.id, "Dana Reyes, LCSW", now=at_day_end(date(2025, 5, 5)))
     return client.id, note.id
 
 

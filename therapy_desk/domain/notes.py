@@ -17,6 +17,7 @@ from typing import Any
 
 from therapy_desk.domain import validation as v
 from therapy_desk.domain.assessment import MentalStatusExam, RiskAssessment
+from therapy_desk.domain.codes import is_claim_code
 from therapy_desk.domain.text import clean_list, clean_text
 from therapy_desk.errors import ValidationError
 
@@ -25,6 +26,10 @@ CANONICAL_VERSION = 1
 SIGNED_NOTE_MESSAGE = "This note is signed; add an addendum instead."
 # How the app shows a signed record whose content no longer matches its seal, instead of as signed.
 SEAL_BROKEN = "Seal broken — changed after signing"
+
+# Sealed fields added after the first notes were signed: in the canonical JSON only when set.
+OPTIONAL_SEALED = ("service_code", "code_reason", "late_entry_reason")
+LATE_ENTRY_HOURS = 72
 
 # The signature's JSON form (what `json.dumps(..., sort_keys=True, ensure_ascii=False,
 # separators=(",", ":"))` writes), built once rather than on every call.
@@ -111,6 +116,12 @@ class Note:
     participants: tuple[str, ...] = ()
     appointment_id: int | None = None
     unit_id: int | None = None
+    # The code billed for the session when it is not the linked appointment's, and why it differs from
+    # the code the minutes suggest (DOMAIN.md: an override needs a reason that is kept).
+    service_code: str | None = None
+    code_reason: str = ""
+    # Why a note signed more than LATE_ENTRY_HOURS after the session was written late.
+    late_entry_reason: str = ""
     id: int | None = None
     status: NoteStatus = NoteStatus.DRAFT
     signed_by: str | None = None
@@ -159,6 +170,9 @@ class Note:
         start, end = _minute(self.start_time), _minute(self.end_time)
         if start is not None and end is not None and end <= start:
             raise ValidationError("The end time must be after the start time.", "end_time")
+        code = None if self.service_code is None else self.service_code.strip().upper() or None
+        if code is not None and not is_claim_code(code):
+            raise ValidationError(f"{code} is not a CPT or HCPCS service code, like 90834.", "service_code")
         goal_ids = sorted(set(self.goal_ids))
         if any(not isinstance(g, int) or isinstance(g, bool) or g < 1 for g in goal_ids):
             raise ValidationError("Goals addressed must be saved treatment-plan goals.", "goal_ids")
@@ -174,6 +188,9 @@ class Note:
             goal_ids=tuple(goal_ids),
             interventions=clean_list(self.interventions, "interventions", "Interventions"),
             participants=clean_list(self.participants, "participants", "Participants"),
+            service_code=code,
+            code_reason=clean_text(self.code_reason, "code_reason", "The reason for the service code"),
+            late_entry_reason=clean_text(self.late_entry_reason, "late_entry_reason", "The late-entry reason"),
         )
 
     def validated_for_signing(self, today: date) -> Note:
@@ -208,7 +225,8 @@ def canonical_content(note: Note) -> bytes:
     Keys: version, note_id, client_id, unit_id, appointment_id, kind, format, date_of_service
     (YYYY-MM-DD), start_time and end_time (HH:MM), sections ([name, text] pairs in the format's
     order), mental_status and risk (objects or null), goal_ids (ascending), interventions,
-    participants, signed_by, signed_at. Compact separators, non-ASCII kept as UTF-8.
+    participants, signed_by, signed_at; and service_code, code_reason and late_entry_reason only when
+    set (so notes signed before they existed keep their seals). Compact separators, non-ASCII kept as UTF-8.
     """
     return canonical_bytes(content_fields(note))
 
@@ -216,7 +234,7 @@ def canonical_content(note: Note) -> bytes:
 def content_fields(note: Note) -> dict[str, Any]:
     """The plain JSON values `canonical_content` serialises (the storage layer stores the same values,
     so a bulk import builds them once per note)."""
-    return {
+    fields: dict[str, Any] = {
         "version": CANONICAL_VERSION,
         "note_id": note.id,
         "client_id": note.client_id,
@@ -236,6 +254,11 @@ def content_fields(note: Note) -> dict[str, Any]:
         "signed_by": note.signed_by,
         "signed_at": note.signed_at,
     }
+    for name in OPTIONAL_SEALED:
+        value = getattr(note, name)
+        if value:
+            fields[name] = value
+    return fields
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:

@@ -13,7 +13,7 @@ from datetime import date
 from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SelfHarm, SuicidalIdeation
 from therapy_desk.domain.billing import PSYCHOTHERAPY_TIME_CODES, psychotherapy_code
 from therapy_desk.domain.codes import billing_rule
-from therapy_desk.domain.notes import SESSION_KINDS, Note, NoteKind
+from therapy_desk.domain.notes import LATE_ENTRY_HOURS, SESSION_KINDS, Note, NoteKind
 
 CRISIS_CODE = "90839"  # its band is the first 74 minutes; +90840 on the charge bills each further 30
 
@@ -33,6 +33,8 @@ class Rule(enum.StrEnum):
     NO_DIAGNOSIS = "no-diagnosis"
     NO_GOAL = "no-goal"
     ITEM9_NOT_FOLLOWED_UP = "item9-not-followed-up"
+    CODE_WITHOUT_REASON = "code-without-reason"
+    LATE_WITHOUT_REASON = "late-without-reason"
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,32 @@ class SigningFacts:
     appointment: LinkedAppointment | None = None
     other_signed_progress_note: bool = False  # the same client's, for the same appointment
     open_item9_flags: tuple[date, ...] = ()  # PHQ-9s up to the date of service with item 9 above 0, no follow-up
+    late: bool = False  # signing now is more than LATE_ENTRY_HOURS after the session ended
+
+
+def suggested_code(note: Note) -> str | None:
+    """The service code the note's kind and documented minutes suggest (DOMAIN.md "Service codes"): 90791
+    for an intake, the psychotherapy code for a progress note's minutes; None when nothing is suggested
+    (other kinds, no times yet, under 16 minutes)."""
+    if note.kind is NoteKind.INTAKE:
+        return "90791"
+    minutes = note.minutes
+    if note.kind is NoteKind.PROGRESS and minutes is not None and minutes >= 0:
+        return psychotherapy_code(minutes)
+    return None
+
+
+def billed_code(note: Note, appointment: LinkedAppointment | None) -> str | None:
+    """The code the session is billed under: the note's own, else its appointment's."""
+    return note.service_code or (None if appointment is None else appointment.service_code)
 
 
 def presign_findings(note: Note, facts: SigningFacts) -> list[Finding]:
     """Every finding for `note`, errors first, in the order a clinician would fix them."""
     findings = [
         *_appointment_findings(note, facts),
+        *_code_findings(note, facts),
+        *_late_findings(note, facts),
         *_risk_findings(note.risk),
         *_warnings(note, facts),
     ]
@@ -115,9 +137,6 @@ def _appointment_findings(note: Note, facts: SigningFacts) -> list[Finding]:
                     f"of service {note.date_of_service.isoformat()}; correct the date or the link.",
                 )
             )
-        minutes = note.minutes
-        if note.kind in SESSION_KINDS and minutes is not None:
-            findings.extend(_code_findings(appointment.service_code, minutes))
     if note.kind is NoteKind.PROGRESS and facts.other_signed_progress_note:
         findings.append(
             Finding(
@@ -129,7 +148,38 @@ def _appointment_findings(note: Note, facts: SigningFacts) -> list[Finding]:
     return findings
 
 
-def _code_findings(code: str, minutes: int) -> list[Finding]:
+def _code_findings(note: Note, facts: SigningFacts) -> list[Finding]:
+    """The code billed against the minutes documented, and a reason for a code other than the suggested one."""
+    code, minutes = billed_code(note, facts.appointment), note.minutes
+    if code is None or note.kind not in SESSION_KINDS or minutes is None:
+        return []
+    suggested = suggested_code(note)
+    findings = _band_findings(code, minutes)
+    if note.service_code and suggested and note.service_code != suggested and not note.code_reason:
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.CODE_WITHOUT_REASON,
+                f"{minutes} minutes suggest {suggested}; give the reason for billing {note.service_code} instead.",
+            )
+        )
+    return findings
+
+
+def _late_findings(note: Note, facts: SigningFacts) -> list[Finding]:
+    if not facts.late or note.late_entry_reason:
+        return []
+    return [
+        Finding(
+            Level.ERROR,
+            Rule.LATE_WITHOUT_REASON,
+            f"The session was more than {LATE_ENTRY_HOURS} hours ago, so this note is a late entry; give the "
+            "reason it is written late.",
+        )
+    ]
+
+
+def _band_findings(code: str, minutes: int) -> list[Finding]:
     """The service code billed for the session against the minutes the note documents."""
     rule = billing_rule(code)
     if rule.covers(minutes) or (code == CRISIS_CODE and rule.min_minutes is not None and minutes >= rule.min_minutes):
@@ -143,7 +193,7 @@ def _code_findings(code: str, minutes: int) -> list[Finding]:
         Finding(
             Level.ERROR,
             Rule.MINUTES_OUTSIDE_CODE,
-            f"{minutes} minutes documented: {advice}. Correct the times or the appointment's service code.",
+            f"{minutes} minutes documented: {advice}. Correct the times or the service code.",
         )
     ]
 

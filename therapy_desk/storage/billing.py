@@ -13,13 +13,16 @@ from datetime import date, datetime
 from typing import Any
 
 from therapy_desk.domain.billing import (
+    MAX_DIAGNOSIS_POINTERS,
     Charge,
     ChargeKind,
     check_addons,
     check_missed_fee,
     check_same_day,
+    format_cents,
 )
 from therapy_desk.domain.codes import PlaceOfService, ServiceCode
+from therapy_desk.domain.notes import SESSION_KINDS, Note
 from therapy_desk.domain.validation import check_required
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
@@ -28,6 +31,7 @@ from therapy_desk.storage.billing_import import ChargeImportMixin
 from therapy_desk.storage.billing_lines import (
     INSERT_CHARGE,
     INSERT_POINTER,
+    MISSED_FEES,
     SERVICE_FIELDS,
     SERVICE_SELECT,
     NewCharge,
@@ -44,6 +48,9 @@ _CHARGE_SELECT = (
     "(SELECT group_concat(diagnosis_id, ' ' ORDER BY pointer) FROM charge_diagnoses d WHERE d.charge_id = charges.id), "
     "billable_to_insurance, paid_cents, created_at, appointment_id, voided_at, void_reason FROM charges"
 )
+# Settings (the vault's `settings` table): on unless the clinician turns them off.
+CHARGE_NEEDS_SIGNED_NOTE = "billing.charge_needs_signed_note"  # no session charge without a signed note
+CHARGE_MISSED_FEES = "billing.charge_missed_fees"  # a no-show or late cancel charges the catalogue's fee
 _CHARGEABLE_STATUSES = ("attended", "no-show", "late-cancel")
 
 
@@ -139,11 +146,18 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
         today: date | None = None,
     ) -> Charge:
         """Charge an attended session at its catalogue fee, with diagnosis pointers (ids, principal first).
+        Refused for a session without a signed note while the CHARGE_NEEDS_SIGNED_NOTE setting is on.
 
         For a couple or family the identified client is billed; a group session is charged per member, so
         name the member with `client_id`. Add-ons (+90785) are added with `add_charge` for the same date.
         """
         line = self._session_line(self._appointment(appointment_id), client_id, diagnosis_ids, units, today)
+        if self.setting_on(CHARGE_NEEDS_SIGNED_NOTE) and not self._signed_note_for(appointment_id, line.client_id):
+            raise ValidationError(
+                "This session has no signed note yet; sign its note first (signing charges the session), or turn "
+                'off "Charge only sessions with a signed note" in Settings.',
+                "appointment_id",
+            )
         return self._store_charge(line)
 
     def charge_missed_appointment(
@@ -282,6 +296,100 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
             (*params, max(1, int(limit))),
         ).fetchall()
         return [int(r[0]) for r in rows]
+
+    # -- charges the record makes --------------------------------------------------------------
+
+    def setting_on(self, key: str) -> bool:
+        """A billing setting ("1" on, "0" off; on until the clinician turns it off)."""
+        row = self._db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row is None or row[0] != "0"
+
+    def charge_for_signed_note(self, note: Note, *, today: date | None = None) -> tuple[Charge | None, str]:
+        """The charge a signed session note documents and a sentence saying what was done. No charge for a
+        note that bills nothing (not a session note, or not linked to an appointment), nor for a session
+        billed to insurance while the client has no claim diagnosis for that day (the sentence says so).
+
+        The code is the note's own when it has one, else the appointment's; the minutes are the note's;
+        place of service and modifiers are the appointment's; one unit; the client's claim diagnoses in
+        force that day, principal first, are its pointers. A live session charge with that code is kept;
+        one with another code and nothing paid on it is voided and replaced; one already paid is refused
+        with a sentence, for the clinician to correct in Billing."""
+        if note.appointment_id is None or note.kind not in SESSION_KINDS or note.date_of_service is None:
+            return None, ""
+        appointment = self._appointment(note.appointment_id)
+        code = note.service_code or appointment.service_code
+        pointers = self._claim_diagnoses(note.client_id, note.date_of_service)
+        if not pointers and self._active_service(code).billable_to_insurance:
+            return None, (
+                f"Not charged yet: {code} is billed to insurance and the client has no diagnosis marked for claims "
+                "on that date. Add one in the chart's Diagnoses, then charge the session in Billing."
+            )
+        with self._db.transaction():
+            for charge_id, charged_code, paid in self._db.execute(
+                "SELECT id, service_code, paid_cents FROM charges WHERE appointment_id = ? AND client_id = ? "
+                "AND kind = ? AND voided_at IS NULL",
+                (appointment.id, note.client_id, ChargeKind.SESSION.value),
+            ).fetchall():
+                if charged_code == code:
+                    return self.charge(charge_id), f"Already charged as {code}."
+                if paid:
+                    raise ValidationError(
+                        f"This session is already charged as {charged_code} with payments applied; void that "
+                        f"charge in Billing to charge {code} instead.",
+                        "service_code",
+                    )
+                self.void_charge(charge_id, "Replaced by the code on the signed note.")
+            line = self._prepare_charge(
+                ChargeKind.SESSION,
+                note.client_id,
+                note.date_of_service,
+                code,
+                diagnosis_ids=pointers,
+                modifiers=appointment.modifiers,
+                pos=appointment.pos,
+                appointment_id=appointment.id,
+                minutes=note.minutes,
+                today=today,
+            )
+            charge = self._store_charge(line)
+        return charge, f"Charged {code}, {format_cents(charge.fee_cents)}."
+
+    def missed_fee_if_due(self, appointment_id: int, *, today: date | None = None) -> tuple[Charge | None, str]:
+        """After a no-show or late cancellation: the catalogue's fee, charged when the setting is on, the fee
+        is above zero, the client is not covered by Medicaid that day and nothing is charged yet. Returns the
+        charge (or None) and a sentence saying what was done ('' when the status carries no fee)."""
+        appointment = self._appointment(appointment_id)
+        if appointment.status not in MISSED_FEES or appointment.client_id is None:
+            return None, ""
+        if not self.setting_on(CHARGE_MISSED_FEES):
+            return None, "No fee charged: missed-appointment fees are turned off in Settings."
+        _kind, code = MISSED_FEES[appointment.status]
+        if self.service(code).default_fee_cents == 0:
+            return None, "No fee charged: the missed-appointment fee in the service catalogue is $0.00."
+        medicaid = self._medicaid_spans([appointment.client_id]).get(appointment.client_id, [])
+        if covered_on(medicaid, appointment.date_of_service):
+            return None, "No fee charged: Medicaid does not allow missed-appointment fees (42 CFR 447.15)."
+        if self.charges_for_appointment(appointment_id):
+            return None, "No fee charged: this appointment is already charged."
+        charge = self.charge_missed_appointment(appointment_id, today=today)
+        return charge, f"Missed-appointment fee of {format_cents(charge.fee_cents)} charged."
+
+    def _signed_note_for(self, appointment_id: int, client_id: int) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM notes WHERE appointment_id = ? AND client_id = ? AND status = 'signed' LIMIT 1",
+            (appointment_id, client_id),
+        ).fetchone()
+        return row is not None
+
+    def _claim_diagnoses(self, client_id: int, on: date) -> list[int]:
+        """The client's diagnoses marked for claims and in force on `on`, principal first, at most four."""
+        day = on.isoformat()
+        rows = self._db.execute(
+            "SELECT id FROM diagnoses WHERE client_id = ? AND for_claims = 1 AND (onset IS NULL OR onset <= ?) "
+            "AND (resolved IS NULL OR resolved >= ?) ORDER BY rank LIMIT ?",
+            (client_id, day, day, MAX_DIAGNOSIS_POINTERS),
+        ).fetchall()
+        return [int(row[0]) for row in rows]
 
     # -- helpers -------------------------------------------------------------------------------
 

@@ -265,7 +265,7 @@ class _Checker:
 
     def notes(self, records: SealRecords) -> Callable[[_Found], int]:
         def sealed() -> Iterator[list[_Sealed]]:
-            for batch in note_seals.signed_note_seals(self.vault.db):
+            for batch in note_seals.signed_note_seals(self.vault.db, self.vault.schema_version):
                 yield [
                     (n.note_id, n.seal, n.intact, f"note {n.note_id} (client {n.client_id}, "
                      f"{n.date_of_service or 'undated'})", "content")

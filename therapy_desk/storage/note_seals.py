@@ -22,6 +22,8 @@ from therapy_desk.storage import db
 from therapy_desk.storage.notes_rows import COLUMNS, note_from_row
 
 BATCH = 2000
+NOTE_BILLING_VERSION = 11  # the schema that added the columns below to the notes table
+_ADDED_IN_11 = "service_code, code_reason, late_entry_reason"
 _CANONICAL_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -59,16 +61,25 @@ def _sorted_object(value: str | None) -> str:
     return "null" if value is None else _CANONICAL_JSON.encode(json.loads(value))
 
 
+def _optional(name: str, value: str | None) -> str:
+    """A sealed key added later (`OPTIONAL_SEALED`): spliced in only when set, as `content_fields` does."""
+    return f'"{name}":{_text(value)},' if value else ""
+
+
 def _spliced_hash(row: Sequence[Any]) -> str:
     """`content_hash` of the note in `row` (COLUMNS order) for a row written by `NoteStore`."""
     (nid, client_id, unit_id, appointment_id, kind, fmt, _status, dos, start, end, sections, mse, risk, goal_ids,
-     interventions, participants, signed_by, signed_at, *_rest) = row  # fmt: skip
+     interventions, participants, signed_by, signed_at, _hash, _created, _updated, code, code_reason,
+     late_reason) = row  # fmt: skip
     text = (
         f'{{"appointment_id":{_number(appointment_id)},"client_id":{_number(client_id)},'
+        f"{_optional('code_reason', code_reason)}"
         f'"date_of_service":{_text(dos)},"end_time":{_text(end)},"format":{_text(fmt)},"goal_ids":{goal_ids},'
-        f'"interventions":{interventions},"kind":{_text(kind)},"mental_status":{_sorted_object(mse)},'
+        f'"interventions":{interventions},"kind":{_text(kind)},{_optional("late_entry_reason", late_reason)}'
+        f'"mental_status":{_sorted_object(mse)},'
         f'"note_id":{_number(nid)},"participants":{participants},"risk":{_sorted_object(risk)},'
-        f'"sections":{sections},"signed_at":{_text(signed_at)},"signed_by":{_text(signed_by)},'
+        f'"sections":{sections},{_optional("service_code", code)}"signed_at":{_text(signed_at)},'
+        f'"signed_by":{_text(signed_by)},'
         f'"start_time":{_text(start)},"unit_id":{_number(unit_id)},"version":{CANONICAL_VERSION}}}'
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -88,9 +99,11 @@ def count_signed(database: db.Database) -> int:
     return int(database.execute("SELECT count(*) FROM notes WHERE status = 'signed'").fetchone()[0])
 
 
-def signed_note_seals(database: db.Database) -> Iterator[list[NoteSeal]]:
-    """Every signed note's seal, in batches, in ascending note id order."""
-    cursor = database.execute(f"SELECT {COLUMNS} FROM notes WHERE status = 'signed' ORDER BY id")  # noqa: S608
+def signed_note_seals(database: db.Database, schema_version: int) -> Iterator[list[NoteSeal]]:
+    """Every signed note's seal, in batches, in ascending note id order. A vault not yet upgraded to
+    schema 11 (a check before opening it) has none of the columns it added: they read as unset."""
+    columns = COLUMNS if schema_version >= NOTE_BILLING_VERSION else COLUMNS.replace(_ADDED_IN_11, "NULL, '', ''")
+    cursor = database.execute(f"SELECT {columns} FROM notes WHERE status = 'signed' ORDER BY id")  # noqa: S608
     while rows := cursor.fetchmany(BATCH):
         yield [NoteSeal(row[0], row[1], row[7], str(row[18]), _intact(row)) for row in rows]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from therapy_desk.domain.notes import (
@@ -170,34 +170,37 @@ class NoteStore:
 
     # -- signing -------------------------------------------------------------------------------
 
-    def presign_check(self, note_id: int, *, today: date | None = None) -> list[Finding]:
-        """What signing this draft would refuse (errors) or point out (warnings), errors first.
-
-        A missing part `sign` asks for (a section, the times) is the first error."""
+    def presign_check(self, note_id: int, *, now: datetime | None = None) -> list[Finding]:
+        """What signing this draft at `now` (local time) would refuse (errors) or point out (warnings),
+        errors first. A missing part `sign` asks for (a section, the times) is the first error."""
+        when = now or datetime.now()
         with self._db.transaction():
             current = self._get(note_id)
             if current.is_signed:
                 raise ValidationError(SIGNED_NOTE_MESSAGE, "id")
             try:
-                checked = current.validated_for_signing(today or date.today())
+                checked = current.validated_for_signing(when.date())
             except ValidationError as err:
                 return [
                     Finding(Level.ERROR, Rule.COMPLETE, str(err)),
-                    *presign_findings(current, signing_facts(self._db, current)),
+                    *presign_findings(current, signing_facts(self._db, current, when)),
                 ]
-            return presign_findings(checked, signing_facts(self._db, checked))
+            return presign_findings(checked, signing_facts(self._db, checked, when))
 
-    def sign(self, note_id: int, signer: str, *, today: date | None = None) -> Note:
-        """Sign a draft: records signer, UTC time and the SHA-256 of its canonical content; it is then immutable.
+    def sign(self, note_id: int, signer: str, *, now: datetime | None = None) -> Note:
+        """Sign a draft at `now` (local time): records signer, UTC time and the SHA-256 of its canonical
+        content; it is then immutable.
 
-        Refused, with every error of the pre-sign check one per line, when that check finds any."""
+        Refused, with every error of the pre-sign check one per line, when that check finds any (a note
+        signed more than 72 hours after its session needs its late-entry reason, for one)."""
         name = check_signer(signer)
+        when = now or datetime.now()
         with self._db.transaction():
             current = self._get(note_id)
             if current.is_signed:
                 raise ValidationError(SIGNED_NOTE_MESSAGE, "id")
-            clean = current.validated_for_signing(today or date.today())
-            refused = refusal(presign_findings(clean, signing_facts(self._db, clean)))
+            clean = current.validated_for_signing(when.date())
+            refused = refusal(presign_findings(clean, signing_facts(self._db, clean, when)))
             if refused is not None:
                 raise ValidationError(refused, "presign")
             signed = dataclasses.replace(clean, status=NoteStatus.SIGNED, signed_by=name, signed_at=now_utc())

@@ -29,7 +29,7 @@ from therapy_desk.storage.rows import to_date
 COLUMNS = (  # every column, in the order `note_from_row` reads
     "id, client_id, unit_id, appointment_id, kind, format, status, date_of_service, start_time, end_time, "
     "sections, mental_status, risk, goal_ids, interventions, participants, signed_by, signed_at, content_hash, "
-    "created_at, updated_at"
+    "created_at, updated_at, service_code, code_reason, late_entry_reason"
 )
 SELECT = f"SELECT {COLUMNS} FROM notes"  # noqa: S608 - fixed column list
 CONTENT = (
@@ -47,6 +47,9 @@ CONTENT = (
     "goal_ids",
     "interventions",
     "participants",
+    "service_code",
+    "code_reason",
+    "late_entry_reason",
 )
 INSERT = (
     f"INSERT INTO notes ({', '.join(CONTENT)}, status, created_at, updated_at) "  # noqa: S608 - fixed columns
@@ -89,6 +92,9 @@ def content_values(note: Note, fields: dict[str, Any] | None = None) -> list[Any
         _JSON.encode(c["goal_ids"]),
         _JSON.encode(c["interventions"]),
         _JSON.encode(c["participants"]),
+        c.get("service_code"),
+        c.get("code_reason", ""),
+        c.get("late_entry_reason", ""),
     ]
 
 
@@ -98,7 +104,8 @@ def _time(value: str | None) -> time | None:
 
 def note_from_row(row: Sequence[Any], addenda: tuple[Addendum, ...] = ()) -> Note:
     (nid, client_id, unit_id, appointment_id, kind, fmt, status, dos, start, end, sections, mse, risk, goal_ids,
-     interventions, participants, signed_by, signed_at, chash, created_at, updated_at) = row  # fmt: skip
+     interventions, participants, signed_by, signed_at, chash, created_at, updated_at, service_code, code_reason,
+     late_entry_reason) = row  # fmt: skip
     return Note(
         id=nid,
         client_id=client_id,
@@ -116,6 +123,9 @@ def note_from_row(row: Sequence[Any], addenda: tuple[Addendum, ...] = ()) -> Not
         goal_ids=tuple(int(g) for g in json.loads(goal_ids)),
         interventions=tuple(json.loads(interventions)),
         participants=tuple(json.loads(participants)),
+        service_code=service_code,
+        code_reason=code_reason,
+        late_entry_reason=late_entry_reason,
         signed_by=signed_by,
         signed_at=signed_at,
         content_hash=chash,

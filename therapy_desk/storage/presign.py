@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
-from therapy_desk.domain.notes import Note, NoteKind
+from therapy_desk.domain.notes import LATE_ENTRY_HOURS, Note, NoteKind
 from therapy_desk.domain.presign import LinkedAppointment, SigningFacts
 from therapy_desk.storage import db
 
 
-def signing_facts(database: db.Database, note: Note) -> SigningFacts:
+def signing_facts(database: db.Database, note: Note, now: datetime) -> SigningFacts:
     """The client's diagnoses on the date of service, the linked appointment, another signed progress
-    note for it, and PHQ-9 item-9 flags without follow-up; a few indexed reads, cheap enough per signature."""
+    note for it, PHQ-9 item-9 flags without follow-up, and whether signing at `now` (local time) is a late
+    entry; a few indexed reads, cheap enough per signature."""
     on = None if note.date_of_service is None else note.date_of_service.isoformat()
     # An undated draft is checked against today's chart: any diagnosis not yet resolved.
     diagnosis = database.execute(
@@ -30,7 +31,17 @@ def signing_facts(database: db.Database, note: Note) -> SigningFacts:
         appointment=_appointment(database, note.appointment_id),
         other_signed_progress_note=_other_signed_progress_note(database, note),
         open_item9_flags=tuple(date.fromisoformat(row[0]) for row in flags),
+        late=_late(note, now),
     )
+
+
+def _late(note: Note, now: datetime) -> bool:
+    """Whether `now` is more than LATE_ENTRY_HOURS after the session ended (the end of its day when the
+    note has no end time)."""
+    if note.date_of_service is None:
+        return False
+    ended = datetime.combine(note.date_of_service, note.end_time or time(23, 59))
+    return now - ended > timedelta(hours=LATE_ENTRY_HOURS)
 
 
 def _appointment(database: db.Database, appointment_id: int | None) -> LinkedAppointment | None:

@@ -64,6 +64,7 @@ from therapy_desk.storage.plans import PlanStore
 from therapy_desk.storage.practice import PracticeStore
 from therapy_desk.storage.schedule import ScheduleStore
 from therapy_desk.storage.search import SearchStore
+from therapy_desk.storage.sessions import SessionFlows
 from therapy_desk.storage.vault_folder import database_salt, refuse_empty_database, refuse_mismatched_pair, vault_folder
 from therapy_desk.storage.wipe import wipe
 
@@ -135,6 +136,7 @@ class Vault:
         self.search = SearchStore(self.db, self.audit)
         self.measures = MeasureStore(self.db, self.audit)
         self.billing = BillingStore(self.db, self.audit)
+        self.sessions = SessionFlows(self.db, self.notes, self.schedule, self.billing)
         self.caseload = CaseloadStore(
             self.db,
             self.audit,

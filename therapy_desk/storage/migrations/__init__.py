@@ -23,6 +23,7 @@ from therapy_desk.storage.migrations import (
     m008_billing,
     m009_replace_guards,
     m010_search_content,
+    m011_note_billing,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "billing", m008_billing.STATEMENTS),
     Migration(9, "no replacing sealed rows; seals recorded", m009_replace_guards.STATEMENTS, record_upgrade_seals),
     Migration(10, "search index over the notes' own text", m010_search_content.STATEMENTS),
+    Migration(11, "a note's billed code, late-entry reason; snippets", m011_note_billing.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
