@@ -42,6 +42,7 @@ from therapy_desk.domain.assessment import (
     risk_detail_problems,
 )
 from therapy_desk.ui import theme
+from therapy_desk.ui.widgets.focus import focus_through
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
 NOT_ASSESSED = "—"
@@ -104,7 +105,7 @@ class ChoiceRow(QWidget):
             layout.addWidget(box)
             self.boxes[member] = box
         layout.addStretch(1)
-        self.setFocusProxy(next(iter(self.boxes.values())))
+        focus_through(self, next(iter(self.boxes.values())))
 
     def values(self) -> tuple[enum.StrEnum, ...]:
         return tuple(member for member, box in self.boxes.items() if box.isChecked())
@@ -174,7 +175,7 @@ class ExamGroup(QGroupBox):
             self.multis[name] = row
         for name, caption, kind in _JUDGING:
             self.singles[name] = self._single(form, letters, caption, kind)
-        self.comments = _text_box("Mental status comments", self, 2)
+        self.comments = _text_box("Exam comments (mental status)", self, 2)
         self.comments.textChanged.connect(self.changed)
         _row(form, letters, "Exam comments", self.comments)
 
