@@ -62,15 +62,18 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import app, dialogs, registry, theme
 from therapy_desk.ui.app import default_pages
 from therapy_desk.ui.caseload import CaseloadView
-from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN, ChartWindow
+from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN, TAB_SESSIONS, ChartWindow
 from therapy_desk.ui.chart_common import ChartTab, DateDialog
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
 from therapy_desk.ui.chart_overview import OverviewTab
 from therapy_desk.ui.chart_plan import PlanTab
+from therapy_desk.ui.chart_sessions import SessionsTab
 from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.main_window import MainWindow
+from therapy_desk.ui.note_editor import NoteEditor
+from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import ChangePassphraseDialog, RecoveryCodeDialog, SettingsView
 from therapy_desk.ui.today import TodayView
@@ -494,6 +497,49 @@ def message_states(world: World) -> States:
     yield "Error", show(world, dialogs.show_error(None, "The disk is full. Free some space and try again."))
 
 
+# -- notes (issue 11: the note editor, signing, the Sessions and notes tab) ------------------------------
+
+
+def note_states(world: World) -> States:
+    from datetime import datetime, timedelta
+
+    from therapy_desk.domain.scheduling import Appointment
+    from therapy_desk.ui.note_editor import open_note_for_appointment
+
+    day = datetime.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    progress, intake = (
+        world.vault.schedule.book(
+            Appointment(start=day.replace(hour=h), duration_minutes=53, service_code=code, client_id=world.client_id)
+        )
+        for h, code in ((8, "90837"), (7, "90791"))
+    )
+    chart = open_chart(world.qtbot, world.vault, world.client_id)
+    chart.show_tab(TAB_SESSIONS)
+    yield "Chart, Sessions and notes", chart
+    editor = show(world, open_note_for_appointment(world.vault, progress.id or 0, chart))
+    assert isinstance(editor, NoteEditor)
+    for tab in range(editor.tabs.count()):
+        editor.tabs.setCurrentIndex(tab)
+        yield f"Note editor, SOAP progress draft, {editor.tabs.tabText(tab)}", editor
+    intake_editor = show(world, open_note_for_appointment(world.vault, intake.id or 0, chart))
+    assert isinstance(intake_editor, NoteEditor)
+    intake_editor.tabs.setCurrentIndex(2)
+    yield "Note editor, intake, exam and risk", intake_editor
+    for name, section in editor.sections.editors.items():
+        section.setPlainText(f"{name} of the session.")
+    dialog = editor.start_signing()
+    assert dialog is not None
+    yield "Sign note", show(world, dialog)
+    if dialog.sign_button is not None:
+        dialog.sign_button.click()
+        editor.tabs.setCurrentIndex(0)
+        yield "Note editor, signed, read-only", show(world, editor)
+        addendum = editor.add_addendum()
+        assert addendum is not None
+        yield "Add addendum", show(world, addendum)
+        addendum.reject()
+
+
 OPENERS: dict[str, tuple[Callable[[World], States], tuple[type[QWidget], ...]]] = {
     "welcome": (welcome_states, (WelcomeWindow,)),
     "unlock": (unlock_states, (UnlockWindow,)),
@@ -503,6 +549,7 @@ OPENERS: dict[str, tuple[Callable[[World], States], tuple[type[QWidget], ...]]] 
     "chart dialogs": (chart_dialog_states, (ContactDialog, ReleaseDialog, DateDialog)),
     "settings dialogs": (settings_dialog_states, (ChangePassphraseDialog, RecoveryCodeDialog)),
     "messages": (message_states, (dialogs.CrashDialog,)),
+    "notes": (note_states, (SessionsTab, NoteEditor, PresignDialog, AddendumDialog)),
 }
 
 

@@ -208,13 +208,13 @@ def test_a_note_changed_after_signing_shows_a_broken_seal_not_a_signed_note(qtbo
     assert [line.note_signed for note_id, line in sessions.items() if note_id != changed] == [True]
 
 
-def test_only_the_four_sections_exist_and_ctrl_number_switches(qtbot: QtBot, vault: Vault) -> None:
+def test_only_the_five_sections_exist_and_ctrl_number_switches(qtbot: QtBot, vault: Vault) -> None:
     client = make_client(vault)
     assert client.id is not None
     window = open_chart(qtbot, vault, client.id)
 
     names = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert names == ["Overview", "Diagnoses", "Treatment plan", "Contacts and releases"]
+    assert names == ["Overview", "Diagnoses", "Treatment plan", "Contacts and releases", "Sessions and notes"]
     assert [window.tabs.tabToolTip(i) for i in range(4)][1] == "Diagnoses (Ctrl+2)"
 
     first_controls = {

@@ -295,6 +295,37 @@ class RiskAssessment:
         )
 
 
+RISK_DETAILS_NEEDED = "Risk is marked: describe it in the risk details (what was said, history, factors)."
+LOW_LEVEL_NEEDS_RATIONALE = (
+    "The level is 'low' beside active ideation with a plan, intent and access to means: "
+    "write the rationale for that level in the risk details."
+)
+
+
+def risk_detail_problems(risk: RiskAssessment) -> tuple[str, ...]:
+    """What the risk assessment still needs written before signing: details once any risk is marked, and a
+    rationale for a 'low' level beside active ideation with plan, intent and means (both in `comments`)."""
+    marked = (
+        risk.risk_level is not RiskLevel.LOW
+        or risk.suicidal_ideation is not SuicidalIdeation.NONE
+        or risk.suicide_plan
+        or risk.suicide_intent
+        or risk.means_access
+        or risk.homicidal_ideation
+        or risk.self_harm is not SelfHarm.NONE
+    )
+    if not marked or risk.comments.strip():
+        return ()
+    grave = (
+        risk.risk_level is RiskLevel.LOW
+        and risk.suicidal_ideation is SuicidalIdeation.ACTIVE
+        and risk.suicide_plan
+        and risk.suicide_intent
+        and risk.means_access
+    )
+    return (RISK_DETAILS_NEEDED, LOW_LEVEL_NEEDS_RATIONALE) if grave else (RISK_DETAILS_NEEDED,)
+
+
 # -- remembered results -------------------------------------------------------------------------
 # Exams and risk assessments are small frozen values that repeat from note to note ("low risk, no
 # ideation"), and every note saved, signed or imported validates and serialises its own: equal values

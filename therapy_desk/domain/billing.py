@@ -47,6 +47,18 @@ def psychotherapy_code(minutes: int) -> str | None:
     return next((code for code in sorted(PSYCHOTHERAPY_TIME_CODES) if billing_rule(code).covers(minutes)), None)
 
 
+def suggested_codes(minutes: int, booked_code: str | None = None) -> tuple[str, ...]:
+    """The codes `minutes` of documented time bill as, for the editor's hint: crisis codes when the session
+    was booked as crisis psychotherapy, the booked code itself when it is not time-based (90791, 90853),
+    else the psychotherapy code of its band; empty when the time bills nothing (under 16 minutes)."""
+    if booked_code in ("90839", "90840"):
+        return tuple(crisis_codes(minutes))
+    if booked_code and booked_code not in PSYCHOTHERAPY_TIME_CODES and billing_rule(booked_code).min_minutes is None:
+        return (booked_code,)
+    code = psychotherapy_code(minutes)
+    return () if code is None else (code,)
+
+
 def crisis_codes(minutes: int) -> list[str]:
     """Crisis psychotherapy: 90839 for 30-74 minutes, plus one +90840 per further 30 minutes from 75."""
     if minutes < 0:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from therapy_desk.domain import validation as v
@@ -65,6 +65,47 @@ FORMAT_SECTIONS: dict[NoteFormat, tuple[str, ...]] = {
     NoteFormat.GIRP: ("Goals", "Intervention", "Response", "Plan"),
     NoteFormat.NARRATIVE: ("Narrative",),
 }
+
+
+# Interventions a note can name, by modality, for the editor's checklist (stored as the plain names).
+INTERVENTIONS: dict[str, tuple[str, ...]] = {
+    "CBT": (
+        "cognitive restructuring",
+        "behavioral activation",
+        "activity scheduling",
+        "graded exposure",
+        "interoceptive exposure",
+        "worry postponement",
+        "problem-solving",
+    ),
+    "DBT": (
+        "DBT skills training",
+        "mindfulness skills",
+        "distress tolerance",
+        "emotion regulation",
+        "interpersonal effectiveness",
+        "chain analysis",
+    ),
+    "Trauma-informed": (
+        "grounding",
+        "trauma psychoeducation",
+        "cognitive processing therapy",
+        "EMDR resource installation",
+        "safety and stabilization",
+    ),
+    "Solution-focused": ("scaling questions", "exception finding", "miracle question", "goal setting"),
+    "Other": (
+        "motivational interviewing",
+        "supportive counseling",
+        "psychoeducation",
+        "diaphragmatic breathing",
+        "progressive muscle relaxation",
+        "values clarification",
+        "relapse prevention",
+    ),
+}
+
+LATE_AFTER_HOURS = 72  # a note signed later than this after its session is a late entry
 
 
 class NoteStatus(enum.StrEnum):
@@ -301,6 +342,27 @@ def seal_check(note: Note) -> SignatureCheck:
                 "its text does not match its seal."
             )
     return SignatureCheck(note.id or 0, tuple(problems))
+
+
+def verification_code(content_hash: str) -> str:
+    """The short code shown beside a signature and printed on exports: the seal's first 8 hex digits,
+    upper case, in two groups of four ("3F2A-91C0")."""
+    digits = content_hash[:8].upper()
+    if len(digits) < 8 or any(c not in "0123456789ABCDEF" for c in digits):
+        raise ValidationError("A verification code needs a signed note's SHA-256.", "content_hash")
+    return f"{digits[:4]}-{digits[4:]}"
+
+
+def signed_late(note: Note) -> bool:
+    """Whether a signed note was signed more than `LATE_AFTER_HOURS` after its session ended (its end time,
+    else the end of its date of service), the session read in this computer's time zone."""
+    if not note.is_signed or note.signed_at is None or note.date_of_service is None:
+        return False
+    ended = datetime.combine(note.date_of_service, note.end_time or time(23, 59)).astimezone()
+    signed = datetime.fromisoformat(note.signed_at.replace("Z", "+00:00"))
+    if signed.tzinfo is None:
+        signed = signed.replace(tzinfo=UTC)
+    return signed - ended > timedelta(hours=LATE_AFTER_HOURS)
 
 
 def check_signer(signer: str) -> str:

@@ -32,13 +32,14 @@ from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
 from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
+from therapy_desk.ui.chart_sessions import SessionsTab
 from therapy_desk.ui.format import fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import focus_first
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
 APP_TITLE = "Therapy Desk"
-TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS = range(4)
+TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS, TAB_SESSIONS = range(5)
 
 
 def close_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:
@@ -88,11 +89,12 @@ class ChartWindow(QWidget):
         self.diagnoses = DiagnosesTab(vault, self)
         self.plan = PlanTab(vault, self)
         self.contacts = ContactsTab(vault, self)
+        self.sessions = SessionsTab(vault, self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Chart sections")
         self.tabs.setDocumentMode(True)
-        self._tab_list: list[ChartTab] = [self.overview, self.diagnoses, self.plan, self.contacts]
-        names = ("Overview", "Diagnoses", "Treatment plan", "Contacts and releases")
+        self._tab_list: list[ChartTab] = [self.overview, self.diagnoses, self.plan, self.contacts, self.sessions]
+        names = ("Overview", "Diagnoses", "Treatment plan", "Contacts and releases", "Sessions and notes")
         for number, (tab, name) in enumerate(zip(self._tab_list, names, strict=True), start=1):
             index = self.tabs.addTab(tab, name)
             self.tabs.setTabToolTip(index, f"{name} (Ctrl+{number})")

@@ -1,0 +1,280 @@
+"""The note editor: a session's note pre-filled, autosave, mixed scripts round-tripping, signing, addenda."""
+
+from __future__ import annotations
+
+import time as clock
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from pytestqt.qtbot import QtBot
+
+from tests.storage.test_plans import a_plan
+from tests.ui.test_chart import make_client, set_clinician
+from therapy_desk.domain.assessment import (
+    LOW_LEVEL_NEEDS_RATIONALE,
+    RISK_DETAILS_NEEDED,
+    RiskAssessment,
+    RiskLevel,
+    SuicidalIdeation,
+    risk_detail_problems,
+)
+from therapy_desk.domain.codes import PlaceOfService
+from therapy_desk.domain.notes import NoteKind, verification_code
+from therapy_desk.domain.plans import TreatmentPlan
+from therapy_desk.domain.scheduling import Appointment
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.note_editor import NO_SIGNER, NoteEditor, open_note, open_note_for_appointment
+from therapy_desk.ui.note_editor_parts import code_hint
+
+SESSION_DAY = date.today() - timedelta(days=1)
+MIXED = "Émilie dit « ça va ». Привет, как дела? مرحبا بك. 你好，世界。 🙂👍🏽 naïve café — "
+
+
+def book(vault: Vault, client_id: int, code: str = "90837", minutes: int = 53, **changes: object) -> Appointment:
+    start = datetime.combine(SESSION_DAY, time(14, 0))
+    return vault.schedule.book(
+        Appointment(start=start, duration_minutes=minutes, service_code=code, client_id=client_id, **changes)  # type: ignore[arg-type]
+    )
+
+
+def with_plan(vault: Vault, client_id: int) -> TreatmentPlan:
+    plan = vault.plans.create_draft(client_id, a_plan(SESSION_DAY - timedelta(days=30)))
+    assert plan.id is not None
+    return vault.plans.sign(plan.id, "Dana Reyes, LCSW")
+
+
+def editor_for(qtbot: QtBot, vault: Vault, appointment_id: int) -> NoteEditor:
+    editor = open_note_for_appointment(vault, appointment_id)
+    qtbot.addWidget(editor, before_close_func=lambda e: e.clear_for_lock())
+    return editor
+
+
+def write_soap(editor: NoteEditor) -> None:
+    for name, editor_field in editor.sections.editors.items():
+        editor_field.setPlainText(f"{name} text for this session.")
+
+
+def test_a_session_note_starts_from_its_appointment_and_is_not_made_twice(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    with_plan(vault, client.id)
+    appointment = book(
+        vault, client.id, place_of_service=PlaceOfService.TELEHEALTH_HOME, telehealth=True, modifiers=("95",)
+    )
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    assert editor.header.day() == SESSION_DAY
+    assert editor.header.times() == (time(14, 0), time(14, 53))
+    assert editor.header.minutes.text() == "53 minutes → 90837"
+    assert "place of service 10" in editor.context.appointment.text()
+    assert "modifiers 95" in editor.context.appointment.text()
+    assert [box.text() for box in editor.context.goal_boxes.values()] == [
+        "Reduce depressive symptoms",
+        "Reconnect with friends",
+    ]
+    assert "Progress note" in editor.windowTitle()
+    assert "Quintanilla" not in editor.windowTitle()
+    again = open_note_for_appointment(vault, appointment.id)
+    assert again is editor
+    assert len(vault.notes.for_appointment(appointment.id)) == 1
+    editor.header.end.setTime(editor.header.end.time().addSecs(-15 * 60))
+    assert editor.header.minutes.text() == "38 minutes → 90834 (booked as 90837)"
+
+
+def test_the_previous_signed_notes_plan_shows_read_only(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    earlier = vault.schedule.book(
+        Appointment(
+            start=datetime.combine(SESSION_DAY - timedelta(days=7), time(14, 0)),
+            duration_minutes=53,
+            service_code="90837",
+            client_id=client.id,
+        )
+    )
+    assert earlier.id is not None
+    first = editor_for(qtbot, vault, earlier.id)
+    write_soap(first)
+    first.sections.editors["Plan"].setPlainText("Practise the breathing exercise daily.")
+    assert first.save()
+    assert first.note.id is not None
+    vault.notes.sign(first.note.id, "Dana Reyes, LCSW")
+    first.close()
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    assert editor.sections.reference_box.isVisibleTo(editor)
+    assert editor.sections.reference.isReadOnly()
+    assert editor.sections.reference.toPlainText() == "Practise the breathing exercise daily."
+
+
+def test_autosave_writes_three_seconds_after_the_last_change_and_only_then(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    editor.show()
+    note_id = editor.note.id
+    assert note_id is not None
+    subjective = editor.sections.editors["Subjective"]
+    subjective.setFocus()
+    QTest.keyClicks(subjective, "Slept better")
+    assert vault.notes.get(note_id).text("Subjective") == ""  # not yet: the timer runs
+    assert editor.autosave.isActive()
+    assert editor.autosave.interval() == 3000
+    qtbot.waitUntil(lambda: vault.notes.get(note_id).text("Subjective") == "Slept better", timeout=5000)
+    assert editor.status.text().startswith("Saved ")
+    assert "Slept" not in editor.status.text()
+    QTest.keySequence(subjective, "Ctrl+Z")  # the field's own undo
+    assert subjective.toPlainText() != "Slept better"
+
+
+def test_a_20000_character_mixed_script_draft_round_trips_through_autosave_and_reopen(
+    qtbot: QtBot, vault: Vault
+) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    text = (MIXED * (20_000 // len(MIXED) + 1))[:20_000]
+    if "\ud83c" <= text[-1] <= "\udbff":  # never cut an emoji in half (Python strings are code points anyway)
+        text = text[:-1]
+    editor.sections.editors["Assessment"].setPlainText(text)
+    started = clock.perf_counter()
+    assert editor.save()
+    elapsed_ms = (clock.perf_counter() - started) * 1000
+    assert elapsed_ms < 250, f"saving a 20,000-character draft took {elapsed_ms:.0f} ms"
+    note_id = editor.note.id
+    assert note_id is not None
+    editor.close()
+    qtbot.waitUntil(lambda: _gone(note_id))
+    reopened = open_note(vault, note_id)
+    qtbot.addWidget(reopened, before_close_func=lambda e: e.clear_for_lock())
+    assert reopened.sections.editors["Assessment"].toPlainText() == text
+    assert vault.notes.get(note_id).text("Assessment") == text
+
+
+def _gone(note_id: int) -> bool:
+    from therapy_desk.ui.note_editor import open_editors
+
+    return all(e.note.id != note_id for e in open_editors())
+
+
+def test_signing_lists_warnings_then_locks_the_note_with_its_verification_code(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    write_soap(editor)
+    editor.sections.editors["Plan"].setFocus()
+    QTest.keyClick(editor.sections.editors["Plan"], Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    dialog = editor.presign_dialog
+    assert dialog is not None
+    assert not dialog.blocked
+    assert "no diagnosis on file" in dialog.warning_list.text()
+    assert dialog.sign_button is not None
+    assert dialog.sign_button.text() == "&Sign anyway"
+    dialog.sign_button.click()
+    note = editor.note
+    assert note.is_signed
+    assert note.signed_by == "Dana Reyes, LCSW"
+    assert note.content_hash is not None
+    code = verification_code(note.content_hash)
+    assert code in editor.signature.text()
+    assert "Signed by Dana Reyes, LCSW" in editor.signature.text()
+    assert all(e.isReadOnly() for e in editor.sections.editors.values())
+    assert not editor.header.kind.isEnabled()
+    assert not editor.sign_button.isVisibleTo(editor)
+    QTest.keyClicks(editor.sections.editors["Plan"], "changed")
+    assert vault.notes.get(note.id or 0).text("Plan") == "Plan text for this session."
+    addendum = editor.add_addendum()
+    assert addendum is not None
+    QTest.keyClicks(addendum.text, "Client called to say the homework was done.")
+    addendum.ok_button.click()
+    assert len(vault.notes.get(note.id or 0).addenda) == 1
+    assert "homework was done" in editor.addenda.toPlainText()
+
+
+def test_signing_without_a_clinician_name_is_refused_with_a_sentence(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    editor.show()
+    write_soap(editor)
+    assert editor.start_signing() is None
+    assert editor.error.text() == NO_SIGNER
+    assert not vault.notes.get(editor.note.id or 0).is_signed
+
+
+def test_an_intake_with_low_risk_beside_a_plan_intent_and_means_asks_for_a_rationale(
+    qtbot: QtBot, vault: Vault
+) -> None:
+    set_clinician(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id, code="90791", minutes=60)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    editor.show()
+    assert editor.header.note_kind() is NoteKind.INTAKE
+    assert editor.exam.isChecked()
+    assert editor.risk.isChecked()
+    write_soap(editor)
+    editor.exam.singles["mood"].set_value(editor.exam.singles["mood"].itemData(2))
+    editor.exam.multis["orientation"].set_values(editor.exam.multis["orientation"].boxes)
+    risk = editor.risk
+    risk.level.set_value(RiskLevel.LOW)
+    risk.ideation.set_value(SuicidalIdeation.ACTIVE)
+    for box in (risk.plan, risk.intent, risk.means, risk.safety_plan):
+        box.setChecked(True)
+    assert LOW_LEVEL_NEEDS_RATIONALE in risk.needs.text()
+    dialog = editor.start_signing()
+    assert dialog is not None
+    assert dialog.blocked
+    assert LOW_LEVEL_NEEDS_RATIONALE in dialog.error_list.text()
+    dialog.reject()
+    risk.comments.setPlainText("Denies intent on reassessment; means removed by family today.")
+    assert not risk.needs.isVisibleTo(editor)
+    dialog = editor.start_signing()
+    assert dialog is not None
+    assert dialog.sign_button is not None
+    dialog.sign_button.click()
+    signed = vault.notes.get(editor.note.id or 0)
+    assert signed.is_signed
+    assert signed.mental_status is not None
+    assert signed.risk is not None
+    assert signed.risk.means_access
+    assert signed.mental_status.orientation
+
+
+@pytest.mark.parametrize(
+    ("minutes", "booked", "hint"),
+    [
+        (53, "90837", "53 minutes → 90837"),
+        (30, "90837", "30 minutes → 90832 (booked as 90837)"),
+        (10, None, "10 minutes: under 16 minutes is not billable as psychotherapy"),
+        (80, "90839", "80 minutes → 90839 + 90840"),
+        (60, "90791", "60 minutes → 90791"),
+    ],
+)
+def test_the_minutes_suggest_the_code(minutes: int, booked: str | None, hint: str) -> None:
+    assert code_hint(minutes, booked) == hint
+
+
+def test_the_verification_code_and_the_risk_sentences_are_pure_rules() -> None:
+    assert verification_code("3f2a91c0" + "0" * 56) == "3F2A-91C0"
+    calm = RiskAssessment(risk_level=RiskLevel.LOW)
+    assert risk_detail_problems(calm) == ()
+    passive = RiskAssessment(risk_level=RiskLevel.LOW, suicidal_ideation=SuicidalIdeation.PASSIVE)
+    assert risk_detail_problems(passive) == (RISK_DETAILS_NEEDED,)
