@@ -88,6 +88,18 @@ class Recurrence(enum.StrEnum):
         return self.value.capitalize()
 
 
+class SeriesScope(enum.StrEnum):
+    """Which appointments of a series an edit or a cancellation reaches."""
+
+    THIS = "this one"
+    FOLLOWING = "this and following"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        return {"this one": "This one", "this and following": "This and following", "all": "All"}[self.value]
+
+
 # -- field rules ---------------------------------------------------------------------------------
 
 
