@@ -23,7 +23,8 @@ from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, Appoi
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.schedule import DAY, ScheduleView
-from therapy_desk.ui.schedule_dialogs import AppointmentDialog, ExportIcsDialog
+from therapy_desk.ui.schedule_dialogs import AppointmentDialog
+from therapy_desk.ui.schedule_export import ExportIcsDialog
 from therapy_desk.ui.schedule_week import week_start
 
 TODAY = date.today()

@@ -44,7 +44,8 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.format import fmt_date, fmt_time
 from therapy_desk.ui.ops import Ops
-from therapy_desk.ui.schedule_dialogs import AppointmentDialog, ExportIcsDialog, ask_series_scope, client_names
+from therapy_desk.ui.schedule_dialogs import AppointmentDialog, ask_series_scope, client_names
+from therapy_desk.ui.schedule_export import ExportIcsDialog
 from therapy_desk.ui.schedule_week import SLOT_MINUTES, DayAgenda, WeekGrid, week_start
 from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label

@@ -1,5 +1,5 @@
-"""The Schedule page's dialogs: book or edit an appointment, which occurrences of a series an edit
-reaches, and the .ics export.
+"""The Schedule page's dialogs: book or edit an appointment, and which occurrences of a series an
+edit or a cancellation reaches (the .ics export is in ui/schedule_export.py).
 
 The book/edit dialog checks what the stores check (inline, by field), and two things only the practice's
 clock knows: a time daylight saving skips is refused, one it repeats is asked about. An overlap is a
@@ -13,7 +13,6 @@ import dataclasses
 import enum
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from PySide6.QtCore import QStringListModel, Qt, QTime
 from PySide6.QtWidgets import (
@@ -22,9 +21,7 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -36,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.ics import Identifier, calendar_ics
 from therapy_desk.domain.scheduling import (
     Appointment,
     AppointmentSeries,
@@ -46,8 +42,7 @@ from therapy_desk.domain.scheduling import (
     wall_time_problem,
     wall_time_sentence,
 )
-from therapy_desk.errors import UserError, ValidationError
-from therapy_desk.storage.files import atomic_write
+from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import FieldErrors, OptionalDateEdit, from_qdate, to_qdate
@@ -97,7 +92,7 @@ def service_choices(vault: Vault) -> list[tuple[str, str]]:
 _SAME_FIELD = {"first_start": "start", "unit_id": "client_id"}
 
 
-def _with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
+def with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
     """The field and, under it, the place for its sentence (collapses while there is none)."""
     box = QWidget(widget.parentWidget())
     layout = QVBoxLayout(box)
@@ -201,17 +196,17 @@ class AppointmentDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("&Client:", _with_error(self.client, self.errors, "client_id"))
-        form.addRow("&Date:", _with_error(self.date_edit, self.errors, "date"))
-        form.addRow("&Start:", _with_error(self.start_edit, self.errors, "start"))
-        form.addRow("D&uration:", _with_error(self.duration, self.errors, "duration_minutes"))
-        form.addRow("&Ends:", _with_error(self.end_edit, self.errors, "end"))
-        form.addRow("Service c&ode:", _with_error(self.service, self.errors, "service_code"))
-        form.addRow("&Place of service:", _with_error(self.place, self.errors, "place_of_service"))
+        form.addRow("&Client:", with_error(self.client, self.errors, "client_id"))
+        form.addRow("&Date:", with_error(self.date_edit, self.errors, "date"))
+        form.addRow("&Start:", with_error(self.start_edit, self.errors, "start"))
+        form.addRow("D&uration:", with_error(self.duration, self.errors, "duration_minutes"))
+        form.addRow("&Ends:", with_error(self.end_edit, self.errors, "end"))
+        form.addRow("Service c&ode:", with_error(self.service, self.errors, "service_code"))
+        form.addRow("&Place of service:", with_error(self.place, self.errors, "place_of_service"))
         form.addRow("", self.telehealth)
-        form.addRow("&Modifiers:", _with_error(self.modifiers, self.errors, "modifiers"))
-        form.addRow("&Repeats:", _with_error(self.repeats, self.errors, "recurrence"))
-        form.addRow("Series e&nds:", _with_error(self.until, self.errors, "until"))
+        form.addRow("&Modifiers:", with_error(self.modifiers, self.errors, "modifiers"))
+        form.addRow("&Repeats:", with_error(self.repeats, self.errors, "recurrence"))
+        form.addRow("Series e&nds:", with_error(self.until, self.errors, "until"))
         layout = QVBoxLayout(self)
         zone_note = QLabel(f"Times are in the practice's time zone, {zone_name}.", self)
         zone_note.setWordWrap(True)
@@ -534,103 +529,3 @@ def ask_series_scope(parent: QWidget, action: str) -> SeriesScope | None:
         return dialog.scope() if dialog.exec() == QDialog.DialogCode.Accepted else None
     finally:
         dialog.deleteLater()
-
-
-@registry.view
-class ExportIcsDialog(QDialog):
-    """Export a date range as an .ics file; the clinician chooses what names the client (initials by default)."""
-
-    def __init__(self, vault: Vault, zone_name: str, first: date, last: date, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("exportIcsDialog")
-        self.setWindowTitle("Export appointments to a calendar file")
-        self.setWindowModality(Qt.WindowModality.WindowModal)
-        self._vault = vault
-        self._zone = zone_name
-        self.written: Path | None = None
-        self.general_error = error_label(self)
-        self.errors = FieldErrors(self.general_error)
-        self.from_edit = DateField(self)
-        self.from_edit.setAccessibleName("From")
-        self.from_edit.setDate(to_qdate(first))
-        self.to_edit = DateField(self)
-        self.to_edit.setAccessibleName("To")
-        self.to_edit.setDate(to_qdate(last))
-        self.identifier = QComboBox(self)
-        self.identifier.setAccessibleName("Name clients by")
-        for choice in Identifier:
-            self.identifier.addItem(choice.label, choice.value)
-        self.path_edit = QLineEdit(str(Path.home() / "appointments.ics"), self)
-        self.path_edit.setAccessibleName("File")
-        self.browse = QPushButton("C&hoose…", self)
-        self.browse.setAccessibleName("Choose the file")
-        self.browse.clicked.connect(self._choose)
-        file_row = QWidget(self)
-        row = QHBoxLayout(file_row)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.path_edit, 1)
-        row.addWidget(self.browse)
-        file_row.setFocusProxy(self.path_edit)
-        form = QFormLayout()
-        form.addRow("&From:", _with_error(self.from_edit, self.errors, "start_date"))
-        form.addRow("&To:", _with_error(self.to_edit, self.errors, "end_date"))
-        form.addRow("&Name clients by:", self.identifier)
-        form.addRow("F&ile:", _with_error(file_row, self.errors, "path"))
-        note = QLabel("No diagnosis or note text is ever exported; cancelled appointments are left out.", self)
-        note.setWordWrap(True)
-        theme.set_role(note, theme.MUTED)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.export_button = QPushButton("&Export", self)
-        self.export_button.setDefault(True)
-        buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.accepted.connect(self.export)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(self.general_error)
-        layout.addWidget(buttons)
-        set_tab_order(self.from_edit, self.to_edit, self.identifier, self.path_edit, self.browse, buttons)
-
-    def _choose(self) -> None:
-        chosen, _filter = QFileDialog.getSaveFileName(
-            self, "Export appointments", self.path_edit.text(), "Calendar files (*.ics)"
-        )
-        if chosen:
-            self.path_edit.setText(chosen if chosen.lower().endswith(".ics") else f"{chosen}.ics")
-
-    def export(self) -> bool:
-        """Write the file (atomically); False with the sentence shown when something is wrong."""
-        self.errors.clear()
-        text = self.path_edit.text().strip()
-        try:
-            if not text:
-                raise ValidationError("Choose the file to write.", "path")
-            path = Path(text).expanduser()
-            if not path.parent.is_dir():
-                raise ValidationError(f"The folder {path.parent} does not exist.", "path")
-            first, last = from_qdate(self.from_edit.date()), from_qdate(self.to_edit.date())
-            appointments = self._vault.schedule.range(first, last)
-            names = client_names(self._vault, sorted({a.client_id for a in appointments if a.client_id is not None}))
-            units = {
-                uid: self._vault.clients.unit(uid).name
-                for uid in sorted({a.unit_id for a in appointments if a.unit_id is not None})
-            }
-            body = calendar_ics(
-                appointments,
-                names,
-                self._zone,
-                identifier=Identifier(self.identifier.currentData()),
-                unit_names=units,
-                vault_id=self._vault.vault_id,
-            )
-            atomic_write(path, body.encode("utf-8"))
-        except ValidationError as err:
-            self.errors.show(err)
-            return False
-        except UserError as err:
-            self.errors.show_text("path", str(err))
-            return False
-        self.written = path
-        self.accept()
-        return True
