@@ -104,7 +104,7 @@ def test_previous_next_and_today_by_key_and_the_day_agenda(
     assert texts(page) == []
     press(page, Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier)
     assert len(texts(page)) == 1
-    page.day_radio.click()
+    page.day_button.click()
     assert page.mode == DAY
     assert page.agenda.lines_shown() == [("9:00 AM–9:53 AM", "Okafor, Ana", "90837", "Scheduled")]
     press(page, Qt.Key.Key_PageDown)  # a day at a time now

@@ -20,12 +20,10 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QHBoxLayout,
     QLabel,
     QMenu,
     QPushButton,
-    QRadioButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -91,6 +89,7 @@ class ScheduleView(QWidget):
         self._names: dict[int, str] = {}
         self._unit_names: dict[int, str] = {}
         self._stale = True
+        self._mode = WEEK
         self.dialog: QWidget | None = None  # the book/edit or export dialog open now
         self.ask_scope: Callable[[str], SeriesScope | None] = lambda action: ask_series_scope(self, action)
 
@@ -107,12 +106,13 @@ class ScheduleView(QWidget):
         self.today_button.setToolTip("Back to today (T)")
         self.next_button = QPushButton("&Next", self)
         self.next_button.setToolTip("The next week or day (Page Down)")
-        self.week_radio = QRadioButton("&Week", self)
-        self.day_radio = QRadioButton("&Day", self)
-        self.week_radio.setChecked(True)
-        modes = QButtonGroup(self)
-        modes.addButton(self.week_radio, WEEK)
-        modes.addButton(self.day_radio, DAY)
+        self.week_button = QPushButton("&Week", self)
+        self.day_button = QPushButton("&Day", self)
+        for toggle in (self.week_button, self.day_button):
+            toggle.setCheckable(True)
+        self.week_button.setToolTip("Seven days side by side")
+        self.day_button.setToolTip("One day as a list")
+        self.week_button.setChecked(True)
         self.book_button = QPushButton("&Book…", self)
         self.book_button.setToolTip("Book an appointment (Insert)")
         self.edit_button = QPushButton("&Edit…", self)
@@ -140,7 +140,9 @@ class ScheduleView(QWidget):
         self.previous_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(self.go_today)
-        modes.idToggled.connect(self._mode_toggled)
+        # Not a QButtonGroup: Tab would then stop only at the checked button.
+        self.week_button.clicked.connect(lambda: self.set_mode(WEEK))
+        self.day_button.clicked.connect(lambda: self.set_mode(DAY))
         self.book_button.clicked.connect(lambda: self.book())
         self.edit_button.clicked.connect(self.edit)
         self.export_button.clicked.connect(self.export)
@@ -157,8 +159,8 @@ class ScheduleView(QWidget):
         for widget in (self.previous_button, self.today_button, self.next_button):
             bar.addWidget(widget)
         bar.addSpacing(18)
-        bar.addWidget(self.week_radio)
-        bar.addWidget(self.day_radio)
+        bar.addWidget(self.week_button)
+        bar.addWidget(self.day_button)
         bar.addStretch(1)
         for widget in (self.book_button, self.edit_button, self.export_button):
             bar.addWidget(widget)
@@ -172,8 +174,8 @@ class ScheduleView(QWidget):
             self.previous_button,
             self.today_button,
             self.next_button,
-            self.week_radio,
-            self.day_radio,
+            self.week_button,
+            self.day_button,
             self.book_button,
             self.edit_button,
             self.export_button,
@@ -185,13 +187,15 @@ class ScheduleView(QWidget):
 
     @property
     def mode(self) -> int:
-        return DAY if self.day_radio.isChecked() else WEEK
+        return self._mode
 
     def set_mode(self, mode: int) -> None:
-        (self.day_radio if mode == DAY else self.week_radio).setChecked(True)
-
-    def _mode_toggled(self, _mode: int, on: bool) -> None:
-        if on:
+        """Show the week or the day list (the pressed button stays down)."""
+        changed = mode != self._mode
+        self._mode = mode
+        self.day_button.setChecked(mode == DAY)
+        self.week_button.setChecked(mode != DAY)
+        if changed or self._stale:
             self.load()
 
     def shown_range(self) -> tuple[date, date]:

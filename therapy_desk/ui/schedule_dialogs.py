@@ -12,9 +12,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
-from PySide6.QtCore import QStringListModel, Qt, QTime
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +27,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -50,6 +49,7 @@ from therapy_desk.ui.format import fmt_date, fmt_time
 from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
+from therapy_desk.ui.widgets.time_field import TimeField
 
 DEFAULT_MINUTES = 53
 DEFAULT_CODE = "90837"
@@ -66,15 +66,6 @@ FALLBACK_CODES = (
 )
 TELEHEALTH_MODIFIER = "95"
 CLIENT_MATCHES = 20
-_QT_TIME = "h:mm AP"
-
-
-def qtime(moment: time) -> QTime:
-    return QTime(moment.hour, moment.minute)
-
-
-def from_qtime(moment: QTime) -> time:
-    return time(moment.hour(), moment.minute())
 
 
 def client_names(vault: Vault, ids: list[int]) -> dict[int, str]:
@@ -101,6 +92,14 @@ def with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
     layout.addWidget(widget)
     layout.addWidget(errors.add(field, error_label(box)))
     return box
+
+
+def add_row(form: QFormLayout, caption: str, field: QWidget, errors: FieldErrors, name: str) -> QLabel:
+    """A captioned row whose mnemonic reaches `field` itself, with its sentence under it."""
+    label = QLabel(caption, field.parentWidget())
+    label.setBuddy(field)
+    form.addRow(label, with_error(field, errors, name))
+    return label
 
 
 @registry.view
@@ -154,16 +153,14 @@ class AppointmentDialog(QDialog):
         self.date_edit = DateField(self)
         self.date_edit.setAccessibleName("Date")
         self.date_edit.setDate(to_qdate(first.date()))
-        self.start_edit = QTimeEdit(qtime(first.time()), self)
-        self.start_edit.setDisplayFormat(_QT_TIME)
+        self.start_edit = TimeField(first.time(), self)
         self.start_edit.setAccessibleName("Start time")
         self.duration = QSpinBox(self)
         self.duration.setRange(1, 8 * 60)
         self.duration.setSuffix(" min")
         self.duration.setAccessibleName("Duration")
         self.duration.setValue(appointment.duration_minutes if appointment else DEFAULT_MINUTES)
-        self.end_edit = QTimeEdit(self)
-        self.end_edit.setDisplayFormat(_QT_TIME)
+        self.end_edit = TimeField(parent=self)
         self.end_edit.setAccessibleName("End time")
         self.service = QComboBox(self)
         self.service.setAccessibleName("Service code")
@@ -185,10 +182,10 @@ class AppointmentDialog(QDialog):
         self.repeats.addItem("Does not repeat", None)
         for recurrence in Recurrence:
             self.repeats.addItem(recurrence.label, recurrence.value)
-        self.until = OptionalDateEdit("Ends on a date", "Series ends on", self)
+        self.until = OptionalDateEdit("Set", "Series ends on", self)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.ok_button = QPushButton("&Save" if appointment else "&Book", self)
+        self.ok_button = QPushButton("Sa&ve" if appointment else "&Book", self)
         self.ok_button.setDefault(True)
         self.buttons.addButton(self.ok_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.save)
@@ -196,17 +193,17 @@ class AppointmentDialog(QDialog):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("&Client:", with_error(self.client, self.errors, "client_id"))
-        form.addRow("&Date:", with_error(self.date_edit, self.errors, "date"))
-        form.addRow("&Start:", with_error(self.start_edit, self.errors, "start"))
-        form.addRow("D&uration:", with_error(self.duration, self.errors, "duration_minutes"))
-        form.addRow("&Ends:", with_error(self.end_edit, self.errors, "end"))
-        form.addRow("Service c&ode:", with_error(self.service, self.errors, "service_code"))
-        form.addRow("&Place of service:", with_error(self.place, self.errors, "place_of_service"))
+        add_row(form, "&Client:", self.client, self.errors, "client_id")
+        add_row(form, "&Date:", self.date_edit, self.errors, "date")
+        add_row(form, "&Start:", self.start_edit, self.errors, "start")
+        add_row(form, "D&uration:", self.duration, self.errors, "duration_minutes")
+        add_row(form, "&End:", self.end_edit, self.errors, "end")
+        add_row(form, "Service c&ode:", self.service, self.errors, "service_code")
+        add_row(form, "&Place of service:", self.place, self.errors, "place_of_service")
         form.addRow("", self.telehealth)
-        form.addRow("&Modifiers:", with_error(self.modifiers, self.errors, "modifiers"))
-        form.addRow("&Repeats:", with_error(self.repeats, self.errors, "recurrence"))
-        form.addRow("Series e&nds:", with_error(self.until, self.errors, "until"))
+        add_row(form, "&Modifiers:", self.modifiers, self.errors, "modifiers")
+        add_row(form, "&Repeats:", self.repeats, self.errors, "recurrence")
+        add_row(form, "Series e&nds:", self.until, self.errors, "until")
         layout = QVBoxLayout(self)
         zone_note = QLabel(f"Times are in the practice's time zone, {zone_name}.", self)
         zone_note.setWordWrap(True)
@@ -300,11 +297,9 @@ class AppointmentDialog(QDialog):
     # -- linked fields -------------------------------------------------------------------------
 
     def _sync_end(self) -> None:
-        end = datetime.combine(date.today(), from_qtime(self.start_edit.time())) + timedelta(
-            minutes=self.duration.value()
-        )
+        end = datetime.combine(date.today(), self.start_edit.value()) + timedelta(minutes=self.duration.value())
         blocked = self.end_edit.blockSignals(True)
-        self.end_edit.setTime(qtime(end.time()))
+        self.end_edit.set_value(end.time())
         self.end_edit.blockSignals(blocked)
 
     def _sync_duration(self) -> None:
@@ -320,8 +315,8 @@ class AppointmentDialog(QDialog):
 
     def _minutes(self) -> int:
         today = date.today()
-        start = datetime.combine(today, from_qtime(self.start_edit.time()))
-        end = datetime.combine(today, from_qtime(self.end_edit.time()))
+        start = datetime.combine(today, self.start_edit.value())
+        end = datetime.combine(today, self.end_edit.value())
         return minutes_between(start, end)
 
     def _telehealth_toggled(self, on: bool) -> None:
@@ -342,6 +337,20 @@ class AppointmentDialog(QDialog):
         repeating = self.repeats.currentData() is not None
         self.until.setEnabled(repeating and self._appointment is None)
 
+    def _field_widget(self, field: str | None) -> QWidget:
+        """The control a store's field name is about (the client field when none is named)."""
+        widgets: dict[str, QWidget] = {
+            "start": self.start_edit,
+            "duration_minutes": self.duration,
+            "end": self.end_edit,
+            "service_code": self.service,
+            "place_of_service": self.place,
+            "modifiers": self.modifiers,
+            "recurrence": self.repeats,
+            "until": self.until,
+        }
+        return widgets.get(field or "", self.client)
+
     def _place(self) -> PlaceOfService:
         return PlaceOfService(self.place.currentData())
 
@@ -355,7 +364,7 @@ class AppointmentDialog(QDialog):
     # -- saving --------------------------------------------------------------------------------
 
     def start(self) -> datetime:
-        return datetime.combine(from_qdate(self.date_edit.date()), from_qtime(self.start_edit.time()))
+        return datetime.combine(from_qdate(self.date_edit.date()), self.start_edit.value())
 
     def value(self) -> Appointment:
         """The appointment the form holds (the stores validate it)."""
@@ -409,7 +418,9 @@ class AppointmentDialog(QDialog):
                 return False
             self.saved = self._store(appointment)
         except ValidationError as err:
-            self.errors.show(ValidationError(str(err), _SAME_FIELD.get(err.field or "", err.field)))
+            field = _SAME_FIELD.get(err.field or "", err.field)
+            self.errors.show(ValidationError(str(err), field))
+            self._field_widget(field).setFocus(Qt.FocusReason.OtherFocusReason)
             return False
         except _NotNow:
             return False

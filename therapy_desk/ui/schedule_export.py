@@ -27,7 +27,7 @@ from therapy_desk.storage.files import atomic_write
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import FieldErrors, from_qdate, to_qdate
-from therapy_desk.ui.schedule_dialogs import client_names, with_error
+from therapy_desk.ui.schedule_dialogs import add_row, client_names
 from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.status_label import error_label
@@ -67,12 +67,11 @@ class ExportIcsDialog(QDialog):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.path_edit, 1)
         row.addWidget(self.browse)
-        file_row.setFocusProxy(self.path_edit)
         form = QFormLayout()
-        form.addRow("&From:", with_error(self.from_edit, self.errors, "start_date"))
-        form.addRow("&To:", with_error(self.to_edit, self.errors, "end_date"))
+        add_row(form, "&From:", self.from_edit, self.errors, "start_date")
+        add_row(form, "&To:", self.to_edit, self.errors, "end_date")
         form.addRow("&Name clients by:", self.identifier)
-        form.addRow("F&ile:", with_error(file_row, self.errors, "path"))
+        add_row(form, "F&ile:", file_row, self.errors, "path").setBuddy(self.path_edit)
         note = QLabel("No diagnosis or note text is ever exported; cancelled appointments are left out.", self)
         note.setWordWrap(True)
         theme.set_role(note, theme.MUTED)

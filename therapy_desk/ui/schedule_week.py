@@ -68,6 +68,7 @@ class WeekGrid(QTableWidget):
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.setWordWrap(True)
+        self.setTabKeyNavigation(False)  # Tab leaves the week; arrows move in it
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
