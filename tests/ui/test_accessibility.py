@@ -553,6 +553,61 @@ OPENERS: dict[str, tuple[Callable[[World], States], tuple[type[QWidget], ...]]] 
 }
 
 
+# -- the Schedule page and its dialogs (issue 11) ----------------------------------------------------------
+
+
+def schedule_states(world: World) -> States:
+    from datetime import datetime, time, timedelta
+
+    from therapy_desk.domain.scheduling import AppointmentSeries, Recurrence
+    from therapy_desk.ui.schedule import DAY, ScheduleView
+    from therapy_desk.ui.schedule_dialogs import SeriesScopeDialog
+
+    world.vault.practice.set_setting("practice_time_zone", "America/New_York")
+    start = datetime.combine(datetime.now().date() + timedelta(days=1), time(8, 0))
+    world.vault.schedule.create_series(
+        AppointmentSeries(start, Recurrence.WEEKLY, 53, "90837", client_id=world.client_id), now=start
+    )
+    page = ScheduleView(world.vault, world.ops)
+    page.resize(1200, 800)
+    show(world, page)
+    page.load()
+    page.week.select_appointment(page.week.appointment_ids()[0])
+    yield "Schedule, a week of appointments", page
+    page.set_mode(DAY)
+    page.show_day(start.date())
+    yield "Schedule, the day agenda", page
+    booking = page.book(start=start + timedelta(hours=1))
+    world.qtbot.waitUntil(booking.isActiveWindow)
+    yield "Book appointment", booking
+    booking.client.setText("Nobody")
+    booking.ok_button.click()
+    yield "Book appointment, refused", booking
+    booking.reject()
+    page.agenda.select_appointment(page.agenda.current_ids()[0])
+    editing = page.edit()
+    assert editing is not None
+    world.qtbot.waitUntil(editing.isActiveWindow)
+    yield "Edit appointment, a series occurrence", editing
+    editing.reject()
+    yield "Series scope question", show(world, SeriesScopeDialog("cancel"))
+    export = page.export()
+    world.qtbot.waitUntil(export.isActiveWindow)
+    yield "Export .ics", export
+    export.reject()
+
+
+def _schedule_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.schedule import ScheduleView
+    from therapy_desk.ui.schedule_dialogs import AppointmentDialog, SeriesScopeDialog
+    from therapy_desk.ui.schedule_export import ExportIcsDialog
+
+    return (ScheduleView, AppointmentDialog, SeriesScopeDialog, ExportIcsDialog)
+
+
+OPENERS["schedule"] = (schedule_states, _schedule_classes())
+
+
 # -- the tests -----------------------------------------------------------------------------------
 
 

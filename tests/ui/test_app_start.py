@@ -21,6 +21,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import app
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.first_run import WelcomeWindow
+from therapy_desk.ui.schedule import ScheduleView
 from therapy_desk.ui.settings import SettingsView
 from therapy_desk.ui.today import TodayView
 from therapy_desk.ui.unlock import UnlockWindow
@@ -117,10 +118,11 @@ def test_vault_given_before_and_after_a_command_is_refused(
 def test_the_views_are_the_real_ones_in_navigation_order() -> None:
     assert [(title, view) for title, view in app.VIEWS] == [
         ("Today", TodayView),
+        ("Schedule", ScheduleView),
         ("Caseload", CaseloadView),
         ("Settings", SettingsView),
     ]
-    assert [title for title, _factory in app.default_pages()] == ["Today", "Caseload", "Settings"]
+    assert [title for title, _factory in app.default_pages()] == ["Today", "Schedule", "Caseload", "Settings"]
 
 
 # A bundled build that lost a view module: importing it fails.

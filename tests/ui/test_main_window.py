@@ -79,8 +79,8 @@ def test_only_views_that_exist_are_in_the_navigation(main: MainWindow) -> None:
 
 
 def test_navigation_lists_only_the_views_that_exist() -> None:
-    # Schedule, Billing and Backups join when their issues land: no dead entries until then.
-    assert [title for title, _factory in default_pages()] == ["Today", "Caseload", "Settings"]
+    # Billing and Backups join when their issues land: no dead entries until then.
+    assert [title for title, _factory in default_pages()] == ["Today", "Schedule", "Caseload", "Settings"]
 
 
 def test_views_are_built_when_first_shown_and_keys_switch_between_them(qtbot: QtBot, vault: Vault) -> None:

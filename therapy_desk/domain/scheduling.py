@@ -16,7 +16,9 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from therapy_desk.domain.billing import check_modifiers, check_telehealth_mode
 from therapy_desk.domain.codes import TELEHEALTH_MODIFIERS, TELEHEALTH_POS, PlaceOfService
@@ -84,6 +86,18 @@ class Recurrence(enum.StrEnum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+
+class SeriesScope(enum.StrEnum):
+    """Which appointments of a series an edit or a cancellation reaches."""
+
+    THIS = "this one"
+    FOLLOWING = "this and following"
+    ALL = "all"
+
+    @property
+    def label(self) -> str:
+        return {"this one": "This one", "this and following": "This and following", "all": "All"}[self.value]
 
 
 # -- field rules ---------------------------------------------------------------------------------
@@ -368,3 +382,78 @@ def check_status_change(appointment: Appointment, target: AppointmentStatus, now
         raise ValidationError(
             "This appointment is more than a week away, so cancelling it is not late; mark it cancelled.", "status"
         )
+
+
+# -- the practice's time zone --------------------------------------------------------------------
+
+ZONE_SETTING = "practice_time_zone"
+WallTimeProblem = Literal["nonexistent", "ambiguous"]
+
+
+def zone(zone_name: str) -> ZoneInfo:
+    """The IANA zone `zone_name` (America/New_York), or `ValidationError` naming `practice_time_zone`."""
+    try:
+        return ZoneInfo(zone_name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            f"{zone_name!s} is not a time zone Therapy Desk knows; use a name like America/New_York.", ZONE_SETTING
+        ) from None
+
+
+def wall_time_problem(start: datetime, zone_name: str) -> WallTimeProblem | None:
+    """Whether the wall-clock `start` does not exist in the zone (clocks jump forward over it) or happens
+    twice (clocks go back over it); None for an ordinary time."""
+    tz = zone(zone_name)
+    naive = start.replace(tzinfo=None)
+    first, second = naive.replace(tzinfo=tz, fold=0), naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    # The two folds disagree only near a transition; a time that survives the trip through UTC exists.
+    back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return "ambiguous" if back == naive else "nonexistent"
+
+
+def _clock(moment: datetime) -> str:
+    hour = moment.hour % 12 or 12
+    return f"{hour}:{moment.minute:02d} {'AM' if moment.hour < 12 else 'PM'}"
+
+
+def wall_time_sentence(start: datetime, zone_name: str) -> str | None:
+    """What to tell the clinician about a start `wall_time_problem` flags, or None when there is nothing."""
+    problem = wall_time_problem(start, zone_name)
+    if problem is None:
+        return None
+    tz = zone(zone_name)
+    naive = start.replace(tzinfo=None, second=0, microsecond=0)
+    day = f"{naive:%B} {naive.day}, {naive.year}"
+    before = naive.replace(tzinfo=tz, fold=0).utcoffset()
+    after = naive.replace(tzinfo=tz, fold=1).utcoffset()
+    assert before is not None
+    assert after is not None
+    jump = abs(after - before)
+    if problem == "nonexistent":
+        # Walk back to the minute the clocks jump at: the last minute that exists, plus one.
+        edge = naive
+        while wall_time_problem(edge - timedelta(minutes=1), zone_name) == "nonexistent":
+            edge -= timedelta(minutes=1)
+        return (
+            f"{_clock(naive)} does not exist on {day} in {tz.key}: clocks jump from {_clock(edge)} to "
+            f"{_clock(edge + jump)}. Pick another time."
+        )
+    first = naive.replace(tzinfo=tz, fold=0).tzname()
+    second = naive.replace(tzinfo=tz, fold=1).tzname()
+    return (
+        f"{_clock(naive)} happens twice on {day} in {tz.key}: clocks go back {_span(jump)}. This books the first "
+        f"{_clock(naive)} ({first}), not the second ({second}); pick another time for the second."
+    )
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return "an hour" if minutes == 60 else f"{minutes} minutes"
+
+
+def to_utc(start: datetime, zone_name: str) -> datetime:
+    """A wall-clock start in the practice's zone as UTC (a repeated time is its first occurrence and a
+    skipped one keeps the offset before the jump, as RFC 5545 reads local times)."""
+    return start.replace(tzinfo=zone(zone_name), fold=0).astimezone(UTC)

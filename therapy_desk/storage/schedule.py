@@ -47,6 +47,7 @@ from therapy_desk.storage.schedule_rows import (
     series_through,
     series_values,
 )
+from therapy_desk.storage.schedule_series import ScheduleSeriesMixin
 
 MAX_RANGE_DAYS = 366
 MAX_PAGE = 500
@@ -69,7 +70,7 @@ def _refuse_cancelled_series(series: AppointmentSeries, day: date, field: str) -
         )
 
 
-class ScheduleStore(ScheduleImportMixin):
+class ScheduleStore(ScheduleImportMixin, ScheduleSeriesMixin):
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
         self._audit = audit

@@ -34,6 +34,7 @@ from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
 from therapy_desk.ui.main_window import DEFAULT_SIZE, MAX_RECENT_VAULTS, ChartFactory, MainWindow, PageFactory
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.schedule import ScheduleView
 from therapy_desk.ui.settings import SettingsView
 from therapy_desk.ui.single_instance import InstanceServer, ShowRequest
 from therapy_desk.ui.today import TodayView
@@ -47,9 +48,10 @@ SETTINGS_FILE = "app.json"
 MAX_SETTINGS_BYTES = 64 * 1024  # a folder, a flag, eight paths and four numbers: far less than this
 _MAX_PATH_CHARS = 4096
 
-# The views in navigation order. Schedule, Billing and Backups join here when their issues land.
+# The views in navigation order. Billing and Backups join here when their issues land.
 VIEWS: tuple[tuple[str, Callable[[Vault, Ops], QWidget]], ...] = (
     ("Today", TodayView),
+    ("Schedule", ScheduleView),
     ("Caseload", CaseloadView),
     ("Settings", SettingsView),
 )
