@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from tests.conftest import at_day_end
 from tests.storage.test_plans import a_plan
 from tests.ui.test_chart import make_client, set_clinician
 from therapy_desk.domain.assessment import (
@@ -101,7 +102,7 @@ def test_the_previous_signed_notes_plan_shows_read_only(qtbot: QtBot, vault: Vau
     first.sections.editors["Plan"].setPlainText("Practise the breathing exercise daily.")
     assert first.save()
     assert first.note.id is not None
-    vault.notes.sign(first.note.id, "Dana Reyes, LCSW")
+    vault.notes.sign(first.note.id, "Dana Reyes, LCSW", now=at_day_end(SESSION_DAY - timedelta(days=7)))
     first.close()
     appointment = book(vault, client.id)
     assert appointment.id is not None
@@ -202,6 +203,36 @@ def test_signing_lists_warnings_then_locks_the_note_with_its_verification_code(q
     addendum.ok_button.click()
     assert len(vault.notes.get(note.id or 0).addenda) == 1
     assert "homework was done" in editor.addenda.toPlainText()
+
+
+def test_a_late_entry_asks_its_reason_and_signing_charges_the_session(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    vault.clients.add_diagnosis(client.id, "F41.1", onset=SESSION_DAY - timedelta(days=30))
+    start = datetime.combine(SESSION_DAY - timedelta(days=5), time(14, 0))
+    appointment = vault.schedule.book(Appointment(start=start, duration_minutes=53, service_code="90837",
+                                                  client_id=client.id))  # fmt: skip
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    write_soap(editor)
+
+    dialog = editor.start_signing()
+
+    assert dialog is not None
+    assert dialog.sign_button is not None
+    assert not dialog.sign_button.isEnabled()  # not until the late entry has its reason
+    assert dialog.late_reason.isVisibleTo(dialog)
+    QTest.keyClicks(dialog.late_reason, "Clinician was out sick.")
+    assert dialog.sign_button.isEnabled()
+    dialog.sign_button.click()
+    note = editor.note
+    assert note.is_signed
+    assert note.late_entry_reason == "Clinician was out sick."
+    assert "late entry: Clinician was out sick." in editor.signature.text()
+    charges = vault.billing.charges_for_appointment(appointment.id)
+    assert [(c.service_code, c.units) for c in charges] == [("90837", 1)]
+    assert "Charged 90837" in editor.status.text()
 
 
 def test_signing_without_a_clinician_name_is_refused_with_a_sentence(qtbot: QtBot, vault: Vault) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from therapy_desk.domain import validation as v
@@ -105,8 +105,6 @@ INTERVENTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-LATE_AFTER_HOURS = 72  # a note signed later than this after its session is a late entry
-
 
 class NoteStatus(enum.StrEnum):
     DRAFT = "draft"
@@ -175,6 +173,11 @@ class Note:
     @property
     def is_signed(self) -> bool:
         return self.status is NoteStatus.SIGNED
+
+    @property
+    def is_late_entry(self) -> bool:
+        """Signed more than LATE_ENTRY_HOURS after the session: signing asked why, and the reason is sealed."""
+        return bool(self.late_entry_reason)
 
     @property
     def seal_intact(self) -> bool:
@@ -353,16 +356,13 @@ def verification_code(content_hash: str) -> str:
     return f"{digits[:4]}-{digits[4:]}"
 
 
-def signed_late(note: Note) -> bool:
-    """Whether a signed note was signed more than `LATE_AFTER_HOURS` after its session ended (its end time,
-    else the end of its date of service), the session read in this computer's time zone."""
-    if not note.is_signed or note.signed_at is None or note.date_of_service is None:
+def overdue_at(note: Note, now: datetime) -> bool:
+    """Whether `now` (local time) is more than LATE_ENTRY_HOURS after the note's session ended (its end time,
+    else the end of its date of service): a draft is overdue, and signing it makes a late entry."""
+    if note.date_of_service is None:
         return False
-    ended = datetime.combine(note.date_of_service, note.end_time or time(23, 59)).astimezone()
-    signed = datetime.fromisoformat(note.signed_at.replace("Z", "+00:00"))
-    if signed.tzinfo is None:
-        signed = signed.replace(tzinfo=UTC)
-    return signed - ended > timedelta(hours=LATE_AFTER_HOURS)
+    ended = datetime.combine(note.date_of_service, note.end_time or time(23, 59))
+    return now - ended > timedelta(hours=LATE_ENTRY_HOURS)
 
 
 def check_signer(signer: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SelfHarm, SuicidalIdeation
-from therapy_desk.domain.billing import PSYCHOTHERAPY_TIME_CODES, psychotherapy_code
+from therapy_desk.domain.billing import PSYCHOTHERAPY_TIME_CODES, psychotherapy_code, suggested_codes
 from therapy_desk.domain.codes import billing_rule
 from therapy_desk.domain.notes import LATE_ENTRY_HOURS, SESSION_KINDS, Note, NoteKind
 
@@ -66,18 +66,6 @@ class SigningFacts:
     other_signed_progress_note: bool = False  # the same client's, for the same appointment
     open_item9_flags: tuple[date, ...] = ()  # PHQ-9s up to the date of service with item 9 above 0, no follow-up
     late: bool = False  # signing now is more than LATE_ENTRY_HOURS after the session ended
-
-
-def suggested_code(note: Note) -> str | None:
-    """The service code the note's kind and documented minutes suggest (DOMAIN.md "Service codes"): 90791
-    for an intake, the psychotherapy code for a progress note's minutes; None when nothing is suggested
-    (other kinds, no times yet, under 16 minutes)."""
-    if note.kind is NoteKind.INTAKE:
-        return "90791"
-    minutes = note.minutes
-    if note.kind is NoteKind.PROGRESS and minutes is not None and minutes >= 0:
-        return psychotherapy_code(minutes)
-    return None
 
 
 def billed_code(note: Note, appointment: LinkedAppointment | None) -> str | None:
@@ -153,14 +141,15 @@ def _code_findings(note: Note, facts: SigningFacts) -> list[Finding]:
     code, minutes = billed_code(note, facts.appointment), note.minutes
     if code is None or note.kind not in SESSION_KINDS or minutes is None:
         return []
-    suggested = suggested_code(note)
+    booked = facts.appointment.service_code if facts.appointment else "90791" if note.kind is NoteKind.INTAKE else None
+    suggested = suggested_codes(minutes, booked)
     findings = _band_findings(code, minutes)
-    if note.service_code and suggested and note.service_code != suggested and not note.code_reason:
+    if note.service_code and suggested and note.service_code != suggested[0] and not note.code_reason:
         findings.append(
             Finding(
                 Level.ERROR,
                 Rule.CODE_WITHOUT_REASON,
-                f"{minutes} minutes suggest {suggested}; give the reason for billing {note.service_code} instead.",
+                f"{minutes} minutes suggest {suggested[0]}; give the reason for billing {note.service_code} instead.",
             )
         )
     return findings

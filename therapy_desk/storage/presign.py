@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from therapy_desk.domain.notes import LATE_ENTRY_HOURS, Note, NoteKind
+from therapy_desk.domain.notes import Note, NoteKind, overdue_at
 from therapy_desk.domain.presign import LinkedAppointment, SigningFacts
 from therapy_desk.storage import db
 
@@ -31,17 +31,8 @@ def signing_facts(database: db.Database, note: Note, now: datetime) -> SigningFa
         appointment=_appointment(database, note.appointment_id),
         other_signed_progress_note=_other_signed_progress_note(database, note),
         open_item9_flags=tuple(date.fromisoformat(row[0]) for row in flags),
-        late=_late(note, now),
+        late=overdue_at(note, now),
     )
-
-
-def _late(note: Note, now: datetime) -> bool:
-    """Whether `now` is more than LATE_ENTRY_HOURS after the session ended (the end of its day when the
-    note has no end time)."""
-    if note.date_of_service is None:
-        return False
-    ended = datetime.combine(note.date_of_service, note.end_time or time(23, 59))
-    return now - ended > timedelta(hours=LATE_ENTRY_HOURS)
 
 
 def _appointment(database: db.Database, appointment_id: int | None) -> LinkedAppointment | None:

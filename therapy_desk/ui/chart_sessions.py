@@ -10,7 +10,7 @@ closes, the note windows open for this client save their drafts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -18,7 +18,7 @@ from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
 from therapy_desk.domain.caseload import ChartSummary
-from therapy_desk.domain.notes import LATE_AFTER_HOURS, SEAL_BROKEN, Note, signed_late
+from therapy_desk.domain.notes import SEAL_BROKEN, Note, overdue_at
 from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
@@ -58,14 +58,10 @@ class SessionRow:
         if note is None:
             return "No note"
         if not note.is_signed:
-            day = note.date_of_service
-            overdue = day is not None and now - datetime.combine(day, note.end_time or time(23, 59)) > timedelta(
-                hours=LATE_AFTER_HOURS
-            )
-            return "Draft, overdue" if overdue else "Draft"
+            return "Draft, overdue" if overdue_at(note, now) else "Draft"
         if not note.seal_intact:
             return SEAL_BROKEN
-        return "Signed, late entry" if signed_late(note) else "Signed"
+        return "Signed, late entry" if note.is_late_entry else "Signed"
 
 
 def session_rows(appointments: list[Appointment], notes: list[Note], client_id: int) -> list[SessionRow]:

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk.domain.notes import Note, NoteKind, sections, signed_late, verification_code
+from therapy_desk.domain.notes import Note, NoteKind, sections, verification_code
 from therapy_desk.domain.presign import Finding, Level, Rule
 from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.errors import ValidationError
@@ -246,7 +246,7 @@ class NoteEditor(QWidget):
     def _signature_text(self) -> str:
         note = self._note
         code = verification_code(note.content_hash or "")
-        late = " · late entry (signed more than 72 hours after the session)" if signed_late(note) else ""
+        late = f" · late entry: {note.late_entry_reason}" if note.is_late_entry else ""
         return f"Signed by {note.signed_by} at {_local(note.signed_at)} · verification code {code}{late}"
 
     # -- editing and saving ----------------------------------------------------------------------
@@ -336,23 +336,30 @@ class NoteEditor(QWidget):
         findings.sort(key=lambda f: f.level is not Level.ERROR)
         dialog = PresignDialog(findings, signer, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._sign(signer))
+        dialog.accepted.connect(lambda: self._sign(signer, dialog.late_entry_reason()))
         self.presign_dialog = dialog
         dialog.open()
         return dialog
 
-    def _sign(self, signer: str) -> None:
+    def _sign(self, signer: str, late_entry_reason: str = "") -> None:
+        """Sign through `vault.sessions`, which also charges the session; the draft keeps the late-entry reason
+        only if signing goes through."""
         assert self._note.id is not None
         try:
-            signed = self._vault.notes.sign(self._note.id, signer)
+            with self._vault.transaction():
+                if late_entry_reason:
+                    self._vault.notes.save_draft(dataclasses.replace(self._note, late_entry_reason=late_entry_reason))
+                result = self._vault.sessions.sign_note(self._note.id, signer)
         except ValidationError as err:
             self.error.setText(str(err))
             self.error.show()
             return
-        self._note = signed
+        self._note = result.note
         self.error.hide()
         self._show_state()
-        self.saved.emit(signed)
+        if result.sentence:
+            self.status.setText(f"Signed. {result.sentence}")
+        self.saved.emit(result.note)
 
     def add_addendum(self) -> AddendumDialog | None:
         if not self._note.is_signed:

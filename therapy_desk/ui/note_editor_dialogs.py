@@ -9,13 +9,15 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from therapy_desk.domain.presign import Finding, Level
+from therapy_desk.domain.notes import LATE_ENTRY_HOURS
+from therapy_desk.domain.presign import Finding, Level, Rule
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import registry, theme, windows
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
@@ -34,7 +36,9 @@ class PresignDialog(QDialog):
         self.setWindowTitle(windows.window_title("Sign note"))
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.findings = list(findings)
-        errors = [f.sentence for f in findings if f.level is Level.ERROR]
+        # A late entry is the one error answered here: the reason is asked for and sealed with the note.
+        self.late = any(f.rule is Rule.LATE_WITHOUT_REASON for f in findings)
+        errors = [f.sentence for f in findings if f.level is Level.ERROR and f.rule is not Rule.LATE_WITHOUT_REASON]
         warnings = [f.sentence for f in findings if f.level is Level.WARNING]
         layout = QVBoxLayout(self)
         if errors:
@@ -61,6 +65,19 @@ class PresignDialog(QDialog):
         self.signer_line.setWordWrap(True)
         self.signer_line.setVisible(not errors)
         layout.addWidget(self.signer_line)
+        self.late_reason = QLineEdit(self)
+        self.late_reason.setAccessibleName("Reason for the late entry")
+        self.late_reason.setMaxLength(500)
+        late_label = QLabel(
+            f"The session was more than {LATE_ENTRY_HOURS} hours ago: this note is a late entry. "
+            "&Reason it is written late:",
+            self,
+        )
+        late_label.setWordWrap(True)
+        late_label.setBuddy(self.late_reason)
+        for widget in (late_label, self.late_reason):
+            widget.setVisible(self.late and not errors)
+            layout.addWidget(widget)
         buttons = QDialogButtonBox(self)
         self.sign_button: QPushButton | None = None
         if errors:
@@ -71,6 +88,10 @@ class PresignDialog(QDialog):
             self.sign_button = buttons.addButton(text, QDialogButtonBox.ButtonRole.AcceptRole)
             self.sign_button.setAccessibleName(text.replace("&", ""))
             self.sign_button.setDefault(True)
+            if self.late:
+                button = self.sign_button
+                button.setEnabled(False)
+                self.late_reason.textChanged.connect(lambda text: button.setEnabled(bool(text.strip())))
             cancel = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
             cancel.setAccessibleName("Cancel")
         buttons.accepted.connect(self.accept)
@@ -81,6 +102,10 @@ class PresignDialog(QDialog):
     @property
     def blocked(self) -> bool:
         return self.sign_button is None
+
+    def late_entry_reason(self) -> str:
+        """The reason typed for a late entry ('' when the note is not one)."""
+        return self.late_reason.text().strip() if self.late else ""
 
 
 @registry.view
