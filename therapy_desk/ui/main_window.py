@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs, files, registry, theme, windows
+from therapy_desk.ui import dialogs, files, note_editor, registry, theme, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
@@ -268,9 +268,14 @@ class MainWindow(QMainWindow):
             page.setWordWrap(True)
         if not page.accessibleName():
             page.setAccessibleName(title)
-        open_client = getattr(page, "open_client", None)
-        if open_client is not None:
-            open_client.connect(self.open_chart)
+        for signal, slot in (
+            ("open_client", self.open_chart),
+            ("start_note_requested", self.start_note),
+            ("open_note_requested", self.open_note),
+            ("open_measure_requested", self.open_measure),
+        ):
+            if hasattr(page, signal):
+                getattr(page, signal).connect(slot)
         auto_lock_changed = getattr(page, "auto_lock_changed", None)
         if auto_lock_changed is not None:
             auto_lock_changed.connect(self.idle_lock.set_minutes)
@@ -296,6 +301,29 @@ class MainWindow(QMainWindow):
         window.show()
         window.raise_()
         window.activateWindow()
+
+    @Slot(int)
+    def start_note(self, appointment_id: int) -> None:
+        """Open the session's note (its draft, or a new one pre-filled from the appointment)."""
+        if not self._is_locked and not self._locking:
+            try:
+                note_editor.open_note_for_appointment(self.vault, appointment_id, self)
+            except UserError as err:  # a group session: its notes are started from each member's chart
+                dialogs.show_error(self, str(err))
+
+    @Slot(int)
+    def open_note(self, note_id: int) -> None:
+        if not self._is_locked and not self._locking:
+            note_editor.open_note(self.vault, note_id, self)
+
+    @Slot(int, int)
+    def open_measure(self, client_id: int, result_id: int) -> None:
+        """Open the client's chart on a measure result (a PHQ-9 item-9 flag to follow up)."""
+        self.open_chart(client_id)
+        window = self._charts.get(client_id)
+        show_result = getattr(window, "show_measure_result", None)
+        if show_result is not None:
+            show_result(result_id)
 
     def chart_windows(self) -> list[QWidget]:
         return list(self._charts.values())
@@ -363,6 +391,8 @@ class MainWindow(QMainWindow):
         steps = _Steps()
         steps.run(self._show_locking)
         steps.run(self._finish_background_work)  # work in flight uses its own connection
+        for editor in note_editor.open_editors():
+            steps.run(editor.clear_for_lock)  # saves the draft, then empties and closes the window
         for view in self._views():
             steps.run(_clear, view)  # each view saves its drafts first, then empties itself
         for window in self._take_views():
