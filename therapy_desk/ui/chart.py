@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client, Diagnosis
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry, theme
+from therapy_desk.ui import registry, theme, windows
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
@@ -40,19 +40,6 @@ from therapy_desk.ui.widgets.status_label import StatusLabel
 
 APP_TITLE = "Therapy Desk"
 TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS, TAB_SESSIONS = range(5)
-
-
-def close_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:
-    """Ctrl+W and Ctrl+F4 on every platform, with the platform's own Close keys (`platform`), each once.
-
-    A key bound twice on one action is "ambiguous" to Qt and does nothing: where the platform's Close
-    is Ctrl+W alone (GNOME, plain X11), naming Ctrl+W and Close both left Ctrl+W dead and Ctrl+F4 unbound.
-    """
-    standard = QKeySequence.keyBindings(QKeySequence.StandardKey.Close) if platform is None else platform
-    keys: dict[str, QKeySequence] = {}
-    for sequence in (QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4"), *standard):
-        keys.setdefault(sequence.toString(QKeySequence.SequenceFormat.PortableText), sequence)
-    return list(keys.values())
 
 
 def chart_title(client: Client) -> str:
@@ -105,7 +92,7 @@ class ChartWindow(QWidget):
         self.save_action = self._action("Save", QKeySequence.StandardKey.Save, self.save_current)
         self.cancel_action = self._action("Cancel edit", QKeySequence(Qt.Key.Key_Escape), self.cancel_current)
         self.close_action = self._action("Close chart", QKeySequence.StandardKey.Close, self.close)
-        self.close_action.setShortcuts(close_keys())
+        self.close_action.setShortcuts(windows.close_keys())
 
         self.overview.client_saved.connect(self._client_saved)
         self.diagnoses.changed.connect(self._update_facts)

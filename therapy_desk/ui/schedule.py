@@ -342,7 +342,7 @@ class ScheduleView(QWidget):
 
     def export(self) -> ExportIcsDialog:
         first, last = self.shown_range()
-        dialog = ExportIcsDialog(self._vault, self.zone_name, first, last, parent=self)
+        dialog = ExportIcsDialog(self._vault, first, last, parent=self)
         dialog.accepted.connect(lambda: self._say(f"Exported to {dialog.written}."))
         self.dialog = dialog
         dialog.open()
