@@ -70,13 +70,17 @@ def test_a_phq9_is_given_by_typing_digits_and_its_flag_reaches_the_chart(qtbot: 
     assert isinstance(dialog, MeasureDialog)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow)  # Ctrl+S needs it
-    keys(qtbot, dialog.table, "12")
+    assert dialog.answer_field.hasFocus()  # typing starts at once
+    keys(qtbot, dialog.answer_field, "12")
+    assert dialog.answer_field.accessibleName() == "Answer to item 3 of 9"
+    assert "Trouble falling or staying asleep" in dialog.answer_field.accessibleDescription()
+    assert dialog.answer_field.text() == ""
     assert dialog.total_label.text() == "Total 3 of 27: minimal. Incomplete: 2 of 9 items answered."
-    QTest.keyClick(dialog.table, Qt.Key.Key_Backspace)  # back to item 2: retype it
-    keys(qtbot, dialog.table, "3")
-    keys(qtbot, dialog.table, "9")  # above the maximum: refused with a sentence, nothing moves
+    QTest.keyClick(dialog.answer_field, Qt.Key.Key_Backspace)  # back to item 2: retype it
+    keys(qtbot, dialog.answer_field, "3")
+    keys(qtbot, dialog.answer_field, "9")  # above the maximum: refused with a sentence, nothing moves
     assert "0 to 3" in dialog.hint.text()
-    keys(qtbot, dialog.table, "1111112")
+    keys(qtbot, dialog.answer_field, "1111112")
     assert dialog.answers == [1, 3, 1, 1, 1, 1, 1, 1, 2]
     assert dialog.flag_label.isVisible()
     assert dialog.total_label.text() == "Total 12 of 27: moderate."
@@ -97,7 +101,7 @@ def test_a_partial_form_asks_before_it_is_recorded_as_incomplete(qtbot: QtBot, v
     chart = open_chart(qtbot, vault, client.id)
     dialog = chart.measures.give(Instrument.PHQ9)
     assert dialog is not None
-    dialog.table.setCurrentCell(8, 2)
+    dialog.table.setCurrentCell(8, 2)  # a click on item 9 (the table takes digits too)
     keys(qtbot, dialog.table, "2")  # only item 9
     answers.answer = answers.answer.No
     assert not dialog.save()
@@ -177,7 +181,7 @@ def test_other_instruments_take_their_own_range_and_ask_no_difficulty(
     chart = open_chart(qtbot, vault, client.id)
     dialog = chart.measures.give(instrument)
     assert dialog is not None
-    keys(qtbot, dialog.table, "4")
+    keys(qtbot, dialog.answer_field, "4")
     assert dialog.answers[0] == (4 if instrument is Instrument.PCL5 else None)
     assert dialog.difficulty.isHidden()
     dialog.reject()

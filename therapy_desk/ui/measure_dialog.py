@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QTableWidget,
     QTableWidgetItem,
@@ -77,7 +78,7 @@ class ItemTable(QTableWidget):
         super().__init__(SPECS[instrument].items, 3, parent)
         self.instrument = instrument
         self.answers: list[Answer] = [None] * SPECS[instrument].items
-        self.setAccessibleName(f"{instrument} items")
+        self.setAccessibleName(f"{instrument} items (0 to {SPECS[instrument].item_max} each)")
         self.setHorizontalHeaderLabels(("#", "Item", "Answer"))
         self.verticalHeader().hide()
         self.setTabKeyNavigation(False)
@@ -122,27 +123,64 @@ class ItemTable(QTableWidget):
             self.setCurrentCell(row + 1, COL_ANSWER)
         self.changed.emit()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """A digit answers the current item and moves on; Backspace goes back one item; Delete clears the
+        answer; Up and Down move. False for any other key (the caller handles it)."""
         text = event.text()
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        row = self.current_item()
         if text.isdigit() and len(text) == 1 and modifiers == Qt.KeyboardModifier.NoModifier:
             value = int(text)
             if value <= self.item_max:
-                self.answer(self.current_item(), value)
+                self.answer(row, value)
             else:
                 self.refused.emit(f"Each {self.instrument} item is answered 0 to {self.item_max}.")
-            return
-        if event.key() == Qt.Key.Key_Backspace:
-            self.setCurrentCell(max(self.current_item() - 1, 0), COL_ANSWER)
-            return
+            return True
+        moves = {Qt.Key.Key_Backspace: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}
+        if event.key() in moves and modifiers == Qt.KeyboardModifier.NoModifier:
+            self.setCurrentCell(min(max(row + moves[Qt.Key(event.key())], 0), self.rowCount() - 1), COL_ANSWER)
+            return True
         if event.key() == Qt.Key.Key_Delete:
-            self.answer(self.current_item(), None, advance=False)
-            return
-        super().keyPressEvent(event)
+            self.answer(row, None, advance=False)
+            return True
+        return False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if not self.handle_key(event):
+            super().keyPressEvent(event)
 
     def moveCursor(self, action: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier) -> QModelIndex:
         index = super().moveCursor(action, modifiers)
         return self.model().index(index.row(), COL_ANSWER) if index.isValid() else index
+
+
+class AnswerField(QLineEdit):
+    """Where the answers are typed: it names the current item, hands each key to the items table and
+    stays empty (the answers show in the table), so a screen reader hears each item as it comes up."""
+
+    def __init__(self, table: ItemTable, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._table = table
+        self.setPlaceholderText(f"Type 0 to {table.item_max}")
+        table.currentCellChanged.connect(lambda *_: self._follow())
+        table.changed.connect(self._follow)
+        self._follow()
+
+    def _follow(self) -> None:
+        row = self._table.current_item()
+        count = self._table.rowCount()
+        answer = self._table.answers[row]
+        self.setAccessibleName(f"Answer to item {row + 1} of {count}")
+        now = "not answered" if answer is None else answer_text(self._table.instrument, answer)
+        self.setAccessibleDescription(f"{ITEMS[self._table.instrument][row]}. Now: {now}.")
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self._table.handle_key(event):
+            return
+        if event.text() and event.text().isprintable() and not event.modifiers() & ~Qt.KeyboardModifier.ShiftModifier:
+            self._table.refused.emit(f"Type a digit from 0 to {self._table.item_max} for each item.")
+            return
+        super().keyPressEvent(event)
 
 
 @registry.view
@@ -172,6 +210,15 @@ class MeasureDialog(QDialog):
         theme.set_role(self.legend, theme.MUTED)
         self.table = ItemTable(instrument, self)
         self.table.changed.connect(self._update_total)
+        self.answer_field = AnswerField(self.table, self)
+        self.answer_caption = QLabel(self)
+        self.answer_caption.setBuddy(self.answer_field)
+        self.current_item = QLabel(self)
+        self.current_item.setWordWrap(True)
+        bold = self.current_item.font()
+        bold.setBold(True)
+        self.current_item.setFont(bold)
+        self.table.currentCellChanged.connect(lambda *_: self._follow())
         items_caption = QLabel(f"&Items (0 to {spec.item_max} each)", self)
         items_caption.setBuddy(self.table)
         self.total_label = StatusLabel("Running total", parent=self)
@@ -182,7 +229,7 @@ class MeasureDialog(QDialog):
         self.hint = StatusLabel("Hint", parent=self)
         self.table.refused.connect(self.hint.setText)
         self.difficulty = QComboBox(self)
-        self.difficulty.setAccessibleName("How difficult the problems made life")
+        self.difficulty.setAccessibleName("Difficulty: how difficult the problems made life")
         self.difficulty.addItem("Not answered", None)
         for value, words in DIFFICULTY_LABELS.items():
             self.difficulty.addItem(words, str(value))
@@ -207,9 +254,12 @@ class MeasureDialog(QDialog):
         date_caption.setBuddy(self.date_edit)
         form.addRow(date_caption, self.date_edit)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
         layout.addWidget(stem)
         layout.addWidget(self.legend)
+        answer_row = QFormLayout()
+        answer_row.addRow(self.answer_caption, self.answer_field)
+        layout.addLayout(answer_row)
+        layout.addWidget(self.current_item)
         layout.addWidget(items_caption)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.total_label)
@@ -226,12 +276,14 @@ class MeasureDialog(QDialog):
             layout.addLayout(row)
         else:
             self.difficulty.hide()
+        layout.addLayout(form)  # the answers come first: the date is today's unless the form was given earlier
         layout.addWidget(notice)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        set_tab_order(self.date_edit, self.table, self.difficulty, buttons)
+        set_tab_order(self.answer_field, self.table, self.difficulty, self.date_edit, buttons)
         self._update_total()
-        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._follow()
+        self.answer_field.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- answers ---------------------------------------------------------------------------------
 
@@ -247,6 +299,12 @@ class MeasureDialog(QDialog):
                 self.table.setCurrentCell(min(row + 1, self.table.rowCount() - 1), COL_ANSWER)
             else:
                 self.table.answer(row, int(char))
+
+    def _follow(self) -> None:
+        """The answer field's caption and the current item's words follow the current item."""
+        row = self.table.current_item()
+        self.answer_caption.setText(f"&Answer to item {row + 1} of {self.table.rowCount()}")
+        self.current_item.setText(f"{row + 1}. {ITEMS[self.instrument][row]}")
 
     def _update_total(self) -> None:
         answers = self.table.answers
@@ -277,8 +335,8 @@ class MeasureDialog(QDialog):
                 QMessageBox.StandardButton.No,
             )
             if answer != QMessageBox.StandardButton.Yes:
-                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
                 self.table.setCurrentCell(answers.index(None), COL_ANSWER)
+                self.answer_field.setFocus(Qt.FocusReason.OtherFocusReason)
                 return False
         try:
             self.recorded = self._vault.measures.record(

@@ -108,7 +108,7 @@ class FollowUpDialog(_ResultDialog):
         self.by.setAccessibleName("Followed up by")
         self.when = QDateTimeEdit(QDateTime.currentDateTime(), self)
         self.when.setCalendarPopup(True)
-        self.when.setAccessibleName("Followed up on")
+        self.when.setAccessibleName("When followed up")
         self.form.addRow(_caption("&What was done", self.action, self), self.action)
         self.form.addRow(_caption("&By", self.by, self), self.by)
         self.form.addRow(_caption("W&hen", self.when, self), self.when)

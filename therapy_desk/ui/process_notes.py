@@ -10,7 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -88,10 +87,11 @@ class ProcessNotesWindow(QWidget):
         list_caption = QLabel("N&otes", self)
         list_caption.setBuddy(self.list)
         self.new_button = QPushButton("&New note", self)
-        self.new_button.setAccessibleName("New psychotherapy note")
+        self.new_button.setAccessibleName("New note")
+        self.new_button.setToolTip("Start a new psychotherapy note")
         self.new_button.clicked.connect(self.new_note)
 
-        self.date_edit = OptionalDateEdit("Date of session", "Date of session", self)
+        self.date_edit = OptionalDateEdit("&Date of session", "Date of session", self)
         self.date_edit.changed.connect(self._edited)
         self.text = QPlainTextEdit(self)
         self.text.setAccessibleName("Psychotherapy note text")
@@ -111,15 +111,11 @@ class ProcessNotesWindow(QWidget):
         left_layout.addWidget(self.list, 1)
         left_layout.addWidget(self.new_button)
         right = QWidget(self)
-        form = QFormLayout()
-        date_caption = QLabel("&Date", right)
-        date_caption.setBuddy(self.date_edit)
-        form.addRow(date_caption, self.date_edit)
         text_caption = QLabel("Note &text", right)
         text_caption.setBuddy(self.text)
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(form)
+        right_layout.addWidget(self.date_edit)
         right_layout.addWidget(text_caption)
         right_layout.addWidget(self.text, 1)
         right_layout.addWidget(self.error)
