@@ -100,6 +100,15 @@ def test_entered_in_error_needs_a_reason_and_happens_once(vault: Vault) -> None:
     assert vault.measures.get(id_of(result)).entered_in_error_reason == "Duplicate of the paper form"
 
 
+def test_a_result_entered_in_error_takes_no_follow_up(vault: Vault) -> None:
+    client_id = new_client(vault)
+    flagged = record(vault, client_id, Instrument.PHQ9, PHQ9_FLAGGED, date(2025, 6, 20))
+    vault.measures.mark_entered_in_error(id_of(flagged), "Wrong client")
+    with pytest.raises(ValidationError, match="entered in error"):
+        vault.measures.mark_followed_up(id_of(flagged), datetime.now(UTC), "Maya Okafor", action=ACTION)
+    assert vault.measures.get(id_of(flagged)).followed_up_at is None
+
+
 def test_a_followed_up_flag_can_still_be_marked_entered_in_error(vault: Vault) -> None:
     client_id = new_client(vault)
     flagged = record(vault, client_id, Instrument.PHQ9, PHQ9_FLAGGED, date(2025, 6, 20))

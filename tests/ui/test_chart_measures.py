@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import TODAY, Answers, answers, make_client, open_chart, set_clinician
@@ -17,6 +18,8 @@ from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.chart_measures import COL_FLAG, COL_FOLLOW_UP, COL_FORM, open_measure_result
 from therapy_desk.ui.measure_dialog import MeasureDialog
 from therapy_desk.ui.measure_followup import EnteredInErrorDialog, FollowUpDialog
+from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.today import TodayView
 
 __all__ = ["answers"]  # the fixture, shared with test_chart
 
@@ -185,3 +188,31 @@ def test_other_instruments_take_their_own_range_and_ask_no_difficulty(
     assert dialog.answers[0] == (4 if instrument is Instrument.PCL5 else None)
     assert dialog.difficulty.isHidden()
     dialog.reject()
+
+
+def test_a_phq9_with_item9_at_1_shows_on_today_until_its_follow_up_is_recorded(
+    qtbot: QtBot, vault: Vault, ops: Ops
+) -> None:
+    set_clinician(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    host = QWidget()
+    qtbot.addWidget(host)
+    today = TodayView(vault, ops, host)
+    chart = open_chart(qtbot, vault, client.id)
+    dialog = chart.measures.give(Instrument.PHQ9)
+    assert dialog is not None
+    dialog.type_answers("000000001")
+    assert dialog.save()
+    today.refresh()
+    assert [line[0] for line in today.flags.lines_shown()] == ["Sol Quintanilla"]
+
+    (result,) = vault.measures.for_client(client.id)
+    assert result.id is not None
+    assert open_measure_result(chart, result.id, follow_up=True)
+    follow_up = chart.measures.dialog
+    assert isinstance(follow_up, FollowUpDialog)
+    follow_up.action.setPlainText("Called the client: no plan or intent; safety plan reviewed.")
+    follow_up.ok_button.click()
+    today.refresh()
+    assert today.flags.lines_shown() == []

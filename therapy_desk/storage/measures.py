@@ -336,6 +336,8 @@ class MeasureStore:
                 raise ValidationError("This result has no flag that needs follow-up.", "result_id")
             if result.followed_up_at is not None:
                 raise ValidationError("This flag has already been followed up.", "result_id")
+            if result.in_error:
+                raise ValidationError("This result was entered in error; its flag needs no follow-up.", "result_id")
             at = _moment(when, result.administered_on, "follow-up")
             self._db.execute(
                 "UPDATE measure_results SET followed_up_at = ?, followed_up_by = ?, follow_up_action = ? WHERE id = ?",
