@@ -58,6 +58,7 @@ class _ResultDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumWidth(520)
         self.updated: MeasureResult | None = None
         self.error = error_label(self)
         self.errors = FieldErrors(self.error)
@@ -108,6 +109,7 @@ class FollowUpDialog(_ResultDialog):
         self.by.setAccessibleName("Followed up by")
         self.when = QDateTimeEdit(QDateTime.currentDateTime(), self)
         self.when.setCalendarPopup(True)
+        self.when.setDisplayFormat("MMM d, yyyy h:mm AP")  # as ui/format.py writes dates and times
         self.when.setAccessibleName("When followed up")
         self.form.addRow(_caption("&What was done", self.action, self), self.action)
         self.form.addRow(_caption("&By", self.by, self), self.by)
