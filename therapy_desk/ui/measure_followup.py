@@ -43,6 +43,13 @@ def clinician_name(vault: Vault) -> str:
     return ", ".join(p for p in (profile.name.strip(), profile.credentials.strip()) if p)
 
 
+class _MomentEdit(QDateTimeEdit):
+    """A date and time; Tab leaves it like any other field (Up, Down and the arrows move between its parts)."""
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        return QWidget.focusNextPrevChild(self, next)
+
+
 def _caption(text: str, buddy: QWidget, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setBuddy(buddy)
@@ -107,7 +114,7 @@ class FollowUpDialog(_ResultDialog):
         self.action.setPlaceholderText("e.g. Risk assessed in session; no current plan or intent; safety plan reviewed")
         self.by = QLineEdit(clinician_name(vault), self)
         self.by.setAccessibleName("Followed up by")
-        self.when = QDateTimeEdit(QDateTime.currentDateTime(), self)
+        self.when = _MomentEdit(QDateTime.currentDateTime(), self)
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("MMM d, yyyy h:mm AP")  # as ui/format.py writes dates and times
         self.when.setAccessibleName("When followed up")
