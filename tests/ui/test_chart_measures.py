@@ -14,8 +14,10 @@ from pytestqt.qtbot import QtBot
 from tests.ui.test_chart import TODAY, Answers, answers, make_client, open_chart, set_clinician
 from therapy_desk.domain.measures import Difficulty, Instrument
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.app import default_chart_factory
 from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.chart_measures import COL_FLAG, COL_FOLLOW_UP, COL_FORM, open_measure_result
+from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.measure_dialog import MeasureDialog
 from therapy_desk.ui.measure_followup import EnteredInErrorDialog, FollowUpDialog
 from therapy_desk.ui.ops import Ops
@@ -216,3 +218,24 @@ def test_a_phq9_with_item9_at_1_shows_on_today_until_its_follow_up_is_recorded(
     follow_up.ok_button.click()
     today.refresh()
     assert today.flags.lines_shown() == []
+
+
+def test_todays_flag_opens_the_result_in_the_chart_and_asks_for_its_follow_up(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    client = make_client(vault)
+    assert client.id is not None
+    flagged = vault.measures.record(client.id, "PHQ-9", [0, 0, 0, 0, 0, 0, 0, 0, 2], TODAY)
+    assert flagged.id is not None
+    window = MainWindow(vault, [("Today", TodayView)], chart_factory=default_chart_factory())
+    qtbot.addWidget(window)
+    window.show()
+
+    window.open_measure(client.id, flagged.id)  # what Today's flag line asks for
+
+    (chart,) = window.chart_windows()
+    assert isinstance(chart, ChartWindow)
+    assert chart.tabs.currentWidget() is chart.measures
+    assert chart.measures.selected_id() == flagged.id
+    assert isinstance(chart.measures.dialog, FollowUpDialog)
+    chart.measures.dialog.reject()
+    chart.clear_for_lock()

@@ -31,7 +31,7 @@ from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
-from therapy_desk.ui.chart_measures import MeasuresTab
+from therapy_desk.ui.chart_measures import MeasuresTab, open_measure_result
 from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.chart_sessions import SessionsTab
@@ -234,6 +234,11 @@ class ChartWindow(QWidget):
 
     def cancel_current(self) -> None:
         self.current_tab().cancel_edit()
+
+    def show_measure_result(self, result_id: int) -> bool:
+        """The Measures tab on this result and, when its item-9 flag is open, "Record follow-up…" (Today's
+        flag asks for it; the main window calls this). False when the chart has no such result."""
+        return open_measure_result(self, result_id, follow_up=True)
 
     def open_process_notes(self) -> ProcessNotesWindow | None:
         """The client's psychotherapy notes, in their own private window (raised if already open)."""
