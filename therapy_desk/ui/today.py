@@ -519,8 +519,8 @@ class TodayView(QWidget):
         self._stale = True
 
 
-def _item9_text(answers: Sequence[int]) -> str:
-    answer = answers[8] if len(answers) > 8 else 0
+def _item9_text(answers: Sequence[int | None]) -> str:
+    answer = (answers[8] if len(answers) > 8 else None) or 0  # a flagged result always answered item 9
     return f"{answer}: {_ITEM9_ANSWERS.get(answer, 'answered')}"
 
 
