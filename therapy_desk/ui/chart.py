@@ -233,7 +233,7 @@ class ChartWindow(QWidget):
             return None
         if self.process_notes is None:
             self.process_notes = ProcessNotesWindow(
-                self._vault, self._client.id, self._client.display_name, close_keys(), self
+                self._vault, self._client.id, self._client.display_name, windows.close_keys(), self
             )
         self.process_notes.show()
         self.process_notes.raise_()
