@@ -43,6 +43,11 @@ def press(widget: QWidget, keys: str) -> None:
     QCoreApplication.processEvents()
 
 
+def page_key(window: MainWindow, title: str) -> str:
+    """The Ctrl+digit that shows the page called `title`."""
+    return f"Ctrl+{window.page_titles.index(title) + 1}"
+
+
 def unlock(controller: AppController) -> MainWindow:
     wait_until(lambda: isinstance(controller.window, UnlockWindow), "the unlock window")
     window = controller.window
@@ -64,7 +69,7 @@ def main(argv: list[str]) -> int:
 
     window = unlock(controller)
     press(window, "Ctrl+1")  # Today
-    press(window, "Ctrl+2")  # Caseload
+    press(window, page_key(window, "Caseload"))
     caseload = window.stack.currentWidget()
     assert isinstance(caseload, CaseloadView)
     QTest.keyClicks(caseload.filter_edit, name)
@@ -81,13 +86,13 @@ def main(argv: list[str]) -> int:
     focus = QApplication.focusWidget() or chart
     press(focus, "Ctrl+A")
     press(focus, "Ctrl+C")  # whatever the first field holds goes to the clipboard; the lock must clear it
-    press(window, "Ctrl+3")  # Settings
+    press(window, page_key(window, "Settings"))
     QTest.qWait(100)
     press(window, "Ctrl+L")
     wait_until(lambda: isinstance(controller.window, UnlockWindow), "the lock")
 
     window = unlock(controller)  # once more, then quit from the menu's shortcut
-    press(window, "Ctrl+2")
+    press(window, page_key(window, "Caseload"))
     QTest.qWait(100)
     press(window, "Ctrl+Q")
     wait_until(lambda: controller.window is None, "the app to quit")

@@ -14,7 +14,7 @@ from therapy_desk.domain.billing import ChargeKind, Coverage, Payer, PayerKind, 
 from therapy_desk.domain.clients import Client
 from therapy_desk.domain.codes import PlaceOfService
 from therapy_desk.domain.notes import NoteStatus
-from therapy_desk.domain.scheduling import AppointmentStatus
+from therapy_desk.domain.scheduling import AppointmentStatus, CancelledBy
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.billing import CHARGE_MISSED_FEES, CHARGE_NEEDS_SIGNED_NOTE
 from therapy_desk.storage.vault import Vault
@@ -178,3 +178,23 @@ def test_marking_a_missed_session_twice_charges_once(vault: Vault) -> None:
     vault.sessions.set_status(appointment_id, AppointmentStatus.NO_SHOW, now=later)
     vault.sessions.set_status(appointment_id, AppointmentStatus.LATE_CANCEL, now=later + timedelta(minutes=1))
     assert len(vault.billing.charges_for_appointment(appointment_id)) == 1
+
+
+def test_who_cancelled_is_kept_and_can_be_corrected(vault: Vault) -> None:
+    client_id, _ = _client(vault)
+    appointment_id = book_session(vault, client_id, AppointmentStatus.SCHEDULED, minutes=50, day=DOS)
+    at = datetime.combine(DOS, time(8))
+
+    by_client = vault.sessions.set_status(appointment_id, AppointmentStatus.CANCELLED, cancelled_by=CancelledBy.CLIENT,
+                                          now=at)  # fmt: skip
+    corrected = vault.schedule.set_status(appointment_id, AppointmentStatus.CANCELLED,
+                                          cancelled_by=CancelledBy.CLINICIAN, now=at)  # fmt: skip
+    reinstated = vault.schedule.set_status(appointment_id, AppointmentStatus.SCHEDULED, now=at)
+
+    assert by_client.appointment.status_label == "Cancelled by client"
+    assert by_client.charge is None
+    assert corrected.status_label == "Cancelled by clinician"
+    assert vault.schedule.get(appointment_id).cancelled_by is None  # reinstated: nobody cancelled it
+    assert reinstated.status_label == "Scheduled"
+    with pytest.raises(Exception, match="cancelled_by"):  # SQL refuses a canceller on a live appointment
+        vault.db.execute("UPDATE appointments SET cancelled_by = 'client' WHERE id = ?", (appointment_id,))

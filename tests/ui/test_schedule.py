@@ -19,7 +19,14 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.test_caseload_model import make_client
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence, SeriesScope
+from therapy_desk.domain.scheduling import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatus,
+    CancelledBy,
+    Recurrence,
+    SeriesScope,
+)
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.schedule import DAY, ScheduleView
@@ -152,7 +159,10 @@ def test_status_keys_change_the_selected_appointment(page: ScheduleView, vault: 
     ):
         press(page, key)
         assert vault.schedule.get(aid).status is status
-        assert page.agenda.lines_shown()[0][3] == status.label
+        assert page.agenda.lines_shown()[0][3] == status.label.replace("Cancelled", "Cancelled by client")
+    press(page, Qt.Key.Key_C, Qt.KeyboardModifier.ShiftModifier)  # it was the clinician who cancelled
+    assert vault.schedule.get(aid).cancelled_by is CancelledBy.CLINICIAN
+    assert page.agenda.lines_shown()[0][3] == "Cancelled by clinician"
     press(page, Qt.Key.Key_A)  # a cancelled session must be reinstated first: said, not raised
     assert vault.schedule.get(aid).status is AppointmentStatus.CANCELLED
     assert "reinstate it" in page.error.text()
@@ -167,9 +177,9 @@ def test_every_status_change_goes_through_set_status(
     seen: list[tuple[int, AppointmentStatus]] = []
     original = page._set_status
 
-    def spy(appointment_id: int, status: AppointmentStatus) -> None:
+    def spy(appointment_id: int, status: AppointmentStatus, cancelled_by: CancelledBy | None = None) -> None:
         seen.append((appointment_id, status))
-        original(appointment_id, status)
+        original(appointment_id, status, cancelled_by)
 
     monkeypatch.setattr(page, "_set_status", spy)
     press(page, Qt.Key.Key_C)

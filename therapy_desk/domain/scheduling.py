@@ -45,6 +45,11 @@ class AppointmentStatus(enum.StrEnum):
         return _STATUS_LABELS[self]
 
 
+class CancelledBy(enum.StrEnum):
+    CLIENT = "client"
+    CLINICIAN = "clinician"
+
+
 _STATUS_LABELS = {
     AppointmentStatus.SCHEDULED: "Scheduled",
     AppointmentStatus.ATTENDED: "Attended",
@@ -221,10 +226,18 @@ class Appointment:
     occurrence_date: date | None = None
     is_exception: bool = False
     id: int | None = None
+    cancelled_by: CancelledBy | None = None  # who cancelled, for a cancelled appointment (when recorded)
 
     @property
     def end(self) -> datetime:
         return self.start + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def status_label(self) -> str:
+        """The status as shown: "Cancelled by client" when who cancelled is known."""
+        if self.status is AppointmentStatus.CANCELLED and self.cancelled_by is not None:
+            return f"Cancelled by {self.cancelled_by.value}"
+        return self.status.label
 
     @property
     def date_of_service(self) -> date:

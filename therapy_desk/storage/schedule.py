@@ -21,6 +21,7 @@ from therapy_desk.domain.scheduling import (
     Appointment,
     AppointmentSeries,
     AppointmentStatus,
+    CancelledBy,
     add_months,
     as_status,
     check_duration,
@@ -145,34 +146,45 @@ class ScheduleStore(ScheduleImportMixin, ScheduleSeriesMixin):
         return self._change(dataclasses.replace(stored, **changes), now or datetime.now(), "appointment rescheduled")
 
     def set_status(
-        self, appointment_id: int, status: AppointmentStatus | str, *, now: datetime | None = None
+        self,
+        appointment_id: int,
+        status: AppointmentStatus | str,
+        *,
+        cancelled_by: CancelledBy | None = None,
+        now: datetime | None = None,
     ) -> Appointment:
-        """Mark attended, no-show, late-cancel or cancelled, or reinstate (scheduled)."""
+        """Mark attended, no-show, late-cancel or cancelled (by the client or the clinician, when given), or
+        reinstate (scheduled)."""
         target = as_status(status)
+        who = CancelledBy(cancelled_by) if cancelled_by is not None and target is AppointmentStatus.CANCELLED else None
         when = now or datetime.now()
         with self._db.transaction():
             stored = self.get(appointment_id)
-            if target is stored.status:
+            if target is stored.status and who == stored.cancelled_by:
                 return stored
-            check_status_change(stored, target, when)
+            if target is not stored.status:  # else only who cancelled is corrected
+                check_status_change(stored, target, when)
             if target is AppointmentStatus.SCHEDULED and stored.series_id is not None:
                 _refuse_cancelled_series(self.get_series(stored.series_id), stored.date_of_service, "status")
             changed = dataclasses.replace(
                 stored,
                 status=target,
                 is_exception=is_exception_after(stored, target),
+                cancelled_by=who,
             )
             stamp = now_utc()
             self._db.execute(
-                "UPDATE appointments SET status = ?, is_exception = ?, status_changed_at = ?, updated_at = ? "
-                "WHERE id = ?",
-                (target.value, int(changed.is_exception), stamp, stamp, appointment_id),
-            )
+                "UPDATE appointments SET status = ?, is_exception = ?, cancelled_by = ?, status_changed_at = ?, "
+                "updated_at = ? WHERE id = ?",
+                (target.value, int(changed.is_exception), None if who is None else who.value, stamp, stamp,
+                 appointment_id),
+            )  # fmt: skip
+            detail = {"from": stored.status.value, "to": target.value}
             self._audit.record(
                 "appointment status changed",
                 entity="appointment",
                 entity_id=appointment_id,
-                detail={"from": stored.status.value, "to": target.value},
+                detail=detail if who is None else {**detail, "cancelled_by": who.value},
             )
         return changed
 

@@ -7,14 +7,21 @@ from datetime import date, datetime
 from typing import Any
 
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.scheduling import Appointment, AppointmentSeries, AppointmentStatus, Recurrence, horizon
+from therapy_desk.domain.scheduling import (
+    Appointment,
+    AppointmentSeries,
+    AppointmentStatus,
+    CancelledBy,
+    Recurrence,
+    horizon,
+)
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.rows import iso, to_date
 
 APPOINTMENT_COLUMNS = (
     "id, client_id, unit_id, start, duration_minutes, service_code, modifiers, place_of_service, telehealth, "
-    "status, series_id, occurrence_date, is_exception"
+    "status, series_id, occurrence_date, is_exception, cancelled_by"
 )
 SELECT = f"SELECT {APPOINTMENT_COLUMNS} FROM appointments"  # noqa: S608 - fixed column list
 APPOINTMENT_COLUMNS_A = ", ".join(f"a.{column.strip()}" for column in APPOINTMENT_COLUMNS.split(","))
@@ -45,7 +52,7 @@ def parse_modifiers(text: str) -> tuple[str, ...]:
 
 def appointment_from_row(row: tuple[Any, ...]) -> Appointment:
     (aid, client_id, unit_id, start, duration, code, modifiers, pos, telehealth, status, series_id, occurrence,
-     is_exception) = row  # fmt: skip
+     is_exception, cancelled_by) = row  # fmt: skip
     return Appointment(
         id=aid,
         client_id=client_id,
@@ -60,6 +67,7 @@ def appointment_from_row(row: tuple[Any, ...]) -> Appointment:
         series_id=series_id,
         occurrence_date=to_date(occurrence),
         is_exception=bool(is_exception),
+        cancelled_by=None if cancelled_by is None else CancelledBy(cancelled_by),
     )
 
 

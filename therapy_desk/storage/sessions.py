@@ -14,7 +14,7 @@ from datetime import datetime
 
 from therapy_desk.domain.billing import Charge
 from therapy_desk.domain.notes import SESSION_KINDS, Note
-from therapy_desk.domain.scheduling import Appointment, AppointmentStatus, as_status
+from therapy_desk.domain.scheduling import Appointment, AppointmentStatus, CancelledBy, as_status
 from therapy_desk.storage import db
 from therapy_desk.storage.billing import BillingStore
 from therapy_desk.storage.notes import NoteStore
@@ -55,11 +55,18 @@ class SessionFlows:
             return SignedNote(note, charge, sentence)
 
     def set_status(
-        self, appointment_id: int, status: AppointmentStatus | str, *, now: datetime | None = None
+        self,
+        appointment_id: int,
+        status: AppointmentStatus | str,
+        *,
+        cancelled_by: CancelledBy | None = None,
+        now: datetime | None = None,
     ) -> StatusChange:
         """Change an appointment's status; a no-show or late cancellation may charge the missed fee."""
         when = now or datetime.now()
         with self._db.transaction():
-            appointment = self._schedule.set_status(appointment_id, as_status(status), now=when)
+            appointment = self._schedule.set_status(
+                appointment_id, as_status(status), cancelled_by=cancelled_by, now=when
+            )
             charge, sentence = self._billing.missed_fee_if_due(appointment_id, today=when.date())
         return StatusChange(appointment, charge, sentence)

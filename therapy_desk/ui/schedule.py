@@ -6,7 +6,8 @@ well as by mouse:
 
 - PageUp / PageDown (or Alt+Left / Alt+Right): the previous / next week or day; T: today; F5: read again;
 - Enter: start the note (`start_note_requested`); F2: edit; Insert: book;
-- A attended, N no-show, L late cancellation, C cancelled, S back to scheduled (also in the context menu);
+- A attended, N no-show, L late cancellation, C cancelled by the client, Shift+C by the clinician, S back to
+  scheduled (also in the context menu);
 - Ctrl+Up / Ctrl+Down: 15 minutes earlier / later; Ctrl+Left / Ctrl+Right: a day earlier / later;
   or drag the appointment to another slot of the week.
 """
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.scheduling import (
     Appointment,
     AppointmentStatus,
+    CancelledBy,
     SeriesScope,
     wall_time_problem,
     wall_time_sentence,
@@ -60,7 +62,7 @@ _STATUS_WORDS = {
     AppointmentStatus.ATTENDED: "Mark &attended",
     AppointmentStatus.NO_SHOW: "Mark &no-show",
     AppointmentStatus.LATE_CANCEL: "Mark &late cancellation",
-    AppointmentStatus.CANCELLED: "Mark &cancelled…",
+    AppointmentStatus.CANCELLED: "Mark &cancelled by client…",
     AppointmentStatus.SCHEDULED: "Back to &scheduled",
 }
 _MOVES = {
@@ -261,22 +263,26 @@ class ScheduleView(QWidget):
         self.error.setText(error)
         self.error.setVisible(bool(error))
 
-    def _set_status(self, appointment_id: int, status: AppointmentStatus) -> None:
+    def _set_status(
+        self, appointment_id: int, status: AppointmentStatus, cancelled_by: CancelledBy | None = None
+    ) -> None:
         """Every status change of one appointment goes through here (`vault.sessions`: a missed session may
         charge its fee, and the sentence says so)."""
         try:
-            change = self._vault.sessions.set_status(appointment_id, status)
+            change = self._vault.sessions.set_status(appointment_id, status, cancelled_by=cancelled_by)
         except ValidationError as err:
             self._say(error=str(err))
             return
         changed = change.appointment
-        said = f"{self.name_of(changed)}, {fmt_time(changed.start)}: {changed.status.label.lower()}. {change.sentence}"
+        said = f"{self.name_of(changed)}, {fmt_time(changed.start)}: {changed.status_label.lower()}. {change.sentence}"
         self._say(said.strip())
         self.load(select=appointment_id)
         if status is AppointmentStatus.ATTENDED:
             self.start_note_requested.emit(appointment_id)  # marking attended opens the session's note
 
-    def change_status(self, appointment_id: int, status: AppointmentStatus) -> None:
+    def change_status(
+        self, appointment_id: int, status: AppointmentStatus, cancelled_by: CancelledBy | None = None
+    ) -> None:
         """A status key or menu entry: cancelling an occurrence of a series asks which ones first."""
         appointment = self.appointments.get(appointment_id)
         if status is AppointmentStatus.CANCELLED and appointment is not None and appointment.series_id is not None:
@@ -292,7 +298,7 @@ class ScheduleView(QWidget):
                 self._say(f"{count} appointment{'s' if count != 1 else ''} of the series cancelled.")
                 self.load(select=appointment_id)
                 return
-        self._set_status(appointment_id, status)
+        self._set_status(appointment_id, status, cancelled_by)
 
     def move_to(self, appointment_id: int, new_start: datetime) -> None:
         """Move one appointment (a series occurrence becomes an exception); refused with a sentence."""
@@ -380,16 +386,21 @@ class ScheduleView(QWidget):
         menu.addSeparator()
         for key, status in _STATUS_KEYS.items():
             action = menu.addAction(f"{_STATUS_WORDS[status]}\t{QKeySequence(key).toString()}")
-            action.triggered.connect(self._status_trigger(appointment_id, status))
+            action.triggered.connect(self._status_trigger(appointment_id, status, CancelledBy.CLIENT))
             action.setEnabled(appointment is None or appointment.status is not status)
+            if status is AppointmentStatus.CANCELLED:
+                by_clinician = menu.addAction("Cancelled by clinic&ian…\tShift+C")
+                by_clinician.triggered.connect(self._status_trigger(appointment_id, status, CancelledBy.CLINICIAN))
         menu.addSeparator()
         menu.addAction("15 minutes ea&rlier\tCtrl+Up", lambda: self.nudge(appointment_id, _MOVES[Qt.Key.Key_Up]))
         menu.addAction("15 minutes la&ter\tCtrl+Down", lambda: self.nudge(appointment_id, _MOVES[Qt.Key.Key_Down]))
         return menu
 
-    def _status_trigger(self, appointment_id: int, status: AppointmentStatus) -> Callable[[], None]:
+    def _status_trigger(
+        self, appointment_id: int, status: AppointmentStatus, cancelled_by: CancelledBy
+    ) -> Callable[[], None]:
         def trigger() -> None:
-            self.change_status(appointment_id, status)
+            self.change_status(appointment_id, status, cancelled_by)
 
         return trigger
 
@@ -415,7 +426,9 @@ class ScheduleView(QWidget):
         elif key in _MOVES and mods == Qt.KeyboardModifier.ControlModifier and selected is not None:
             self.nudge(selected, _MOVES[key])
         elif key in _STATUS_KEYS and plain and selected is not None:
-            self.change_status(selected, _STATUS_KEYS[key])
+            self.change_status(selected, _STATUS_KEYS[key], CancelledBy.CLIENT)
+        elif key == Qt.Key.Key_C and mods == Qt.KeyboardModifier.ShiftModifier and selected is not None:
+            self.change_status(selected, AppointmentStatus.CANCELLED, CancelledBy.CLINICIAN)
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
             self.start_note() if selected is not None else self.book()
         elif key == Qt.Key.Key_F2 and plain:

@@ -42,7 +42,7 @@ def describe(appointment: Appointment, name: str) -> tuple[str, str, str, str]:
     """Time, who, service and status as the views show them."""
     when = f"{fmt_time(appointment.start)}–{fmt_time(appointment.end)}"
     service = appointment.service_code + (" · telehealth" if appointment.telehealth else "")
-    return when, name, service, appointment.status.label
+    return when, name, service, appointment.status_label
 
 
 def _minutes(moment: time) -> int:
@@ -118,7 +118,7 @@ class WeekGrid(QTableWidget):
         bottom = max(top + 1, math.ceil((end - self._first_minute) / SLOT_MINUTES))
         bottom = min(bottom, self.rowCount())
         lines = [
-            " ".join(describe(a, name(a))[i] for i in (0, 1)) + f"\n{a.service_code} · {a.status.label}"
+            " ".join(describe(a, name(a))[i] for i in (0, 1)) + f"\n{a.service_code} · {a.status_label}"
             for a in cluster
         ]
         item = QTableWidgetItem("\n".join(lines))

@@ -408,7 +408,7 @@ class TodayView(QWidget):
     def _appointment_lines(self, appointments: Iterable[Appointment], clients: dict[int, Client]) -> Iterable[Line]:
         for appointment in appointments:
             service = appointment.service_code + (" · telehealth" if appointment.telehealth else "")
-            status = "" if appointment.status is AppointmentStatus.SCHEDULED else appointment.status.label
+            status = "" if appointment.status is AppointmentStatus.SCHEDULED else appointment.status_label
             when = f"{fmt_time(appointment.start)}–{fmt_time(appointment.end)}"
             if appointment.client_id is not None:
                 client = clients.get(appointment.client_id)

@@ -1,4 +1,8 @@
-"""Step 12: partial forms, the PHQ-9 difficulty answer, what a follow-up did, and "entered in error".
+"""Step 12: partial forms, the PHQ-9 difficulty answer, what a follow-up did, and "entered in error";
+and who cancelled an appointment.
+
+`appointments.cancelled_by` says whether the client or the clinician cancelled (null for any other
+status, and for appointments cancelled before this step: nobody recorded who).
 
 A form may be recorded with items left unanswered (`answers` holds null for them; `complete` is 0 and
 the total counts the answered items). Rows recorded before this step were complete forms.
@@ -13,6 +17,8 @@ index now leaves out results entered in error.
 _DIFFICULTIES = "'not difficult at all', 'somewhat difficult', 'very difficult', 'extremely difficult'"
 
 STATEMENTS: tuple[str, ...] = (
+    "ALTER TABLE appointments ADD COLUMN cancelled_by TEXT "
+    "CHECK (cancelled_by IS NULL OR (cancelled_by IN ('client', 'clinician') AND status = 'cancelled'))",
     "ALTER TABLE measure_results ADD COLUMN complete INTEGER NOT NULL DEFAULT 1 CHECK (complete IN (0, 1))",
     "ALTER TABLE measure_results ADD COLUMN difficulty TEXT "
     f"CHECK (difficulty IS NULL OR difficulty IN ({_DIFFICULTIES}))",
