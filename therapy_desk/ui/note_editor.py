@@ -21,6 +21,7 @@ from datetime import date, datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -40,7 +41,7 @@ from therapy_desk.ui import registry, windows
 from therapy_desk.ui.chart import close_keys
 from therapy_desk.ui.format import fmt_date, fmt_datetime, fmt_time
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
-from therapy_desk.ui.note_editor_exam import ExamGroup, Mnemonics, RiskGroup
+from therapy_desk.ui.note_editor_exam import CHOOSE_LEVEL, ExamGroup, Mnemonics, RiskGroup
 from therapy_desk.ui.note_editor_parts import ContextPage, Header, SectionsPage
 from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
@@ -186,6 +187,7 @@ class NoteEditor(QWidget):
         client = self._vault.clients.get(note.client_id)
         self.client_label.setText(f"{client.display_name} ({client.account_number})")
         self.header.booked_code = None if self._appointment is None else self._appointment.service_code
+        self.header.set_codes(s.code for s in self._vault.billing.services(include_inactive=False))
         self.header.set_note(note, date.today())
         self.sections.show_format(note.format)
         self.sections.set_texts({s.name: s.text for s in note.sections})
@@ -232,9 +234,11 @@ class NoteEditor(QWidget):
             self.risk.setEnabled(True)
             for group in (self.exam, self.risk):
                 for child in group.findChildren(QWidget):
-                    if not isinstance(child, QPlainTextEdit | QLabel):
+                    if not isinstance(child, QPlainTextEdit | QLabel | QGroupBox):
                         child.setEnabled(False)
-                group.setCheckable(group.isChecked())
+            groups: tuple[QGroupBox, ...] = (self.exam, self.risk, self.risk.written_plan)
+            for checkable in groups:
+                checkable.setCheckable(checkable.isChecked())
             self.signature.setText(self._signature_text())
             self.addenda.setPlainText(
                 "\n\n".join(
@@ -282,6 +286,8 @@ class NoteEditor(QWidget):
             goal_ids=self.context.goal_ids(),
             interventions=self.context.interventions(),
             participants=self.context.participant_list(),
+            service_code=self.header.service_code(),
+            code_reason=self.header.code_reason(),
         )
 
     def save(self) -> bool:
@@ -326,7 +332,8 @@ class NoteEditor(QWidget):
             self.error.show()
             return None
         assert self._note.id is not None
-        findings = [Finding(Level.ERROR, Rule.COMPLETE, sentence) for sentence in self.risk.problems()]
+        # The risk rules are the store's; only a risk assessment without its level never reaches the store.
+        findings = [Finding(Level.ERROR, Rule.COMPLETE, s) for s in self.risk.problems() if s == CHOOSE_LEVEL]
         try:
             findings = [*self._vault.notes.presign_check(self._note.id), *findings]
         except ValidationError as err:

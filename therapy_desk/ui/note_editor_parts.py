@@ -66,8 +66,12 @@ def _from_qtime(value: QTime) -> time:
     return time(value.hour(), value.minute())
 
 
+NO_CODE = "— none —"
+
+
 class Header(QWidget):
-    """Kind, format, date of service, start and end, and the minutes with the code they suggest."""
+    """Kind, format, date of service, start and end, the minutes with the code they suggest, and the code
+    billed: the appointment's by default; another one than the minutes suggest asks for its reason."""
 
     changed = Signal()
     format_changed = Signal()
@@ -75,6 +79,7 @@ class Header(QWidget):
     def __init__(self, letters: Mnemonics, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.booked_code: str | None = None
+        self._codes: tuple[str, ...] = ()
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Kind of note")
         for kind in NoteKind:
@@ -108,6 +113,22 @@ class Header(QWidget):
         grid.addWidget(self.end, 1, column)
         grid.addWidget(self.minutes, 1, column + 1)
         grid.setColumnStretch(column + 1, 1)
+        self.code = QComboBox(self)
+        self.code.setAccessibleName("Service code billed")
+        self.code_label = QLabel(letters.caption("Code"), self)
+        self.code_label.setBuddy(self.code)
+        self.reason = QLineEdit(self)
+        self.reason.setAccessibleName("Reason for this code")
+        self.reason.setMaxLength(500)
+        self.reason.setPlaceholderText("Required: why this code rather than the one the minutes suggest")
+        self.reason_label = QLabel(letters.caption("Reason for this code"), self)
+        self.reason_label.setBuddy(self.reason)
+        grid.addWidget(self.code_label, 2, 0)
+        grid.addWidget(self.code, 3, 0)
+        grid.addWidget(self.reason_label, 2, 1, 1, column)
+        grid.addWidget(self.reason, 3, 1, 1, column + 1)
+        self.code.currentIndexChanged.connect(lambda _i: self._times_changed())
+        self.reason.textChanged.connect(lambda _t: self.changed.emit())
         self.kind.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.format.currentIndexChanged.connect(lambda _i: self.format_changed.emit())
         self.date.dateChanged.connect(lambda _d: self.changed.emit())
@@ -130,25 +151,67 @@ class Header(QWidget):
     def times(self) -> tuple[time, time]:
         return _from_qtime(self.start.time()), _from_qtime(self.end.time())
 
-    def show_minutes(self) -> None:
+    def minutes_documented(self) -> int:
         start, end = self.times()
-        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+    def show_minutes(self) -> None:
+        minutes = self.minutes_documented()
         self.minutes.setText(code_hint(minutes, self.booked_code))
+        self.reason_label.setVisible(self.needs_reason())
+        self.reason.setVisible(self.needs_reason())
+
+    def set_codes(self, codes: Iterable[str]) -> None:
+        """The codes the combo offers (the catalogue's active ones); the note's and the booked code join them."""
+        self._codes = tuple(codes)
+
+    def chosen_code(self) -> str | None:
+        code: str | None = self.code.currentData()
+        return code
+
+    def suggested_code(self) -> str | None:
+        minutes = self.minutes_documented()
+        codes = suggested_codes(minutes, self.booked_code) if minutes > 0 else ()
+        return codes[0] if codes else None
+
+    def needs_reason(self) -> bool:
+        """A code is chosen that is not the one the minutes suggest."""
+        chosen, suggested = self.chosen_code(), self.suggested_code()
+        return chosen is not None and suggested is not None and chosen != suggested
+
+    def service_code(self) -> str | None:
+        """The code the note records: None when it is the appointment's own (or none is chosen)."""
+        chosen = self.chosen_code()
+        return None if chosen == self.booked_code else chosen
+
+    def code_reason(self) -> str:
+        return self.reason.text().strip() if self.needs_reason() else ""
+
+    def _fill_codes(self, current: str | None) -> None:
+        self.code.clear()
+        if self.booked_code is None:
+            self.code.addItem(NO_CODE, None)
+        offered = sorted({*self._codes, *(c for c in (self.booked_code, current) if c)})
+        for code in offered:
+            self.code.addItem(code, code)
+        self.code.setCurrentIndex(max(self.code.findData(current) if current else 0, 0))
 
     def set_note(self, note: Note, default_day: date) -> None:
-        for widget in (self.kind, self.format, self.date, self.start, self.end):
+        for widget in (self.kind, self.format, self.date, self.start, self.end, self.code, self.reason):
             widget.blockSignals(True)
+        self._fill_codes(note.service_code or self.booked_code)
+        self.reason.setText(note.code_reason)
         self.kind.setCurrentIndex(max(self.kind.findData(note.kind), 0))
         self.format.setCurrentIndex(max(self.format.findData(note.format), 0))
         self.date.setDate(to_qdate(note.date_of_service or default_day))
         self.start.setTime(_to_qtime(note.start_time or time(9, 0)))
         self.end.setTime(_to_qtime(note.end_time or time(9, 53)))
-        for widget in (self.kind, self.format, self.date, self.start, self.end):
+        for widget in (self.kind, self.format, self.date, self.start, self.end, self.code, self.reason):
             widget.blockSignals(False)
         self.show_minutes()
 
     def fields(self) -> list[QWidget]:
-        return [self.kind, self.format, self.date, self.start, self.end]
+        return [self.kind, self.format, self.date, self.start, self.end, self.code, self.reason]
 
 
 class SectionsPage(QWidget):
