@@ -43,6 +43,7 @@ from therapy_desk.ui.format import fmt_date, fmt_datetime, fmt_time
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
 from therapy_desk.ui.note_editor_exam import CHOOSE_LEVEL, ExamGroup, Mnemonics, RiskGroup
 from therapy_desk.ui.note_editor_parts import ContextPage, Header, SectionsPage
+from therapy_desk.ui.snippets import SnippetsDialog
 from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 
@@ -136,9 +137,15 @@ class NoteEditor(QWidget):
         self.addendum_button = QPushButton("Add addend&um…", self)
         self.addendum_button.setAccessibleName("Add addendum…")
         self.addendum_button.clicked.connect(self.add_addendum)
+        self.snippets_button = QPushButton("Snippets… (Ctrl+;)", self)
+        self.snippets_button.setAccessibleName("Snippets… (Ctrl+;)")
+        self.snippets_button.setToolTip("Your reusable text: type a trigger and Space or Tab in a section (Ctrl+;)")
+        self.snippets_button.clicked.connect(self.open_snippets)
+        self.snippets_dialog: SnippetsDialog | None = None
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.snippets_button)
         bottom.addWidget(self.addendum_button)
         bottom.addWidget(self.sign_button)
         layout = QVBoxLayout(self)
@@ -153,6 +160,7 @@ class NoteEditor(QWidget):
         self._action("Sign note", QKeySequence("Ctrl+Return"), self.start_signing).setShortcuts(
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")]
         )
+        self._action("Snippets", QKeySequence("Ctrl+;"), self.open_snippets)
         self._action("Save draft now", QKeySequence(QKeySequence.StandardKey.Save), self.save)
         self._action("Close note", QKeySequence("Ctrl+W"), self.close).setShortcuts(close_keys())
 
@@ -190,6 +198,7 @@ class NoteEditor(QWidget):
         self.header.set_codes(s.code for s in self._vault.billing.services(include_inactive=False))
         self.header.set_note(note, date.today())
         self.sections.show_format(note.format)
+        self.load_snippets()
         self.sections.set_texts({s.name: s.text for s in note.sections})
         self.context.set_goals(self._vault.plans.active(note.client_id))
         self.context.set_appointment(self._appointment)
@@ -216,8 +225,26 @@ class NoteEditor(QWidget):
                 return other.text("Plan")
         return None
 
+    def load_snippets(self) -> None:
+        self.sections.snippets = self._vault.snippets.list()
+
+    def open_snippets(self) -> SnippetsDialog:
+        """The Snippets dialog (raised if open); what it saves is expanded here at once."""
+        if self.snippets_dialog is not None:
+            self.snippets_dialog.raise_()
+            self.snippets_dialog.activateWindow()
+            return self.snippets_dialog
+        dialog = SnippetsDialog(self._vault, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self.load_snippets)
+        dialog.finished.connect(lambda _r: setattr(self, "snippets_dialog", None))
+        self.snippets_dialog = dialog
+        dialog.show()
+        return dialog
+
     def _show_state(self) -> None:
         signed = self._note.is_signed
+        self.snippets_button.setVisible(not signed)
         self.sign_button.setVisible(not signed)
         self.addendum_button.setVisible(signed)
         self.signature.setVisible(signed)
@@ -427,6 +454,8 @@ class NoteEditor(QWidget):
     def _wipe(self) -> None:
         self._loading = True
         self.autosave.stop()
+        if self.snippets_dialog is not None:
+            self.snippets_dialog.reject()
         _forget(self)
         self.sections.clear()
         self.context.clear()

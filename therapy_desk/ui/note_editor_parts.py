@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, time
 
-from PySide6.QtCore import QTime, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTime, Signal
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +28,7 @@ from therapy_desk.domain.billing import suggested_codes
 from therapy_desk.domain.notes import FORMAT_SECTIONS, INTERVENTIONS, Note, NoteFormat, NoteKind
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment
+from therapy_desk.domain.snippets import TRIGGER_MAX, TRIGGER_MIN, Snippet, find_snippet
 from therapy_desk.domain.text import plural
 from therapy_desk.ui.chart_common import from_qdate, to_qdate
 from therapy_desk.ui.note_editor_exam import Mnemonics
@@ -214,17 +216,62 @@ class Header(QWidget):
         return [self.kind, self.format, self.date, self.start, self.end, self.code, self.reason]
 
 
+def expand_snippet(editor: QPlainTextEdit, section: str, snippets: Iterable[Snippet]) -> bool:
+    """Replace the trigger just typed before the cursor with its snippet's text, as one undo step."""
+    cursor = editor.textCursor()
+    if cursor.hasSelection():
+        return False
+    before = cursor.block().text()[: cursor.positionInBlock()]
+    word = before.rsplit(None, 1)[-1] if before.strip() and not before[-1].isspace() else ""
+    if not TRIGGER_MIN <= len(word) <= TRIGGER_MAX:
+        return False
+    snippet = find_snippet(snippets, word, section)
+    if snippet is None:
+        return False
+    cursor.beginEditBlock()
+    cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, len(word))
+    cursor.insertText(snippet.text)
+    cursor.endEditBlock()
+    editor.setTextCursor(cursor)
+    return True
+
+
+class _SnippetKeys(QObject):
+    """Space or Tab right after a trigger in a section expands it (and is not typed, nor moves the focus)."""
+
+    def __init__(self, page: SectionsPage) -> None:
+        super().__init__(page)
+        self._page = page
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Tab)
+            and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+            and isinstance(watched, QPlainTextEdit)
+            and not watched.isReadOnly()
+        ):
+            section = next((name for name, editor in self._page.editors.items() if editor is watched), None)
+            if section is not None and expand_snippet(watched, section, self._page.snippets):
+                return True
+        return super().eventFilter(watched, event)
+
+
 class SectionsPage(QWidget):
     """One plain-text editor per section of the format, with the previous note's plan for reference.
 
     Text typed into a section the format then drops is kept while the window is open, so switching
-    the format back brings it back; only the format's own sections are saved.
+    the format back brings it back; only the format's own sections are saved. Typing a snippet's trigger
+    and Space or Tab inserts the snippet (`snippets`, set by the editor).
     """
 
     changed = Signal()
 
     def __init__(self, letters: Mnemonics, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.snippets: list[Snippet] = []
+        self._keys = _SnippetKeys(self)
         self._letters = letters
         self._kept: dict[str, str] = {}
         self.editors: dict[str, QPlainTextEdit] = {}
@@ -269,6 +316,7 @@ class SectionsPage(QWidget):
             editor.setMinimumHeight(editor.fontMetrics().lineSpacing() * 4 + 12)
             editor.setPlainText(self._kept.get(name, ""))
             editor.textChanged.connect(self.changed)
+            editor.installEventFilter(self._keys)
             label = QLabel(letters.caption(name), row)
             label.setBuddy(editor)
             column.addWidget(label)
