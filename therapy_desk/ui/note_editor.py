@@ -111,8 +111,8 @@ class NoteEditor(QWidget):
         self.exam = ExamGroup(exam_letters, exam_page)
         self.risk = RiskGroup(exam_letters, exam_page)
         exam_layout = QHBoxLayout(exam_page)
-        exam_layout.addWidget(self.exam, 1)
-        exam_layout.addWidget(self.risk, 1)
+        exam_layout.addWidget(self.exam, 1, Qt.AlignmentFlag.AlignTop)  # neither stretches to the other's height
+        exam_layout.addWidget(self.risk, 1, Qt.AlignmentFlag.AlignTop)
         for page, title in (
             (self.sections, "&Write"),
             (self.context, "Goa&ls and interventions"),

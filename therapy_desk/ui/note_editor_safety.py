@@ -39,7 +39,7 @@ class SafetyPlanGroup(QGroupBox):
         form = QFormLayout(self)
         self.steps: dict[str, QPlainTextEdit] = {}
         for number, (name, step) in enumerate(SAFETY_PLAN_STEPS, start=1):
-            edit = text_box(f"Safety plan step {number}: {step}, one a line", self, 2)
+            edit = text_box(f"Safety plan {number}. {step}, one a line", self, 2)
             edit.textChanged.connect(self.changed)
             label = QLabel(f"&{number}. {step}", self)
             label.setBuddy(edit)

@@ -55,7 +55,7 @@ class SnippetsDialog(QDialog):
         self._editing: Snippet | None = None
         self.list = QListWidget(self)
         self.list.setAccessibleName("Snippets")
-        list_label = QLabel("S&nippets", self)
+        list_label = QLabel("Sni&ppets", self)
         list_label.setBuddy(self.list)
         self.trigger = QLineEdit(self)
         self.trigger.setAccessibleName("Trigger")
@@ -137,7 +137,6 @@ class SnippetsDialog(QDialog):
         self.trigger.setText("" if snippet is None else snippet.trigger)
         self.section.setCurrentIndex(max(self.section.findData(ANY_SECTION if snippet is None else snippet.section), 0))
         self.text.setPlainText("" if snippet is None else snippet.text)
-        self.delete_button.setEnabled(snippet is not None)
         self.error.hide()
 
     def start_new(self) -> None:
@@ -171,6 +170,8 @@ class SnippetsDialog(QDialog):
 
     def delete(self) -> None:
         if self._editing is None or self._editing.id is None:
+            self.error.setText("Choose a snippet in the list to delete it.")
+            self.error.show()
             return
         trigger = self._editing.trigger
         try:
