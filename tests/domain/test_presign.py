@@ -5,7 +5,14 @@ from datetime import date, time
 
 import pytest
 
-from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SelfHarm, SuicidalIdeation
+from therapy_desk.domain.assessment import (
+    CRISIS_LINE,
+    RiskAssessment,
+    RiskLevel,
+    SafetyPlan,
+    SelfHarm,
+    SuicidalIdeation,
+)
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, sections
 from therapy_desk.domain.presign import Level, LinkedAppointment, Rule, SigningFacts, presign_findings, refusal
 
@@ -39,7 +46,22 @@ def facts(**changes: object) -> SigningFacts:
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
-ACTIVE_IDEATION = RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE, suicide_plan=True)
+FACTORS = ("recent job loss", "lives alone")
+ACTIVE_IDEATION = RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE, suicide_plan=True, risk_factors=FACTORS)
+REVIEWED = dataclasses.replace(ACTIVE_IDEATION, safety_plan_reviewed=True)
+# Low beside active ideation with a plan, intent and means; details and a reviewed safety plan are there.
+GRAVE_LOW = RiskAssessment(
+    RiskLevel.LOW, SuicidalIdeation.ACTIVE, suicide_plan=True, suicide_intent=True, means_access=True,
+    risk_factors=FACTORS, safety_plan_reviewed=True,
+)  # fmt: skip
+FULL_PLAN = SafetyPlan(
+    warning_signs=("not sleeping",),
+    coping_strategies=("walk the dog",),
+    distractions=("the gym",),
+    supports=("sister Rosa",),
+    professionals=("Dr. Reyes", CRISIS_LINE),
+    environment=("pills kept by Rosa",),
+)
 
 # One row per rule: the note, the facts the store gathered, and what the clinician is told.
 RULES = [
@@ -63,6 +85,18 @@ RULES = [
     pytest.param(
         note(risk=ACTIVE_IDEATION), facts(), Level.ERROR, Rule.RISK_WITHOUT_SAFETY_PLAN,
         "no safety plan is recorded", id="risk-without-safety-plan",
+    ),
+    pytest.param(
+        note(risk=RiskAssessment(RiskLevel.MODERATE, SuicidalIdeation.PASSIVE, safety_plan_reviewed=True)), facts(),
+        Level.ERROR, Rule.RISK_WITHOUT_DETAILS, "list the risk factors", id="risk-without-details",
+    ),
+    pytest.param(
+        note(risk=dataclasses.replace(REVIEWED, homicidal_ideation=True)), facts(), Level.ERROR,
+        Rule.HOMICIDAL_WITHOUT_TARGET, "name the identifiable target", id="homicidal-without-target",
+    ),
+    pytest.param(
+        note(risk=GRAVE_LOW), facts(), Level.ERROR, Rule.LOW_LEVEL_WITHOUT_RATIONALE,
+        "write the rationale for that level", id="low-level-without-rationale",
     ),
     pytest.param(
         note(), facts(diagnosis_on_file=False), Level.WARNING, Rule.NO_DIAGNOSIS,
@@ -126,8 +160,11 @@ def test_a_group_appointment_is_for_each_member_of_its_unit() -> None:
     "risk",
     [
         RiskAssessment(RiskLevel.LOW),
-        RiskAssessment(RiskLevel.LOW, self_harm=SelfHarm.PAST),
-        dataclasses.replace(ACTIVE_IDEATION, safety_plan_reviewed=True),
+        RiskAssessment(RiskLevel.LOW, self_harm=SelfHarm.PAST, risk_factors=("cut at 15",)),
+        REVIEWED,
+        dataclasses.replace(ACTIVE_IDEATION, safety_plan=FULL_PLAN),
+        dataclasses.replace(REVIEWED, homicidal_ideation=True, homicide_target="No identifiable target."),
+        dataclasses.replace(GRAVE_LOW, level_rationale="Means removed by family today; denies intent now."),
     ],
 )
 def test_no_current_risk_or_a_reviewed_safety_plan_needs_nothing_more(risk: RiskAssessment) -> None:
@@ -152,3 +189,10 @@ def test_the_refusal_lists_every_error_one_per_line_and_no_warning() -> None:
     lines = sentence.splitlines()
     assert lines[0] == "This note cannot be signed yet:"
     assert lines[1:] == [f.sentence for f in found if f.blocks_signing]
+
+
+def test_a_safety_plan_with_a_step_missing_is_not_recorded() -> None:
+    partial = dataclasses.replace(FULL_PLAN, environment=())
+    assert partial.missing() == ("Making the environment safe",)
+    found = presign_findings(note(risk=dataclasses.replace(ACTIVE_IDEATION, safety_plan=partial)), facts())
+    assert [f.rule for f in found] == [Rule.RISK_WITHOUT_SAFETY_PLAN]

@@ -22,6 +22,7 @@ from therapy_desk.storage.vault import Vault
 
 DOS = date(2025, 3, 10)  # the date of service of `draft`, whose session runs 09:00-09:50
 PHQ9_ITEM9 = [1, 1, 1, 1, 1, 1, 1, 1, 1]
+FACTORS = ("recent job loss",)
 
 
 def new_client(vault: Vault, first: str = "Ana", *, diagnosed: bool = True) -> int:
@@ -61,7 +62,27 @@ def second_signed_progress_note(vault: Vault, client_id: int) -> int:
 
 
 def risk_without_safety_plan(vault: Vault, client_id: int) -> int:
-    return saved_draft(vault, client_id, risk=RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE))
+    return saved_draft(
+        vault, client_id, risk=RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE, risk_factors=FACTORS)
+    )
+
+
+def risk_without_details(vault: Vault, client_id: int) -> int:
+    risk = RiskAssessment(RiskLevel.MODERATE, SuicidalIdeation.PASSIVE, safety_plan_reviewed=True)
+    return saved_draft(vault, client_id, risk=risk)
+
+
+def homicidal_without_target(vault: Vault, client_id: int) -> int:
+    risk = RiskAssessment(RiskLevel.HIGH, homicidal_ideation=True, risk_factors=FACTORS, safety_plan_reviewed=True)
+    return saved_draft(vault, client_id, risk=risk)
+
+
+def low_level_without_rationale(vault: Vault, client_id: int) -> int:
+    risk = RiskAssessment(
+        RiskLevel.LOW, SuicidalIdeation.ACTIVE, suicide_plan=True, suicide_intent=True, means_access=True,
+        risk_factors=FACTORS, safety_plan_reviewed=True,
+    )  # fmt: skip
+    return saved_draft(vault, client_id, risk=risk)
 
 
 def code_without_reason(vault: Vault, client_id: int) -> int:
@@ -79,6 +100,9 @@ REFUSALS = [
     pytest.param(another_dates_appointment, "appointment is on 2025-03-11", id="appointment-other-date"),
     pytest.param(second_signed_progress_note, "already has a signed progress note", id="second-signed-note"),
     pytest.param(risk_without_safety_plan, "no safety plan is recorded", id="risk-without-safety-plan"),
+    pytest.param(risk_without_details, "Risk is marked: list the risk factors", id="risk-without-details"),
+    pytest.param(homicidal_without_target, "name the identifiable target", id="homicidal-without-target"),
+    pytest.param(low_level_without_rationale, "rationale for that level", id="low-level-without-rationale"),
     pytest.param(code_without_reason, "50 minutes suggest 90834; give the reason", id="code-without-reason"),
     pytest.param(late_without_reason, "this note is a late entry; give the reason", id="late-without-reason"),
 ]
@@ -105,7 +129,7 @@ def test_signing_refuses_each_error_and_writes_nothing(
 def test_the_refusal_lists_every_error_one_per_line(vault: Vault) -> None:
     client_id = new_client(vault)
     appointment_id = book_session(vault, client_id, code="90837", minutes=60, day=date(2025, 3, 11))
-    risk = RiskAssessment(RiskLevel.MODERATE, SuicidalIdeation.PASSIVE)
+    risk = RiskAssessment(RiskLevel.MODERATE, SuicidalIdeation.PASSIVE, risk_factors=FACTORS)
     note_id = saved_draft(vault, client_id, appointment_id=appointment_id, risk=risk)
     with pytest.raises(ValidationError) as err:
         vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS))
@@ -172,7 +196,8 @@ def test_each_member_of_a_group_signs_a_note_for_the_groups_appointment(vault: V
 
 def test_an_incomplete_note_lists_what_it_lacks_before_the_other_errors(vault: Vault) -> None:
     client_id = new_client(vault)
-    note_id = saved_draft(vault, client_id, end_time=None, risk=RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE))
+    risk = RiskAssessment(RiskLevel.HIGH, SuicidalIdeation.ACTIVE, risk_factors=FACTORS)
+    note_id = saved_draft(vault, client_id, end_time=None, risk=risk)
     found = vault.notes.presign_check(note_id, now=at_day_end(DOS))
     assert [f.rule for f in found] == [Rule.COMPLETE, Rule.RISK_WITHOUT_SAFETY_PLAN]
     assert "start and end time" in found[0].sentence

@@ -77,6 +77,7 @@ from therapy_desk.ui.note_editor import NoteEditor
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import ChangePassphraseDialog, RecoveryCodeDialog, SettingsView
+from therapy_desk.ui.snippets import SnippetsDialog
 from therapy_desk.ui.today import TodayView
 from therapy_desk.ui.unlock import UnlockWindow
 from therapy_desk.ui.widgets.client_form import AddClientDialog
@@ -526,6 +527,22 @@ def note_states(world: World) -> States:
     assert isinstance(intake_editor, NoteEditor)
     intake_editor.tabs.setCurrentIndex(2)
     yield "Note editor, intake, exam and risk", intake_editor
+    risk = intake_editor.risk
+    risk.homicidal.setChecked(True)
+    risk.attempts.setCurrentIndex(2)
+    risk.written_plan.setChecked(True)
+    intake_editor.header.code.setCurrentIndex(intake_editor.header.code.findData("90834"))
+    yield "Note editor, intake, risk marked with a written safety plan and a code override", intake_editor
+    snippets = intake_editor.open_snippets()
+    yield "Snippets, none yet", show(world, snippets)
+    snippets.trigger.setText(";mse")
+    snippets.text.setPlainText("Alert and oriented x4.")
+    snippets.save()
+    snippets.save_button.click()  # the same trigger again: refused with a sentence
+    snippets.start_new()
+    snippets.save()
+    yield "Snippets, one saved and a refusal", show(world, snippets)
+    snippets.reject()
     for name, section in editor.sections.editors.items():
         section.setPlainText(f"{name} of the session.")
     dialog = editor.start_signing()
@@ -550,7 +567,7 @@ OPENERS: dict[str, tuple[Callable[[World], States], tuple[type[QWidget], ...]]] 
     "chart dialogs": (chart_dialog_states, (ContactDialog, ReleaseDialog, DateDialog)),
     "settings dialogs": (settings_dialog_states, (ChangePassphraseDialog, RecoveryCodeDialog)),
     "messages": (message_states, (dialogs.CrashDialog,)),
-    "notes": (note_states, (SessionsTab, NoteEditor, PresignDialog, AddendumDialog)),
+    "notes": (note_states, (SessionsTab, NoteEditor, PresignDialog, AddendumDialog, SnippetsDialog)),
 }
 
 

@@ -13,14 +13,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import at_day_end
 from tests.storage.test_plans import a_plan
 from tests.ui.test_chart import make_client, set_clinician
-from therapy_desk.domain.assessment import (
-    LOW_LEVEL_NEEDS_RATIONALE,
-    RISK_DETAILS_NEEDED,
-    RiskAssessment,
-    RiskLevel,
-    SuicidalIdeation,
-    risk_detail_problems,
-)
+from therapy_desk.domain.assessment import RiskLevel, SuicidalIdeation
 from therapy_desk.domain.codes import PlaceOfService
 from therapy_desk.domain.notes import NoteKind, verification_code
 from therapy_desk.domain.plans import TreatmentPlan
@@ -30,6 +23,7 @@ from therapy_desk.ui.note_editor import NO_SIGNER, NoteEditor, open_note, open_n
 from therapy_desk.ui.note_editor_parts import code_hint
 
 SESSION_DAY = date.today() - timedelta(days=1)
+RATIONALE = "write the rationale for that level"
 MIXED = "Émilie dit « ça va ». Привет, как дела? مرحبا بك. 你好，世界。 🙂👍🏽 naïve café — "
 
 
@@ -269,13 +263,14 @@ def test_an_intake_with_low_risk_beside_a_plan_intent_and_means_asks_for_a_ratio
     risk.ideation.set_value(SuicidalIdeation.ACTIVE)
     for box in (risk.plan, risk.intent, risk.means, risk.safety_plan):
         box.setChecked(True)
-    assert LOW_LEVEL_NEEDS_RATIONALE in risk.needs.text()
+    risk.risk_factors.setPlainText("Recent job loss")
+    assert RATIONALE in risk.needs.text()
     dialog = editor.start_signing()
     assert dialog is not None
     assert dialog.blocked
-    assert LOW_LEVEL_NEEDS_RATIONALE in dialog.error_list.text()
+    assert dialog.error_list.text().count(RATIONALE) == 1  # the store's rule, listed once
     dialog.reject()
-    risk.comments.setPlainText("Denies intent on reassessment; means removed by family today.")
+    risk.rationale.setPlainText("Denies intent on reassessment; means removed by family today.")
     assert not risk.needs.isVisibleTo(editor)
     dialog = editor.start_signing()
     assert dialog is not None
@@ -303,9 +298,5 @@ def test_the_minutes_suggest_the_code(minutes: int, booked: str | None, hint: st
     assert code_hint(minutes, booked) == hint
 
 
-def test_the_verification_code_and_the_risk_sentences_are_pure_rules() -> None:
+def test_the_verification_code_is_the_seals_first_digits() -> None:
     assert verification_code("3f2a91c0" + "0" * 56) == "3F2A-91C0"
-    calm = RiskAssessment(risk_level=RiskLevel.LOW)
-    assert risk_detail_problems(calm) == ()
-    passive = RiskAssessment(risk_level=RiskLevel.LOW, suicidal_ideation=SuicidalIdeation.PASSIVE)
-    assert risk_detail_problems(passive) == (RISK_DETAILS_NEEDED,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import enum
 import functools
 from collections.abc import Callable, Iterable, Mapping
@@ -102,6 +103,18 @@ class Orientation(enum.StrEnum):
     SITUATION = "situation"
 
 
+class Memory(enum.StrEnum):
+    INTACT = "intact"
+    IMPAIRED_RECENT = "impaired recent"
+    IMPAIRED_REMOTE = "impaired remote"
+
+
+class Attention(enum.StrEnum):
+    INTACT = "intact"
+    DISTRACTIBLE = "distractible"
+    IMPAIRED = "impaired"
+
+
 class Insight(enum.StrEnum):
     GOOD = "good"
     FAIR = "fair"
@@ -146,6 +159,8 @@ def _plain(value: Any) -> Any:
         return value.value
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
+    if isinstance(value, SafetyPlan):
+        return value.to_dict()
     return value
 
 
@@ -157,6 +172,7 @@ _MSE_SINGLE: dict[str, type[enum.StrEnum]] = {
     "mood": Mood,
     "affect": Affect,
     "thought_process": ThoughtProcess,
+    "attention": Attention,
     "insight": Insight,
     "judgment": Judgment,
 }
@@ -164,6 +180,7 @@ _MSE_MULTI: dict[str, tuple[type[enum.StrEnum], enum.StrEnum | None]] = {
     "thought_content": (ThoughtContent, ThoughtContent.UNREMARKABLE),
     "perception": (Perception, Perception.NO_DISTURBANCE),
     "orientation": (Orientation, None),
+    "memory": (Memory, Memory.INTACT),
 }
 
 
@@ -183,6 +200,9 @@ class MentalStatusExam:
     insight: Insight | None = None
     judgment: Judgment | None = None
     comments: str = ""
+    # Cognition beyond orientation, added after notes were first signed: stored and sealed only when set.
+    memory: tuple[Memory, ...] = ()
+    attention: Attention | None = None  # attention and concentration
 
     def validated(self) -> MentalStatusExam:
         """A normalised copy, or `ValidationError` naming the field."""
@@ -199,7 +219,7 @@ class MentalStatusExam:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON values, in the form stored and hashed."""
+        """Plain JSON values, in the form stored and hashed (fields added later only when set)."""
         return _fresh(_remembered(_exam_items, _items, self))
 
     @classmethod
@@ -225,6 +245,62 @@ class SelfHarm(enum.StrEnum):
     CURRENT = "current"
 
 
+class PriorAttempts(enum.StrEnum):
+    NONE = "none"
+    ONE = "one"
+    MORE = "more than one"
+
+
+CRISIS_LINE = "988 Suicide & Crisis Lifeline (call or text 988)"
+
+# The Stanley–Brown safety plan's six steps: (field, what the clinician reads).
+SAFETY_PLAN_STEPS: tuple[tuple[str, str], ...] = (
+    ("warning_signs", "Warning signs"),
+    ("coping_strategies", "Coping strategies"),
+    ("distractions", "People and places for distraction"),
+    ("supports", "People to ask for help"),
+    ("professionals", "Professionals and agencies"),
+    ("environment", "Making the environment safe"),
+)
+
+
+@dataclass(frozen=True)
+class SafetyPlan:
+    """The Stanley–Brown safety plan, each step a list of lines in the client's words; the professionals
+    and agencies step names the 988 crisis line as well as the clinician."""
+
+    warning_signs: tuple[str, ...] = ()
+    coping_strategies: tuple[str, ...] = ()
+    distractions: tuple[str, ...] = ()  # people and places for distraction
+    supports: tuple[str, ...] = ()  # people to ask for help
+    professionals: tuple[str, ...] = ()  # professionals and agencies, the 988 crisis line included
+    environment: tuple[str, ...] = ()  # making the environment safe (means restriction)
+
+    @property
+    def complete(self) -> bool:
+        """Every step has at least one line: a safety plan recorded in the note."""
+        return all(getattr(self, name) for name, _ in SAFETY_PLAN_STEPS)
+
+    def missing(self) -> tuple[str, ...]:
+        """The captions of the steps still empty."""
+        return tuple(caption for name, caption in SAFETY_PLAN_STEPS if not getattr(self, name))
+
+    def validated(self) -> SafetyPlan:
+        return SafetyPlan(
+            **{
+                name: clean_list(getattr(self, name), f"risk.safety_plan.{name}", caption)
+                for name, caption in SAFETY_PLAN_STEPS
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {name: list(getattr(self, name)) for name, _ in SAFETY_PLAN_STEPS}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SafetyPlan:
+        return cls(**{name: tuple(str(item) for item in data.get(name, ())) for name, _ in SAFETY_PLAN_STEPS})
+
+
 class RiskLevel(enum.StrEnum):
     LOW = "low"
     MODERATE = "moderate"
@@ -245,6 +321,13 @@ class RiskAssessment:
     protective_factors: tuple[str, ...] = ()
     safety_plan_reviewed: bool = False
     comments: str = ""
+    # Added after notes were first signed: stored and sealed only when set (see `to_dict`).
+    prior_attempts: PriorAttempts | None = None  # None: not asked
+    most_recent_attempt: str = ""  # when and how, in a few words
+    homicide_target: str = ""  # the identifiable target of homicidal ideation (duty to warn or protect)
+    risk_factors: tuple[str, ...] = ()
+    level_rationale: str = ""  # why this level
+    safety_plan: SafetyPlan | None = None
 
     def validated(self) -> RiskAssessment:
         """A normalised copy, or `ValidationError` naming the field."""
@@ -255,6 +338,7 @@ class RiskAssessment:
             level = RiskLevel(self.risk_level)
             ideation = SuicidalIdeation(self.suicidal_ideation)
             self_harm = SelfHarm(self.self_harm)
+            attempts = None if self.prior_attempts is None else PriorAttempts(self.prior_attempts)
         except ValueError as err:
             raise ValidationError("The risk assessment has a choice that is not on the list.", "risk") from err
         if ideation is SuicidalIdeation.NONE and (self.suicide_plan or self.suicide_intent):
@@ -273,6 +357,14 @@ class RiskAssessment:
             safety_plan_reviewed=bool(self.safety_plan_reviewed),
             protective_factors=clean_list(self.protective_factors, "risk.protective_factors", "Protective factors"),
             comments=clean_text(self.comments, "risk.comments", "The risk comments"),
+            prior_attempts=attempts,
+            most_recent_attempt=clean_text(
+                self.most_recent_attempt, "risk.most_recent_attempt", "The most recent attempt"
+            ),
+            homicide_target=clean_text(self.homicide_target, "risk.homicide_target", "The homicidal ideation's target"),
+            risk_factors=clean_list(self.risk_factors, "risk.risk_factors", "Risk factors"),
+            level_rationale=clean_text(self.level_rationale, "risk.level_rationale", "The rationale for the level"),
+            safety_plan=None if self.safety_plan is None else self.safety_plan.validated(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -292,38 +384,13 @@ class RiskAssessment:
             protective_factors=tuple(str(p) for p in data.get("protective_factors", ())),
             safety_plan_reviewed=bool(data.get("safety_plan_reviewed", False)),
             comments=str(data.get("comments", "")),
+            prior_attempts=None if data.get("prior_attempts") is None else PriorAttempts(data["prior_attempts"]),
+            most_recent_attempt=str(data.get("most_recent_attempt", "")),
+            homicide_target=str(data.get("homicide_target", "")),
+            risk_factors=tuple(str(f) for f in data.get("risk_factors", ())),
+            level_rationale=str(data.get("level_rationale", "")),
+            safety_plan=None if data.get("safety_plan") is None else SafetyPlan.from_dict(data["safety_plan"]),
         )
-
-
-RISK_DETAILS_NEEDED = "Risk is marked: describe it in the risk details (what was said, history, factors)."
-LOW_LEVEL_NEEDS_RATIONALE = (
-    "The level is 'low' beside active ideation with a plan, intent and access to means: "
-    "write the rationale for that level in the risk details."
-)
-
-
-def risk_detail_problems(risk: RiskAssessment) -> tuple[str, ...]:
-    """What the risk assessment still needs written before signing: details once any risk is marked, and a
-    rationale for a 'low' level beside active ideation with plan, intent and means (both in `comments`)."""
-    marked = (
-        risk.risk_level is not RiskLevel.LOW
-        or risk.suicidal_ideation is not SuicidalIdeation.NONE
-        or risk.suicide_plan
-        or risk.suicide_intent
-        or risk.means_access
-        or risk.homicidal_ideation
-        or risk.self_harm is not SelfHarm.NONE
-    )
-    if not marked or risk.comments.strip():
-        return ()
-    grave = (
-        risk.risk_level is RiskLevel.LOW
-        and risk.suicidal_ideation is SuicidalIdeation.ACTIVE
-        and risk.suicide_plan
-        and risk.suicide_intent
-        and risk.means_access
-    )
-    return (RISK_DETAILS_NEEDED, LOW_LEVEL_NEEDS_RATIONALE) if grave else (RISK_DETAILS_NEEDED,)
 
 
 # -- remembered results -------------------------------------------------------------------------
@@ -343,13 +410,29 @@ def _remembered(cached: Callable[[A], R], compute: Callable[[A], R], value: A) -
         return compute(value)
 
 
+# Fields added after notes were first signed: left out of the stored and sealed form while they hold their
+# default, so a note signed before they existed hashes to the same bytes (`domain.notes.canonical_content`).
+LATER_FIELDS: dict[type, frozenset[str]] = {
+    MentalStatusExam: frozenset({"memory", "attention"}),
+    RiskAssessment: frozenset(
+        {"prior_attempts", "most_recent_attempt", "homicide_target", "risk_factors", "level_rationale", "safety_plan"}
+    ),
+}
+
+
 def _items(value: MentalStatusExam | RiskAssessment) -> tuple[tuple[str, Any], ...]:
-    return tuple((f.name, _plain(getattr(value, f.name))) for f in fields(value))
+    later = LATER_FIELDS[type(value)]
+    return tuple(
+        (f.name, _plain(getattr(value, f.name)))
+        for f in fields(value)
+        if f.name not in later or getattr(value, f.name) != f.default
+    )
 
 
 def _fresh(items: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    """A dict of its own (lists copied) from remembered items, so no caller can change what is remembered."""
-    return {name: value.copy() if isinstance(value, list) else value for name, value in items}
+    """A dict of its own (lists and the safety plan copied) from remembered items, so no caller can change
+    what is remembered."""
+    return {name: copy.deepcopy(value) if isinstance(value, list | dict) else value for name, value in items}
 
 
 _validated_exam = functools.lru_cache(maxsize=_REMEMBERED)(MentalStatusExam._check)

@@ -30,6 +30,9 @@ class Rule(enum.StrEnum):
     APPOINTMENT_OTHER_DATE = "appointment-other-date"
     SECOND_SIGNED_NOTE = "second-signed-note"
     RISK_WITHOUT_SAFETY_PLAN = "risk-without-safety-plan"
+    RISK_WITHOUT_DETAILS = "risk-without-details"
+    HOMICIDAL_WITHOUT_TARGET = "homicidal-without-target"
+    LOW_LEVEL_WITHOUT_RATIONALE = "low-level-without-rationale"
     NO_DIAGNOSIS = "no-diagnosis"
     NO_GOAL = "no-goal"
     ITEM9_NOT_FOLLOWED_UP = "item9-not-followed-up"
@@ -79,7 +82,7 @@ def presign_findings(note: Note, facts: SigningFacts) -> list[Finding]:
         *_appointment_findings(note, facts),
         *_code_findings(note, facts),
         *_late_findings(note, facts),
-        *_risk_findings(note.risk),
+        *risk_findings(note.risk),
         *_warnings(note, facts),
     ]
     return sorted(findings, key=lambda f: f.level is not Level.ERROR)
@@ -102,6 +105,72 @@ def risk_marked(risk: RiskAssessment) -> bool:
         or risk.homicidal_ideation
         or risk.self_harm is SelfHarm.CURRENT
     )
+
+
+def risk_noted(risk: RiskAssessment) -> bool:
+    """Whether anything in the risk assessment is marked, past self-harm and access to means included:
+    then its details (the risk factors) are required."""
+    return risk_marked(risk) or risk.means_access or risk.self_harm is not SelfHarm.NONE
+
+
+def grave_beside_low(risk: RiskAssessment) -> bool:
+    """A 'low' level beside active ideation with a plan, intent and access to means."""
+    return (
+        risk.risk_level is RiskLevel.LOW
+        and risk.suicidal_ideation is SuicidalIdeation.ACTIVE
+        and risk.suicide_plan
+        and risk.suicide_intent
+        and risk.means_access
+    )
+
+
+def safety_plan_recorded(risk: RiskAssessment) -> bool:
+    """A safety plan reviewed with the client (marked), or one written in the note with every step."""
+    return risk.safety_plan_reviewed or (risk.safety_plan is not None and risk.safety_plan.complete)
+
+
+def risk_findings(risk: RiskAssessment | None) -> list[Finding]:
+    """What the risk assessment still needs before signing (the editor shows these under the assessment)."""
+    if risk is None:
+        return []
+    findings: list[Finding] = []
+    if risk_noted(risk) and not risk.risk_factors:
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.RISK_WITHOUT_DETAILS,
+                "Risk is marked: list the risk factors (history, stressors, substance use, losses…) in the risk "
+                "assessment.",
+            )
+        )
+    if risk.homicidal_ideation and not risk.homicide_target:
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.HOMICIDAL_WITHOUT_TARGET,
+                "Homicidal ideation is marked: name the identifiable target, or write that there is none "
+                "(duty to warn or protect may apply).",
+            )
+        )
+    if grave_beside_low(risk) and not risk.level_rationale:
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.LOW_LEVEL_WITHOUT_RATIONALE,
+                "The level is 'low' beside active ideation with a plan, intent and access to means: write the "
+                "rationale for that level.",
+            )
+        )
+    if risk_marked(risk) and not safety_plan_recorded(risk):
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.RISK_WITHOUT_SAFETY_PLAN,
+                "Risk is marked but no safety plan is recorded; review the safety plan with the client and mark it, "
+                "or write every step of it.",
+            )
+        )
+    return findings
 
 
 def _appointment_findings(note: Note, facts: SigningFacts) -> list[Finding]:
@@ -183,18 +252,6 @@ def _band_findings(code: str, minutes: int) -> list[Finding]:
             Level.ERROR,
             Rule.MINUTES_OUTSIDE_CODE,
             f"{minutes} minutes documented: {advice}. Correct the times or the service code.",
-        )
-    ]
-
-
-def _risk_findings(risk: RiskAssessment | None) -> list[Finding]:
-    if risk is None or not risk_marked(risk) or risk.safety_plan_reviewed:
-        return []
-    return [
-        Finding(
-            Level.ERROR,
-            Rule.RISK_WITHOUT_SAFETY_PLAN,
-            "Risk is marked but no safety plan is recorded; review the safety plan with the client and mark it.",
         )
     ]
 

@@ -65,6 +65,7 @@ from therapy_desk.storage.practice import PracticeStore
 from therapy_desk.storage.schedule import ScheduleStore
 from therapy_desk.storage.search import SearchStore
 from therapy_desk.storage.sessions import SessionFlows
+from therapy_desk.storage.snippets import SnippetStore
 from therapy_desk.storage.vault_folder import database_salt, refuse_empty_database, refuse_mismatched_pair, vault_folder
 from therapy_desk.storage.wipe import wipe
 
@@ -134,6 +135,7 @@ class Vault:
         self.schedule = ScheduleStore(self.db, self.audit)
         self.notes = NoteStore(self.db, self.audit)
         self.search = SearchStore(self.db, self.audit)
+        self.snippets = SnippetStore(self.db, self.audit)
         self.measures = MeasureStore(self.db, self.audit)
         self.billing = BillingStore(self.db, self.audit)
         self.sessions = SessionFlows(self.db, self.notes, self.schedule, self.billing)

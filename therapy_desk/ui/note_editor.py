@@ -21,6 +21,7 @@ from datetime import date, datetime
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -39,8 +40,9 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, windows
 from therapy_desk.ui.format import fmt_date, fmt_datetime, fmt_time
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
-from therapy_desk.ui.note_editor_exam import ExamGroup, Mnemonics, RiskGroup
+from therapy_desk.ui.note_editor_exam import CHOOSE_LEVEL, ExamGroup, Mnemonics, RiskGroup
 from therapy_desk.ui.note_editor_parts import ContextPage, Header, SectionsPage
+from therapy_desk.ui.snippets import SnippetsDialog
 from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 
@@ -108,8 +110,8 @@ class NoteEditor(QWidget):
         self.exam = ExamGroup(exam_letters, exam_page)
         self.risk = RiskGroup(exam_letters, exam_page)
         exam_layout = QHBoxLayout(exam_page)
-        exam_layout.addWidget(self.exam, 1)
-        exam_layout.addWidget(self.risk, 1)
+        exam_layout.addWidget(self.exam, 1, Qt.AlignmentFlag.AlignTop)  # neither stretches to the other's height
+        exam_layout.addWidget(self.risk, 1, Qt.AlignmentFlag.AlignTop)
         for page, title in (
             (self.sections, "&Write"),
             (self.context, "Goa&ls and interventions"),
@@ -134,9 +136,15 @@ class NoteEditor(QWidget):
         self.addendum_button = QPushButton("Add addend&um…", self)
         self.addendum_button.setAccessibleName("Add addendum…")
         self.addendum_button.clicked.connect(self.add_addendum)
+        self.snippets_button = QPushButton("Snippets… (Ctrl+;)", self)
+        self.snippets_button.setAccessibleName("Snippets… (Ctrl+;)")
+        self.snippets_button.setToolTip("Your reusable text: type a trigger and Space or Tab in a section (Ctrl+;)")
+        self.snippets_button.clicked.connect(self.open_snippets)
+        self.snippets_dialog: SnippetsDialog | None = None
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.snippets_button)
         bottom.addWidget(self.addendum_button)
         bottom.addWidget(self.sign_button)
         layout = QVBoxLayout(self)
@@ -151,6 +159,7 @@ class NoteEditor(QWidget):
         self._action("Sign note", QKeySequence("Ctrl+Return"), self.start_signing).setShortcuts(
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")]
         )
+        self._action("Snippets", QKeySequence("Ctrl+;"), self.open_snippets)
         self._action("Save draft now", QKeySequence(QKeySequence.StandardKey.Save), self.save)
         self._action("Close note", QKeySequence("Ctrl+W"), self.close).setShortcuts(windows.close_keys())
 
@@ -185,8 +194,10 @@ class NoteEditor(QWidget):
         client = self._vault.clients.get(note.client_id)
         self.client_label.setText(f"{client.display_name} ({client.account_number})")
         self.header.booked_code = None if self._appointment is None else self._appointment.service_code
+        self.header.set_codes(s.code for s in self._vault.billing.services(include_inactive=False))
         self.header.set_note(note, date.today())
         self.sections.show_format(note.format)
+        self.load_snippets()
         self.sections.set_texts({s.name: s.text for s in note.sections})
         self.context.set_goals(self._vault.plans.active(note.client_id))
         self.context.set_appointment(self._appointment)
@@ -213,8 +224,26 @@ class NoteEditor(QWidget):
                 return other.text("Plan")
         return None
 
+    def load_snippets(self) -> None:
+        self.sections.snippets = self._vault.snippets.list()
+
+    def open_snippets(self) -> SnippetsDialog:
+        """The Snippets dialog (raised if open); what it saves is expanded here at once."""
+        if self.snippets_dialog is not None:
+            self.snippets_dialog.raise_()
+            self.snippets_dialog.activateWindow()
+            return self.snippets_dialog
+        dialog = SnippetsDialog(self._vault, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.changed.connect(self.load_snippets)
+        dialog.finished.connect(lambda _r: setattr(self, "snippets_dialog", None))
+        self.snippets_dialog = dialog
+        dialog.show()
+        return dialog
+
     def _show_state(self) -> None:
         signed = self._note.is_signed
+        self.snippets_button.setVisible(not signed)
         self.sign_button.setVisible(not signed)
         self.addendum_button.setVisible(signed)
         self.signature.setVisible(signed)
@@ -231,9 +260,11 @@ class NoteEditor(QWidget):
             self.risk.setEnabled(True)
             for group in (self.exam, self.risk):
                 for child in group.findChildren(QWidget):
-                    if not isinstance(child, QPlainTextEdit | QLabel):
+                    if not isinstance(child, QPlainTextEdit | QLabel | QGroupBox):
                         child.setEnabled(False)
-                group.setCheckable(group.isChecked())
+            groups: tuple[QGroupBox, ...] = (self.exam, self.risk, self.risk.written_plan)
+            for checkable in groups:
+                checkable.setCheckable(checkable.isChecked())
             self.signature.setText(self._signature_text())
             self.addenda.setPlainText(
                 "\n\n".join(
@@ -281,6 +312,8 @@ class NoteEditor(QWidget):
             goal_ids=self.context.goal_ids(),
             interventions=self.context.interventions(),
             participants=self.context.participant_list(),
+            service_code=self.header.service_code(),
+            code_reason=self.header.code_reason(),
         )
 
     def save(self) -> bool:
@@ -325,7 +358,8 @@ class NoteEditor(QWidget):
             self.error.show()
             return None
         assert self._note.id is not None
-        findings = [Finding(Level.ERROR, Rule.COMPLETE, sentence) for sentence in self.risk.problems()]
+        # The risk rules are the store's; only a risk assessment without its level never reaches the store.
+        findings = [Finding(Level.ERROR, Rule.COMPLETE, s) for s in self.risk.problems() if s == CHOOSE_LEVEL]
         try:
             findings = [*self._vault.notes.presign_check(self._note.id), *findings]
         except ValidationError as err:
@@ -419,6 +453,8 @@ class NoteEditor(QWidget):
     def _wipe(self) -> None:
         self._loading = True
         self.autosave.stop()
+        if self.snippets_dialog is not None:
+            self.snippets_dialog.reject()
         _forget(self)
         self.sections.clear()
         self.context.clear()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QWidget,
 )
@@ -25,13 +26,16 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.assessment import (
     Affect,
     Appearance,
+    Attention,
     Behavior,
     Insight,
     Judgment,
+    Memory,
     MentalStatusExam,
     Mood,
     Orientation,
     Perception,
+    PriorAttempts,
     RiskAssessment,
     RiskLevel,
     SelfHarm,
@@ -39,13 +43,15 @@ from therapy_desk.domain.assessment import (
     SuicidalIdeation,
     ThoughtContent,
     ThoughtProcess,
-    risk_detail_problems,
 )
+from therapy_desk.domain.presign import risk_findings
 from therapy_desk.ui import theme
+from therapy_desk.ui.note_editor_safety import SafetyPlanGroup, lines, text_box
 from therapy_desk.ui.widgets.focus import focus_through
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
 NOT_ASSESSED = "—"
+CHOOSE_LEVEL = "Choose a risk level: the risk assessment is kept only with one."
 
 
 class Mnemonics:
@@ -125,11 +131,10 @@ def _row(form: QFormLayout, letters: Mnemonics, caption: str, field: QWidget) ->
     return label
 
 
-def _text_box(name: str, parent: QWidget, lines: int = 3) -> QPlainTextEdit:
-    edit = QPlainTextEdit(parent)
+def _line(name: str, parent: QWidget) -> QLineEdit:
+    edit = QLineEdit(parent)
     edit.setAccessibleName(name)
-    edit.setTabChangesFocus(True)
-    edit.setFixedHeight(edit.fontMetrics().lineSpacing() * (lines + 1) + 12)
+    edit.setMaxLength(2000)
     return edit
 
 
@@ -145,8 +150,10 @@ _MULTI: tuple[tuple[str, str, type[enum.StrEnum]], ...] = (
     ("thought_content", "Thought content", ThoughtContent),
     ("perception", "Perception", Perception),
     ("orientation", "Oriented to", Orientation),
+    ("memory", "Memory", Memory),
 )
 _JUDGING: tuple[tuple[str, str, type[enum.StrEnum]], ...] = (
+    ("attention", "Attention and concentration", Attention),
     ("insight", "Insight", Insight),
     ("judgment", "Judgment", Judgment),
 )
@@ -175,7 +182,7 @@ class ExamGroup(QGroupBox):
             self.multis[name] = row
         for name, caption, kind in _JUDGING:
             self.singles[name] = self._single(form, letters, caption, kind)
-        self.comments = _text_box("Exam comments (mental status)", self, 2)
+        self.comments = text_box("Exam comments (mental status)", self, 2)
         self.comments.textChanged.connect(self.changed)
         _row(form, letters, "Exam comments", self.comments)
 
@@ -213,7 +220,8 @@ class ExamGroup(QGroupBox):
 
 class RiskGroup(QGroupBox):
     """The risk assessment; unchecked, the note holds none. It is kept once a level is chosen (the level is
-    the clinician's judgment and has no default); what it still needs is said under it."""
+    the clinician's judgment and has no default). What signing will still ask for (the pre-sign check's own
+    risk rules, `domain.presign.risk_findings`) is said under it as the clinician writes."""
 
     changed = Signal()
 
@@ -227,6 +235,8 @@ class RiskGroup(QGroupBox):
         self.level = ChoiceBox(RiskLevel, "Risk level", self)
         self.level.setItemText(0, "— choose a level —")
         _row(form, letters, "Risk level", self.level)
+        self.rationale = text_box("Rationale for the level", self, 2)
+        _row(form, letters, "Rationale for the level", self.rationale)
         self.ideation = ChoiceBox(SuicidalIdeation, "Suicidal ideation", self, blank=False)
         _row(form, letters, "Suicidal ideation", self.ideation)
         self.plan = QCheckBox(letters.caption("Plan"), self)
@@ -243,28 +253,42 @@ class RiskGroup(QGroupBox):
             line.addWidget(box)
         line.addStretch(1)
         form.addRow("", boxes)
+        self.attempts = ChoiceBox(PriorAttempts, "Prior attempts (suicide)", self)
+        _row(form, letters, "Prior attempts", self.attempts)
+        self.recent_attempt = _line("Most recent attempt (when and how)", self)
+        _row(form, letters, "Most recent attempt", self.recent_attempt)
+        self.self_harm = ChoiceBox(SelfHarm, "Self-harm", self, blank=False)
+        _row(form, letters, "Self-harm", self.self_harm)
         self.homicidal = QCheckBox(letters.caption("Homicidal ideation"), self)
         self.homicidal.setAccessibleName("Homicidal ideation")
         form.addRow("", self.homicidal)
-        self.self_harm = ChoiceBox(SelfHarm, "Self-harm", self, blank=False)
-        _row(form, letters, "Self-harm", self.self_harm)
-        self.protective = _text_box("Protective factors, one a line", self, 2)
+        self.target = _line("Identifiable target of homicidal ideation", self)
+        self.target.setPlaceholderText("Who, or 'no identifiable target'")
+        self.target_label = _row(form, letters, "Target", self.target)
+        self.risk_factors = text_box("Risk factors, one a line", self, 2)
+        _row(form, letters, "Risk factors", self.risk_factors)
+        self.protective = text_box("Protective factors, one a line", self, 2)
         _row(form, letters, "Protective factors", self.protective)
         self.safety_plan = QCheckBox(letters.caption("Safety plan reviewed"), self)
         self.safety_plan.setAccessibleName("Safety plan reviewed")
         form.addRow("", self.safety_plan)
-        self.comments = _text_box("Risk details and rationale", self, 3)
-        _row(form, letters, "Details and rationale", self.comments)
+        self.written_plan = SafetyPlanGroup(letters.caption("Written safety plan (Stanley–Brown)"), self)
+        form.addRow(self.written_plan)
+        self.comments = text_box("Risk details", self, 3)
+        _row(form, letters, "Risk details", self.comments)
         self.needs = StatusLabel("Risk assessment needs", parent=self)
         self.needs.setWordWrap(True)
         theme.set_role(self.needs, theme.WARNING)
         form.addRow(self.needs)
-        for combo in (self.level, self.ideation, self.self_harm):
+        for combo in (self.level, self.ideation, self.self_harm, self.attempts):
             combo.currentIndexChanged.connect(lambda _i: self._changed())
         for box in (self.plan, self.intent, self.means, self.homicidal, self.safety_plan):
             box.toggled.connect(lambda _on: self._changed())
-        for edit in (self.protective, self.comments):
+        for edit in (self.protective, self.comments, self.risk_factors, self.rationale):
             edit.textChanged.connect(self._changed)
+        for field in (self.recent_attempt, self.target):
+            field.textChanged.connect(lambda _t: self._changed())
+        self.written_plan.changed.connect(self._changed)
         self._show_needs()
 
     def _changed(self) -> None:
@@ -278,7 +302,7 @@ class RiskGroup(QGroupBox):
             return None
         ideation = self.ideation.value() or SuicidalIdeation.NONE
         self_harm = self.self_harm.value() or SelfHarm.NONE
-        factors = tuple(line.strip() for line in self.protective.toPlainText().splitlines() if line.strip())
+        attempts = self.attempts.value()
         return RiskAssessment(
             risk_level=RiskLevel(level),
             suicidal_ideation=SuicidalIdeation(ideation),
@@ -287,44 +311,65 @@ class RiskGroup(QGroupBox):
             means_access=self.means.isChecked(),
             homicidal_ideation=self.homicidal.isChecked(),
             self_harm=SelfHarm(self_harm),
-            protective_factors=factors,
+            protective_factors=lines(self.protective),
             safety_plan_reviewed=self.safety_plan.isChecked(),
             comments=self.comments.toPlainText(),
+            prior_attempts=None if attempts is None else PriorAttempts(attempts),
+            most_recent_attempt=self.recent_attempt.text(),
+            homicide_target=self.target.text(),
+            risk_factors=lines(self.risk_factors),
+            level_rationale=self.rationale.toPlainText(),
+            safety_plan=self.written_plan.plan(),
         )
 
     def problems(self) -> tuple[str, ...]:
-        """What signing needs written here first (the domain's sentences)."""
+        """What signing will ask for here (the pre-sign check's sentences), for the line under the group."""
         if not self.isChecked():
             return ()
         if self.level.value() is None:
-            return ("Choose a risk level: the risk assessment is kept only with one.",)
-        risk = self.assessment()
-        return () if risk is None else risk_detail_problems(risk)
+            return (CHOOSE_LEVEL,)
+        return tuple(finding.sentence for finding in risk_findings(self.assessment()))
 
     def _show_needs(self) -> None:
         problems = self.problems()
         self.needs.setText(" ".join(problems))
         self.needs.setVisible(bool(problems))
+        self.target.setEnabled(self.homicidal.isChecked() or bool(self.target.text()))
+        self.recent_attempt.setEnabled(self.attempts.value() not in (None, PriorAttempts.NONE))
+
+    def _fields(self) -> tuple[QWidget, ...]:
+        return (
+            self, self.level, self.ideation, self.self_harm, self.attempts, self.plan, self.intent, self.means,
+            self.homicidal, self.safety_plan, self.protective, self.comments, self.risk_factors, self.rationale,
+            self.recent_attempt, self.target,
+        )  # fmt: skip
 
     def set_assessment(self, risk: RiskAssessment | None) -> None:
-        widgets = (self, self.level, self.ideation, self.self_harm, self.plan, self.intent, self.means)
-        others = (self.homicidal, self.safety_plan, self.protective, self.comments)
-        for widget in (*widgets, *others):
+        for widget in self._fields():
             widget.blockSignals(True)
         self.setChecked(risk is not None)
         self.level.set_value(None if risk is None else risk.risk_level)
         self.ideation.set_value(SuicidalIdeation.NONE if risk is None else risk.suicidal_ideation)
         self.self_harm.set_value(SelfHarm.NONE if risk is None else risk.self_harm)
+        self.attempts.set_value(None if risk is None else risk.prior_attempts)
         self.plan.setChecked(bool(risk and risk.suicide_plan))
         self.intent.setChecked(bool(risk and risk.suicide_intent))
         self.means.setChecked(bool(risk and risk.means_access))
         self.homicidal.setChecked(bool(risk and risk.homicidal_ideation))
         self.safety_plan.setChecked(bool(risk and risk.safety_plan_reviewed))
         self.protective.setPlainText("" if risk is None else "\n".join(risk.protective_factors))
+        self.risk_factors.setPlainText("" if risk is None else "\n".join(risk.risk_factors))
         self.comments.setPlainText("" if risk is None else risk.comments)
-        for widget in (*widgets, *others):
+        self.rationale.setPlainText("" if risk is None else risk.level_rationale)
+        self.recent_attempt.setText("" if risk is None else risk.most_recent_attempt)
+        self.target.setText("" if risk is None else risk.homicide_target)
+        self.written_plan.set_plan(None if risk is None else risk.safety_plan)
+        for widget in self._fields():
             widget.blockSignals(False)
         self._show_needs()
 
     def text_fields(self) -> list[QPlainTextEdit]:
-        return [self.protective, self.comments]
+        return [self.protective, self.risk_factors, self.rationale, self.comments, *self.written_plan.text_fields()]
+
+    def line_fields(self) -> list[QLineEdit]:
+        return [self.recent_attempt, self.target]

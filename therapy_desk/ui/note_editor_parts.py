@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, time
 
-from PySide6.QtCore import QTime, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTime, Signal
+from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,6 +28,7 @@ from therapy_desk.domain.billing import suggested_codes
 from therapy_desk.domain.notes import FORMAT_SECTIONS, INTERVENTIONS, Note, NoteFormat, NoteKind
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment
+from therapy_desk.domain.snippets import TRIGGER_MAX, TRIGGER_MIN, Snippet, find_snippet
 from therapy_desk.domain.text import plural
 from therapy_desk.ui.chart_common import from_qdate, to_qdate
 from therapy_desk.ui.note_editor_exam import Mnemonics
@@ -66,8 +68,12 @@ def _from_qtime(value: QTime) -> time:
     return time(value.hour(), value.minute())
 
 
+NO_CODE = "— none —"
+
+
 class Header(QWidget):
-    """Kind, format, date of service, start and end, and the minutes with the code they suggest."""
+    """Kind, format, date of service, start and end, the minutes with the code they suggest, and the code
+    billed: the appointment's by default; another one than the minutes suggest asks for its reason."""
 
     changed = Signal()
     format_changed = Signal()
@@ -75,6 +81,7 @@ class Header(QWidget):
     def __init__(self, letters: Mnemonics, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.booked_code: str | None = None
+        self._codes: tuple[str, ...] = ()
         self.kind = QComboBox(self)
         self.kind.setAccessibleName("Kind of note")
         for kind in NoteKind:
@@ -108,6 +115,22 @@ class Header(QWidget):
         grid.addWidget(self.end, 1, column)
         grid.addWidget(self.minutes, 1, column + 1)
         grid.setColumnStretch(column + 1, 1)
+        self.code = QComboBox(self)
+        self.code.setAccessibleName("Service code billed")
+        self.code_label = QLabel(letters.caption("Code"), self)
+        self.code_label.setBuddy(self.code)
+        self.reason = QLineEdit(self)
+        self.reason.setAccessibleName("Reason for this code")
+        self.reason.setMaxLength(500)
+        self.reason.setPlaceholderText("Required: why this code rather than the one the minutes suggest")
+        self.reason_label = QLabel(letters.caption("Reason for this code"), self)
+        self.reason_label.setBuddy(self.reason)
+        grid.addWidget(self.code_label, 2, 0)
+        grid.addWidget(self.code, 3, 0)
+        grid.addWidget(self.reason_label, 2, 1, 1, column)
+        grid.addWidget(self.reason, 3, 1, 1, column + 1)
+        self.code.currentIndexChanged.connect(lambda _i: self._times_changed())
+        self.reason.textChanged.connect(lambda _t: self.changed.emit())
         self.kind.currentIndexChanged.connect(lambda _i: self.changed.emit())
         self.format.currentIndexChanged.connect(lambda _i: self.format_changed.emit())
         self.date.dateChanged.connect(lambda _d: self.changed.emit())
@@ -130,38 +153,125 @@ class Header(QWidget):
     def times(self) -> tuple[time, time]:
         return _from_qtime(self.start.time()), _from_qtime(self.end.time())
 
-    def show_minutes(self) -> None:
+    def minutes_documented(self) -> int:
         start, end = self.times()
-        minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        return (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+
+    def show_minutes(self) -> None:
+        minutes = self.minutes_documented()
         self.minutes.setText(code_hint(minutes, self.booked_code))
+        self.reason_label.setVisible(self.needs_reason())
+        self.reason.setVisible(self.needs_reason())
+
+    def set_codes(self, codes: Iterable[str]) -> None:
+        """The codes the combo offers (the catalogue's active ones); the note's and the booked code join them."""
+        self._codes = tuple(codes)
+
+    def chosen_code(self) -> str | None:
+        code: str | None = self.code.currentData()
+        return code
+
+    def suggested_code(self) -> str | None:
+        minutes = self.minutes_documented()
+        codes = suggested_codes(minutes, self.booked_code) if minutes > 0 else ()
+        return codes[0] if codes else None
+
+    def needs_reason(self) -> bool:
+        """A code is chosen that is not the one the minutes suggest."""
+        chosen, suggested = self.chosen_code(), self.suggested_code()
+        return chosen is not None and suggested is not None and chosen != suggested
+
+    def service_code(self) -> str | None:
+        """The code the note records: None when it is the appointment's own (or none is chosen)."""
+        chosen = self.chosen_code()
+        return None if chosen == self.booked_code else chosen
+
+    def code_reason(self) -> str:
+        return self.reason.text().strip() if self.needs_reason() else ""
+
+    def _fill_codes(self, current: str | None) -> None:
+        self.code.clear()
+        if self.booked_code is None:
+            self.code.addItem(NO_CODE, None)
+        offered = sorted({*self._codes, *(c for c in (self.booked_code, current) if c)})
+        for code in offered:
+            self.code.addItem(code, code)
+        self.code.setCurrentIndex(max(self.code.findData(current) if current else 0, 0))
 
     def set_note(self, note: Note, default_day: date) -> None:
-        for widget in (self.kind, self.format, self.date, self.start, self.end):
+        for widget in (self.kind, self.format, self.date, self.start, self.end, self.code, self.reason):
             widget.blockSignals(True)
+        self._fill_codes(note.service_code or self.booked_code)
+        self.reason.setText(note.code_reason)
         self.kind.setCurrentIndex(max(self.kind.findData(note.kind), 0))
         self.format.setCurrentIndex(max(self.format.findData(note.format), 0))
         self.date.setDate(to_qdate(note.date_of_service or default_day))
         self.start.setTime(_to_qtime(note.start_time or time(9, 0)))
         self.end.setTime(_to_qtime(note.end_time or time(9, 53)))
-        for widget in (self.kind, self.format, self.date, self.start, self.end):
+        for widget in (self.kind, self.format, self.date, self.start, self.end, self.code, self.reason):
             widget.blockSignals(False)
         self.show_minutes()
 
     def fields(self) -> list[QWidget]:
-        return [self.kind, self.format, self.date, self.start, self.end]
+        return [self.kind, self.format, self.date, self.start, self.end, self.code, self.reason]
+
+
+def expand_snippet(editor: QPlainTextEdit, section: str, snippets: Iterable[Snippet]) -> bool:
+    """Replace the trigger just typed before the cursor with its snippet's text, as one undo step."""
+    cursor = editor.textCursor()
+    if cursor.hasSelection():
+        return False
+    before = cursor.block().text()[: cursor.positionInBlock()]
+    word = before.rsplit(None, 1)[-1] if before.strip() and not before[-1].isspace() else ""
+    if not TRIGGER_MIN <= len(word) <= TRIGGER_MAX:
+        return False
+    snippet = find_snippet(snippets, word, section)
+    if snippet is None:
+        return False
+    cursor.beginEditBlock()
+    cursor.movePosition(QTextCursor.MoveOperation.Left, QTextCursor.MoveMode.KeepAnchor, len(word))
+    cursor.insertText(snippet.text)
+    cursor.endEditBlock()
+    editor.setTextCursor(cursor)
+    return True
+
+
+class _SnippetKeys(QObject):
+    """Space or Tab right after a trigger in a section expands it (and is not typed, nor moves the focus)."""
+
+    def __init__(self, page: SectionsPage) -> None:
+        super().__init__(page)
+        self._page = page
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Tab)
+            and event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+            and isinstance(watched, QPlainTextEdit)
+            and not watched.isReadOnly()
+        ):
+            section = next((name for name, editor in self._page.editors.items() if editor is watched), None)
+            if section is not None and expand_snippet(watched, section, self._page.snippets):
+                return True
+        return super().eventFilter(watched, event)
 
 
 class SectionsPage(QWidget):
     """One plain-text editor per section of the format, with the previous note's plan for reference.
 
     Text typed into a section the format then drops is kept while the window is open, so switching
-    the format back brings it back; only the format's own sections are saved.
+    the format back brings it back; only the format's own sections are saved. Typing a snippet's trigger
+    and Space or Tab inserts the snippet (`snippets`, set by the editor).
     """
 
     changed = Signal()
 
     def __init__(self, letters: Mnemonics, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.snippets: list[Snippet] = []
+        self._keys = _SnippetKeys(self)
         self._letters = letters
         self._kept: dict[str, str] = {}
         self.editors: dict[str, QPlainTextEdit] = {}
@@ -206,6 +316,7 @@ class SectionsPage(QWidget):
             editor.setMinimumHeight(editor.fontMetrics().lineSpacing() * 4 + 12)
             editor.setPlainText(self._kept.get(name, ""))
             editor.textChanged.connect(self.changed)
+            editor.installEventFilter(self._keys)
             label = QLabel(letters.caption(name), row)
             label.setBuddy(editor)
             column.addWidget(label)
