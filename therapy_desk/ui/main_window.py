@@ -37,10 +37,11 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs, files, registry, theme, windows
+from therapy_desk.ui import dialogs, files, note_editor, registry, theme, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.search import SearchDialog
 from therapy_desk.ui.unlock import holds_vault
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
@@ -189,6 +190,17 @@ class MainWindow(QMainWindow):
             self.addAction(action)
             self.page_actions.append(action)
 
+        go_menu.addSeparator()
+        # Application-wide, like Lock: Ctrl+Shift+F searches from chart windows and note editors too.
+        self.search_action = QAction("&Search notes and clients…", self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.search_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.search_action.setStatusTip("Find a client by name or a note by its words")
+        self.search_action.triggered.connect(self.open_search)
+        go_menu.addAction(self.search_action)
+        self.addAction(self.search_action)
+        self._search: QDialog | None = None
+
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Therapy Desk", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -271,6 +283,9 @@ class MainWindow(QMainWindow):
         open_client = getattr(page, "open_client", None)
         if open_client is not None:
             open_client.connect(self.open_chart)
+        open_note = getattr(page, "open_note", None)
+        if open_note is not None:
+            open_note.connect(self.open_note)
         auto_lock_changed = getattr(page, "auto_lock_changed", None)
         if auto_lock_changed is not None:
             auto_lock_changed.connect(self.idle_lock.set_minutes)
@@ -282,10 +297,10 @@ class MainWindow(QMainWindow):
         return page
 
     @Slot(int)
-    def open_chart(self, client_id: int) -> None:
-        """Open the client's chart window, or raise it if it is already open."""
+    def open_chart(self, client_id: int) -> QWidget | None:
+        """Open the client's chart window, or raise it if it is already open; the window (None: no charts)."""
         if self._is_locked or self._locking or self._chart_factory is None:
-            return
+            return None
         window = self._charts.get(client_id)
         if window is None:
             window = self._chart_factory(self.vault, self.ops, client_id)
@@ -296,6 +311,34 @@ class MainWindow(QMainWindow):
         window.show()
         window.raise_()
         window.activateWindow()
+        return window
+
+    @Slot(int, int)
+    def open_note(self, client_id: int, note_id: int) -> QWidget | None:
+        """Open a note in the note editor, over its client's chart (which the lock clears with it)."""
+        chart = self.open_chart(client_id)
+        if self._is_locked or self._locking:
+            return None
+        try:
+            return note_editor.open_note(self.vault, note_id, chart or self)
+        except UserError as err:
+            dialogs.show_error(self, str(err))
+            return None
+
+    @Slot()
+    def open_search(self) -> QDialog | None:
+        """Show the search window (one at a time), its query field ready for typing."""
+        if self._is_locked or self._locking:
+            return None
+        if self._search is None or not shiboken6.isValid(self._search):
+            search = SearchDialog(self.vault, self.ops, self)
+            search.open_client.connect(self.open_chart)
+            search.open_note.connect(self.open_note)
+            self._search = search
+        self._search.show()
+        self._search.raise_()
+        self._search.activateWindow()
+        return self._search
 
     def chart_windows(self) -> list[QWidget]:
         return list(self._charts.values())
