@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
 
 from therapy_desk.domain.notes import Note, overdue_at
 from therapy_desk.storage.vault import Vault
@@ -144,6 +146,10 @@ class UnsignedModel(QAbstractTableModel):
             return row.cells[column]
         if role == SORT_ROLE:
             return (row.client, row.date_of_service, row.kind, row.waiting_days, row.overdue)[column]
+        if role == Qt.ItemDataRole.FontRole and row.overdue and column == COL_OVERDUE:
+            font = QFont(QApplication.font())
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ForegroundRole and row.overdue:
             return theme.cell_color(theme.WARNING)
         if role == Qt.ItemDataRole.AccessibleTextRole and row.overdue and column != COL_OVERDUE:
