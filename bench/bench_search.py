@@ -138,7 +138,7 @@ def _run(folder: Path, runs: int, passphrase: str) -> int:
     print()
     for label, samples in (("(a) worker", worker), ("(b) GUI thread", direct)):
         every = [x for keystroke in samples.values() for x in keystroke]
-        print(f"{label + ', every key':<22} {_figures(every)}   budget {BUDGET_MS:.0f} ms at p95: {_verdict(every)}")
+        print(f"{label + ', every key':<25} {_figures(every)}   budget {BUDGET_MS:.0f} ms at p95: {_verdict(every)}")
     return 0
 
 

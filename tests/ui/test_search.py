@@ -217,10 +217,19 @@ def test_enter_typed_before_the_results_opens_the_first_of_them(
     assert not dialog.isVisible()
 
 
-def test_escape_closes_the_search(qtbot: QtBot, main: MainWindow) -> None:
+def test_escape_closes_the_search_and_it_forgets_what_was_found(
+    qtbot: QtBot, vault: Vault, main: MainWindow, client_id: int
+) -> None:
+    add_note(vault, client_id, "Reviewed the sleep diary.")
     dialog = press_search(qtbot, main)
+    type_query(qtbot, dialog, "sleep")
+    assert dialog.model.rowCount() == 1
     QTest.keyClick(dialog.query, Qt.Key.Key_Escape)
     assert not dialog.isVisible()
+    assert press_search(qtbot, main) is dialog
+    assert dialog.query.text() == ""
+    assert dialog.model.rowCount() == 0
+    assert dialog.status.text() == HINT
 
 
 def test_a_psychotherapy_note_never_appears(qtbot: QtBot, vault: Vault, main: MainWindow, client_id: int) -> None:

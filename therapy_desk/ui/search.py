@@ -9,8 +9,9 @@ matched words in bold (the store's markers, everything else escaped for HTML). C
 
 Up and Down in the query move in the results; Enter or a double-click opens one: `open_note(client_id,
 note_id)` for a note (the main window opens the chart behind the editor), `open_client(client_id)` for a
-client; the window then closes. Escape closes it. Psychotherapy notes are never in the index, and every
-search is recorded in the audit log by the store, with its number of results and never its words.
+client; the window then closes. Escape closes it. Closing forgets the query and the results. Psychotherapy
+notes are never in the index, and every search is recorded in the audit log by the store, with its number
+of results and never its words.
 """
 
 from __future__ import annotations
@@ -349,13 +350,16 @@ class SearchDialog(QDialog):
                 return True
         return super().eventFilter(watched, event)
 
-    # -- showing -------------------------------------------------------------------------------
+    # -- showing and closing -------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if event.spontaneous():
-            return
-        self.query.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.query.selectAll()  # typing replaces the last search; Enter opens its result again
-        if searchable(self.query.text()):
-            self.search_now()  # notes may have changed since
+        if not event.spontaneous():
+            self.query.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def done(self, result: int) -> None:
+        """Closing (Escape, Close, opening a result, a lock) forgets the query and its results."""
+        self.timer.stop()
+        self._open_when_shown = False
+        self.query.clear()  # a search still running finds the query changed and shows nothing
+        super().done(result)
