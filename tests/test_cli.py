@@ -29,6 +29,7 @@ from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
 from therapy_desk import cli, paths
 from therapy_desk.demo.builder import MAX_CLIENTS, MAX_YEARS, MIN_CLIENTS
+from therapy_desk.domain.clients import Client
 from therapy_desk.domain.passphrase import MIN_PASSPHRASE_LENGTH
 from therapy_desk.storage.vault import Vault
 
@@ -892,6 +893,41 @@ def test_schedule_lists_the_days_appointments_by_start(practice: Practice) -> No
         assert record["place_of_service"] == appointment.place_of_service.value
         line = lines[booked.index(appointment)]
         assert line.endswith(("telehealth " if appointment.telehealth else "") + f"POS {record['place_of_service']}")
+
+
+def _unfolded(ics: str) -> list[str]:
+    """The calendar's content lines, folded lines joined again (RFC 5545 3.1)."""
+    return ics.replace("\r\n ", "").split("\r\n")
+
+
+@pytest.mark.parametrize(
+    ("identify", "named"),
+    [("initials", lambda c: f"{c.legal_first[0]}. {c.legal_last[0]}."), ("none", lambda c: "Session")],
+)
+def test_schedule_export_ics_writes_the_range_naming_clients_as_asked(
+    practice: Practice, tmp_path: Path, identify: str, named: Callable[[Client], str]
+) -> None:
+    with Vault.open(practice.folder, PASSPHRASE) as vault:
+        booked = [a for a in vault.schedule.range(date(2025, 6, 2), DEMO_TODAY) if a.status.value != "cancelled"]
+        clients = vault.clients.by_ids([a.client_id for a in booked if a.client_id])
+        diagnoses = {row[0] for row in vault.db.execute("SELECT code FROM diagnoses").fetchall()}
+    target = tmp_path / "week.ics"
+
+    run = _run_child("schedule", "export-ics", "--from", "2025-06-02", "--to", DEMO_TODAY.isoformat(), "-o",
+                     str(target), "--identify", identify, "--vault", str(practice.folder),
+                     "--passphrase-stdin")  # fmt: skip
+
+    assert run.code == cli.EXIT_OK, run.err
+    assert run.out == f"Wrote {len(booked)} appointments to {target}.\n"
+    lines = _unfolded(target.read_bytes().decode("utf-8"))
+    assert lines[0] == "BEGIN:VCALENDAR"
+    assert lines.count("BEGIN:VEVENT") == len(booked)
+    summaries = [line.removeprefix("SUMMARY:") for line in lines if line.startswith("SUMMARY:")]
+    for client in clients.values():
+        assert client.legal_last not in " ".join(summaries)  # never the surname, whatever is chosen
+        assert any(named(client) in summary for summary in summaries)
+    assert diagnoses
+    assert not [code for code in diagnoses if code in "\n".join(lines)]  # never a diagnosis
 
 
 @pytest.mark.parametrize(

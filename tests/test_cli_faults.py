@@ -422,6 +422,22 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
         ],
         "{passphrase}\n",
     ),
+    "schedule export-ics": (
+        [
+            "schedule",
+            "export-ics",
+            "--from",
+            "2025-01-01",
+            "--to",
+            "2025-12-31",
+            "-o",
+            "{new}.ics",
+            "--vault",
+            "{vault}",
+            "--passphrase-stdin",
+        ],
+        "{passphrase}\n",
+    ),
     "demo": (["demo", "--clients", "12", "--years", "1", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
     "--help": (["--help"], ""),
     "--version": (["--version"], ""),
@@ -439,12 +455,14 @@ def test_every_command_that_writes_is_in_the_closed_pipe_test() -> None:
 
 
 def _commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
-    """The parsers of the commands that run something (`vault check`, `search`), not of their groups."""
+    """The parsers of the commands that run something (`vault check`, `search`, `schedule` and its
+    `schedule export-ics`), not of groups that only hold commands (`vault`)."""
     found: list[argparse.ArgumentParser] = []
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
-                found += _commands(sub) or [sub]
+                children = _commands(sub)
+                found += [sub, *children] if sub.get_default("func") is not None and children else children or [sub]
     return found
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-EXIT_USER_ERROR = 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR = 0, 1, 2  # every `therapy-desk` command's exit codes
 NOT_REPEATED = "what was typed is not repeated here, in case it was a secret"
 _ARGUMENT_ERROR = re.compile(r"argument (?P<name>.+?): (?P<detail>.+)", re.DOTALL)
 _REQUIRED = "the following arguments are required: "

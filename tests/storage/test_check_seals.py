@@ -11,7 +11,7 @@ import dataclasses
 import re
 import threading
 from collections.abc import Callable
-from datetime import time
+from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from tests.storage import sealed_practice
 from tests.storage.sealed_practice import SIGNER, TODAY, Practice, raw_connection, reseal_note, triggers_lifted
 from therapy_desk.domain.notes import Note, NoteFormat, sections
 from therapy_desk.domain.plans import content_sha256
-from therapy_desk.storage import integrity, migrations
+from therapy_desk.storage import integrity, measures, migrations
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.integrity import CheckReport
 from therapy_desk.storage.migrations import m011_note_billing
@@ -295,6 +295,34 @@ def _without_seal_records(detail: dict[str, Any] | None) -> dict[str, Any] | Non
     return {k: v for k, v in detail.items() if k not in {"first_id", "last_id", "seal_digest", "content_sha256"}}
 
 
+def _schema_8_measures(old_app: pytest.MonkeyPatch) -> None:
+    """Measure results as an app before schema 12 wrote and read them: without the columns of step 12 (the
+    practice's forms are complete, ask no difficulty and none is entered in error, so nothing is lost)."""
+    row = measures._row
+    step_12 = "complete, difficulty, follow_up_action, entered_in_error_at, entered_in_error_reason"
+    assert step_12 in measures._SELECT
+    old_app.setattr(measures, "_SELECT", measures._SELECT.replace(step_12, "1, NULL, NULL, NULL, NULL"))
+    old_app.setattr(measures, "IN_USE", "1")
+    old_app.setattr(measures, "_INSERT", measures._INSERT.replace(", complete, difficulty", "").replace(", ?, ?)", ")"))
+    old_app.setattr(measures, "_row", lambda *args: row(*args)[:-2])
+
+    def follow_up(store: measures.MeasureStore, result_id: int, when: datetime, by: str, *, action: str) -> None:
+        with store._db.transaction():
+            store._db.execute(
+                "UPDATE measure_results SET followed_up_at = ?, followed_up_by = ? WHERE id = ?",
+                (when.astimezone(UTC).isoformat(timespec="seconds"), by, result_id),
+            )
+            client_id = store._db.execute("SELECT client_id FROM measure_results WHERE id = ?", (result_id,))
+            store._audit.record(
+                "measure flag followed up",
+                entity="measure_result",
+                entity_id=result_id,
+                detail={"client_id": client_id.fetchone()[0]},
+            )
+
+    old_app.setattr(measures.MeasureStore, "mark_followed_up", follow_up)
+
+
 @pytest.fixture
 def schema_8_practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Practice:
     """The practice as an app of schema 8 left it.
@@ -306,6 +334,7 @@ def schema_8_practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Practi
     with_step_11_columns = dataclasses.replace(step_8, statements=step_8.statements + m011_note_billing.STATEMENTS)
     with monkeypatch.context() as old_app:
         old_app.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:7], with_step_11_columns))
+        _schema_8_measures(old_app)
         old_app.setattr(
             AuditStore,
             "record",

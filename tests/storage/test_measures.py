@@ -16,6 +16,7 @@ TODAY = date(2025, 6, 30)
 PHQ9_MODERATE = [2, 2, 1, 1, 2, 1, 1, 1, 0]  # 11, no item-9 flag
 PHQ9_FLAGGED = [1, 1, 1, 0, 0, 0, 0, 0, 1]  # 4, item 9 = 1
 GAD7_MILD = [1, 1, 1, 1, 1, 1, 0]  # 6
+ACTION = "Called the client; no current intent; safety plan reviewed."
 
 
 def new_client(vault: Vault, first: str = "Ana", last: str = "Reyes") -> int:
@@ -138,7 +139,7 @@ def test_item9_flag_is_listed_until_followed_up(vault: Vault) -> None:
     assert vault.audit.recent(1)[0].event == "open measure flags listed"
 
     when = datetime.now(UTC)
-    done = vault.measures.mark_followed_up(id_of(flagged), when, "Maya Okafor, LCSW")
+    done = vault.measures.mark_followed_up(id_of(flagged), when, "Maya Okafor, LCSW", action=ACTION)
     assert done.followed_up_by == "Maya Okafor, LCSW"
     assert done.followed_up_at == when.replace(microsecond=0)
     assert not done.open_flag
@@ -153,10 +154,10 @@ def test_a_flag_is_followed_up_once_and_only_flagged_results_need_it(vault: Vaul
     flagged = record(vault, client_id, Instrument.PHQ9, PHQ9_FLAGGED, date(2025, 6, 20))
     plain = record(vault, client_id, Instrument.PHQ9, PHQ9_MODERATE, date(2025, 6, 21))
     with pytest.raises(ValidationError, match="no flag"):
-        vault.measures.mark_followed_up(id_of(plain), datetime.now(UTC), "Maya Okafor")
-    vault.measures.mark_followed_up(id_of(flagged), datetime.now(UTC), "Maya Okafor")
+        vault.measures.mark_followed_up(id_of(plain), datetime.now(UTC), "Maya Okafor", action=ACTION)
+    vault.measures.mark_followed_up(id_of(flagged), datetime.now(UTC), "Maya Okafor", action=ACTION)
     with pytest.raises(ValidationError, match="already been followed up"):
-        vault.measures.mark_followed_up(id_of(flagged), datetime.now(UTC), "Someone else")
+        vault.measures.mark_followed_up(id_of(flagged), datetime.now(UTC), "Someone else", action=ACTION)
     assert vault.measures.get(id_of(flagged)).followed_up_by == "Maya Okafor"
 
 
@@ -173,7 +174,7 @@ def test_follow_up_needs_a_real_time_and_a_name(vault: Vault, when: datetime, by
     client_id = new_client(vault)
     flagged = record(vault, client_id, Instrument.PHQ9, PHQ9_FLAGGED, date(2025, 6, 20))
     with pytest.raises(ValidationError) as err:
-        vault.measures.mark_followed_up(id_of(flagged), when, by)
+        vault.measures.mark_followed_up(id_of(flagged), when, by, action=ACTION)
     assert err.value.field == field
     assert [r.id for r in vault.measures.unreviewed_flags()] == [flagged.id]
 
@@ -201,7 +202,7 @@ def test_a_recorded_result_cannot_be_changed_or_deleted_through_raw_sql(vault: V
         vault.db.conn.execute("UPDATE measure_results SET total = 0, item9_flag = 0 WHERE id = ?", (result.id,))
     with pytest.raises(db.DatabaseError, match="cannot be deleted"):
         vault.db.conn.execute("DELETE FROM measure_results WHERE id = ?", (result.id,))
-    vault.measures.mark_followed_up(id_of(result), datetime.now(UTC), "Maya Okafor")
+    vault.measures.mark_followed_up(id_of(result), datetime.now(UTC), "Maya Okafor", action=ACTION)
     with pytest.raises(db.DatabaseError, match="cannot be changed"):
         vault.db.conn.execute("UPDATE measure_results SET followed_up_by = 'Someone else' WHERE id = ?", (result.id,))
     assert vault.measures.get(id_of(result)).total == 4
@@ -217,7 +218,7 @@ def test_a_recorded_result_cannot_be_changed_or_deleted_through_raw_sql(vault: V
         ),
         (
             "SELECT id FROM measure_results WHERE item9_flag = 1 AND followed_up_at IS NULL "
-            "ORDER BY administered_on, client_id LIMIT 200",
+            "AND entered_in_error_at IS NULL ORDER BY administered_on, client_id LIMIT 200",
             "measure_results_open_flags",
         ),
     ],

@@ -127,7 +127,9 @@ def test_warnings_are_listed_but_do_not_block_signing(vault: Vault) -> None:
         (Level.WARNING, Rule.ITEM9_NOT_FOLLOWED_UP),
     ]
     assert flagged.id is not None
-    vault.measures.mark_followed_up(flagged.id, datetime(2025, 3, 3, 15, 0, tzinfo=UTC), SIGNER)
+    vault.measures.mark_followed_up(
+        flagged.id, datetime(2025, 3, 3, 15, 0, tzinfo=UTC), SIGNER, action="Risk assessed; safety plan reviewed."
+    )
     assert Rule.ITEM9_NOT_FOLLOWED_UP not in [f.rule for f in vault.notes.presign_check(note_id, now=at_day_end(DOS))]
     assert vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS)).status is NoteStatus.SIGNED
 

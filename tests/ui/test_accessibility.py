@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 import therapy_desk.ui
+from tests.ui import measure_views
 from tests.ui.test_chart import Answers, answers, open_chart
 from tests.ui.test_shortcuts import clashes, window_bindings
 from tests.ui.test_theme import dark_palette, light_palette
@@ -655,6 +656,16 @@ OPENERS["search and unsigned notes"] = (
     lambda world: itertools.chain(search_states(world), unsigned_states(world)),
     _search_classes(),
 )
+
+
+# -- the Measures tab, its dialogs, psychotherapy notes (issue 11; states in tests/ui/measure_views.py) -----
+
+
+def measures_states(world: World) -> States:
+    yield from measure_views.states(world.qtbot, world.vault, world.client_id, lambda window: show(world, window))
+
+
+OPENERS["measures and psychotherapy notes"] = (measures_states, measure_views.VIEWS)
 
 
 # -- the tests -----------------------------------------------------------------------------------

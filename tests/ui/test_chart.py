@@ -29,6 +29,7 @@ from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from tests.ui.screen_reader import accessible_cells
 from therapy_desk.domain.billing import Coverage, Payer
 from therapy_desk.domain.clients import CareContact, Client, ClientStatus, ContactRole, Release
+from therapy_desk.domain.measures import Instrument
 from therapy_desk.domain.notes import Note, NoteFormat, sections
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
@@ -208,13 +209,20 @@ def test_a_note_changed_after_signing_shows_a_broken_seal_not_a_signed_note(qtbo
     assert [line.note_signed for note_id, line in sessions.items() if note_id != changed] == [True]
 
 
-def test_only_the_five_sections_exist_and_ctrl_number_switches(qtbot: QtBot, vault: Vault) -> None:
+def test_only_the_chart_sections_exist_and_ctrl_number_switches(qtbot: QtBot, vault: Vault) -> None:
     client = make_client(vault)
     assert client.id is not None
     window = open_chart(qtbot, vault, client.id)
 
     names = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert names == ["Overview", "Diagnoses", "Treatment plan", "Contacts and releases", "Sessions and notes"]
+    assert names == [
+        "Overview",
+        "Diagnoses",
+        "Treatment plan",
+        "Contacts and releases",
+        "Sessions and notes",
+        "Measures",
+    ]
     assert [window.tabs.tabToolTip(i) for i in range(4)][1] == "Diagnoses (Ctrl+2)"
 
     first_controls = {
@@ -222,6 +230,7 @@ def test_only_the_five_sections_exist_and_ctrl_number_switches(qtbot: QtBot, vau
         Qt.Key.Key_4: (TAB_CONTACTS, window.contacts.contact_table),
         Qt.Key.Key_2: (TAB_DIAGNOSES, window.diagnoses.code_edit),
         Qt.Key.Key_1: (TAB_OVERVIEW, window.overview.edit_button),
+        Qt.Key.Key_6: (window.tabs.indexOf(window.measures), window.measures.give_buttons[Instrument.PHQ9]),
     }
     for number, (index, first) in first_controls.items():
         QTest.keyClick(window, number, Qt.KeyboardModifier.ControlModifier)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -17,10 +17,13 @@ from tests.conftest import CHEAP_KDF, PASSPHRASE
 from tests.ui.test_lock import FIRST, LAST, ChartStandIn, ClientPage, PlainPage
 from therapy_desk import paths
 from therapy_desk.domain.clients import Client
+from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import AppController, AppSettings, default_pages, run_app
 from therapy_desk.ui.main_window import LAST_BACKUP_TEXT, MainWindow
+from therapy_desk.ui.note_editor import open_editors
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.today import TodayView
 from therapy_desk.ui.unlock import UnlockWindow
 
 TITLES = ["Today", "Caseload", "Settings"]
@@ -289,3 +292,31 @@ def test_history_found_missing_on_open_is_said_over_the_main_window(qtbot: QtBot
 def test_a_clean_open_shows_no_warning(qtbot: QtBot, main: MainWindow) -> None:
     qtbot.wait(50)
     assert main.vault_warning is None
+
+
+def test_todays_start_note_opens_the_sessions_note_and_a_lock_saves_what_was_typed(qtbot: QtBot, vault: Vault) -> None:
+    client = vault.clients.create(Client(FIRST, LAST, date(1988, 3, 14)))
+    assert client.id is not None
+    booked = vault.schedule.book(
+        Appointment(datetime.combine(date.today(), time(0, 0)), 53, "90837", client_id=client.id)
+    )
+    window = MainWindow(vault, [("Today", TodayView)], chart_factory=ChartStandIn)
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    today = window.current_page()
+    assert isinstance(today, TodayView)
+
+    today.appointments.list.setFocus()
+    qtbot.keyClick(today.appointments.list, Qt.Key.Key_Return)
+
+    (editor,) = open_editors()
+    assert editor.isVisible()
+    assert editor.note.appointment_id == booked.id
+    assert editor.header.times() == (time(0, 0), time(0, 53))
+    editor.sections.editors["Subjective"].setPlainText("Slept better this week.")
+    window.lock()
+    assert open_editors() == []
+    with Vault.open(vault.folder, PASSPHRASE) as reopened:
+        (draft,) = reopened.notes.for_appointment(booked.id or 0)
+        assert draft.text("Subjective") == "Slept better this week."

@@ -42,7 +42,7 @@ from therapy_desk.domain.plans import Goal, Intervention, Modality, Objective, P
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs as dialogs_module
 from therapy_desk.ui.app import default_pages
-from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN, close_keys
+from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
 from therapy_desk.ui.chart_common import DateDialog
 from therapy_desk.ui.chart_plan import PAGE_EDIT, PAGE_NONE, PAGE_VIEW
 from therapy_desk.ui.first_run import WelcomeWindow
@@ -51,6 +51,7 @@ from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import ChangePassphraseDialog, RecoveryCodeDialog, SettingsView
 from therapy_desk.ui.unlock import UnlockWindow
 from therapy_desk.ui.widgets.client_form import AddClientDialog
+from therapy_desk.ui.windows import close_keys
 
 __all__ = ["answers"]  # the fixture, shared with test_chart
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QTreeWidget, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QTreeWidget, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.storage.test_plans import SIGNER, a_plan
@@ -17,7 +17,7 @@ from tests.ui.test_caseload_model import make_client, overdue_plan
 from therapy_desk.domain.clients import Release
 from therapy_desk.domain.measures import Instrument
 from therapy_desk.domain.notes import Note
-from therapy_desk.domain.scheduling import Appointment
+from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.ops import Ops
@@ -114,22 +114,75 @@ def test_a_screen_reader_hears_what_the_bold_lines_mean(
     assert "in 10 days" in plans  # not yet due: read as shown, with nothing added
 
 
-def test_enter_and_double_click_open_the_chart(qtbot: QtBot, view: TodayView, busy_day: dict[str, int]) -> None:
+def test_enter_and_double_click_open_what_the_line_shows(
+    qtbot: QtBot, view: TodayView, vault: Vault, busy_day: dict[str, int]
+) -> None:
     show(qtbot, view)
+    draft = vault.notes.unsigned()[0]
+    flag = vault.measures.unreviewed_flags()[0]
+    booked = vault.schedule.day(TODAY)[0]
 
     view.unsigned.list.setFocus()
-    with qtbot.waitSignal(view.open_client) as opened:
+    with qtbot.waitSignal(view.open_note_requested) as opened:
         qtbot.keyClick(view.unsigned.list, Qt.Key.Key_Return)
-    assert opened.args == [busy_day["draft"]]
+    assert opened.args == [draft.id]
+
+    view.appointments.list.setFocus()
+    with qtbot.waitSignal(view.start_note_requested) as started:
+        qtbot.keyClick(view.appointments.list, Qt.Key.Key_Return)
+    assert started.args == [booked.id]
 
     tree = view.flags.list
     item = tree.topLevelItem(0)
     assert item is not None
     center = tree.visualItemRect(item).center()
-    with qtbot.waitSignal(view.open_client) as opened:
+    with qtbot.waitSignal(view.open_measure_requested) as measure:
         qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=center)
         qtbot.mouseDClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=center)
-    assert opened.args == [busy_day["flag"]]
+    assert measure.args == [busy_day["flag"], flag.id]
+
+    view.plans.list.setFocus()
+    with qtbot.waitSignal(view.open_client) as chart:
+        qtbot.keyClick(view.plans.list, Qt.Key.Key_Return)
+    assert chart.args == [busy_day["plan"]]
+
+
+def _started_today(vault: Vault, client_id: int) -> Appointment:
+    """A session at midnight today: it has started whenever the test runs, so it can be marked."""
+    return vault.schedule.book(Appointment(datetime.combine(TODAY, time(0, 0)), 53, "90837", client_id=client_id))
+
+
+def test_a_key_marks_todays_appointment_and_attended_starts_its_note(
+    qtbot: QtBot, view: TodayView, vault: Vault, busy_day: dict[str, int]
+) -> None:
+    booked = _started_today(vault, busy_day["booked"])
+    show(qtbot, view)
+    assert booked.id is not None
+
+    view.appointments.list.setFocus()
+    with qtbot.waitSignal(view.start_note_requested) as started:
+        qtbot.keyClick(view.appointments.list, Qt.Key.Key_A)
+
+    assert started.args == [booked.id]
+    assert vault.schedule.get(booked.id).status is AppointmentStatus.ATTENDED
+    assert view.appointments.lines_shown()[0][3] == "Attended"
+    assert "Zoë Adeyemi, 12:00 AM–12:53 AM: attended." in view.message.text()
+
+
+def test_a_no_show_from_the_button_charges_the_missed_fee_and_says_so(
+    qtbot: QtBot, view: TodayView, vault: Vault, busy_day: dict[str, int]
+) -> None:
+    booked = _started_today(vault, busy_day["booked"])
+    show(qtbot, view)
+    assert booked.id is not None
+    buttons = {b.accessibleName(): b for b in view.appointment_buttons.findChildren(QPushButton)}
+    assert list(buttons) == ["Start note", "Mark attended", "No-show", "Late cancel", "Reschedule"]
+
+    buttons["No-show"].click()
+
+    assert vault.schedule.get(booked.id).status is AppointmentStatus.NO_SHOW
+    assert [c.service_code for c in vault.billing.charges_for_appointment(booked.id)] == ["NOSHOW"]
+    assert "Missed-appointment fee of $75.00 charged." in view.message.text()
 
 
 def test_an_empty_day_says_so_calmly(qtbot: QtBot, view: TodayView) -> None:

@@ -43,6 +43,7 @@ DEMO_SEED_SETTING = "demo.seed"
 MIN_CLIENTS = 12  # room for the couples, the family and the group
 MAX_CLIENTS = 50_000
 MAX_YEARS = 10
+FOLLOW_UP_ACTION = "Safety check in session: no current intent or plan; safety plan reviewed."
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ class _Builder:
         result_ids = vault.measures.import_results(batch.measures, today=today)
         counts.measures += len(result_ids)
         for index, when in batch.follow_ups:
-            vault.measures.mark_followed_up(result_ids[index], when, self.signer)
+            vault.measures.mark_followed_up(result_ids[index], when, self.signer, action=FOLLOW_UP_ACTION)
         charge_ids = vault.billing.import_appointment_charges(batch.charges, today=today)
         for offset, charge_id in enumerate(charge_ids):
             _check_numbered("charge", charge_id, batch.first_charge_id + offset)

@@ -16,6 +16,15 @@ class Instrument(enum.StrEnum):
     PCL5 = "PCL-5"
 
 
+class Difficulty(enum.StrEnum):
+    """The PHQ-9's last question: how difficult the problems made life (kept with the result, not scored)."""
+
+    NOT_AT_ALL = "not difficult at all"
+    SOMEWHAT = "somewhat difficult"
+    VERY = "very difficult"
+    EXTREMELY = "extremely difficult"
+
+
 @dataclass(frozen=True)
 class Band:
     low: int
@@ -80,12 +89,16 @@ PHQ9_ITEM9_LOINC = "44260-8"
 PHQ9_ITEM9_FLAG = "PHQ-9 item 9 (thoughts of self-harm) answered above 0: follow up now, whatever the total."
 
 
+Answer = int | None  # an item's score, or None when the item was left unanswered
+
+
 @dataclass(frozen=True)
 class Score:
     instrument: Instrument
-    total: int
-    band: str
+    total: int  # of the answered items
+    band: str  # of that total; with unanswered items the true total can only be higher
     flags: tuple[str, ...]
+    complete: bool = True  # every item answered
 
     @property
     def needs_immediate_follow_up(self) -> bool:
@@ -104,8 +117,12 @@ def instrument_of(value: Instrument | str) -> Instrument:
         ) from None
 
 
-def score(instrument: Instrument | str, answers: Sequence[int]) -> Score:
-    """Total, severity band and flags for a complete set of item answers."""
+def score(instrument: Instrument | str, answers: Sequence[Answer]) -> Score:
+    """Total, severity band and flags for one form's answers; an unanswered item is None.
+
+    A partial form is scored on the items answered and marked incomplete; PHQ-9 item 9 above 0 raises its
+    flag whatever else is missing. A form with no item answered is refused.
+    """
     instrument = instrument_of(instrument)
     spec = SPECS[instrument]
     if isinstance(answers, str | bytes) or not isinstance(answers, Sequence):
@@ -113,14 +130,34 @@ def score(instrument: Instrument | str, answers: Sequence[int]) -> Score:
     if len(answers) != spec.items:
         raise ValidationError(f"The {instrument} has {spec.items} items; {len(answers)} answers were given.", "answers")
     for number, answer in enumerate(answers, start=1):
+        if answer is None:
+            continue
         if not isinstance(answer, int) or isinstance(answer, bool) or not 0 <= answer <= spec.item_max:
             raise ValidationError(f"{instrument} item {number} must be scored 0 to {spec.item_max}.", "answers")
-    total = sum(answers)
+    answered = [a for a in answers if a is not None]
+    if not answered:
+        raise ValidationError(f"Answer at least one item of the {instrument} to record it.", "answers")
+    total = sum(answered)
     band = next(b.label for b in spec.bands if b.low <= total <= b.high)
     flags: list[str] = []
-    if instrument is Instrument.PHQ9 and answers[8] > 0:
+    item9 = answers[8] if instrument is Instrument.PHQ9 else None
+    if item9 is not None and item9 > 0:
         flags.append(PHQ9_ITEM9_FLAG)
-    return Score(instrument, total, band, tuple(flags))
+    return Score(instrument, total, band, tuple(flags), complete=len(answered) == spec.items)
+
+
+def difficulty_of(instrument: Instrument, value: Difficulty | str | None) -> Difficulty | None:
+    """The PHQ-9 difficulty answer named by `value` (None: not answered); other instruments have none."""
+    if value is None or value == "":
+        return None
+    if instrument is not Instrument.PHQ9:
+        raise ValidationError(f"Only the PHQ-9 asks how difficult the problems made life, not the {instrument}.",
+                              "difficulty")  # fmt: skip
+    try:
+        return Difficulty(value)
+    except ValueError:
+        known = ", ".join(d.value for d in Difficulty)
+        raise ValidationError(f"How difficult the problems made life is one of: {known}.", "difficulty") from None
 
 
 @dataclass(frozen=True)
@@ -130,8 +167,8 @@ class MeasureResult:
     client_id: int
     instrument: Instrument
     administered_on: date
-    answers: tuple[int, ...]
-    total: int
+    answers: tuple[Answer, ...]
+    total: int  # of the answered items
     band: str
     flags: tuple[str, ...] = ()
     id: int | None = None
@@ -139,6 +176,20 @@ class MeasureResult:
     recorded_at: datetime | None = None  # UTC
     followed_up_at: datetime | None = None  # UTC; only for results that need immediate follow-up
     followed_up_by: str = ""
+    complete: bool = True  # False: some items were left unanswered; the total counts the answered ones
+    difficulty: Difficulty | None = None  # PHQ-9 only
+    follow_up_action: str = ""  # what was done about the flag
+    entered_in_error_at: datetime | None = None  # UTC; the result stays, out of scores and lists of flags
+    entered_in_error_reason: str = ""
+
+    @property
+    def in_error(self) -> bool:
+        """Marked entered in error: kept (struck through), left out of score history and latest scores."""
+        return self.entered_in_error_at is not None
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for a in self.answers if a is not None)
 
     @property
     def total_max(self) -> int:
@@ -151,4 +202,4 @@ class MeasureResult:
     @property
     def open_flag(self) -> bool:
         """A flag that nobody has followed up yet (listed on the Today view)."""
-        return self.needs_immediate_follow_up and self.followed_up_at is None
+        return self.needs_immediate_follow_up and self.followed_up_at is None and not self.in_error

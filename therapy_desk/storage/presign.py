@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from therapy_desk.domain.notes import Note, NoteKind, overdue_at
 from therapy_desk.domain.presign import LinkedAppointment, SigningFacts
-from therapy_desk.storage import db
+from therapy_desk.storage import db, measures
 
 
 def signing_facts(database: db.Database, note: Note, now: datetime) -> SigningFacts:
@@ -21,8 +21,9 @@ def signing_facts(database: db.Database, note: Note, now: datetime) -> SigningFa
         (note.client_id, on),
     ).fetchone()
     flags = database.execute(
-        "SELECT administered_on FROM measure_results WHERE client_id = ? AND instrument = 'PHQ-9' "
-        "AND item9_flag = 1 AND followed_up_at IS NULL AND administered_on <= coalesce(?, '9999-12-31') "
+        "SELECT administered_on FROM measure_results WHERE client_id = ? AND instrument = 'PHQ-9' "  # noqa: S608
+        f"AND item9_flag = 1 AND followed_up_at IS NULL AND {measures.IN_USE} "  # fixed SQL: results not in error
+        "AND administered_on <= coalesce(?, '9999-12-31') "
         "ORDER BY administered_on",
         (note.client_id, on),
     ).fetchall()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QPushButton,
     QStyle,
     QTabWidget,
     QVBoxLayout,
@@ -26,33 +27,23 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client, Diagnosis
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry, theme
+from therapy_desk.ui import registry, theme, windows
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
+from therapy_desk.ui.chart_measures import MeasuresTab, open_measure_result
 from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.chart_sessions import SessionsTab
 from therapy_desk.ui.format import fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.process_notes import SHORTCUT as PROCESS_NOTES_KEY
+from therapy_desk.ui.process_notes import ProcessNotesWindow
 from therapy_desk.ui.widgets.focus import focus_first
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
 APP_TITLE = "Therapy Desk"
 TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS, TAB_SESSIONS = range(5)
-
-
-def close_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:
-    """Ctrl+W and Ctrl+F4 on every platform, with the platform's own Close keys (`platform`), each once.
-
-    A key bound twice on one action is "ambiguous" to Qt and does nothing: where the platform's Close
-    is Ctrl+W alone (GNOME, plain X11), naming Ctrl+W and Close both left Ctrl+W dead and Ctrl+F4 unbound.
-    """
-    standard = QKeySequence.keyBindings(QKeySequence.StandardKey.Close) if platform is None else platform
-    keys: dict[str, QKeySequence] = {}
-    for sequence in (QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4"), *standard):
-        keys.setdefault(sequence.toString(QKeySequence.SequenceFormat.PortableText), sequence)
-    return list(keys.values())
 
 
 def chart_title(client: Client) -> str:
@@ -90,11 +81,14 @@ class ChartWindow(QWidget):
         self.plan = PlanTab(vault, self)
         self.contacts = ContactsTab(vault, self)
         self.sessions = SessionsTab(vault, self)
+        self.measures = MeasuresTab(vault, self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Chart sections")
         self.tabs.setDocumentMode(True)
-        self._tab_list: list[ChartTab] = [self.overview, self.diagnoses, self.plan, self.contacts, self.sessions]
-        names = ("Overview", "Diagnoses", "Treatment plan", "Contacts and releases", "Sessions and notes")
+        self._tab_list: list[ChartTab] = [
+            self.overview, self.diagnoses, self.plan, self.contacts, self.sessions, self.measures
+        ]  # fmt: skip
+        names = ("Overview", "Diagnoses", "Treatment plan", "Contacts and releases", "Sessions and notes", "Measures")
         for number, (tab, name) in enumerate(zip(self._tab_list, names, strict=True), start=1):
             index = self.tabs.addTab(tab, name)
             self.tabs.setTabToolTip(index, f"{name} (Ctrl+{number})")
@@ -105,18 +99,29 @@ class ChartWindow(QWidget):
         self.save_action = self._action("Save", QKeySequence.StandardKey.Save, self.save_current)
         self.cancel_action = self._action("Cancel edit", QKeySequence(Qt.Key.Key_Escape), self.cancel_current)
         self.close_action = self._action("Close chart", QKeySequence.StandardKey.Close, self.close)
-        self.close_action.setShortcuts(close_keys())
+        self.close_action.setShortcuts(windows.close_keys())
 
         self.overview.client_saved.connect(self._client_saved)
         self.diagnoses.changed.connect(self._update_facts)
         self.plan.signed.connect(lambda _plan: self.refresh())
+        self.measures.changed.connect(self.refresh)
+        # Psychotherapy notes open in a private window of their own, never in a tab of the chart.
+        self.process_notes: ProcessNotesWindow | None = None
+        self.process_notes_button = QPushButton("Ps&ychotherapy notes…", self)
+        self.process_notes_button.setAccessibleName("Psychotherapy notes")
+        self.process_notes_button.setToolTip(f"Open the private psychotherapy notes ({PROCESS_NOTES_KEY})")
+        self.process_notes_button.clicked.connect(self.open_process_notes)
+        self._action("Psychotherapy notes", QKeySequence(PROCESS_NOTES_KEY), self.open_process_notes)
 
         header = QVBoxLayout()
         header.setSpacing(2)
         header.addWidget(self.name_label)
         header.addWidget(self.facts_label)
+        top = QHBoxLayout()
+        top.addLayout(header, 1)
+        top.addWidget(self.process_notes_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
-        layout.addLayout(header)
+        layout.addLayout(top)
         layout.addWidget(self.flag_banner)
         layout.addWidget(self.tabs, 1)
 
@@ -217,12 +222,33 @@ class ChartWindow(QWidget):
     def cancel_current(self) -> None:
         self.current_tab().cancel_edit()
 
+    def show_measure_result(self, result_id: int) -> bool:
+        """The Measures tab on this result and, when its item-9 flag is open, "Record follow-up…" (Today's
+        flag asks for it; the main window calls this). False when the chart has no such result."""
+        return open_measure_result(self, result_id, follow_up=True)
+
+    def open_process_notes(self) -> ProcessNotesWindow | None:
+        """The client's psychotherapy notes, in their own private window (raised if already open)."""
+        if self._client is None or self._client.id is None:
+            return None
+        if self.process_notes is None:
+            self.process_notes = ProcessNotesWindow(
+                self._vault, self._client.id, self._client.display_name, windows.close_keys(), self
+            )
+        self.process_notes.show()
+        self.process_notes.raise_()
+        self.process_notes.activateWindow()
+        return self.process_notes
+
     # -- closing and locking ---------------------------------------------------------------------
 
     def is_dirty(self) -> bool:
         return any(tab.is_dirty() for tab in self._tab_list)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.process_notes is not None and not self.process_notes.close():
+            event.ignore()
+            return
         dirty = [tab for tab in self._tab_list if tab.is_dirty()]
         if dirty:
             name = self._client.display_name if self._client else "this client"
@@ -254,6 +280,8 @@ class ChartWindow(QWidget):
         reaches the vault. Every tab is cleared even if saving one of them fails.
         """
         failure: Exception | None = None
+        if self.process_notes is not None:
+            self.process_notes.clear_for_lock()
         for tab in self._tab_list:
             try:
                 tab.save_for_lock()

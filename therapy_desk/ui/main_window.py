@@ -280,12 +280,14 @@ class MainWindow(QMainWindow):
             page.setWordWrap(True)
         if not page.accessibleName():
             page.setAccessibleName(title)
-        open_client = getattr(page, "open_client", None)
-        if open_client is not None:
-            open_client.connect(self.open_chart)
-        open_note = getattr(page, "open_note", None)
-        if open_note is not None:
-            open_note.connect(self.open_note)
+        for signal, slot in (
+            ("open_client", self.open_chart),
+            ("start_note_requested", self.start_note),
+            ("open_note_requested", self.open_note),
+            ("open_measure_requested", self.open_measure),
+        ):
+            if hasattr(page, signal):
+                getattr(page, signal).connect(slot)
         auto_lock_changed = getattr(page, "auto_lock_changed", None)
         if auto_lock_changed is not None:
             auto_lock_changed.connect(self.idle_lock.set_minutes)
@@ -297,10 +299,10 @@ class MainWindow(QMainWindow):
         return page
 
     @Slot(int)
-    def open_chart(self, client_id: int) -> QWidget | None:
-        """Open the client's chart window, or raise it if it is already open; the window (None: no charts)."""
+    def open_chart(self, client_id: int) -> None:
+        """Open the client's chart window, or raise it if it is already open."""
         if self._is_locked or self._locking or self._chart_factory is None:
-            return None
+            return
         window = self._charts.get(client_id)
         if window is None:
             window = self._chart_factory(self.vault, self.ops, client_id)
@@ -311,19 +313,6 @@ class MainWindow(QMainWindow):
         window.show()
         window.raise_()
         window.activateWindow()
-        return window
-
-    @Slot(int, int)
-    def open_note(self, client_id: int, note_id: int) -> QWidget | None:
-        """Open a note in the note editor, over its client's chart (which the lock clears with it)."""
-        chart = self.open_chart(client_id)
-        if self._is_locked or self._locking:
-            return None
-        try:
-            return note_editor.open_note(self.vault, note_id, chart or self)
-        except UserError as err:
-            dialogs.show_error(self, str(err))
-            return None
 
     @Slot()
     def open_search(self) -> QDialog | None:
@@ -333,12 +322,35 @@ class MainWindow(QMainWindow):
         if self._search is None or not shiboken6.isValid(self._search):
             search = SearchDialog(self.vault, self.ops, self)
             search.open_client.connect(self.open_chart)
-            search.open_note.connect(self.open_note)
+            search.open_note_requested.connect(self.open_note)
             self._search = search
         self._search.show()
         self._search.raise_()
         self._search.activateWindow()
         return self._search
+
+    @Slot(int)
+    def start_note(self, appointment_id: int) -> None:
+        """Open the session's note (its draft, or a new one pre-filled from the appointment)."""
+        if not self._is_locked and not self._locking:
+            try:
+                note_editor.open_note_for_appointment(self.vault, appointment_id, self)
+            except UserError as err:  # a group session: its notes are started from each member's chart
+                dialogs.show_error(self, str(err))
+
+    @Slot(int)
+    def open_note(self, note_id: int) -> None:
+        if not self._is_locked and not self._locking:
+            note_editor.open_note(self.vault, note_id, self)
+
+    @Slot(int, int)
+    def open_measure(self, client_id: int, result_id: int) -> None:
+        """Open the client's chart on a measure result (a PHQ-9 item-9 flag to follow up)."""
+        self.open_chart(client_id)
+        window = self._charts.get(client_id)
+        show_result = getattr(window, "show_measure_result", None)
+        if show_result is not None:
+            show_result(result_id)
 
     def chart_windows(self) -> list[QWidget]:
         return list(self._charts.values())
@@ -406,6 +418,8 @@ class MainWindow(QMainWindow):
         steps = _Steps()
         steps.run(self._show_locking)
         steps.run(self._finish_background_work)  # work in flight uses its own connection
+        for editor in note_editor.open_editors():
+            steps.run(editor.clear_for_lock)  # saves the draft, then empties and closes the window
         for view in self._views():
             steps.run(_clear, view)  # each view saves its drafts first, then empties itself
         for window in self._take_views():

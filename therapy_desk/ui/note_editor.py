@@ -37,7 +37,6 @@ from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, windows
-from therapy_desk.ui.chart import close_keys
 from therapy_desk.ui.format import fmt_date, fmt_datetime, fmt_time
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
 from therapy_desk.ui.note_editor_exam import ExamGroup, Mnemonics, RiskGroup
@@ -153,7 +152,7 @@ class NoteEditor(QWidget):
             [QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")]
         )
         self._action("Save draft now", QKeySequence(QKeySequence.StandardKey.Save), self.save)
-        self._action("Close note", QKeySequence("Ctrl+W"), self.close).setShortcuts(close_keys())
+        self._action("Close note", QKeySequence("Ctrl+W"), self.close).setShortcuts(windows.close_keys())
 
         self.header.changed.connect(self._changed)
         self.header.format_changed.connect(self._format_changed)

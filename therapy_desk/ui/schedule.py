@@ -262,14 +262,19 @@ class ScheduleView(QWidget):
         self.error.setVisible(bool(error))
 
     def _set_status(self, appointment_id: int, status: AppointmentStatus) -> None:
-        """Every status change of one appointment goes through here."""
+        """Every status change of one appointment goes through here (`vault.sessions`: a missed session may
+        charge its fee, and the sentence says so)."""
         try:
-            changed = self._vault.schedule.set_status(appointment_id, status)
+            change = self._vault.sessions.set_status(appointment_id, status)
         except ValidationError as err:
             self._say(error=str(err))
             return
-        self._say(f"{self.name_of(changed)}, {fmt_time(changed.start)}: {changed.status.label.lower()}.")
+        changed = change.appointment
+        said = f"{self.name_of(changed)}, {fmt_time(changed.start)}: {changed.status.label.lower()}. {change.sentence}"
+        self._say(said.strip())
         self.load(select=appointment_id)
+        if status is AppointmentStatus.ATTENDED:
+            self.start_note_requested.emit(appointment_id)  # marking attended opens the session's note
 
     def change_status(self, appointment_id: int, status: AppointmentStatus) -> None:
         """A status key or menu entry: cancelling an occurrence of a series asks which ones first."""
@@ -337,7 +342,7 @@ class ScheduleView(QWidget):
 
     def export(self) -> ExportIcsDialog:
         first, last = self.shown_range()
-        dialog = ExportIcsDialog(self._vault, self.zone_name, first, last, parent=self)
+        dialog = ExportIcsDialog(self._vault, first, last, parent=self)
         dialog.accepted.connect(lambda: self._say(f"Exported to {dialog.written}."))
         self.dialog = dialog
         dialog.open()

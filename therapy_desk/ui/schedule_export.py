@@ -21,13 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk.domain.ics import Identifier, calendar_ics
+from therapy_desk.domain.ics import Identifier
 from therapy_desk.errors import UserError, ValidationError
+from therapy_desk.storage.calendar_export import schedule_ics
 from therapy_desk.storage.files import atomic_write
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import FieldErrors, from_qdate, to_qdate
-from therapy_desk.ui.schedule_dialogs import add_row, client_names
+from therapy_desk.ui.schedule_dialogs import add_row
 from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.status_label import error_label
@@ -37,13 +38,12 @@ from therapy_desk.ui.widgets.status_label import error_label
 class ExportIcsDialog(QDialog):
     """Export a date range as an .ics file; the clinician chooses what names the client (initials by default)."""
 
-    def __init__(self, vault: Vault, zone_name: str, first: date, last: date, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, first: date, last: date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("exportIcsDialog")
         self.setWindowTitle("Export appointments to a calendar file")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self._vault = vault
-        self._zone = zone_name
         self.written: Path | None = None
         self.general_error = error_label(self)
         self.errors = FieldErrors(self.general_error)
@@ -106,20 +106,7 @@ class ExportIcsDialog(QDialog):
             if not path.parent.is_dir():
                 raise ValidationError(f"The folder {path.parent} does not exist.", "path")
             first, last = from_qdate(self.from_edit.date()), from_qdate(self.to_edit.date())
-            appointments = self._vault.schedule.range(first, last)
-            names = client_names(self._vault, sorted({a.client_id for a in appointments if a.client_id is not None}))
-            units = {
-                uid: self._vault.clients.unit(uid).name
-                for uid in sorted({a.unit_id for a in appointments if a.unit_id is not None})
-            }
-            body = calendar_ics(
-                appointments,
-                names,
-                self._zone,
-                identifier=Identifier(self.identifier.currentData()),
-                unit_names=units,
-                vault_id=self._vault.vault_id,
-            )
+            body = schedule_ics(self._vault, first, last, Identifier(self.identifier.currentData()))
             atomic_write(path, body.encode("utf-8"))
         except ValidationError as err:
             self.errors.show(err)

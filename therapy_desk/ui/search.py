@@ -7,11 +7,11 @@ a search that ends after the query changed is dropped and the newest query runs 
 the client's listed name, what it is (a client, or a note and its date of service) and the snippet, the
 matched words in bold (the store's markers, everything else escaped for HTML). Client names come first.
 
-Up and Down in the query move in the results; Enter or a double-click opens one: `open_note(client_id,
-note_id)` for a note (the main window opens the chart behind the editor), `open_client(client_id)` for a
-client; the window then closes. Escape closes it. Closing forgets the query and the results. Psychotherapy
-notes are never in the index, and every search is recorded in the audit log by the store, with its number
-of results and never its words.
+Up and Down in the query move in the results; Enter or a double-click opens one: a client's chart with
+`open_client(client_id)`, and for a note then the note itself with `open_note_requested(note_id)`, so the
+editor comes up over its chart; the window then closes. Escape closes it. Closing forgets the query and
+the results. Psychotherapy notes are never in the index, and every search is recorded in the audit log by
+the store, with its number of results and never its words.
 """
 
 from __future__ import annotations
@@ -185,10 +185,10 @@ class _HtmlLine(QStyledItemDelegate):
 
 @registry.view
 class SearchDialog(QDialog):
-    """Search as you type. `open_note(client_id, note_id)` and `open_client(client_id)` ask for a result."""
+    """Search as you type. `open_client(client_id)` and `open_note_requested(note_id)` ask for a result."""
 
-    open_note = Signal(int, int)
     open_client = Signal(int)
+    open_note_requested = Signal(int)
 
     def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -322,10 +322,9 @@ class SearchDialog(QDialog):
             return None
         hit = result.hit
         self.hide()  # first: the chart and the editor come up over where the search was
+        self.open_client.emit(hit.client_id)  # for a note, its chart behind it
         if hit.kind is HitKind.NOTE and hit.note_id is not None:
-            self.open_note.emit(hit.client_id, hit.note_id)
-        else:
-            self.open_client.emit(hit.client_id)
+            self.open_note_requested.emit(hit.note_id)
         self.accept()
         return result
 

@@ -3,7 +3,7 @@
 Public names (the cross-window accessibility test relies on them):
 
     ROLES: tuple[Role, ...]
-        Every text colour role the app sets (ERROR, WARNING, SUCCESS, MUTED); MIN_CONTRAST is 4.5.
+        Every text colour role the app sets (ERROR, WARNING, SUCCESS, MUTED, PRIVATE); MIN_CONTRAST is 4.5.
     color(role: Role, palette: QPalette, background: QPalette.ColorRole = QPalette.ColorRole.Window) -> QColor
         The role's colour for text drawn on `palette`'s `background` (Window for labels, Base for table and
         list cells), at least MIN_CONTRAST against it.
@@ -49,12 +49,14 @@ class Role(Enum):
     WARNING = "#b35900"
     SUCCESS = "#2e8540"
     MUTED = None  # secondary, calm text: hints, "none" lines, resolved diagnoses, revoked releases
+    PRIVATE = "#6a3d9a"  # the psychotherapy notes window's banner: kept apart from the record
 
 
 ERROR = Role.ERROR
 WARNING = Role.WARNING
 SUCCESS = Role.SUCCESS
 MUTED = Role.MUTED
+PRIVATE = Role.PRIVATE
 ROLES: tuple[Role, ...] = tuple(Role)
 
 # The DEMO badge carries its own background, so it needs no palette: white on a dark orange (4.8:1).

@@ -2,8 +2,13 @@
 
 PHQ-9 item-9 answers nobody has followed up come first and stand out; then today's appointments,
 unsigned notes (oldest first), treatment plans due for review within two weeks and releases of
-information expiring within thirty days. Enter or a double-click on any line opens that client's chart
-(`open_client(id)`). The view re-reads itself whenever it is shown and on F5.
+information expiring within thirty days. The view re-reads itself whenever it is shown and on F5.
+
+Each line acts on what it shows: Enter or a double-click on an appointment starts its note
+(`start_note_requested(appointment id)`), on an unsigned note opens it (`open_note_requested(note id)`),
+on a PHQ-9 flag opens the result in the chart's Measures (`open_measure_requested(client id, result
+id)`), on anything else the client's chart (`open_client(id)`). Today's appointments also take A
+(attended, which starts the note too), N (no-show) and L (late cancellation), and the buttons below them.
 
 Every list here is bounded by its store (at most 50 or 200 lines), so the reads run directly on the GUI
 thread (a few milliseconds). The lists are `QTreeWidget`s rather than id-holding table models for the
@@ -12,7 +17,7 @@ same reason: there is never a page to fetch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -35,17 +40,27 @@ from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import Note
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
+from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.format import fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.schedule_dialogs import AppointmentDialog
 from therapy_desk.ui.widgets.focus import set_tab_order
+from therapy_desk.ui.widgets.status_label import StatusLabel
 
 UNSIGNED_LIMIT = 50
 PLAN_REVIEW_DAYS = 14
 PLAN_LIMIT = 200
 RELEASE_DAYS = 30
 CLIENT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+TARGET_ROLE = Qt.ItemDataRole.UserRole + 2
+# Keys on today's appointments: the status they set (as on the Schedule page).
+_STATUS_KEYS = {
+    Qt.Key.Key_A: AppointmentStatus.ATTENDED,
+    Qt.Key.Key_N: AppointmentStatus.NO_SHOW,
+    Qt.Key.Key_L: AppointmentStatus.LATE_CANCEL,
+}
 
 _ITEM9_ANSWERS = {1: "several days", 2: "more than half the days", 3: "nearly every day"}
 
@@ -59,18 +74,29 @@ class Line:
     tooltip: str = ""
     strong: tuple[int, ...] = ()  # columns shown in bold
     strong_says: str = ""  # what the bold means, in words a screen reader reads after those cells
+    target: int | None = None  # the appointment, note or measure result the line acts on
 
 
 class TodayList(QTreeWidget):
-    """A flat list whose Enter opens the current line (`open_requested`)."""
+    """A flat list whose Enter opens the current line (`open_requested`); with `status_keys`, A, N and L
+    on a line ask for that status (`status_requested`)."""
 
     open_requested = Signal(QTreeWidgetItem)
+    status_requested = Signal(QTreeWidgetItem, str)
+
+    status_keys = False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
-            item = self.currentItem()
+        item = self.currentItem()
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and plain:
             if item is not None:
                 self.open_requested.emit(item)
+            return
+        status = _STATUS_KEYS.get(Qt.Key(event.key())) if self.status_keys and plain else None
+        if status is not None:
+            if item is not None:
+                self.status_requested.emit(item, status.value)
             return
         super().keyPressEvent(event)
 
@@ -110,12 +136,16 @@ class Section(QWidget):
         heading.setSpacing(6)
         heading.addWidget(self.icon_label)
         heading.addWidget(self.title_label, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(heading)
-        layout.addWidget(self.empty_label)
-        layout.addWidget(self.list, 1)
-        layout.addStretch(0)  # keeps an empty section's title at the top
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addLayout(heading)
+        self._layout.addWidget(self.empty_label)
+        self._layout.addWidget(self.list, 1)
+        self._layout.addStretch(0)  # keeps an empty section's title at the top
+
+    def add_below(self, widget: QWidget) -> None:
+        """A row under the list (its buttons), above the stretch."""
+        self._layout.insertWidget(self._layout.count() - 1, widget)
 
     def set_lines(self, lines: Sequence[Line], *, title_suffix: str = "") -> None:
         self.list.clear()
@@ -124,6 +154,7 @@ class Section(QWidget):
         for line in lines:
             item = QTreeWidgetItem(list(line.cells))
             item.setData(0, CLIENT_ID_ROLE, line.client_id)
+            item.setData(0, TARGET_ROLE, line.target)
             for column in range(len(line.cells)):
                 if line.tooltip:
                     item.setToolTip(column, line.tooltip)
@@ -165,9 +196,12 @@ class Section(QWidget):
 
 @registry.view
 class TodayView(QWidget):
-    """The Today page. `open_client(client_id)` asks for the chart."""
+    """The Today page. Its signals ask the main window for a chart, a note or a measure result."""
 
     open_client = Signal(int)
+    start_note_requested = Signal(int)  # appointment id
+    open_note_requested = Signal(int)  # note id
+    open_measure_requested = Signal(int, int)  # client id, measure result id
 
     def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -215,8 +249,17 @@ class TodayView(QWidget):
             self,
         )
         for section in self.sections():
-            section.list.open_requested.connect(self._open_item)
-            section.list.itemDoubleClicked.connect(lambda item, _column: self._open_item(item))
+            section.list.open_requested.connect(lambda item, s=section: self._open_item(s, item))
+            section.list.itemDoubleClicked.connect(lambda item, _column, s=section: self._open_item(s, item))
+        self.appointments.list.status_keys = True
+        self.appointments.list.status_requested.connect(
+            lambda item, status: self._set_status(item, AppointmentStatus(status))
+        )
+        self.appointment_buttons = self._appointment_buttons()
+        self.appointments.add_below(self.appointment_buttons)
+        self.message = StatusLabel("Appointment status", parent=self)
+        self.message.setWordWrap(True)
+        self.message.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
@@ -235,9 +278,41 @@ class TodayView(QWidget):
         layout = QVBoxLayout(self)
         layout.setSpacing(14)
         layout.addLayout(top)
+        layout.addWidget(self.message)
         layout.addWidget(self.flags)
         layout.addLayout(grid, 1)
-        set_tab_order(self.refresh_button, *(section.list for section in self.sections()))
+        set_tab_order(
+            self.refresh_button,
+            self.flags.list,
+            self.appointments.list,
+            *self.appointment_buttons.findChildren(QPushButton),
+            *(section.list for section in self.sections()[2:]),
+        )
+
+    def _appointment_buttons(self) -> QWidget:
+        """Start note / Mark attended / No-show / Late cancel / Reschedule, for the current appointment."""
+        row = QWidget(self)
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        actions: list[tuple[str, str, Callable[[QTreeWidgetItem], None]]] = [
+            ("Start &note", "Start the note of the selected appointment (Enter)", self._start_note),
+            ("Mark &attended", "Mark the selected appointment attended and start its note (A)",
+             lambda item: self._set_status(item, AppointmentStatus.ATTENDED)),
+            ("N&o-show", "Mark the selected appointment a no-show (N)",
+             lambda item: self._set_status(item, AppointmentStatus.NO_SHOW)),
+            ("&Late cancel", "Mark the selected appointment cancelled late (L)",
+             lambda item: self._set_status(item, AppointmentStatus.LATE_CANCEL)),
+            ("Re&schedule…", "Move the selected appointment to another time", self._reschedule),
+        ]  # fmt: skip
+        for text, tip, act in actions:
+            button = QPushButton(text, row)
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _checked=False, act=act: self._on_current_appointment(act))
+            layout.addWidget(button)
+        layout.addStretch(1)
+        row.hide()
+        return row
 
     def sections(self) -> tuple[Section, ...]:
         """Top to bottom, left to right: flags, appointments, unsigned notes, plans, releases."""
@@ -272,16 +347,19 @@ class TodayView(QWidget):
                     "Item 9 answered above 0: follow up now, whatever the total, and record it in the chart.",
                     strong=(0, 1, 2, 3),
                     strong_says="flagged for follow-up",
+                    target=m.id,
                 )
                 for m in flags
             ]
         )
         self.appointments.set_lines(list(self._appointment_lines(appointments, clients)))
+        self.appointment_buttons.setVisible(bool(appointments))
         self.unsigned.set_lines(
             [
                 Line(
                     (name(n.client_id), fmt_date(n.date_of_service, "No date yet"), fmt_age(_note_day(n), today)),
                     n.client_id,
+                    target=n.id,
                 )
                 for n in notes
             ],
@@ -335,7 +413,7 @@ class TodayView(QWidget):
             if appointment.client_id is not None:
                 client = clients.get(appointment.client_id)
                 who = client.display_name if client is not None else "Unknown client"
-                yield Line((when, who, service, status), appointment.client_id)
+                yield Line((when, who, service, status), appointment.client_id, target=appointment.id)
                 continue
             assert appointment.unit_id is not None
             try:
@@ -345,12 +423,71 @@ class TodayView(QWidget):
                 continue
             opens = unit.identified_client_id
             tip = "" if opens is not None else "A group: open a member's chart from the caseload."
-            yield Line((when, f"{unit.name} ({unit.kind})", service, status), opens, tip)
+            yield Line((when, f"{unit.name} ({unit.kind})", service, status), opens, tip, target=appointment.id)
 
-    def _open_item(self, item: QTreeWidgetItem) -> None:
-        client_id = item.data(0, CLIENT_ID_ROLE)
-        if client_id is not None:
+    def _open_item(self, section: Section, item: QTreeWidgetItem) -> None:
+        client_id, target = item.data(0, CLIENT_ID_ROLE), item.data(0, TARGET_ROLE)
+        if section is self.appointments and target is not None:
+            self._start_note(item)
+        elif section is self.unsigned and target is not None:
+            self.open_note_requested.emit(int(target))
+        elif section is self.flags and target is not None and client_id is not None:
+            self.open_measure_requested.emit(int(client_id), int(target))
+        elif client_id is not None:
             self.open_client.emit(int(client_id))
+
+    # -- acting on today's appointments --------------------------------------------------------
+
+    def _on_current_appointment(self, act: Callable[[QTreeWidgetItem], None]) -> None:
+        item = self.appointments.list.currentItem()
+        if item is None:
+            self._say(error="Choose an appointment in the list first.")
+            return
+        act(item)
+
+    def _start_note(self, item: QTreeWidgetItem) -> None:
+        self.start_note_requested.emit(int(item.data(0, TARGET_ROLE)))
+
+    def _set_status(self, item: QTreeWidgetItem, status: AppointmentStatus) -> None:
+        """Record the status (a missed session may charge its fee: `vault.sessions`); attended starts the note."""
+        appointment_id = int(item.data(0, TARGET_ROLE))
+        try:
+            change = self._vault.sessions.set_status(appointment_id, status)
+        except ValidationError as err:
+            self._say(error=str(err))
+            return
+        who = item.text(1)
+        self._say(" ".join(f"{who}, {item.text(0)}: {status.label.lower()}. {change.sentence}".split()))
+        self.refresh()
+        self._select_appointment(appointment_id)
+        if status is AppointmentStatus.ATTENDED:
+            self.start_note_requested.emit(appointment_id)
+
+    def _reschedule(self, item: QTreeWidgetItem) -> None:
+        appointment_id = int(item.data(0, TARGET_ROLE))
+        dialog = AppointmentDialog(
+            self._vault,
+            practice_zone_name(self._vault.practice),
+            self._vault.schedule.get(appointment_id),
+            parent=self,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.refresh)
+        self.reschedule_dialog = dialog
+        dialog.open()
+
+    def _select_appointment(self, appointment_id: int) -> None:
+        for index in range(self.appointments.list.topLevelItemCount()):
+            item = self.appointments.list.topLevelItem(index)
+            if item is not None and item.data(0, TARGET_ROLE) == appointment_id:
+                self.appointments.list.setCurrentItem(item)
+                self.appointments.list.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
+
+    def _say(self, text: str = "", *, error: str = "") -> None:
+        self.message.setText(error or text)
+        theme.set_role(self.message, theme.ERROR if error else None)
+        self.message.setVisible(bool(error or text))
 
     # -- showing and locking -------------------------------------------------------------------
 
@@ -373,6 +510,8 @@ class TodayView(QWidget):
 
     def clear_for_lock(self) -> None:
         """Nothing to save here: empty every list."""
+        self._say()
+        self.appointment_buttons.hide()
         for section in self.sections():
             section.clear()
         self._show_flags([])
@@ -380,8 +519,8 @@ class TodayView(QWidget):
         self._stale = True
 
 
-def _item9_text(answers: Sequence[int]) -> str:
-    answer = answers[8] if len(answers) > 8 else 0
+def _item9_text(answers: Sequence[int | None]) -> str:
+    answer = (answers[8] if len(answers) > 8 else None) or 0  # a flagged result always answered item 9
     return f"{answer}: {_ITEM9_ANSWERS.get(answer, 'answered')}"
 
 

@@ -3,8 +3,8 @@
 Each line says whose note it is, its date of service, its kind, how long it has waited, and "overdue"
 when the session ended more than 72 hours ago (domain.notes.overdue_at); an overdue line is also drawn in
 the theme's WARNING colour. Enter or a double-click opens the note: the page asks for it with
-`open_note(client_id, note_id)` (the main window opens the chart behind the editor) and opens it itself
-when nothing answers (the page on its own). The list is read again whenever the page is shown, on F5, and
+`open_note_requested(note_id)` (the main window answers, as for Today) and opens it itself when nothing
+answers (the page on its own). The list is read again whenever the page is shown, on F5, and
 when an editor it knows of saves or signs a note.
 
 The store returns at most `UNSIGNED_LIMIT` drafts (its page size), read on the GUI thread: about 12 ms
@@ -36,9 +36,9 @@ EMPTY_TEXT = "No unsigned notes: every note is signed."
 
 @registry.view
 class UnsignedView(QWidget):
-    """The Unsigned notes page. `open_note(client_id, note_id)` asks for a note in its chart."""
+    """The Unsigned notes page. `open_note_requested(note_id)` asks for a note in the note editor."""
 
-    open_note = Signal(int, int)
+    open_note_requested = Signal(int)
 
     def __init__(self, vault: Vault, ops: Ops, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,13 +120,13 @@ class UnsignedView(QWidget):
     # -- opening -------------------------------------------------------------------------------
 
     def open_current(self) -> NoteEditor | None:
-        """Open the note on the current line in the note editor (in its chart, from the main window)."""
+        """Open the note on the current line in the note editor (the main window's, if it listens)."""
         row = self.current_row()
         if row is None:
             return None
         self.error.hide()
-        if self.receivers("2open_note(int,int)") > 0:
-            self.open_note.emit(row.client_id, row.note_id)
+        if self.receivers("2open_note_requested(int)") > 0:
+            self.open_note_requested.emit(row.note_id)
             editor = next((e for e in open_editors() if e.note.id == row.note_id), None)
         else:
             try:

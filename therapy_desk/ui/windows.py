@@ -174,3 +174,16 @@ def fit_on_screen(window: QWidget) -> None:
             max(available.left(), min(outer.x(), available.right() + 1 - outer.width())),
             max(available.top(), min(outer.y(), available.bottom() + 1 - outer.height())),
         )
+
+
+def close_keys(platform: list[QKeySequence] | None = None) -> list[QKeySequence]:
+    """Ctrl+W and Ctrl+F4 on every platform, with the platform's own Close keys (`platform`), each once.
+
+    A key bound twice on one action is "ambiguous" to Qt and does nothing: where the platform's Close
+    is Ctrl+W alone (GNOME, plain X11), naming Ctrl+W and Close both left Ctrl+W dead and Ctrl+F4 unbound.
+    """
+    standard = QKeySequence.keyBindings(QKeySequence.StandardKey.Close) if platform is None else platform
+    keys: dict[str, QKeySequence] = {}
+    for sequence in (QKeySequence("Ctrl+W"), QKeySequence("Ctrl+F4"), *standard):
+        keys.setdefault(sequence.toString(QKeySequence.SequenceFormat.PortableText), sequence)
+    return list(keys.values())

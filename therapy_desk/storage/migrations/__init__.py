@@ -24,6 +24,7 @@ from therapy_desk.storage.migrations import (
     m009_replace_guards,
     m010_search_content,
     m011_note_billing,
+    m012_measure_details,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -49,6 +50,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "no replacing sealed rows; seals recorded", m009_replace_guards.STATEMENTS, record_upgrade_seals),
     Migration(10, "search index over the notes' own text", m010_search_content.STATEMENTS),
     Migration(11, "a note's billed code, late-entry reason; snippets", m011_note_billing.STATEMENTS),
+    Migration(12, "measures: partial forms, difficulty, follow-up action, in error", m012_measure_details.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
