@@ -191,6 +191,8 @@ def test_a_psychotherapy_note_is_never_found(vault: Vault) -> None:
         "-grief",
         "'; DROP TABLE notes; --",
         "\x00",
+        "grief\x00anxiety",  # FTS5 ended the phrase at the NUL and refused the query as "unterminated string"
+        "anx\x00",
         "grief \ud800",
         "\ud800x",
         "   ",
@@ -212,6 +214,14 @@ def test_query_syntax_typed_by_the_user_is_only_text() -> None:
     assert fts_query("* ( )") is None
     assert fts_query("grief - anx", prefix_last=True) == '"grief" "anx" *'
     assert fts_query("grief ***", prefix_last=True) == '"grief"'  # the word being typed is not a word
+
+
+def test_a_nul_in_the_query_separates_words(vault: Vault) -> None:
+    ana = add_client(vault, "Ana", "Reyes")
+    note_id = add_note(vault, ana, "Grief and anxiety after the move.")
+    assert [h.note_id for h in vault.search.search("grief\x00anxiety")] == [note_id]
+    assert [h.note_id for h in vault.search.search("anx\x00")] == []  # a finished word: not a prefix
+    assert [h.note_id for h in vault.search.search("grief\x00anx")] == [note_id]
 
 
 def test_the_index_follows_every_change(vault: Vault) -> None:

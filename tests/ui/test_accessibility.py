@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import itertools
 import pkgutil
 import re
 import sys
@@ -624,6 +625,54 @@ def _schedule_classes() -> tuple[type[QWidget], ...]:
 
 
 OPENERS["schedule"] = (schedule_states, _schedule_classes())
+
+
+# -- global search and the Unsigned notes page (issue 11) -------------------------------------------------
+
+
+def search_states(world: World) -> States:
+    from therapy_desk.ui.search import SearchDialog
+
+    dialog = SearchDialog(world.vault, world.ops)
+    show(world, dialog)
+    yield "Search, nothing typed yet", dialog
+    QTest.keyClicks(dialog.query, "sleep")
+    world.qtbot.waitUntil(lambda: not dialog.busy and dialog.model.rowCount() > 0, timeout=10_000)
+    yield "Search, with results", dialog
+    dialog.query.clear()
+    QTest.keyClicks(dialog.query, "Nobody by this name")
+    world.qtbot.waitUntil(lambda: not dialog.busy and dialog.model.rowCount() == 0, timeout=10_000)
+    yield "Search, no results", dialog
+    dialog.reject()
+
+
+def unsigned_states(world: World) -> States:
+    from datetime import date, timedelta
+
+    from therapy_desk.domain.notes import Note
+    from therapy_desk.ui.unsigned import UnsignedView
+
+    for day in (date.today() - timedelta(days=9), date.today()):  # an overdue draft and a recent one
+        world.vault.notes.save_draft(Note(world.client_id, date_of_service=day))
+    page = UnsignedView(world.vault, world.ops)
+    page.resize(1100, 700)
+    show(world, page)
+    assert any(row.overdue for row in page.model.rows())
+    assert not page.model.rows()[-1].overdue
+    yield "Unsigned notes, an overdue and a recent draft", page
+
+
+def _search_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.search import SearchDialog
+    from therapy_desk.ui.unsigned import UnsignedView
+
+    return (SearchDialog, UnsignedView)
+
+
+OPENERS["search and unsigned notes"] = (
+    lambda world: itertools.chain(search_states(world), unsigned_states(world)),
+    _search_classes(),
+)
 
 
 # -- the Measures tab, its dialogs, psychotherapy notes (issue 11; states in tests/ui/measure_views.py) -----

@@ -77,13 +77,22 @@ def _navigation_titles(window: MainWindow) -> list[str]:
 def test_only_views_that_exist_are_in_the_navigation(main: MainWindow) -> None:
     assert _navigation_titles(main) == TITLES
     go_menu = _menu(main, "&Go")
-    assert [a.text() for a in go_menu.actions()] == TITLES
-    assert [a.shortcut().toString() for a in go_menu.actions()] == ["Ctrl+1", "Ctrl+2", "Ctrl+3"]
+    pages = [a for a in go_menu.actions() if a is not main.search_action and not a.isSeparator()]
+    assert [a.text() for a in pages] == TITLES
+    assert [a.shortcut().toString() for a in pages] == ["Ctrl+1", "Ctrl+2", "Ctrl+3"]
+    assert go_menu.actions()[-1] is main.search_action  # then global search, after a separator
+    assert main.search_action.shortcut().toString() == "Ctrl+Shift+F"
 
 
 def test_navigation_lists_only_the_views_that_exist() -> None:
     # Billing and Backups join when their issues land: no dead entries until then.
-    assert [title for title, _factory in default_pages()] == ["Today", "Schedule", "Caseload", "Settings"]
+    assert [title for title, _factory in default_pages()] == [
+        "Today",
+        "Schedule",
+        "Unsigned notes",
+        "Caseload",
+        "Settings",
+    ]
 
 
 def test_views_are_built_when_first_shown_and_keys_switch_between_them(qtbot: QtBot, vault: Vault) -> None:

@@ -234,7 +234,7 @@ def test_the_walk_sees_what_a_user_can_press_in_a_chart(qtbot: QtBot, vault: Vau
     chart.show_tab(TAB_DIAGNOSES)
     keys = {b.keys for b in window_bindings(chart)}
     assert {"Ctrl+W", "Ctrl+F4", "Ctrl+S", "Esc", "Ctrl+1", "Ctrl+4", "Ctrl+Up", "Alt+A"} <= keys
-    assert {"Ctrl+L", "Ctrl+Q"} <= keys  # the main window's, which work in every window
+    assert {"Ctrl+L", "Ctrl+Q", "Ctrl+Shift+F"} <= keys  # the main window's, which work in every window
 
 
 # -- the windows -----------------------------------------------------------------------------------
@@ -285,7 +285,7 @@ def test_every_state_of_the_main_window(qtbot: QtBot, main: MainWindow) -> None:
         if title == "Caseload":
             keys = {b.keys for b in window_bindings(main)}
             assert {"Ctrl+F", "Ctrl+N", "F5", "Ctrl+1", "Ctrl+L", "Alt+V", "Alt+A"} <= keys
-    assert len(walk.visited) == 5
+    assert len(walk.visited) == 6
     assert not walk.found, walk.report()
 
 
@@ -372,6 +372,10 @@ def test_every_dialog_of_the_main_window(qtbot: QtBot, vault: Vault, ops: Ops, m
     about = main.show_about()
     walk.check("About", about)
     about.close()
+    search = main.open_search()
+    assert search is not None
+    walk.check("Search", search)
+    search.reject()
     assert not walk.found, walk.report()
 
 

@@ -93,8 +93,14 @@ def fts_query(text: str, *, prefix_last: bool = False) -> str | None:
     return " ".join(quoted)
 
 
+def _spaced(text: str) -> str:
+    """`text` with each NUL (a bad paste) read as a space: FTS5 ends a quoted phrase's text at a NUL and
+    then refuses the query as an unterminated string."""
+    return text.replace("\0", " ")
+
+
 def _words(text: str) -> list[str]:
-    return [word for word in text.split() if _is_word(word)][:MAX_TERMS]
+    return [word for word in _spaced(text).split() if _is_word(word)][:MAX_TERMS]
 
 
 def _is_word(word: str) -> bool:
@@ -107,6 +113,7 @@ def _is_word(word: str) -> bool:
 
 def _can_prefix(text: str) -> bool:
     """Whether the text's last word is unfinished: the last thing typed, kept, and long enough."""
+    text = _spaced(text)
     raw = text.split()
     if not raw or text[-1].isspace() or not _is_word(raw[-1]) or sum(map(_is_word, raw)) > MAX_TERMS:
         return False

@@ -39,6 +39,7 @@ from therapy_desk.ui.settings import SettingsView
 from therapy_desk.ui.single_instance import InstanceServer, ShowRequest
 from therapy_desk.ui.today import TodayView
 from therapy_desk.ui.unlock import UnlockWindow, holds_vault
+from therapy_desk.ui.unsigned import UnsignedView
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ _MAX_PATH_CHARS = 4096
 VIEWS: tuple[tuple[str, Callable[[Vault, Ops], QWidget]], ...] = (
     ("Today", TodayView),
     ("Schedule", ScheduleView),
+    ("Unsigned notes", UnsignedView),
     ("Caseload", CaseloadView),
     ("Settings", SettingsView),
 )

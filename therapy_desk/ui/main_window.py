@@ -42,6 +42,7 @@ from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.note_editor import open_editors
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.search import SearchDialog
 from therapy_desk.ui.unlock import holds_vault
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
@@ -190,6 +191,17 @@ class MainWindow(QMainWindow):
             self.addAction(action)
             self.page_actions.append(action)
 
+        go_menu.addSeparator()
+        # Application-wide, like Lock: Ctrl+Shift+F searches from chart windows and note editors too.
+        self.search_action = QAction("&Search notes and clients…", self)
+        self.search_action.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        self.search_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.search_action.setStatusTip("Find a client by name or a note by its words")
+        self.search_action.triggered.connect(self.open_search)
+        go_menu.addAction(self.search_action)
+        self.addAction(self.search_action)
+        self._search: QDialog | None = None
+
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About Therapy Desk", self)
         about.setMenuRole(QAction.MenuRole.AboutRole)
@@ -302,6 +314,21 @@ class MainWindow(QMainWindow):
         window.show()
         window.raise_()
         window.activateWindow()
+
+    @Slot()
+    def open_search(self) -> QDialog | None:
+        """Show the search window (one at a time), its query field ready for typing."""
+        if self._is_locked or self._locking:
+            return None
+        if self._search is None or not shiboken6.isValid(self._search):
+            search = SearchDialog(self.vault, self.ops, self)
+            search.open_client.connect(self.open_chart)
+            search.open_note_requested.connect(self.open_note)
+            self._search = search
+        self._search.show()
+        self._search.raise_()
+        self._search.activateWindow()
+        return self._search
 
     @Slot(int)
     def start_note(self, appointment_id: int) -> None:
