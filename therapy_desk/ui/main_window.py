@@ -40,7 +40,6 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs, files, note_editor, registry, theme, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
-from therapy_desk.ui.note_editor import open_editors
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.search import SearchDialog
 from therapy_desk.ui.unlock import holds_vault
@@ -423,8 +422,6 @@ class MainWindow(QMainWindow):
             steps.run(editor.clear_for_lock)  # saves the draft, then empties and closes the window
         for view in self._views():
             steps.run(_clear, view)  # each view saves its drafts first, then empties itself
-        for editor in open_editors():
-            steps.run(editor.clear_for_lock)  # note windows opened outside a chart (Today, search) save too
         for window in self._take_views():
             steps.run(_discard, window)
         for dialog in _open_dialogs():
