@@ -107,7 +107,33 @@ RULES = [
         note(), facts(open_item9_flags=(date(2025, 3, 3),)), Level.WARNING, Rule.ITEM9_NOT_FOLLOWED_UP,
         "PHQ-9 of 2025-03-03 has item 9", id="item9-not-followed-up",
     ),
+    pytest.param(
+        note(service_code="90846"), facts(), Level.ERROR, Rule.CODE_WITHOUT_REASON,
+        "45 minutes suggest 90834; give the reason for billing 90846", id="code-without-reason",
+    ),
+    pytest.param(
+        note(), facts(late=True), Level.ERROR, Rule.LATE_WITHOUT_REASON, "this note is a late entry",
+        id="late-without-reason",
+    ),
+    pytest.param(
+        note(), facts(client_dob=date(2025, 3, 11)), Level.ERROR, Rule.BEFORE_BIRTH,
+        "before the client's date of birth", id="before-birth",
+    ),
+    pytest.param(
+        note(), facts(client_discharged=True), Level.WARNING, Rule.CLIENT_DISCHARGED, "The client is discharged",
+        id="client-discharged",
+    ),
 ]  # fmt: skip
+
+
+def test_every_rule_has_its_row() -> None:
+    assert {p.values[3] for p in RULES} == set(Rule) - {Rule.COMPLETE}
+
+
+def test_a_reason_answers_the_code_and_the_late_entry_and_a_discharge_summary_is_not_warned() -> None:
+    reasoned = note(service_code="90846", code_reason="Parents only.", late_entry_reason="Out sick.")
+    assert presign_findings(reasoned, facts(late=True)) == []
+    assert presign_findings(note(kind=NoteKind.DISCHARGE), facts(client_discharged=True)) == []
 
 
 @pytest.mark.parametrize(("checked", "known", "level", "rule", "sentence"), RULES)

@@ -14,7 +14,7 @@ from tests.conftest import at_day_end
 from tests.storage.test_billing import book_session
 from tests.storage.test_notes import SIGNER, draft, events
 from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SuicidalIdeation
-from therapy_desk.domain.clients import Client, Unit, UnitKind, UnitMember
+from therapy_desk.domain.clients import Client, ClientStatus, Unit, UnitKind, UnitMember
 from therapy_desk.domain.notes import NoteStatus
 from therapy_desk.domain.presign import Level, Rule
 from therapy_desk.errors import ValidationError
@@ -89,6 +89,10 @@ def code_without_reason(vault: Vault, client_id: int) -> int:
     return saved_draft(vault, client_id, service_code="90846")  # 50 minutes suggest 90834
 
 
+def before_birth(vault: Vault, client_id: int) -> int:
+    return saved_draft(vault, client_id, date_of_service=date(1988, 4, 1))  # the client was born on 1988-04-02
+
+
 def late_without_reason(vault: Vault, client_id: int) -> int:
     return saved_draft(vault, client_id, date_of_service=DOS - timedelta(days=4))
 
@@ -105,6 +109,7 @@ REFUSALS = [
     pytest.param(low_level_without_rationale, "rationale for that level", id="low-level-without-rationale"),
     pytest.param(code_without_reason, "50 minutes suggest 90834; give the reason", id="code-without-reason"),
     pytest.param(late_without_reason, "this note is a late entry; give the reason", id="late-without-reason"),
+    pytest.param(before_birth, "before the client's date of birth", id="before-birth"),
 ]
 
 
@@ -240,3 +245,12 @@ def test_a_reason_lets_the_note_be_signed_and_is_sealed_with_it(
     cleared: dict[str, Any] = dict.fromkeys(changes, "")
     assert not changes or dataclasses.replace(signed, **cleared).seal_intact is False
     assert vault.check().clean
+
+
+def test_a_note_for_a_discharged_client_is_warned_about_not_refused(vault: Vault) -> None:
+    client_id = new_client(vault)
+    client = vault.clients.get(client_id)
+    vault.clients.update(dataclasses.replace(client, status=ClientStatus.DISCHARGED))
+    note_id = saved_draft(vault, client_id)
+    assert [f.rule for f in vault.notes.presign_check(note_id, now=at_day_end(DOS))] == [Rule.CLIENT_DISCHARGED]
+    assert vault.notes.sign(note_id, SIGNER, now=at_day_end(DOS)).is_signed

@@ -10,6 +10,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -17,10 +18,12 @@ from tests.conftest import PASSPHRASE, at_day_end
 from tests.storage.sealed_practice import raw_connection, triggers_lifted
 from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import Note, NoteFormat, sections
+from therapy_desk.domain.scheduling import ZONE_SETTING
 from therapy_desk.domain.validation import check_zip
 from therapy_desk.errors import ValidationError, WrongPassphrase, WrongRecoveryCode
 from therapy_desk.storage import keychain
 from therapy_desk.storage.integrity import PHASES
+from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import default_pages
 from therapy_desk.ui.main_window import MainWindow
@@ -388,3 +391,22 @@ def test_alt_c_in_the_main_window_runs_the_vault_check(qtbot: QtBot, vault: Vaul
 
     qtbot.waitUntil(lambda: "the vault is intact" in settings.vault_check.status.text(), timeout=10_000)
     window.lock()
+
+
+def test_the_practice_time_zone_is_chosen_by_typing_and_a_wrong_one_is_said(qtbot: QtBot, view: SettingsView,
+                                                                            vault: Vault) -> None:  # fmt: skip
+    assert view.zone_combo.currentText() == practice_zone_name(vault.practice)  # stored when first read
+    view.zone_combo.setFocus()
+    edit = view.zone_combo.lineEdit()
+    assert edit is not None
+    edit.selectAll()
+    QTest.keyClicks(edit, "America/Denver")
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    assert vault.practice.setting(ZONE_SETTING) == "America/Denver"
+
+    edit.selectAll()
+    QTest.keyClicks(edit, "Mars/Olympus")
+    QTest.keyClick(edit, Qt.Key.Key_Tab)
+    assert vault.practice.setting(ZONE_SETTING) == "America/Denver"
+    assert view.zone_status.isVisibleTo(view)
+    assert "Mars/Olympus" in view.zone_status.text() or "time zone" in view.zone_status.text()

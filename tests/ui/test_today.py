@@ -104,6 +104,7 @@ def test_a_screen_reader_hears_what_the_bold_lines_mean(
     qtbot: QtBot, view: TodayView, vault: Vault, busy_day: dict[str, int]
 ) -> None:
     overdue_plan(vault, busy_day["draft"], days_overdue=4)
+    vault.notes.save_draft(Note(busy_day["plan"], date_of_service=TODAY - timedelta(days=5)))
     show(qtbot, view)
 
     flags = accessible_cells(view.flags.list)
@@ -112,6 +113,9 @@ def test_a_screen_reader_hears_what_the_bold_lines_mean(
     plans = accessible_cells(view.plans.list)
     assert "4 days overdue — review due now" in plans
     assert "in 10 days" in plans  # not yet due: read as shown, with nothing added
+    unsigned = accessible_cells(view.unsigned.list)
+    assert "5 days — overdue" in unsigned
+    assert "3 days" in unsigned  # within 72 hours of its session: not overdue
 
 
 def test_enter_and_double_click_open_what_the_line_shows(

@@ -38,6 +38,8 @@ class Rule(enum.StrEnum):
     ITEM9_NOT_FOLLOWED_UP = "item9-not-followed-up"
     CODE_WITHOUT_REASON = "code-without-reason"
     LATE_WITHOUT_REASON = "late-without-reason"
+    BEFORE_BIRTH = "before-birth"
+    CLIENT_DISCHARGED = "client-discharged"
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class SigningFacts:
     other_signed_progress_note: bool = False  # the same client's, for the same appointment
     open_item9_flags: tuple[date, ...] = ()  # PHQ-9s up to the date of service with item 9 above 0, no follow-up
     late: bool = False  # signing now is more than LATE_ENTRY_HOURS after the session ended
+    client_dob: date | None = None
+    client_discharged: bool = False
 
 
 def billed_code(note: Note, appointment: LinkedAppointment | None) -> str | None:
@@ -82,6 +86,7 @@ def presign_findings(note: Note, facts: SigningFacts) -> list[Finding]:
         *_appointment_findings(note, facts),
         *_code_findings(note, facts),
         *_late_findings(note, facts),
+        *_client_findings(note, facts),
         *risk_findings(note.risk),
         *_warnings(note, facts),
     ]
@@ -254,6 +259,31 @@ def _band_findings(code: str, minutes: int) -> list[Finding]:
             f"{minutes} minutes documented: {advice}. Correct the times or the service code.",
         )
     ]
+
+
+def _client_findings(note: Note, facts: SigningFacts) -> list[Finding]:
+    """The note against the client it is for: born by the date of service, not discharged."""
+    findings: list[Finding] = []
+    dob, day = facts.client_dob, note.date_of_service
+    if dob is not None and day is not None and day < dob:
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.BEFORE_BIRTH,
+                f"The date of service {day.isoformat()} is before the client's date of birth; correct the date "
+                "or check that this is the right client.",
+            )
+        )
+    if facts.client_discharged and note.kind is not NoteKind.DISCHARGE:
+        findings.append(
+            Finding(
+                Level.WARNING,
+                Rule.CLIENT_DISCHARGED,
+                "The client is discharged; check this is the right client, or change their status to active in "
+                "the chart if they have returned.",
+            )
+        )
+    return findings
 
 
 def _warnings(note: Note, facts: SigningFacts) -> list[Finding]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.domain.notes import Note, NoteKind, overdue_at
 from therapy_desk.domain.presign import LinkedAppointment, SigningFacts
 from therapy_desk.storage import db, measures
+from therapy_desk.storage.rows import to_date
 
 
 def signing_facts(database: db.Database, note: Note, now: datetime) -> SigningFacts:
@@ -27,12 +29,15 @@ def signing_facts(database: db.Database, note: Note, now: datetime) -> SigningFa
         "ORDER BY administered_on",
         (note.client_id, on),
     ).fetchall()
+    client = database.execute("SELECT dob, status FROM clients WHERE id = ?", (note.client_id,)).fetchone()
     return SigningFacts(
         diagnosis_on_file=diagnosis is not None,
         appointment=_appointment(database, note.appointment_id),
         other_signed_progress_note=_other_signed_progress_note(database, note),
         open_item9_flags=tuple(date.fromisoformat(row[0]) for row in flags),
         late=overdue_at(note, now),
+        client_dob=None if client is None else to_date(client[0]),
+        client_discharged=client is not None and client[1] == ClientStatus.DISCHARGED.value,
     )
 
 

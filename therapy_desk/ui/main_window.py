@@ -341,7 +341,10 @@ class MainWindow(QMainWindow):
     @Slot(int)
     def open_note(self, note_id: int) -> None:
         if not self._is_locked and not self._locking:
-            note_editor.open_note(self.vault, note_id, self)
+            try:
+                note_editor.open_note(self.vault, note_id, self)
+            except UserError as err:  # discarded since it was listed, say
+                dialogs.show_error(self, str(err))
 
     @Slot(int, int)
     def open_measure(self, client_id: int, result_id: int) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+from zoneinfo import available_timezones
 
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QGroupBox,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.text import noun
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage import keychain
+from therapy_desk.storage.practice_zone import practice_zone_name, set_practice_zone
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import idle, registry
 from therapy_desk.ui.ops import Ops
@@ -153,6 +156,7 @@ class SettingsView(QWidget):
         self.tabs.addTab(self._build_security(), "Sec&urity")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
+        self._zone = ""
         self.passphrase_dialog: ChangePassphraseDialog | None = None
         self.recovery_dialog: RecoveryCodeDialog | None = None
         self.load()
@@ -177,8 +181,55 @@ class SettingsView(QWidget):
         inner.addWidget(muted_label("These details go on superbills and claims, as on your NPI record."))
         inner.addWidget(self.profile_form)
         inner.addLayout(row)
+        inner.addSpacing(12)
+        inner.addLayout(self._build_zone())
         inner.addStretch(1)
         return _scrolling(column)
+
+    def _build_zone(self) -> QVBoxLayout:
+        """The practice's time zone: saved when chosen, apart from the profile."""
+        self.zone_combo = QComboBox()
+        self.zone_combo.setEditable(True)
+        self.zone_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.zone_combo.addItems(sorted(available_timezones()))
+        self.zone_combo.setAccessibleName("Time zone")
+        completer = self.zone_combo.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.zone_combo.activated.connect(lambda _index: self.save_zone())
+        line_edit = self.zone_combo.lineEdit()
+        if line_edit is not None:
+            line_edit.editingFinished.connect(self.save_zone)
+        label = QLabel("Time &zone:")
+        label.setBuddy(self.zone_combo)
+        self.zone_status = error_label()
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.zone_combo, 1)
+        column = QVBoxLayout()
+        column.addLayout(row)
+        column.addWidget(
+            muted_label(
+                "Appointments are kept in this zone's local time and keep their times if it changes; it decides "
+                "which times daylight saving skips or repeats, and the times in calendar exports."
+            )
+        )
+        column.addWidget(self.zone_status)
+        return column
+
+    def save_zone(self) -> None:
+        name = self.zone_combo.currentText().strip()
+        if name == self._zone:
+            return
+        try:
+            self._zone = set_practice_zone(self.vault.practice, name)
+        except ValidationError as err:
+            self.zone_status.setText(str(err))
+            self.zone_status.show()
+            return
+        self.zone_status.clear()
+        self.zone_status.hide()
 
     def _build_security(self) -> QWidget:
         self.auto_lock = QSpinBox()
@@ -257,6 +308,8 @@ class SettingsView(QWidget):
     def load(self) -> None:
         """Show the vault's current settings."""
         self.profile_form.set_profile(self.vault.practice.profile())
+        self._zone = practice_zone_name(self.vault.practice)
+        self.zone_combo.setCurrentText(self._zone)
         self.save_button.setEnabled(False)
         self.profile_status.clear()
         self.auto_lock.blockSignals(True)
@@ -290,6 +343,7 @@ class SettingsView(QWidget):
                 QDialog.done(dialog, QDialog.DialogCode.Rejected)
         self.profile_form.clear()
         self.profile_status.clear()
+        self.zone_status.clear()
         self.passphrase_status.clear()
         self.quick_unlock_error.clear()
         self.vault_check.clear()

@@ -1,8 +1,9 @@
 """`TodayView`: what needs the therapist today, in one glance.
 
 PHQ-9 item-9 answers nobody has followed up come first and stand out; then today's appointments,
-unsigned notes (oldest first), treatment plans due for review within two weeks and releases of
-information expiring within thirty days. The view re-reads itself whenever it is shown and on F5.
+unsigned notes (oldest first; overdue, more than 72 hours after the session, in bold), treatment plans
+due for review within two weeks and releases of information expiring within thirty days. The view
+re-reads itself whenever it is shown and on F5.
 
 Each line acts on what it shows: Enter or a double-click on an appointment starts its note
 (`start_note_requested(appointment id)`), on an unsigned note opens it (`open_note_requested(note id)`),
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
@@ -37,13 +38,14 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_desk.domain.clients import Client
-from therapy_desk.domain.notes import Note
+from therapy_desk.domain.notes import overdue_at
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.format import fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
+from therapy_desk.ui.models.unsigned_model import OVERDUE_TEXT, draft_day
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.schedule_dialogs import AppointmentDialog
 from therapy_desk.ui.widgets.focus import set_tab_order
@@ -322,7 +324,8 @@ class TodayView(QWidget):
 
     def refresh(self) -> None:
         """Read every list again for today's date."""
-        today = date.today()
+        now = datetime.now()
+        today = now.date()
         vault = self._vault
         appointments = vault.schedule.day(today)
         notes = vault.notes.unsigned(limit=UNSIGNED_LIMIT)
@@ -357,9 +360,11 @@ class TodayView(QWidget):
         self.unsigned.set_lines(
             [
                 Line(
-                    (name(n.client_id), fmt_date(n.date_of_service, "No date yet"), fmt_age(_note_day(n), today)),
+                    (name(n.client_id), fmt_date(n.date_of_service, "No date yet"), fmt_age(draft_day(n), today)),
                     n.client_id,
                     target=n.id,
+                    strong=(2,) if overdue_at(n, now) else (),
+                    strong_says=OVERDUE_TEXT,
                 )
                 for n in notes
             ],
@@ -522,16 +527,6 @@ class TodayView(QWidget):
 def _item9_text(answers: Sequence[int | None]) -> str:
     answer = (answers[8] if len(answers) > 8 else None) or 0  # a flagged result always answered item 9
     return f"{answer}: {_ITEM9_ANSWERS.get(answer, 'answered')}"
-
-
-def _note_day(note: Note) -> date:
-    """The day a draft started waiting: its date of service, else the day it was begun."""
-    if note.date_of_service is not None:
-        return note.date_of_service
-    try:
-        return date.fromisoformat((note.created_at or "")[:10])
-    except ValueError:
-        return date.today()
 
 
 def _due_text(day: date | None, today: date) -> str:
