@@ -25,6 +25,7 @@ from therapy_desk.ui.schedule import ScheduleView
 from therapy_desk.ui.settings import SettingsView
 from therapy_desk.ui.today import TodayView
 from therapy_desk.ui.unlock import UnlockWindow
+from therapy_desk.ui.unsigned import UnsignedView
 
 
 def _first_window_of(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, type | None, Path | None]:
@@ -119,10 +120,13 @@ def test_the_views_are_the_real_ones_in_navigation_order() -> None:
     assert [(title, view) for title, view in app.VIEWS] == [
         ("Today", TodayView),
         ("Schedule", ScheduleView),
+        ("Unsigned notes", UnsignedView),
         ("Caseload", CaseloadView),
         ("Settings", SettingsView),
     ]
-    assert [title for title, _factory in app.default_pages()] == ["Today", "Schedule", "Caseload", "Settings"]
+    assert [title for title, _factory in app.default_pages()] == [
+        "Today", "Schedule", "Unsigned notes", "Caseload", "Settings",
+    ]  # fmt: skip
 
 
 # A bundled build that lost a view module: importing it fails.
