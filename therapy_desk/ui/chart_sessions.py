@@ -10,8 +10,8 @@ closes, the note windows open for this client save their drafts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
@@ -26,13 +26,12 @@ from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import fmt_date, fmt_time
 from therapy_desk.ui.models import OBJECT_ROLE
+from therapy_desk.ui.note_editor import NoteEditor, new_note, open_editors, open_note, open_note_for_appointment
 from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 
-if TYPE_CHECKING:
-    from therapy_desk.ui.note_editor import NoteEditor
-
-ROWS_READ = 100  # appointments and notes each; older ones are in the notes list and exports
+ROWS_READ = 100  # past appointments and notes each; older ones are in the notes list and exports
+UPCOMING = 5  # the next appointments, listed above the past ones
 _HEADERS = ("Date", "Time", "Session", "Appointment", "Note", "Addenda")
 COL_DATE, COL_TIME, COL_SESSION, COL_APPOINTMENT, COL_NOTE, COL_ADDENDA = range(len(_HEADERS))
 
@@ -219,16 +218,27 @@ class SessionsTab(ChartTab):
         self._stale = False
         if self._client_id is None:
             return
-        appointments = self._vault.schedule.for_client(self._client_id, limit=ROWS_READ)
+        tomorrow = datetime.combine(date.today(), time()) + timedelta(days=1)
+        schedule = self._vault.schedule
+        upcoming = schedule.for_client(self._client_id, after=tomorrow, limit=UPCOMING, newest_first=False)
+        past = schedule.for_client(self._client_id, before=tomorrow, limit=ROWS_READ)
         notes = self._vault.notes.for_client(self._client_id, limit=ROWS_READ)
-        self.model.set_rows(session_rows(appointments, notes, self._client_id))
+        self.model.set_rows(session_rows([*reversed(upcoming), *past], notes, self._client_id))
         self.empty.setVisible(self.model.rowCount() == 0)
         if self.model.rowCount() and not self.table.currentIndex().isValid():
-            self.table.setCurrentIndex(self.model.index(0, 0))
+            # The keyboard starts on today's (or the last) session, below the next few upcoming ones.
+            first_past = next(
+                (
+                    row
+                    for row in range(self.model.rowCount())
+                    if (self.model.row(row).day or date.min) < tomorrow.date()
+                ),
+                0,
+            )
+            self.table.setCurrentIndex(self.model.index(first_past, 0))
+            self.table.scrollTo(self.model.index(first_past, 0))
 
     def editors(self) -> list[NoteEditor]:
-        from therapy_desk.ui.note_editor import open_editors  # the editor imports the chart's helpers
-
         return [e for e in open_editors() if e.client_id == self._client_id]
 
     def _open_selected(self) -> None:
@@ -237,8 +247,6 @@ class SessionsTab(ChartTab):
             self.open_row(index.row())
 
     def open_row(self, row: int) -> NoteEditor | None:
-        from therapy_desk.ui.note_editor import open_note, open_note_for_appointment
-
         line = self.model.row(row)
         window = self.window()
         try:
@@ -256,8 +264,6 @@ class SessionsTab(ChartTab):
         return editor
 
     def new_note(self) -> NoteEditor | None:
-        from therapy_desk.ui.note_editor import new_note
-
         if self._client_id is None:
             return None
         editor = new_note(self._vault, self._client_id, self.window())
