@@ -45,9 +45,11 @@ class PresignDialog(QDialog):
             intro = "This note cannot be signed yet. Fix these first:"
         elif warnings:
             intro = "Look at these before signing:"
+        elif self.late:
+            intro = "One thing before signing:"
         else:
             intro = "The pre-sign check found nothing to fix."
-        heading = QLabel(intro, self)
+        heading = self.heading = QLabel(intro, self)
         heading.setWordWrap(True)
         layout.addWidget(heading)
         self.error_list = StatusLabel("Errors", "\n".join(f"• {s}" for s in errors), self, alert=True)
