@@ -217,7 +217,7 @@ def test_a_late_entry_asks_its_reason_and_signing_charges_the_session(qtbot: QtB
     assert dialog.sign_button is not None
     assert not dialog.sign_button.isEnabled()  # not until the late entry has its reason
     assert dialog.late_reason.isVisibleTo(dialog)
-    assert dialog.heading.text() == "One thing before signing:"  # not "nothing to fix"
+    assert "nothing to fix" not in dialog.heading.text()
     QTest.keyClicks(dialog.late_reason, "Clinician was out sick.")
     assert dialog.sign_button.isEnabled()
     dialog.sign_button.click()
