@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
@@ -301,3 +302,29 @@ def test_the_minutes_suggest_the_code(minutes: int, booked: str | None, hint: st
 
 def test_the_verification_code_is_the_seals_first_digits() -> None:
     assert verification_code("3f2a91c0" + "0" * 56) == "3F2A-91C0"
+
+
+def test_undo_and_redo_go_through_the_whole_note_in_the_order_it_was_written(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    subjective, objective = editor.sections.editors["Subjective"], editor.sections.editors["Objective"]
+    editor.show()
+    qtbot.waitExposed(editor)
+    for box, words in ((subjective, "Slept better."), (objective, "Calm, on time."), (subjective, " Less worry.")):
+        box.setFocus()
+        box.moveCursor(QTextCursor.MoveOperation.End)
+        QTest.keyClicks(box, words)
+
+    QTest.keyClick(objective, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # from the Objective box...
+    assert subjective.toPlainText() == "Slept better."  # ...the last edit, in Subjective, is taken back
+    assert editor.focusWidget() is subjective  # the focus goes to the box that changed
+    QTest.keyClick(subjective, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert objective.toPlainText() == ""
+    QTest.keyClick(objective, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert objective.toPlainText() == "Calm, on time."
+    QTest.keyClick(objective, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert subjective.toPlainText() == "Slept better. Less worry."
+    assert editor.history.redo() is False  # nothing left to redo

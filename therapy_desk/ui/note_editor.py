@@ -6,8 +6,9 @@ only when something changed (the status line says "Saved 14:02", never a word of
 signs with the practice profile's name and credentials; the window then turns read-only, shows who
 signed and when with the note's verification code, and offers "Add addendum…".
 
-Undo and redo (Ctrl+Z, Ctrl+Shift+Z) are each text field's own history; choices (check boxes, combo
-boxes) are undone by choosing again.
+Undo and redo (Ctrl+Z, Ctrl+Shift+Z) go back and forth through the note's text edits in every box, in the
+order they were made (`note_editor_undo.py`); choices (check boxes, combo boxes) are undone by choosing
+again.
 
 `open_note_for_appointment` starts (or reopens) the note of a session; `open_note` opens a saved note;
 `new_note` starts an unlinked one. An open note is raised rather than opened twice.
@@ -42,6 +43,7 @@ from therapy_desk.ui.format import fmt_date, fmt_datetime, fmt_time
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
 from therapy_desk.ui.note_editor_exam import CHOOSE_LEVEL, ExamGroup, Mnemonics, RiskGroup
 from therapy_desk.ui.note_editor_parts import ContextPage, Header, SectionsPage
+from therapy_desk.ui.note_editor_undo import NoteHistory
 from therapy_desk.ui.snippets import SnippetsDialog
 from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
@@ -93,6 +95,7 @@ class NoteEditor(QWidget):
         self.autosave.setSingleShot(True)
         self.autosave.setInterval(AUTOSAVE_MS)
         self.autosave.timeout.connect(self.save)
+        self.history = NoteHistory(self)
 
         letters = Mnemonics(_WINDOW_LETTERS)
         self.client_label = StatusLabel("Client", parent=self)
@@ -209,6 +212,8 @@ class NoteEditor(QWidget):
             self.risk.setChecked(True)
         self.sections.set_reference(self._previous_plan(note) if note.appointment_id is not None else None)
         self.setWindowTitle(editor_title(note))
+        self.history.track([*self.sections.editors.values(), *self.exam.text_fields(), *self.risk.text_fields()])
+        self.history.clear()  # what was loaded is where undo stops
         self._loading = False
         self._show_state()
 
@@ -290,6 +295,7 @@ class NoteEditor(QWidget):
 
     def _format_changed(self) -> None:
         self.sections.show_format(self.header.note_format())
+        self.history.track(self.sections.editors.values())
         self._changed()
 
     def is_dirty(self) -> bool:
