@@ -23,6 +23,7 @@ from therapy_desk.domain.assessment import (
 )
 from therapy_desk.domain.notes import (
     FORMAT_SECTIONS,
+    KIND_SECTIONS,
     Note,
     NoteFormat,
     NoteKind,
@@ -30,6 +31,7 @@ from therapy_desk.domain.notes import (
     Section,
     canonical_content,
     content_hash,
+    section_names,
     sections,
 )
 from therapy_desk.errors import ValidationError
@@ -226,3 +228,15 @@ def test_canonical_content_round_trips_any_section_text(texts: dict[str, str]) -
     content = json.loads(canonical_content(note).decode("utf-8"))
     assert [tuple(pair) for pair in content["sections"]] == [(s.name, s.text) for s in note.sections]
     assert canonical_content(note) == canonical_content(note.validated())
+
+
+@pytest.mark.parametrize("kind", [k for k in NoteKind if k is not NoteKind.PROGRESS])
+def test_a_kind_other_than_progress_has_its_own_sections_and_old_narrative_ones_still_read(kind: NoteKind) -> None:
+    own = KIND_SECTIONS[kind]
+    assert section_names(kind, NoteFormat.NARRATIVE) == own
+    assert [s.name for s in sections(NoteFormat.NARRATIVE, {own[0]: "Written."}, kind)] == list(own)
+    legacy = sections(NoteFormat.NARRATIVE, {"Narrative": "Written before kinds had sections."}, kind)
+    assert [s.name for s in legacy] == ["Narrative"]
+    assert section_names(kind, NoteFormat.SOAP) == FORMAT_SECTIONS[NoteFormat.SOAP]  # a chosen format stands
+    with pytest.raises(ValidationError, match=f"is not a section of a {kind.value} note"):
+        sections(NoteFormat.NARRATIVE, {own[0]: "x", "Subjective": "y"}, kind)

@@ -16,7 +16,7 @@ from tests.storage.test_plans import a_plan
 from tests.ui.test_chart import make_client, set_clinician
 from therapy_desk.domain.assessment import RiskLevel, SuicidalIdeation
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.notes import NoteKind, verification_code
+from therapy_desk.domain.notes import NoteFormat, NoteKind, verification_code
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.storage.vault import Vault
@@ -257,6 +257,13 @@ def test_an_intake_with_low_risk_beside_a_plan_intent_and_means_asks_for_a_ratio
     assert editor.header.note_kind() is NoteKind.INTAKE
     assert editor.exam.isChecked()
     assert editor.risk.isChecked()
+    assert list(editor.sections.editors) == [
+        "Presenting problem",
+        "History",
+        "Diagnostic impression",
+        "Recommendations",
+    ]
+    assert not editor.header.format.isEnabled()  # an intake is written in its own sections, not a format
     write_soap(editor)
     editor.exam.singles["mood"].set_value(editor.exam.singles["mood"].itemData(2))
     editor.exam.multis["orientation"].set_values(editor.exam.multis["orientation"].boxes)
@@ -328,3 +335,27 @@ def test_undo_and_redo_go_through_the_whole_note_in_the_order_it_was_written(qtb
     QTest.keyClick(objective, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
     assert subjective.toPlainText() == "Slept better. Less worry."
     assert editor.history.redo() is False  # nothing left to redo
+
+
+def test_each_kind_is_written_in_its_own_sections_and_a_progress_note_in_its_format(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = editor_for(qtbot, vault, appointment.id)
+    assert list(editor.sections.editors) == ["Subjective", "Objective", "Assessment", "Plan"]
+    editor.sections.editors["Plan"].setPlainText("Refer to a psychiatrist.")
+    editor.header.kind.setCurrentIndex(editor.header.kind.findData(NoteKind.DISCHARGE))
+    assert list(editor.sections.editors) == [
+        "Reason for discharge", "Course of treatment", "Status at discharge", "Recommendations",
+    ]  # fmt: skip
+    editor.sections.editors["Reason for discharge"].setPlainText("Goals met.")
+    assert editor.save()
+    saved = vault.notes.get(editor.note.id or 0)
+    assert (saved.kind, saved.format, saved.text("Reason for discharge")) == (
+        NoteKind.DISCHARGE, NoteFormat.NARRATIVE, "Goals met.",
+    )  # fmt: skip
+    editor.header.kind.setCurrentIndex(editor.header.kind.findData(NoteKind.PROGRESS))
+    assert editor.header.format.isEnabled()
+    editor.header.format.setCurrentIndex(editor.header.format.findData(NoteFormat.SOAP))
+    assert editor.sections.editors["Plan"].toPlainText() == "Refer to a psychiatrist."  # typed words are kept

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -67,6 +67,18 @@ FORMAT_SECTIONS: dict[NoteFormat, tuple[str, ...]] = {
 }
 
 
+NARRATIVE_SECTION = FORMAT_SECTIONS[NoteFormat.NARRATIVE][0]
+# The sections of the kinds that are not progress notes, written as narrative (DOMAIN.md "Clinical record").
+# The exam and the risk assessment, and the diagnoses in the chart, complete an intake.
+KIND_SECTIONS: dict[NoteKind, tuple[str, ...]] = {
+    NoteKind.INTAKE: ("Presenting problem", "History", "Diagnostic impression", "Recommendations"),
+    NoteKind.PLAN_REVIEW: ("Progress toward goals", "Changes to the plan"),
+    NoteKind.DISCHARGE: ("Reason for discharge", "Course of treatment", "Status at discharge", "Recommendations"),
+    NoteKind.COLLATERAL: ("Contact", "Information shared", "Plan"),
+    NoteKind.CANCELLATION: ("What happened", "Follow-up"),
+}
+
+
 # Interventions a note can name, by modality, for the editor's checklist (stored as the plain names).
 INTERVENTIONS: dict[str, tuple[str, ...]] = {
     "CBT": (
@@ -120,9 +132,22 @@ class Section:
     text: str = ""
 
 
-def sections(note_format: NoteFormat, texts: Mapping[str, str]) -> tuple[Section, ...]:
-    """The format's sections in order, filled from `texts` (name -> text); unknown names are refused."""
-    return _normalised_sections(note_format, tuple(Section(name, text) for name, text in texts.items()))
+def sections(
+    note_format: NoteFormat, texts: Mapping[str, str], kind: NoteKind = NoteKind.PROGRESS
+) -> tuple[Section, ...]:
+    """The note's sections in order (`section_names`), filled from `texts` (name -> text); unknown names are
+    refused."""
+    return _normalised_sections(kind, note_format, tuple(Section(name, text) for name, text in texts.items()))
+
+
+def section_names(kind: NoteKind, note_format: NoteFormat, given: Iterable[str] = ()) -> tuple[str, ...]:
+    """The sections a note is written in: a progress note's are its format's; another kind written as
+    narrative has its own (KIND_SECTIONS), unless it was written before those existed, in the one
+    Narrative section (`given`: the names it holds)."""
+    own = KIND_SECTIONS.get(kind)
+    if own is not None and note_format is NoteFormat.NARRATIVE and NARRATIVE_SECTION not in given:
+        return own
+    return FORMAT_SECTIONS[note_format]
 
 
 @dataclass(frozen=True)
@@ -226,7 +251,7 @@ class Note:
             format=note_format,
             start_time=start,
             end_time=end,
-            sections=_normalised_sections(note_format, self.sections),
+            sections=_normalised_sections(kind, note_format, self.sections),
             mental_status=None if self.mental_status is None else self.mental_status.validated(),
             risk=None if self.risk is None else self.risk.validated(),
             goal_ids=tuple(goal_ids),
@@ -422,13 +447,14 @@ def _minute(value: time | None) -> time | None:
     return None if value is None else value.replace(second=0, microsecond=0, tzinfo=None)
 
 
-def _normalised_sections(note_format: NoteFormat, given: tuple[Section, ...]) -> tuple[Section, ...]:
-    names = FORMAT_SECTIONS[note_format]
+def _normalised_sections(kind: NoteKind, note_format: NoteFormat, given: tuple[Section, ...]) -> tuple[Section, ...]:
+    names = section_names(kind, note_format, (s.name for s in given))
+    what = note_format.value if names is FORMAT_SECTIONS[note_format] else kind.value
     texts: dict[str, str] = {}
     for section in given:
         if section.name not in names:
             raise ValidationError(
-                f"'{section.name}' is not a section of a {note_format.value} note; its sections are {_join(names)}.",
+                f"'{section.name}' is not a section of a {what} note; its sections are {_join(names)}.",
                 "sections",
             )
         if section.name in texts:

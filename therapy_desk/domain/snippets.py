@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from therapy_desk.domain.notes import FORMAT_SECTIONS
+from therapy_desk.domain.notes import FORMAT_SECTIONS, KIND_SECTIONS
 from therapy_desk.domain.text import clean_text
 from therapy_desk.errors import ValidationError
 
 TRIGGER_MIN, TRIGGER_MAX = 2, 20
 TEXT_MAX = 5000
 ANY_SECTION = ""
-SECTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(name for names in FORMAT_SECTIONS.values() for name in names))
+SECTION_NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys(name for names in (*FORMAT_SECTIONS.values(), *KIND_SECTIONS.values()) for name in names)
+)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk.domain.notes import Note, NoteKind, sections, verification_code
+from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, section_names, sections, verification_code
 from therapy_desk.domain.presign import Finding, Level, Rule
 from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.errors import ValidationError
@@ -199,7 +199,8 @@ class NoteEditor(QWidget):
         self.header.booked_code = None if self._appointment is None else self._appointment.service_code
         self.header.set_codes(s.code for s in self._vault.billing.services(include_inactive=False))
         self.header.set_note(note, date.today())
-        self.sections.show_format(note.format)
+        given = tuple(section.name for section in note.sections)
+        self.sections.show_sections(given or section_names(note.kind, note.format))
         self.load_snippets()
         self.sections.set_texts({s.name: s.text for s in note.sections})
         self.context.set_goals(self._vault.plans.active(note.client_id))
@@ -260,6 +261,7 @@ class NoteEditor(QWidget):
                 widget.setEnabled(not signed)
         for text_field in (*self.sections.editors.values(), *self.exam.text_fields(), *self.risk.text_fields()):
             text_field.setReadOnly(signed)
+        self.header.format.setEnabled(not signed and self._note.kind is NoteKind.PROGRESS)  # others: own sections
         if signed:
             self.exam.setEnabled(True)  # its text stays readable and selectable; its choices are locked
             self.risk.setEnabled(True)
@@ -294,7 +296,7 @@ class NoteEditor(QWidget):
         self.autosave.start()
 
     def _format_changed(self) -> None:
-        self.sections.show_format(self.header.note_format())
+        self.sections.show_sections(section_names(self.header.note_kind(), self.header.note_format()))
         self.history.track(self.sections.editors.values())
         self._changed()
 
@@ -312,7 +314,7 @@ class NoteEditor(QWidget):
             date_of_service=self.header.day(),
             start_time=start,
             end_time=end,
-            sections=sections(note_format, self.sections.texts()),
+            sections=sections(note_format, self.sections.texts(), self.header.note_kind()),
             mental_status=self.exam.exam(),
             risk=self.risk.assessment(),
             goal_ids=self.context.goal_ids(),
@@ -523,6 +525,9 @@ def open_note_for_appointment(
         Note(
             client_id=client,
             kind=kind,
+            format=NoteFormat.SOAP
+            if kind is NoteKind.PROGRESS
+            else NoteFormat.NARRATIVE,  # an intake: its own sections
             date_of_service=appointment.date_of_service,
             start_time=appointment.start.time(),
             end_time=appointment.end.time(),

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_desk.domain.billing import suggested_codes
-from therapy_desk.domain.notes import FORMAT_SECTIONS, INTERVENTIONS, Note, NoteFormat, NoteKind
+from therapy_desk.domain.notes import INTERVENTIONS, Note, NoteFormat, NoteKind
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.domain.snippets import TRIGGER_MAX, TRIGGER_MIN, Snippet, find_snippet
@@ -131,11 +131,25 @@ class Header(QWidget):
         grid.addWidget(self.reason, 3, 1, 1, column + 1)
         self.code.currentIndexChanged.connect(lambda _i: self._times_changed())
         self.reason.textChanged.connect(lambda _t: self.changed.emit())
-        self.kind.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.kind.currentIndexChanged.connect(lambda _i: self._kind_changed())
         self.format.currentIndexChanged.connect(lambda _i: self.format_changed.emit())
         self.date.dateChanged.connect(lambda _d: self.changed.emit())
         for edit in (self.start, self.end):
             edit.timeChanged.connect(lambda _t: self._times_changed())
+
+    def _kind_changed(self) -> None:
+        """A progress note is written in a format; the other kinds in their own sections (as narrative)."""
+        self._follow_kind()
+        self.format_changed.emit()
+
+    def _follow_kind(self) -> None:
+        progress = self.note_kind() is NoteKind.PROGRESS
+        if not progress:
+            self.format.blockSignals(True)
+            self.format.setCurrentIndex(max(self.format.findData(NoteFormat.NARRATIVE), 0))
+            self.format.blockSignals(False)
+        self.format.setEnabled(progress)
+        self.format.setToolTip("" if progress else "Written in its own sections")
 
     def _times_changed(self) -> None:
         self.show_minutes()
@@ -210,6 +224,7 @@ class Header(QWidget):
         self.end.setTime(_to_qtime(note.end_time or time(9, 53)))
         for widget in (self.kind, self.format, self.date, self.start, self.end, self.code, self.reason):
             widget.blockSignals(False)
+        self.format.setEnabled(note.kind is NoteKind.PROGRESS)
         self.show_minutes()
 
     def fields(self) -> list[QWidget]:
@@ -297,8 +312,9 @@ class SectionsPage(QWidget):
         self.reference.setPlainText(plan_text or "")
         self.reference_box.setVisible(bool(plan_text))
 
-    def show_format(self, note_format: NoteFormat) -> None:
-        """Rebuild the editors for `note_format`'s sections, keeping the words typed so far."""
+    def show_sections(self, names: tuple[str, ...]) -> None:
+        """Rebuild the editors for these sections (`domain.notes.section_names`), keeping the words typed so
+        far under each name."""
         self._kept.update(self.texts())
         for row in self._rows:
             row.hide()
@@ -306,7 +322,7 @@ class SectionsPage(QWidget):
         self._rows = []
         self.editors = {}
         letters = Mnemonics(self._letters.taken)
-        for name in FORMAT_SECTIONS[note_format]:
+        for name in names:
             row = QWidget(self)
             column = QVBoxLayout(row)
             column.setContentsMargins(0, 0, 0, 0)
