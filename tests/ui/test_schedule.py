@@ -140,6 +140,37 @@ def test_loading_a_week_reads_the_schedule_once(
     assert len(page.week.appointment_ids()) == 15
 
 
+def test_a_crowded_slot_lists_what_fits_says_how_many_more_and_keeps_them_all(
+    page: ScheduleView, vault: Vault, clients: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    others = [make_client(vault, f"Extra{n}", "Crowd") for n in range(8)]
+    start = datetime.combine(TUESDAY, time(10, 0))
+    booked = [book(vault, client, start) for client in [clients["ana"], *others]]  # nine at 10:00, 53 minutes
+    read: list[list[int]] = []
+    original = vault.clients.by_ids
+
+    def counting(ids: list[int]) -> object:
+        read.append(list(ids))
+        return original(ids)
+
+    monkeypatch.setattr(vault.clients, "by_ids", counting)
+    page.load()
+    [cell] = texts(page)
+    fits = page.week._fits(4)
+    assert 1 <= fits < 9
+    assert cell.count("Crowd") + cell.count("Okafor") == fits - 1
+    assert cell.endswith(f"+ {10 - fits} more")
+    assert len(read) == 1  # one read, of only the names shown
+    assert len(read[0]) == fits - 1
+    assert page.week.appointment_ids() == booked  # every one is still in the week, for the keys
+    page.day_button.click()
+    assert len(page.agenda.lines_shown()) == 9  # the day lists them all
+    page.week_button.click()
+    assert page.week.select_appointment(booked[-1])
+    press(page, Qt.Key.Key_C)  # acts on the cell's first appointment; its name is in the message
+    assert "Okafor, Ana" in page.message.text()
+
+
 # -- statuses and the note -------------------------------------------------------------------------------
 
 

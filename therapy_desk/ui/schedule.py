@@ -1,8 +1,8 @@
 """`ScheduleView`: the Schedule page — the week or one day, in the practice's time zone.
 
-Loading a week is one `vault.schedule.range` read and one names read (`vault.clients.by_ids`), both on the
-GUI thread: a full week is a few dozen rows. Everything acts on the selected appointment by keyboard as
-well as by mouse:
+Loading a week is one `vault.schedule.range` read and one names read (`vault.clients.by_ids`) of the
+appointments the cells have room to show, both on the GUI thread: a full week is a few dozen rows.
+Everything acts on the selected appointment by keyboard as well as by mouse:
 
 - PageUp / PageDown (or Alt+Left / Alt+Right): the previous / next week or day; T: today; F5: read again;
 - Enter: start the note (`start_note_requested`); F2: edit; Insert: book;
@@ -207,24 +207,21 @@ class ScheduleView(QWidget):
         return monday, monday + timedelta(days=6)
 
     def load(self, select: int | None = None) -> None:
-        """Read the week (or day) shown: one range read and one names read."""
+        """Read the week (or day) shown: one range read, then the names of the appointments it shows."""
         keep = select if select is not None else self.selected_id()
         first, last = self.shown_range()
         appointments = self._vault.schedule.range(first, last)
         self.appointments = {a.id: a for a in appointments if a.id is not None}
-        self._names = client_names(self._vault, sorted({a.client_id for a in appointments if a.client_id is not None}))
-        for unit_id in {a.unit_id for a in appointments if a.unit_id is not None} - self._unit_names.keys():
-            try:
-                self._unit_names[unit_id] = self._vault.clients.unit(unit_id).name
-            except ValidationError:
-                self._unit_names[unit_id] = "Unknown group"
+        self._names = {}
         if self.mode == DAY:
+            self.fetch_names(appointments)
             self.heading.setText(f"{self.day:%A}, {fmt_date(self.day)}")
             self.agenda.show_day(appointments, self.name_of)
             self.views.setCurrentWidget(self.agenda)
         else:
             self.heading.setText(f"Week of {fmt_date(first)} to {fmt_date(last)}")
-            self.week.show_week(first, appointments, self.name_of)
+            # a full week's cells show only the appointments that fit: only their names are read
+            self.week.show_week(first, appointments, self.name_of, self.fetch_names)
             self.views.setCurrentWidget(self.week)
             if keep is None or not self.week.select_appointment(keep):
                 self.week.select_slot(datetime.combine(self.day, datetime.now().time()))
@@ -233,7 +230,22 @@ class ScheduleView(QWidget):
         (self.agenda if self.mode == DAY else self.week).setAccessibleName(self.heading.text())
         self._stale = False
 
+    def fetch_names(self, appointments: list[Appointment]) -> None:
+        """Read the names of these appointments' clients and units not read yet: one read for the clients."""
+        clients = {a.client_id for a in appointments if a.client_id is not None} - self._names.keys()
+        if clients:
+            self._names.update(client_names(self._vault, sorted(clients)))
+        for unit_id in {a.unit_id for a in appointments if a.unit_id is not None} - self._unit_names.keys():
+            try:
+                self._unit_names[unit_id] = self._vault.clients.unit(unit_id).name
+            except ValidationError:
+                self._unit_names[unit_id] = "Unknown group"
+
     def name_of(self, appointment: Appointment) -> str:
+        unread_client = appointment.client_id is not None and appointment.client_id not in self._names
+        unread_unit = appointment.unit_id is not None and appointment.unit_id not in self._unit_names
+        if unread_client or unread_unit:
+            self.fetch_names([appointment])
         if appointment.client_id is not None:
             return self._names.get(appointment.client_id, "Unknown client")
         return self._unit_names.get(appointment.unit_id or 0, "Unknown group")

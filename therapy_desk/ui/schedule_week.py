@@ -85,25 +85,65 @@ class WeekGrid(QTableWidget):
 
     # -- showing -------------------------------------------------------------------------------
 
-    def show_week(self, monday: date, appointments: Sequence[Appointment], name: Namer) -> None:
-        """Lay out the week starting `monday` (appointments of other days are ignored)."""
-        self.clearSpans()
-        self.clearContents()
-        self.monday = monday
-        days = [monday + timedelta(days=n) for n in range(7)]
-        this_week = [a for a in appointments if monday <= a.date_of_service <= days[-1]]
-        first = min([_minutes(DAY_START), *(_minutes(a.start.time()) for a in this_week)])
-        last = max(
-            [_minutes(DAY_END), *(min(24 * 60, _minutes(a.start.time()) + a.duration_minutes) for a in this_week)]
-        )
-        self._first_minute = first // 60 * 60
-        rows = math.ceil((last - self._first_minute) / SLOT_MINUTES)
-        self.setRowCount(rows)
-        self.setHorizontalHeaderLabels([f"{d:%a} {d.month}/{d.day}" for d in days])
-        self.setVerticalHeaderLabels([self._row_label(r) for r in range(rows)])
-        for column, day in enumerate(days):
-            for cluster in _clusters([a for a in this_week if a.date_of_service == day]):
-                self._place(column, cluster, name)
+    def show_week(
+        self,
+        monday: date,
+        appointments: Sequence[Appointment],
+        name: Namer,
+        fetch_names: Callable[[list[Appointment]], None] | None = None,
+    ) -> None:
+        """Lay out the week starting `monday` (appointments of other days are ignored).
+
+        A cell lists the appointments that fit in its height and says how many more it holds (all of them
+        stay in it, for the keys and for finding one); `fetch_names`, when given, is called once with the
+        appointments whose names are shown, before `name` is asked for any.
+        """
+        self.setUpdatesEnabled(False)  # one layout and one paint for the whole week, not one per cell
+        try:
+            self.clearSpans()
+            self.clearContents()
+            self.monday = monday
+            days = [monday + timedelta(days=n) for n in range(7)]
+            by_day: dict[date, list[Appointment]] = {day: [] for day in days}
+            for appointment in appointments:
+                on = by_day.get(appointment.date_of_service)
+                if on is not None:
+                    on.append(appointment)
+            this_week = [a for day in days for a in by_day[day]]
+            first = min([_minutes(DAY_START), *(_minutes(a.start.time()) for a in this_week)])
+            last = max(
+                [_minutes(DAY_END), *(min(24 * 60, _minutes(a.start.time()) + a.duration_minutes) for a in this_week)]
+            )
+            self._first_minute = first // 60 * 60
+            rows = math.ceil((last - self._first_minute) / SLOT_MINUTES)
+            self.setRowCount(rows)
+            self.setHorizontalHeaderLabels([f"{d:%a} {d.month}/{d.day}" for d in days])
+            self.setVerticalHeaderLabels([self._row_label(r) for r in range(rows)])
+            cells = [
+                (column, cluster, *self._cell_rows(cluster))
+                for column, day in enumerate(days)
+                for cluster in _clusters(by_day[day])
+            ]
+            if fetch_names is not None:
+                fetch_names(
+                    [a for _column, cluster, top, bottom in cells for a in _shown(cluster, self._fits(bottom - top))]
+                )
+            for column, cluster, top, bottom in cells:
+                self._place(column, cluster, top, bottom, name)
+        finally:
+            self.setUpdatesEnabled(True)
+
+    def _cell_rows(self, cluster: list[Appointment]) -> tuple[int, int]:
+        """The first row of a cluster's cell and the row after its last."""
+        top = self._row_of(cluster[0].start.time())
+        end = max(min(24 * 60, _minutes(a.start.time()) + a.duration_minutes) for a in cluster)
+        bottom = max(top + 1, math.ceil((end - self._first_minute) / SLOT_MINUTES))
+        return top, min(bottom, self.rowCount())
+
+    def _fits(self, rows: int) -> int:
+        """How many appointments (two lines each) a cell of `rows` rows shows; at least one."""
+        height = rows * self.verticalHeader().defaultSectionSize()
+        return max(1, height // (2 * self.fontMetrics().lineSpacing()))
 
     def _row_label(self, row: int) -> str:
         minute = self._first_minute + row * SLOT_MINUTES
@@ -112,18 +152,19 @@ class WeekGrid(QTableWidget):
     def _row_of(self, moment: time) -> int:
         return (_minutes(moment) - self._first_minute) // SLOT_MINUTES
 
-    def _place(self, column: int, cluster: list[Appointment], name: Namer) -> None:
-        top = self._row_of(cluster[0].start.time())
-        end = max(min(24 * 60, _minutes(a.start.time()) + a.duration_minutes) for a in cluster)
-        bottom = max(top + 1, math.ceil((end - self._first_minute) / SLOT_MINUTES))
-        bottom = min(bottom, self.rowCount())
+    def _place(self, column: int, cluster: list[Appointment], top: int, bottom: int, name: Namer) -> None:
+        shown = _shown(cluster, self._fits(bottom - top))
+        more = len(cluster) - len(shown)
         lines = [
-            " ".join(describe(a, name(a))[i] for i in (0, 1)) + f"\n{a.service_code} · {a.status_label}"
-            for a in cluster
+            " ".join(describe(a, name(a))[i] for i in (0, 1)) + f"\n{a.service_code} · {a.status_label}" for a in shown
         ]
+        tips = [" · ".join(describe(a, name(a))) for a in shown]
+        if more:
+            lines.append(f"+ {more} more")
+            tips.append(f"and {more} more (Day view lists them all)")
         item = QTableWidgetItem("\n".join(lines))
         item.setData(IDS_ROLE, [a.id for a in cluster])
-        item.setToolTip("\n".join(" · ".join(describe(a, name(a))) for a in cluster))
+        item.setToolTip("\n".join(tips))
         item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         item.setFlags(item.flags() | Qt.ItemFlag.ItemIsDragEnabled)
         if all(a.status is AppointmentStatus.CANCELLED for a in cluster):
@@ -193,6 +234,11 @@ class WeekGrid(QTableWidget):
         event.accept()
         if index.isValid() and dragged is not None:
             self.move_requested.emit(dragged, self.slot_start(index.row(), index.column()))
+
+
+def _shown(cluster: list[Appointment], fits: int) -> list[Appointment]:
+    """The appointments a cell with room for `fits` lists: all, or one fewer and a line saying how many more."""
+    return cluster if len(cluster) <= fits else cluster[: max(1, fits - 1)]
 
 
 def _clusters(appointments: Sequence[Appointment]) -> list[list[Appointment]]:
