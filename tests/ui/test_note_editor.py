@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time as clock
 from datetime import date, datetime, time, timedelta
 
@@ -16,12 +17,13 @@ from tests.storage.test_plans import a_plan
 from tests.ui.test_chart import make_client, set_clinician
 from therapy_desk.domain.assessment import RiskLevel, SuicidalIdeation
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.notes import NoteFormat, NoteKind, verification_code
+from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, verification_code
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.note_editor import NO_SIGNER, NoteEditor, open_note, open_note_for_appointment
 from therapy_desk.ui.note_editor_parts import code_hint
+from therapy_desk.ui.ops import Ops
 
 SESSION_DAY = date.today() - timedelta(days=1)
 RATIONALE = "write the rationale for that level"
@@ -359,3 +361,32 @@ def test_each_kind_is_written_in_its_own_sections_and_a_progress_note_in_its_for
     assert editor.header.format.isEnabled()
     editor.header.format.setCurrentIndex(editor.header.format.findData(NoteFormat.SOAP))
     assert editor.sections.editors["Plan"].toPlainText() == "Refer to a psychiatrist."  # typed words are kept
+
+
+def test_with_ops_the_autosave_writes_on_a_worker_and_a_save_waits_for_it(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    appointment = book(vault, client.id)
+    assert appointment.id is not None
+    editor = open_note_for_appointment(vault, appointment.id, ops=ops)
+    qtbot.addWidget(editor, before_close_func=lambda e: e.clear_for_lock())
+    note_id = editor.note.id
+    assert note_id is not None
+    subjective = editor.sections.editors["Subjective"]
+    subjective.setPlainText("Slept better")
+    writers: list[bool] = []
+    real_save = type(vault.notes).save_draft
+
+    def spy(store: object, note: Note) -> Note:
+        writers.append(threading.current_thread() is threading.main_thread())
+        return real_save(store, note)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(type(vault.notes), "save_draft", spy)
+        editor.autosave.timeout.emit()  # the timer's save, as after three quiet seconds
+        assert editor._in_flight is not None
+        subjective.setPlainText("Slept better, ate better")  # typing on while it writes
+        assert editor.save()  # Ctrl+S: waits for the autosave, then writes the newer text here
+    assert writers == [False, True]  # first on a worker, then on the GUI thread
+    assert vault.notes.get(note_id).text("Subjective") == "Slept better, ate better"
+    assert not editor.is_dirty()

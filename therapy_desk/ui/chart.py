@@ -80,7 +80,7 @@ class ChartWindow(QWidget):
         self.diagnoses = DiagnosesTab(vault, self)
         self.plan = PlanTab(vault, self)
         self.contacts = ContactsTab(vault, self)
-        self.sessions = SessionsTab(vault, self)
+        self.sessions = SessionsTab(vault, self, ops=ops)
         self.measures = MeasuresTab(vault, self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Chart sections")

@@ -51,6 +51,16 @@ class FieldErrors:
         self._labels[field] = label or error_label()
         return self._labels[field]
 
+    def under(self, widget: QWidget, field: str) -> QWidget:
+        """The field and, under it, the place for its sentence (collapses while there is none)."""
+        box = QWidget(widget.parentWidget())
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(widget)
+        layout.addWidget(self.add(field, error_label(box)))
+        return box
+
     def label(self, field: str) -> QLabel | None:
         """The label that shows sentences about `field`, if the form has one."""
         return self._labels.get(field)

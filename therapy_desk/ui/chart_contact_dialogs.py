@@ -33,17 +33,6 @@ from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.status_label import error_label
 
 
-def _with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
-    """The field and, under it, the place for its sentence (collapses while there is none)."""
-    box = QWidget(widget.parentWidget())
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    layout.addWidget(errors.add(field, error_label(box)))
-    return box
-
-
 def _line(parent: QWidget, name: str, text: str = "", placeholder: str = "") -> QLineEdit:
     edit = QLineEdit(text, parent)
     edit.setAccessibleName(name)
@@ -141,7 +130,7 @@ class ContactDialog(_FormDialog):
             ("&Email:", self.email, "email"),
             ("No&tes:", self.notes, "notes"),
         ):
-            row = _with_error(widget, self.errors, field)
+            row = self.errors.under(widget, field)
             self.form.addRow(caption, row)
             label = self.form.labelForField(row)
             if isinstance(label, QLabel):
@@ -224,7 +213,7 @@ class ReleaseDialog(_FormDialog):
             ("E&xpires:", self.expires, "expires_on"),
             ("", self.psychotherapy, "covers_psychotherapy_notes"),
         ):
-            row = _with_error(widget, self.errors, field)
+            row = self.errors.under(widget, field)
             self.form.addRow(caption, row)
             label = self.form.labelForField(row)
             if isinstance(label, QLabel) and caption:

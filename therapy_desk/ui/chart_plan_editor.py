@@ -117,28 +117,21 @@ class PlanEditor(QWidget):
             line.textEdited.connect(self._plan_field_changed)
         dates = QHBoxLayout()
         dates.addWidget(_buddy("Effecti&ve:", self.plan_box, self.effective))
-        dates.addWidget(self._with_error(self.effective, "effective_date"))
+        dates.addWidget(self.errors.under(self.effective, "effective_date"))
         dates.addSpacing(16)
         dates.addWidget(_buddy("Revie&w due:", self.plan_box, self.review_due))
-        dates.addWidget(self._with_error(self.review_due, "review_due"))
+        dates.addWidget(self.errors.under(self.review_due, "review_due"))
         dates.addStretch(1)
         form = QFormLayout(self.plan_box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow(dates)
-        form.addRow(_buddy("&Frequency:", self.plan_box, self.frequency), self._with_error(self.frequency, "frequency"))
+        form.addRow(
+            _buddy("&Frequency:", self.plan_box, self.frequency), self.errors.under(self.frequency, "frequency")
+        )
         form.addRow(
             _buddy("Client p&articipation:", self.plan_box, self.participation),
-            self._with_error(self.participation, "participation"),
+            self.errors.under(self.participation, "participation"),
         )
-
-    def _with_error(self, widget: QWidget, field: str) -> QWidget:
-        box = QWidget(widget.parentWidget())
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(widget)
-        layout.addWidget(self.errors.add(field, error_label(box)))
-        return box
 
     def _build_tree(self) -> None:
         self.tree_box = QWidget(self)

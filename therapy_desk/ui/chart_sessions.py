@@ -27,6 +27,7 @@ from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import fmt_date, fmt_time
 from therapy_desk.ui.models import OBJECT_ROLE
 from therapy_desk.ui.note_editor import NoteEditor, new_note, open_editors, open_note, open_note_for_appointment
+from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 
@@ -145,9 +146,10 @@ class SessionsModel(QAbstractTableModel):
 class SessionsTab(ChartTab):
     """The client's sessions and notes; opens and starts notes."""
 
-    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, parent: QWidget | None = None, *, ops: Ops | None = None) -> None:
         super().__init__(parent)
         self._vault = vault
+        self._ops = ops  # note editors autosave on its workers
         self._client_id: int | None = None
         self._stale = False
         self.model = SessionsModel(self)
@@ -251,9 +253,11 @@ class SessionsTab(ChartTab):
         window = self.window()
         try:
             if line.note is not None and line.note.id is not None:
-                editor = open_note(self._vault, line.note.id, window)
+                editor = open_note(self._vault, line.note.id, window, ops=self._ops)
             elif line.appointment is not None and line.appointment.id is not None:
-                editor = open_note_for_appointment(self._vault, line.appointment.id, window, client_id=self._client_id)
+                editor = open_note_for_appointment(
+                    self._vault, line.appointment.id, window, client_id=self._client_id, ops=self._ops
+                )
             else:
                 return None
         except ValidationError as err:
@@ -266,7 +270,7 @@ class SessionsTab(ChartTab):
     def new_note(self) -> NoteEditor | None:
         if self._client_id is None:
             return None
-        editor = new_note(self._vault, self._client_id, self.window())
+        editor = new_note(self._vault, self._client_id, self.window(), ops=self._ops)
         self._watch(editor)
         return editor
 

@@ -46,6 +46,19 @@ def log_crash(exc: BaseException) -> None:
     log.error("unexpected error\n%s", crash_details(exc))
 
 
+def close_without_saving(parent: QWidget, title: str, why: str, question: str) -> bool:
+    """Asked when a window cannot save what it holds (`why`, the store's sentence): True to close anyway
+    and lose it; Cancel, the default, keeps the window open."""
+    answer = QMessageBox.question(
+        parent,
+        title,
+        f"{why}\n\n{question}",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    return answer == QMessageBox.StandardButton.Discard
+
+
 def show_error(parent: QWidget | None, sentence: str) -> QMessageBox:
     """Show a sentence the user can act on (a `UserError`'s text). Returns the open box."""
     box = QMessageBox(parent)

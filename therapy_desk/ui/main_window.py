@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
         """Open the session's note (its draft, or a new one pre-filled from the appointment)."""
         if not self._is_locked and not self._locking:
             try:
-                note_editor.open_note_for_appointment(self.vault, appointment_id, self)
+                note_editor.open_note_for_appointment(self.vault, appointment_id, self, ops=self.ops)
             except UserError as err:  # a group session: its notes are started from each member's chart
                 dialogs.show_error(self, str(err))
 
@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
     def open_note(self, note_id: int) -> None:
         if not self._is_locked and not self._locking:
             try:
-                note_editor.open_note(self.vault, note_id, self)
+                note_editor.open_note(self.vault, note_id, self, ops=self.ops)
             except UserError as err:  # discarded since it was listed, say
                 dialogs.show_error(self, str(err))
 

@@ -19,13 +19,12 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTabWidget,
@@ -36,18 +35,20 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, section_names, sections, verification_code
 from therapy_desk.domain.presign import Finding, Level, Rule
 from therapy_desk.domain.scheduling import Appointment
-from therapy_desk.errors import ValidationError
+from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry, windows
+from therapy_desk.ui import dialogs, registry, windows
 from therapy_desk.ui.format import fmt_date, fmt_datetime, fmt_time
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
 from therapy_desk.ui.note_editor_exam import CHOOSE_LEVEL, ExamGroup, Mnemonics, RiskGroup
 from therapy_desk.ui.note_editor_parts import ContextPage, Header, SectionsPage
 from therapy_desk.ui.note_editor_undo import NoteHistory
+from therapy_desk.ui.ops import Op, Ops
 from therapy_desk.ui.snippets import SnippetsDialog
 from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 
+AUTOSAVE_WAIT_MS = 10_000  # how long a save waits for the autosave before it (a worker's disk write)
 AUTOSAVE_MS = 3000
 NO_SIGNER = "Add your name in Settings › Practice profile before signing."
 # Alt+letters the window itself uses (tab titles, the addendum button, the header's captions).
@@ -72,6 +73,7 @@ class NoteEditor(QWidget):
 
     saved = Signal(object)
     closed = Signal(int)
+    autosaved = Signal()  # an autosave on a worker has ended (written or not)
 
     def __init__(
         self,
@@ -80,9 +82,12 @@ class NoteEditor(QWidget):
         parent: QWidget | None = None,
         *,
         appointment: Appointment | None = None,
+        ops: Ops | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("noteEditor")
+        self._ops = ops
+        self._in_flight: Op | None = None  # the autosave running on a worker
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self._vault = vault
         self._note = note
@@ -94,7 +99,7 @@ class NoteEditor(QWidget):
         self.autosave = QTimer(self)
         self.autosave.setSingleShot(True)
         self.autosave.setInterval(AUTOSAVE_MS)
-        self.autosave.timeout.connect(self.save)
+        self.autosave.timeout.connect(self._autosave)
         self.history = NoteHistory(self)
 
         letters = Mnemonics(_WINDOW_LETTERS)
@@ -325,24 +330,73 @@ class NoteEditor(QWidget):
         )
 
     def save(self) -> bool:
-        """Write the draft when it changed; False (with the sentence shown) when it does not validate."""
+        """Write the draft when it changed, now (Ctrl+S, closing, signing, a lock); False (with the sentence
+        shown) when it does not validate."""
         self.autosave.stop()
+        self._wait_for_autosave()
         if not self.is_dirty():
             return True
         try:
             saved = self._vault.notes.save_draft(self.current_note())
         except ValidationError as err:
-            self.error.setText(f"Not saved: {err}")
-            self.error.show()
-            self.status.setText("Not saved")
+            self._not_saved(err)
             return False
-        self._note = saved
         self._dirty = False
+        self._saved(saved)
+        return True
+
+    def _autosave(self) -> None:
+        """The timer's save: on a worker when the window has `ops`, so a slow disk flush never holds up the
+        typing; here when it has none, or for a note's first save (which gives it its id)."""
+        if self._ops is None or self._note.id is None:
+            self.save()
+            return
+        if self._in_flight is not None:
+            self.autosave.start()  # the last one is still writing: try again after the next pause
+            return
+        if not self.is_dirty():
+            return
+        note = self.current_note()
+        try:
+            note.validated()
+        except ValidationError as err:
+            self._not_saved(err)
+            return
+        self._dirty = False  # typing from here on marks it again
+        op = self._ops.run(lambda vault: vault.notes.save_draft(note), label="Saving the draft…", parent=self)
+        op.success(self._saved).failure(self._autosave_failed).finished(self._autosave_done)
+        self._in_flight = op.start()
+
+    def _autosave_failed(self, err: UserError) -> None:
+        self._dirty = True
+        self._not_saved(err)
+
+    def _autosave_done(self) -> None:
+        self._in_flight = None
+        self.autosaved.emit()
+
+    def _wait_for_autosave(self) -> None:
+        """Let an autosave on its way finish first, so it never lands after a newer save."""
+        if self._in_flight is None:
+            return
+        loop = QEventLoop()
+        self.autosaved.connect(loop.quit)
+        QTimer.singleShot(AUTOSAVE_WAIT_MS, loop.quit)
+        if self._in_flight is not None:
+            loop.exec()
+        self.autosaved.disconnect(loop.quit)
+
+    def _saved(self, saved: Note) -> None:
+        self._note = saved
         self.error.hide()
         self.status.setText(f"Saved {fmt_time(datetime.now())}")
         self.setWindowTitle(editor_title(saved))
         self.saved.emit(saved)
-        return True
+
+    def _not_saved(self, err: UserError) -> None:
+        self.error.setText(f"Not saved: {err}")
+        self.error.show()
+        self.status.setText("Not saved")
 
     # -- signing ---------------------------------------------------------------------------------
 
@@ -432,17 +486,11 @@ class NoteEditor(QWidget):
     # -- closing and locking ---------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.save():
-            answer = QMessageBox.question(
-                self,
-                "Draft not saved",
-                f"{self.error.text()}\n\nClose anyway and lose the changes since the last save?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
-            )
-            if answer != QMessageBox.StandardButton.Discard:
-                event.ignore()
-                return
+        if not self.save() and not dialogs.close_without_saving(
+            self, "Draft not saved", self.error.text(), "Close anyway and lose the changes since the last save?"
+        ):
+            event.ignore()
+            return
         event.accept()
         self.closed.emit(self._note.id or 0)
         self._wipe()
@@ -498,18 +546,23 @@ def _already_open(note_id: int) -> NoteEditor | None:
     return next((e for e in _open if e.note.id == note_id), None)
 
 
-def open_note(vault: Vault, note_id: int, parent: QWidget | None = None) -> NoteEditor:
+def open_note(vault: Vault, note_id: int, parent: QWidget | None = None, *, ops: Ops | None = None) -> NoteEditor:
     """Open a saved note (raised if it is open already)."""
     existing = _already_open(note_id)
     if existing is not None:
         return _shown(existing)
     note = vault.notes.get(note_id)
     appointment = None if note.appointment_id is None else vault.schedule.get(note.appointment_id)
-    return _shown(NoteEditor(vault, note, parent, appointment=appointment))
+    return _shown(NoteEditor(vault, note, parent, appointment=appointment, ops=ops))
 
 
 def open_note_for_appointment(
-    vault: Vault, appointment_id: int, parent: QWidget | None = None, *, client_id: int | None = None
+    vault: Vault,
+    appointment_id: int,
+    parent: QWidget | None = None,
+    *,
+    client_id: int | None = None,
+    ops: Ops | None = None,
 ) -> NoteEditor:
     """The session's note: its existing one (for `client_id`, in a couple/family/group session), else a new
     draft saved at once, pre-filled from the appointment (client, date, start and end)."""
@@ -519,15 +572,13 @@ def open_note_for_appointment(
         raise ValidationError("Choose which member of the session the note is for.", "client_id")
     existing = [n for n in vault.notes.for_appointment(appointment_id) if n.client_id == client]
     if existing:
-        return open_note(vault, existing[0].id or 0, parent)
+        return open_note(vault, existing[0].id or 0, parent, ops=ops)
     kind = NoteKind.INTAKE if appointment.service_code in ("90791", "90792") else NoteKind.PROGRESS
     draft = vault.notes.save_draft(
         Note(
             client_id=client,
             kind=kind,
-            format=NoteFormat.SOAP
-            if kind is NoteKind.PROGRESS
-            else NoteFormat.NARRATIVE,  # an intake: its own sections
+            format=NoteFormat.SOAP if kind is NoteKind.PROGRESS else NoteFormat.NARRATIVE,  # others: own sections
             date_of_service=appointment.date_of_service,
             start_time=appointment.start.time(),
             end_time=appointment.end.time(),
@@ -536,12 +587,12 @@ def open_note_for_appointment(
             unit_id=appointment.unit_id,
         )
     )
-    return _shown(NoteEditor(vault, draft, parent, appointment=appointment))
+    return _shown(NoteEditor(vault, draft, parent, appointment=appointment, ops=ops))
 
 
-def new_note(vault: Vault, client_id: int, parent: QWidget | None = None) -> NoteEditor:
+def new_note(vault: Vault, client_id: int, parent: QWidget | None = None, *, ops: Ops | None = None) -> NoteEditor:
     """A new progress note for today, linked to no appointment; saved once something is written."""
     note = Note(client_id=client_id, date_of_service=date.today(), participants=("Client",))
-    editor = NoteEditor(vault, note, parent)
+    editor = NoteEditor(vault, note, parent, ops=ops)
     editor._dirty = False  # nothing written yet: closing it straight away leaves no empty draft behind
     return _shown(editor)

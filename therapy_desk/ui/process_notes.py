@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.notes import ProcessNote
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry, theme, windows
+from therapy_desk.ui import dialogs, registry, theme, windows
 from therapy_desk.ui.chart_common import OptionalDateEdit
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.widgets.focus import set_tab_order
@@ -241,17 +240,15 @@ class ProcessNotesWindow(QWidget):
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._dirty and not self.save():
-            answer = QMessageBox.question(
-                self,
-                "Psychotherapy note not saved",
-                f"{self.error.text()} Close and lose the changes to this note?",
-                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-                QMessageBox.StandardButton.Cancel,
+        if (
+            self._dirty
+            and not self.save()
+            and not dialogs.close_without_saving(
+                self, "Psychotherapy note not saved", self.error.text(), "Close and lose the changes to this note?"
             )
-            if answer != QMessageBox.StandardButton.Discard:
-                event.ignore()
-                return
+        ):
+            event.ignore()
+            return
         event.accept()
 
     def clear_for_lock(self) -> None:

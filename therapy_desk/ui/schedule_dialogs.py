@@ -83,22 +83,11 @@ def service_choices(vault: Vault) -> list[tuple[str, str]]:
 _SAME_FIELD = {"first_start": "start", "unit_id": "client_id"}
 
 
-def with_error(widget: QWidget, errors: FieldErrors, field: str) -> QWidget:
-    """The field and, under it, the place for its sentence (collapses while there is none)."""
-    box = QWidget(widget.parentWidget())
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    layout.addWidget(errors.add(field, error_label(box)))
-    return box
-
-
 def add_row(form: QFormLayout, caption: str, field: QWidget, errors: FieldErrors, name: str) -> QLabel:
     """A captioned row whose mnemonic reaches `field` itself, with its sentence under it."""
     label = QLabel(caption, field.parentWidget())
     label.setBuddy(field)
-    form.addRow(label, with_error(field, errors, name))
+    form.addRow(label, errors.under(field, name))
     return label
 
 
