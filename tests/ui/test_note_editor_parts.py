@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
@@ -173,3 +174,18 @@ def test_a_note_opened_outside_a_chart_is_saved_when_the_app_locks(
     assert open_editors() == []
     with Vault.open(created[0], PASSPHRASE) as reopened:
         assert reopened.notes.get(note_id).text("Subjective") == "Typed just before the lock"
+
+
+def test_the_exam_and_risk_tab_fits_a_laptop_note_window_without_sideways_scrolling(qtbot: QtBot, vault: Vault) -> None:
+    editor = session_editor(qtbot, vault)
+    editor.resize(1000, 700)  # what a 1366×768 laptop gives it
+    for group in (editor.exam, editor.risk, editor.risk.written_plan):
+        group.setChecked(True)
+    editor.tabs.setCurrentIndex(2)
+    area = editor.tabs.currentWidget()
+    assert isinstance(area, QScrollArea)
+    qtbot.waitUntil(area.isVisible)
+    QApplication.processEvents()
+    assert area.horizontalScrollBar().maximum() == 0, "the mental status exam or the risk assessment is cut off"
+    rows = editor.exam.multis["thought_content"].boxes.values()
+    assert len({box.y() for box in rows}) > 1  # eight findings wrap instead of running off the side
