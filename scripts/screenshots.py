@@ -204,7 +204,7 @@ def the_day(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
     editor.sections.set_reference(editor.sections.reference.toPlainText() or SECTION_TEXT["plan"])
     for name, section in editor.sections.editors.items():
         if not section.toPlainText().strip():
-            section.setPlainText(SECTION_TEXT.get(name, f"{name.capitalize()} of the session."))
+            section.setPlainText(SECTION_TEXT.get(name.casefold(), f"{name.capitalize()} of the session."))
     for box in list(editor.context.goal_boxes.values())[:2]:
         box.setChecked(True)
     for box in list(editor.context.intervention_boxes.values())[:3]:
@@ -229,12 +229,11 @@ def the_day(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
     editor.save()
     for tab, name in enumerate(("17-note-write", "18-note-goals", "19-note-exam-risk")):
         editor.tabs.setCurrentIndex(tab)
-        if tab == 2:
-            scroll = editor.tabs.currentWidget()
-            assert isinstance(scroll, QScrollArea)
-            shot(editor, name)  # laid out first, then scrolled to the safety plan
-            scroll.ensureWidgetVisible(risk.written_plan, 0, 0)
         shot(editor, name)
+    scroll = editor.tabs.currentWidget()
+    assert isinstance(scroll, QScrollArea)
+    scroll.ensureWidgetVisible(risk.written_plan, 0, 0)
+    shot(editor, "20-note-safety-plan")
     snippets = editor.open_snippets()
     for trigger, text in ((";mse", "Alert and oriented x4, mood euthymic, affect congruent."),
                           (";cbt", "Reviewed the thought record; practised cognitive restructuring.")):  # fmt: skip
@@ -242,45 +241,45 @@ def the_day(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
         snippets.trigger.setText(trigger)
         snippets.text.setPlainText(text)
         snippets.save()
-    shot(snippets, "20-snippets")
+    shot(snippets, "21-snippets")
     snippets.reject()
     presign = editor.start_signing()
     assert presign is not None
     assert presign.sign_button is not None
-    shot(presign, "21-presign")
+    shot(presign, "22-presign")
     presign.sign_button.click()
     addendum = editor.add_addendum()
     assert addendum is not None
     addendum.text.setPlainText("Client called the next day: the worry log is going well; no change to the plan.")
     addendum.ok_button.click()
     editor.tabs.setCurrentIndex(0)
-    shot(editor, "22-note-signed")
+    shot(editor, "23-note-signed")
     editor.close()
 
     window.open_chart(client_id)
     chart = next(c for c in window.chart_windows() if isinstance(c, ChartWindow) and c.client_id == client_id)
     chart.show_tab(TAB_SESSIONS)
-    shot(chart, "23-chart-sessions")
+    shot(chart, "24-chart-sessions")
     flagged = vault.measures.record(client_id, Instrument.PHQ9, [2, 1, 2, 1, 1, 2, 1, 1, 1], day)
     assert flagged.id is not None
     if not open_measure_result(chart, flagged.id):
         raise RuntimeError("the Measures tab did not show the new PHQ-9")
-    shot(chart, "24-chart-measures")
+    shot(chart, "25-chart-measures")
     measure = chart.measures.give(Instrument.PHQ9)
     assert measure is not None
     measure.type_answers("2121")
-    shot(measure, "25-measure-dialog")
+    shot(measure, "26-measure-dialog")
     measure.reject()
     follow_up = chart.measures.record_follow_up()
     assert follow_up is not None
     follow_up.action.setPlainText("Risk assessed in session: passive thoughts, no plan or intent; safety plan reviewed")
-    shot(follow_up, "26-measure-follow-up")
+    shot(follow_up, "27-measure-follow-up")
     follow_up.reject()
     vault.notes.save_process_note(ProcessNote(client_id, "Transference: felt protective when she spoke of her "
                                               "father. Explore pacing next time.", day))  # fmt: skip
     notes = chart.open_process_notes()
     assert notes is not None
-    shot(notes, "27-psychotherapy-notes")
+    shot(notes, "28-psychotherapy-notes")
     notes.close()
     chart.close()
 
@@ -290,7 +289,7 @@ def the_day(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
     later = [i for i in range(appointments.topLevelItemCount()) if not appointments.topLevelItem(i).text(3)]
     appointments.setCurrentItem(appointments.topLevelItem(later[0] if later else 0))
     appointments.setFocus()
-    shot(window, "28-today-appointment-buttons")
+    shot(window, "29-today-appointment-buttons")
 
 
 if __name__ == "__main__":
