@@ -189,3 +189,13 @@ def test_the_exam_and_risk_tab_fits_a_laptop_note_window_without_sideways_scroll
     assert area.horizontalScrollBar().maximum() == 0, "the mental status exam or the risk assessment is cut off"
     rows = editor.exam.multis["thought_content"].boxes.values()
     assert len({box.y() for box in rows}) > 1  # eight findings wrap instead of running off the side
+
+
+def test_the_snippets_list_shortens_long_lines_instead_of_scrolling_sideways(qtbot: QtBot, vault: Vault) -> None:
+    vault.snippets.save(Snippet(";long", "Reviewed the thought record; practised cognitive restructuring at length."))
+    editor = session_editor(qtbot, vault)
+    dialog = editor.open_snippets()
+    qtbot.waitExposed(dialog)
+    assert dialog.list.count() == 1
+    assert not dialog.list.horizontalScrollBar().isVisible()  # Qt draws the line shortened, ending in …
+    dialog.reject()
