@@ -199,3 +199,30 @@ def test_the_snippets_list_shortens_long_lines_instead_of_scrolling_sideways(qtb
     assert dialog.list.count() == 1
     assert not dialog.list.horizontalScrollBar().isVisible()  # Qt draws the line shortened, ending in …
     dialog.reject()
+
+
+def test_a_short_addendum_takes_no_more_room_than_its_lines_from_the_signed_note(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    editor = session_editor(qtbot, vault)
+    editor.resize(1000, 700)
+    write_soap(editor)
+    presign = editor.start_signing()
+    assert presign is not None
+    assert presign.sign_button is not None
+    presign.sign_button.click()
+    addendum = editor.add_addendum()
+    assert addendum is not None
+    QTest.keyClicks(addendum.text, "Client called to say the homework was done.")
+    addendum.ok_button.click()
+    QApplication.processEvents()
+    assert editor.addenda.isVisible()
+    assert editor.addenda.height() <= editor.addenda.fontMetrics().lineSpacing() * 3 + 12  # two lines and one spare
+
+
+def test_a_one_line_previous_plan_leaves_the_room_to_the_sections(qtbot: QtBot, vault: Vault) -> None:
+    editor = session_editor(qtbot, vault)
+    editor.sections.set_reference("Continue sessions weekly.")
+    QApplication.processEvents()
+    reference = editor.sections.reference
+    assert reference.isVisible()
+    assert reference.height() <= reference.fontMetrics().lineSpacing() * 2 + 12  # its line and one spare

@@ -280,6 +280,8 @@ class NoteEditor(QWidget):
                     f"Addendum signed by {a.signed_by}, {_local(a.signed_at)}:\n{a.text}" for a in self._note.addenda
                 )
             )
+            lines = min(6, self.addenda.document().blockCount() + 1)  # no taller than its text: the note comes first
+            self.addenda.setMaximumHeight(self.addenda.fontMetrics().lineSpacing() * lines + 12)
             self.status.setText("Signed: read-only")
 
     def _signature_text(self) -> str:
