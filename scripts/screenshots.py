@@ -126,7 +126,7 @@ def the_day(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
     """10 onwards: the Schedule, Unsigned notes, search, the note editor and its dialogs, the chart's
     Sessions and Measures tabs with their dialogs, psychotherapy notes and Today's appointment buttons."""
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QAbstractItemView, QScrollArea
+    from PySide6.QtWidgets import QScrollArea
 
     from therapy_desk.demo.today import clinic_day
     from therapy_desk.domain.measures import Instrument
@@ -254,17 +254,11 @@ def the_day(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
     addendum.ok_button.click()
     editor.tabs.setCurrentIndex(0)
     shot(editor, "23-note-signed")
-    signed_note = editor.note
     editor.close()
 
     window.open_chart(client_id)
     chart = next(c for c in window.chart_windows() if isinstance(c, ChartWindow) and c.client_id == client_id)
     chart.show_tab(TAB_SESSIONS)
-    sessions = chart.sessions
-    settle(lambda: sessions.model.rowCount() > 0)
-    signed = next(r for r in range(sessions.model.rowCount()) if sessions.model.row(r).note == signed_note)
-    sessions.table.selectRow(signed)  # the list opens on the series' furthest booking; show the day's note
-    sessions.table.scrollTo(sessions.model.index(signed, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
     shot(chart, "24-chart-sessions")
     flagged = vault.measures.record(client_id, Instrument.PHQ9, [2, 1, 2, 1, 1, 2, 1, 1, 1], day)
     assert flagged.id is not None
