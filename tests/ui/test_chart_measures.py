@@ -22,6 +22,7 @@ from therapy_desk.ui.measure_dialog import MeasureDialog
 from therapy_desk.ui.measure_followup import EnteredInErrorDialog, FollowUpDialog
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.today import TodayView
+from therapy_desk.ui.windows import FRAME_ALLOWANCE
 
 __all__ = ["answers"]  # the fixture, shared with test_chart
 
@@ -239,3 +240,15 @@ def test_todays_flag_opens_the_result_in_the_chart_and_asks_for_its_follow_up(qt
     assert isinstance(chart.measures.dialog, FollowUpDialog)
     chart.measures.dialog.reject()
     chart.clear_for_lock()
+
+
+def test_the_measure_dialog_fits_the_screen_with_its_title_bar(qtbot: QtBot, vault: Vault) -> None:
+    client = make_client(vault)
+    assert client.id is not None
+    chart = open_chart(qtbot, vault, client.id)
+    dialog = chart.measures.give(Instrument.PHQ9)
+    assert isinstance(dialog, MeasureDialog)
+    free = dialog.screen().availableGeometry()
+    assert dialog.height() + FRAME_ALLOWANCE.height() <= free.height()  # Save and Cancel are not off the screen
+    assert dialog.width() + FRAME_ALLOWANCE.width() <= free.width()
+    dialog.reject()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
@@ -173,3 +174,55 @@ def test_a_note_opened_outside_a_chart_is_saved_when_the_app_locks(
     assert open_editors() == []
     with Vault.open(created[0], PASSPHRASE) as reopened:
         assert reopened.notes.get(note_id).text("Subjective") == "Typed just before the lock"
+
+
+def test_the_exam_and_risk_tab_fits_a_laptop_note_window_without_sideways_scrolling(qtbot: QtBot, vault: Vault) -> None:
+    editor = session_editor(qtbot, vault)
+    editor.resize(1000, 700)  # what a 1366×768 laptop gives it
+    for group in (editor.exam, editor.risk, editor.risk.written_plan):
+        group.setChecked(True)
+    editor.tabs.setCurrentIndex(2)
+    area = editor.tabs.currentWidget()
+    assert isinstance(area, QScrollArea)
+    qtbot.waitUntil(area.isVisible)
+    QApplication.processEvents()
+    assert area.horizontalScrollBar().maximum() == 0, "the mental status exam or the risk assessment is cut off"
+    rows = editor.exam.multis["thought_content"].boxes.values()
+    assert len({box.y() for box in rows}) > 1  # eight findings wrap instead of running off the side
+
+
+def test_the_snippets_list_shortens_long_lines_instead_of_scrolling_sideways(qtbot: QtBot, vault: Vault) -> None:
+    vault.snippets.save(Snippet(";long", "Reviewed the thought record; practised cognitive restructuring at length."))
+    editor = session_editor(qtbot, vault)
+    dialog = editor.open_snippets()
+    qtbot.waitExposed(dialog)
+    assert dialog.list.count() == 1
+    assert not dialog.list.horizontalScrollBar().isVisible()  # Qt draws the line shortened, ending in …
+    dialog.reject()
+
+
+def test_a_short_addendum_takes_no_more_room_than_its_lines_from_the_signed_note(qtbot: QtBot, vault: Vault) -> None:
+    set_clinician(vault)
+    editor = session_editor(qtbot, vault)
+    editor.resize(1000, 700)
+    write_soap(editor)
+    presign = editor.start_signing()
+    assert presign is not None
+    assert presign.sign_button is not None
+    presign.sign_button.click()
+    addendum = editor.add_addendum()
+    assert addendum is not None
+    QTest.keyClicks(addendum.text, "Client called to say the homework was done.")
+    addendum.ok_button.click()
+    QApplication.processEvents()
+    assert editor.addenda.isVisible()
+    assert editor.addenda.height() <= editor.addenda.fontMetrics().lineSpacing() * 3 + 12  # two lines and one spare
+
+
+def test_a_one_line_previous_plan_leaves_the_room_to_the_sections(qtbot: QtBot, vault: Vault) -> None:
+    editor = session_editor(qtbot, vault)
+    editor.sections.set_reference("Continue sessions weekly.")
+    QApplication.processEvents()
+    reference = editor.sections.reference
+    assert reference.isVisible()
+    assert reference.height() <= reference.fontMetrics().lineSpacing() * 2 + 12  # its line and one spare

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import TODAY, make_client, open_chart, shown_texts
@@ -94,3 +95,12 @@ def test_a_lock_saves_the_open_edit_and_empties_the_window(qtbot: QtBot, vault: 
     assert window.list.count() == 0
     assert window.isHidden()
     assert "Written just before the lock" in [n.text for n in vault.notes.process_notes(client_id)]
+
+
+def test_a_long_first_line_ends_in_an_ellipsis_in_the_list_not_in_a_sideways_scroll(qtbot: QtBot, vault: Vault) -> None:
+    chart, client_id = chart_with_notes(qtbot, vault)
+    long_line = "Countertransference: " + "a long reflection on the session " * 4
+    vault.notes.save_process_note(ProcessNote(client_id, long_line, TODAY))
+    window = open_window(qtbot, chart)
+    QApplication.processEvents()
+    assert not window.list.horizontalScrollBar().isVisible()  # Qt draws the line shortened, ending in …

@@ -491,3 +491,12 @@ def test_export_refuses_a_missing_folder_with_a_sentence(qtbot: QtBot, page: Sch
     assert dialog.errors.visible_messages() == [f"The folder {tmp_path / 'nowhere'} does not exist."]
     assert dialog.isVisible()
     QApplication.processEvents()
+
+
+def test_the_export_dialog_shows_the_whole_file_path(qtbot: QtBot, page: ScheduleView) -> None:
+    dialog = page.export()
+    qtbot.waitUntil(dialog.isVisible)
+    field = dialog.path_edit
+    field.setText("/home/clinician/appointments.ics")
+    assert field.width() > field.fontMetrics().horizontalAdvance(field.text()) + 8  # its frame and margins
+    dialog.reject()

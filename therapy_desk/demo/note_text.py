@@ -164,7 +164,7 @@ def _plan(rng: random.Random, theme: Theme, ctx: SessionContext) -> str:
     if ctx.unit == "group":
         return "Continue weekly DBT skills group and individual therapy; complete the diary card daily."
     return (
-        f"Continue {ctx.frequency} sessions. Homework: {rng.choice(theme.homework)}. "
+        f"Continue sessions {ctx.frequency}. Homework: {rng.choice(theme.homework)}. "
         f"Next session will focus on {rng.choice(theme.focus)}."
     )
 

@@ -40,7 +40,7 @@ from therapy_desk.domain.measures import (
 )
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import registry, theme
+from therapy_desk.ui import registry, theme, windows
 from therapy_desk.ui.chart_common import FieldErrors, from_qdate, to_qdate
 from therapy_desk.ui.widgets.date_field import DateField
 from therapy_desk.ui.widgets.focus import set_tab_order
@@ -198,6 +198,7 @@ class MeasureDialog(QDialog):
         self.setWindowTitle(f"Give the {instrument}")
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.resize(780, 760)
+        windows.fit_on_screen(self)  # a 768-pixel screen has no room for 760 and a title bar
 
         self.date_edit = DateField(self)
         self.date_edit.setDate(to_qdate(date.today()))

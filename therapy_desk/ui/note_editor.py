@@ -117,9 +117,10 @@ class NoteEditor(QWidget):
         exam_page = QWidget(self)
         self.exam = ExamGroup(exam_letters, exam_page)
         self.risk = RiskGroup(exam_letters, exam_page)
-        exam_layout = QHBoxLayout(exam_page)
-        exam_layout.addWidget(self.exam, 1, Qt.AlignmentFlag.AlignTop)  # neither stretches to the other's height
-        exam_layout.addWidget(self.risk, 1, Qt.AlignmentFlag.AlignTop)
+        exam_layout = QVBoxLayout(exam_page)  # one above the other: side by side they overflow a laptop's width
+        exam_layout.addWidget(self.exam)
+        exam_layout.addWidget(self.risk)
+        exam_layout.addStretch(1)
         for page, title in (
             (self.sections, "&Write"),
             (self.context, "Goa&ls and interventions"),
@@ -176,6 +177,7 @@ class NoteEditor(QWidget):
         for part in (self.sections, self.context, self.exam, self.risk):
             part.changed.connect(self._changed)
         self.resize(1000, 760)
+        windows.fit_on_screen(self)  # a 768-pixel screen has no room for 760 and a title bar
         self._show_note(note)
         _open.append(self)
         self.destroyed.connect(lambda _obj=None, editor=self: _forget(editor))
@@ -283,6 +285,8 @@ class NoteEditor(QWidget):
                     f"Addendum signed by {a.signed_by}, {_local(a.signed_at)}:\n{a.text}" for a in self._note.addenda
                 )
             )
+            lines = min(6, self.addenda.document().blockCount() + 1)  # no taller than its text: the note comes first
+            self.addenda.setMaximumHeight(self.addenda.fontMetrics().lineSpacing() * lines + 12)
             self.status.setText("Signed: read-only")
 
     def _signature_text(self) -> str:

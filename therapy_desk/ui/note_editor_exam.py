@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -51,6 +52,7 @@ from therapy_desk.ui.widgets.focus import focus_through
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
 NOT_ASSESSED = "—"
+CHOICES_A_LINE = 3  # a multi-choice finding's check boxes on one line
 CHOOSE_LEVEL = "Choose a risk level: the risk assessment is kept only with one."
 
 
@@ -101,16 +103,16 @@ class ChoiceRow(QWidget):
     def __init__(self, kind: type[enum.StrEnum], name: str, parent: QWidget) -> None:
         super().__init__(parent)
         self.setAccessibleName(name)
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)  # wrapped: eight findings on one line overflow a laptop's note window
         layout.setContentsMargins(0, 0, 0, 0)
         self.boxes: dict[enum.StrEnum, QCheckBox] = {}
-        for member in kind:
+        for number, member in enumerate(kind):
             box = QCheckBox(_capitalised(member.value), self)
             box.setAccessibleName(f"{name}: {member.value}")
             box.toggled.connect(lambda _on: self.changed.emit())
-            layout.addWidget(box)
+            layout.addWidget(box, *divmod(number, CHOICES_A_LINE))
             self.boxes[member] = box
-        layout.addStretch(1)
+        layout.setColumnStretch(CHOICES_A_LINE, 1)
         focus_through(self, next(iter(self.boxes.values())))
 
     def values(self) -> tuple[enum.StrEnum, ...]:
@@ -171,6 +173,7 @@ class ExamGroup(QGroupBox):
         self.setChecked(False)
         self.toggled.connect(lambda _on: self.changed.emit())
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # large text: a finding under its caption
         self.singles: dict[str, ChoiceBox] = {}
         self.multis: dict[str, ChoiceRow] = {}
         for name, caption, kind in _SINGLE:

@@ -310,6 +310,8 @@ class SectionsPage(QWidget):
 
     def set_reference(self, plan_text: str | None) -> None:
         self.reference.setPlainText(plan_text or "")
+        lines = min(5, self.reference.document().blockCount() + 1)  # no taller than the plan: the sections come first
+        self.reference.setMaximumHeight(self.reference.fontMetrics().lineSpacing() * lines + 12)
         self.reference_box.setVisible(bool(plan_text))
 
     def show_sections(self, names: tuple[str, ...]) -> None:

@@ -82,6 +82,7 @@ class ProcessNotesWindow(QWidget):
 
         self.list = QListWidget(self)
         self.list.setAccessibleName("Psychotherapy notes by date")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # long lines end in …
         self.list.currentItemChanged.connect(self._chosen)
         list_caption = QLabel("N&otes", self)
         list_caption.setBuddy(self.list)

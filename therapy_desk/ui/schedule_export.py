@@ -59,6 +59,7 @@ class ExportIcsDialog(QDialog):
             self.identifier.addItem(choice.label, choice.value)
         self.path_edit = QLineEdit(str(Path.home() / "appointments.ics"), self)
         self.path_edit.setAccessibleName("File")
+        self.path_edit.setMinimumWidth(self.path_edit.fontMetrics().averageCharWidth() * 40)  # a whole path shows
         self.browse = QPushButton("C&hoose…", self)
         self.browse.setAccessibleName("Choose the file")
         self.browse.clicked.connect(self._choose)

@@ -55,6 +55,7 @@ class SnippetsDialog(QDialog):
         self._editing: Snippet | None = None
         self.list = QListWidget(self)
         self.list.setAccessibleName("Snippets")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # long lines end in …
         list_label = QLabel("Sni&ppets", self)
         list_label.setBuddy(self.list)
         self.trigger = QLineEdit(self)
