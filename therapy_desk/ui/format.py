@@ -40,6 +40,14 @@ def fmt_datetime(moment: datetime | None, empty: str = "") -> str:
     return empty if moment is None else f"{fmt_date(moment.date())}, {fmt_time(moment)}"
 
 
+def fmt_stored_utc(utc_text: str | None) -> str:
+    """A UTC time as the vault stores it (ISO text), in this computer's local time: "Dec 2, 2026, 2:53 PM"."""
+    if not utc_text:
+        return ""
+    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
+    return fmt_datetime(moment.astimezone().replace(tzinfo=None))
+
+
 def fmt_upcoming(moment: datetime | None, today: date, empty: str = "") -> str:
     """A coming date and time, without the year when it is within the next six months: Dec 4, 1:00 PM."""
     if moment is None:

@@ -38,7 +38,7 @@ from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs, registry, windows
-from therapy_desk.ui.format import fmt_date, fmt_datetime, fmt_time
+from therapy_desk.ui.format import fmt_date, fmt_stored_utc, fmt_time
 from therapy_desk.ui.note_editor_dialogs import AddendumDialog, PresignDialog
 from therapy_desk.ui.note_editor_exam import CHOOSE_LEVEL, ExamGroup, Mnemonics, RiskGroup
 from therapy_desk.ui.note_editor_parts import ContextPage, Header, SectionsPage
@@ -282,7 +282,8 @@ class NoteEditor(QWidget):
             self.signature.setText(self._signature_text())
             self.addenda.setPlainText(
                 "\n\n".join(
-                    f"Addendum signed by {a.signed_by}, {_local(a.signed_at)}:\n{a.text}" for a in self._note.addenda
+                    f"Addendum signed by {a.signed_by}, {fmt_stored_utc(a.signed_at)}:\n{a.text}"
+                    for a in self._note.addenda
                 )
             )
             lines = min(6, self.addenda.document().blockCount() + 1)  # no taller than its text: the note comes first
@@ -293,7 +294,7 @@ class NoteEditor(QWidget):
         note = self._note
         code = verification_code(note.content_hash or "")
         late = f" · late entry: {note.late_entry_reason}" if note.is_late_entry else ""
-        return f"Signed by {note.signed_by} at {_local(note.signed_at)} · verification code {code}{late}"
+        return f"Signed by {note.signed_by} at {fmt_stored_utc(note.signed_at)} · verification code {code}{late}"
 
     # -- editing and saving ----------------------------------------------------------------------
 
@@ -530,13 +531,6 @@ class NoteEditor(QWidget):
 def _forget(editor: NoteEditor) -> None:
     if editor in _open:
         _open.remove(editor)
-
-
-def _local(utc_text: str | None) -> str:
-    if not utc_text:
-        return ""
-    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
-    return fmt_datetime(moment.astimezone().replace(tzinfo=None))
 
 
 def _shown(editor: NoteEditor) -> NoteEditor:

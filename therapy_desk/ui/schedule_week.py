@@ -67,7 +67,8 @@ class WeekGrid(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
-        self.setWordWrap(True)
+        self.setWordWrap(False)  # a line too long for the column ends in "…" rather than pushing the next out
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setTabKeyNavigation(False)  # Tab leaves the week; arrows move in it
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
@@ -125,9 +126,7 @@ class WeekGrid(QTableWidget):
                 for cluster in _clusters(by_day[day])
             ]
             if fetch_names is not None:
-                fetch_names(
-                    [a for _column, cluster, top, bottom in cells for a in _shown(cluster, self._fits(bottom - top))]
-                )
+                fetch_names([a for _column, cluster, top, bottom in cells for a in self._shown(cluster, bottom - top)])
             for column, cluster, top, bottom in cells:
                 self._place(column, cluster, top, bottom, name)
         finally:
@@ -140,10 +139,13 @@ class WeekGrid(QTableWidget):
         bottom = max(top + 1, math.ceil((end - self._first_minute) / SLOT_MINUTES))
         return top, min(bottom, self.rowCount())
 
-    def _fits(self, rows: int) -> int:
-        """How many appointments (two lines each) a cell of `rows` rows shows; at least one."""
-        height = rows * self.verticalHeader().defaultSectionSize()
-        return max(1, height // (2 * self.fontMetrics().lineSpacing()))
+    def _shown(self, cluster: list[Appointment], rows: int) -> list[Appointment]:
+        """The appointments a cell of `rows` rows lists, two lines each: all that fit, and when some do not,
+        as many as leave a line for "+ N more" (at least one)."""
+        lines = rows * self.verticalHeader().defaultSectionSize() // self.fontMetrics().lineSpacing()
+        if 2 * len(cluster) <= lines:
+            return cluster
+        return cluster[: max(1, (lines - 1) // 2)]
 
     def _row_label(self, row: int) -> str:
         minute = self._first_minute + row * SLOT_MINUTES
@@ -153,11 +155,10 @@ class WeekGrid(QTableWidget):
         return (_minutes(moment) - self._first_minute) // SLOT_MINUTES
 
     def _place(self, column: int, cluster: list[Appointment], top: int, bottom: int, name: Namer) -> None:
-        shown = _shown(cluster, self._fits(bottom - top))
+        shown = self._shown(cluster, bottom - top)
         more = len(cluster) - len(shown)
-        lines = [
-            " ".join(describe(a, name(a))[i] for i in (0, 1)) + f"\n{a.service_code} · {a.status_label}" for a in shown
-        ]
+        # The start and the name, then code and status; the cell's height shows how long it lasts.
+        lines = [f"{fmt_time(a.start)} {name(a)}\n{a.service_code} · {a.status_label}" for a in shown]
         tips = [" · ".join(describe(a, name(a))) for a in shown]
         if more:
             lines.append(f"+ {more} more")
@@ -234,11 +235,6 @@ class WeekGrid(QTableWidget):
         event.accept()
         if index.isValid() and dragged is not None:
             self.move_requested.emit(dragged, self.slot_start(index.row(), index.column()))
-
-
-def _shown(cluster: list[Appointment], fits: int) -> list[Appointment]:
-    """The appointments a cell with room for `fits` lists: all, or one fewer and a line saying how many more."""
-    return cluster if len(cluster) <= fits else cluster[: max(1, fits - 1)]
 
 
 def _clusters(appointments: Sequence[Appointment]) -> list[list[Appointment]]:
