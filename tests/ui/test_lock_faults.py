@@ -28,7 +28,8 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import AppController
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.dialogs import CrashDialog
-from therapy_desk.ui.main_window import ChartFactory, MainWindow, PageFactory, WorkOutlivedLock
+from therapy_desk.ui.locking import WorkOutlivedLock
+from therapy_desk.ui.main_window import ChartFactory, MainWindow, PageFactory
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import SettingsView
 from therapy_desk.ui.unlock import UnlockWindow

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QInputDialog, QLabel, QMenu, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from tests.ui.test_lock import FIRST, LAST, ChartStandIn, ClientPage, PlainPage
 from therapy_desk import paths
-from therapy_desk.domain.clients import Client
+from therapy_desk.domain.clients import Client, Unit, UnitKind, UnitMember
 from therapy_desk.domain.scheduling import Appointment
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import AppController, AppSettings, default_pages, run_app
@@ -320,3 +320,31 @@ def test_todays_start_note_opens_the_sessions_note_and_a_lock_saves_what_was_typ
     with Vault.open(vault.folder, PASSPHRASE) as reopened:
         (draft,) = reopened.notes.for_appointment(booked.id or 0)
         assert draft.text("Subjective") == "Slept better this week."
+
+
+def test_a_group_sessions_note_asks_whose_it_is(qtbot: QtBot, vault: Vault) -> None:
+    ana = vault.clients.create(Client("Ana", "Okafor", date(1988, 3, 14)))
+    ben = vault.clients.create(Client("Ben", "Lindqvist", date(1990, 6, 1)))
+    assert ana.id is not None
+    assert ben.id is not None
+    unit = vault.clients.create_unit(Unit(UnitKind.GROUP, "Sleep group", (UnitMember(ana.id), UnitMember(ben.id))))
+    booked = vault.schedule.book(Appointment(datetime.combine(date.today(), time(0, 0)), 90, "90853", unit_id=unit.id))
+    assert booked.id is not None
+    window = MainWindow(vault, [("Today", TodayView)], chart_factory=ChartStandIn)
+    qtbot.addWidget(window)
+    asked: list[list[str]] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        asked.append(dialog.comboBoxItems())
+        dialog.setTextValue("Lindqvist, Ben")
+        dialog.accept()
+
+    QTimer.singleShot(0, answer)
+    window.start_note(booked.id)
+
+    assert asked == [["Lindqvist, Ben", "Okafor, Ana"]]
+    (editor,) = open_editors()
+    assert (editor.note.client_id, editor.note.appointment_id, editor.note.unit_id) == (ben.id, booked.id, unit.id)
+    window.lock()

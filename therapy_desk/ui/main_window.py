@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QMargins, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QMargins, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs, files, note_editor, registry, theme, windows
+from therapy_desk.ui import dialogs, files, locking, note_editor, registry, theme, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
@@ -331,12 +331,34 @@ class MainWindow(QMainWindow):
 
     @Slot(int)
     def start_note(self, appointment_id: int) -> None:
-        """Open the session's note (its draft, or a new one pre-filled from the appointment)."""
-        if not self._is_locked and not self._locking:
-            try:
-                note_editor.open_note_for_appointment(self.vault, appointment_id, self, ops=self.ops)
-            except UserError as err:  # a group session: its notes are started from each member's chart
-                dialogs.show_error(self, str(err))
+        """Open the session's note (its draft, or a new one pre-filled from the appointment). A couple's,
+        family's or group's session without an identified client asks whose note it is: each member has one."""
+        if self._is_locked or self._locking:
+            return
+        try:
+            client_id = self._note_for_whom(appointment_id)
+            if client_id is not None:
+                note_editor.open_note_for_appointment(
+                    self.vault, appointment_id, self, client_id=client_id, ops=self.ops
+                )
+        except UserError as err:
+            dialogs.show_error(self, str(err))
+
+    def _note_for_whom(self, appointment_id: int) -> int | None:
+        """The client whose note this session's is: its client, else the member chosen (None: cancelled)."""
+        appointment = self.vault.schedule.get(appointment_id)
+        if appointment.client_id is not None or appointment.unit_id is None:
+            return appointment.client_id
+        unit = self.vault.clients.unit(appointment.unit_id)
+        members = self.vault.clients.by_ids([m.client_id for m in unit.members])
+        choices = {client.listed_name: cid for cid, client in members.items()}
+        if not choices:
+            raise UserError(f"{unit.name} has no members; add them in a member's chart first.")
+        chosen, ok = QInputDialog.getItem(
+            self, "Whose note?", f"{unit.name}: each member has a note of their own. Write the note of:",
+            sorted(choices), 0, False,
+        )  # fmt: skip
+        return choices[chosen] if ok and chosen in choices else None
 
     @Slot(int)
     def open_note(self, note_id: int) -> None:
@@ -418,24 +440,24 @@ class MainWindow(QMainWindow):
         if self._locking or self._is_locked:
             return
         self._locking = True
-        steps = _Steps()
+        steps = locking.Steps()
         steps.run(self._show_locking)
         steps.run(self._finish_background_work)  # work in flight uses its own connection
         for editor in note_editor.open_editors():
             steps.run(editor.clear_for_lock)  # saves the draft, then empties and closes the window
         for view in self._views():
-            steps.run(_clear, view)  # each view saves its drafts first, then empties itself
+            steps.run(locking.clear, view)  # each view saves its drafts first, then empties itself
         for window in self._take_views():
-            steps.run(_discard, window)
-        for dialog in _open_dialogs():
-            steps.run(_dismiss, dialog)  # a message left open may quote the chart
+            steps.run(locking.discard, window)
+        for dialog in locking.open_dialogs():
+            steps.run(locking.dismiss, dialog)  # a message left open may quote the chart
         steps.run(QToolTip.hideText)
         steps.run(self._clipboard.clear_app_text)
         steps.run(self.vault.close)  # drops the key and the vault lock even when its log entry fails
         self._is_locked = True
         self._locking = False
         steps.run(self._show_locked)
-        _report(steps.problems)
+        locking.report(steps.problems)
         self.locked.emit(self._quit_after_lock)
         steps.reraise_interrupt()
 
@@ -457,7 +479,7 @@ class MainWindow(QMainWindow):
                 return
             log.info("waiting for background work before locking")
         if self.ops.busy:  # it ignored Cancel: lock without it, and report it as the bug it is
-            raise WorkOutlivedLock(", ".join(self.ops.abandon_all()))
+            raise locking.WorkOutlivedLock(", ".join(self.ops.abandon_all()))
 
     def _views(self) -> list[QWidget]:
         return [page for page in self._pages if page is not None] + list(self._charts.values())
@@ -508,80 +530,3 @@ def _same_folder(one: Path, other: Path) -> bool:
 
 
 # -- locking, step by step -------------------------------------------------------------------------
-
-
-class WorkOutlivedLock(RuntimeError):
-    """Background work went on past a lock (it ignored Cancel): the lock went ahead without it."""
-
-
-class _Steps:
-    """Runs each step of a lock whatever the ones before it raised, keeping what they raised."""
-
-    def __init__(self) -> None:
-        self.problems: list[BaseException] = []
-
-    def run(self, step: Callable[..., object], *args: object) -> None:
-        try:
-            step(*args)
-        except BaseException as exc:  # even KeyboardInterrupt: the vault gets closed first
-            self.problems.append(exc)
-
-    def reraise_interrupt(self) -> None:
-        """Ctrl+C or an exit asked for during the lock goes on once the vault is locked."""
-        for problem in self.problems:
-            if isinstance(problem, KeyboardInterrupt | SystemExit):
-                raise problem
-
-
-def _clear(view: QWidget) -> None:
-    clear = getattr(view, "clear_for_lock", None)
-    if clear is not None and shiboken6.isValid(view):
-        clear()
-
-
-def _discard(widget: QWidget) -> None:
-    """Hide `widget` and delete it when the event loop turns, even if its own methods raise."""
-    if not shiboken6.isValid(widget):
-        return
-    try:
-        widget.hide()  # not close(): an "unsaved changes?" question must not stop the lock
-        widget.deleteLater()
-    finally:
-        # Qt's own methods, which a view cannot override: the chart goes whatever the view's did.
-        QWidget.hide(widget)
-        QObject.deleteLater(widget)
-
-
-def _open_dialogs() -> list[QDialog]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]
-
-
-def _dismiss(dialog: QDialog) -> None:
-    try:
-        if shiboken6.isValid(dialog):
-            dialog.reject()  # lets a dialog wipe what it holds
-    finally:
-        _discard(dialog)
-
-
-# Reports shown after a lock belong to no window (the main window is about to be deleted): without a
-# reference a parentless dialog would be collected, and the report silently lost, as soon as it opened.
-_reports: set[QWidget] = set()
-
-
-def _report(problems: list[BaseException]) -> None:
-    """Show what went wrong during a lock: a sentence for a `UserError`, the crash dialog for a bug."""
-    for problem in problems:
-        if isinstance(problem, KeyboardInterrupt | SystemExit):
-            continue
-        try:
-            shown: QWidget
-            if isinstance(problem, UserError):
-                shown = dialogs.show_error(None, f"The vault is locked, but a draft may not have been saved: {problem}")
-            else:
-                shown = dialogs.show_crash(None, problem)
-        except Exception:  # the report failed too: the log still has the bug, without PHI
-            log.error("could not show a problem met while locking")
-            continue
-        _reports.add(shown)
-        shown.destroyed.connect(lambda _obj=None, widget=shown: _reports.discard(widget))
