@@ -22,6 +22,7 @@ from therapy_desk.domain.scheduling import ZONE_SETTING
 from therapy_desk.domain.validation import check_zip
 from therapy_desk.errors import ValidationError, WrongPassphrase, WrongRecoveryCode
 from therapy_desk.storage import keychain
+from therapy_desk.storage.billing import CHARGE_MISSED_FEES, CHARGE_NEEDS_SIGNED_NOTE
 from therapy_desk.storage.integrity import PHASES
 from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault import Vault
@@ -410,3 +411,15 @@ def test_the_practice_time_zone_is_chosen_by_typing_and_a_wrong_one_is_said(qtbo
     assert vault.practice.setting(ZONE_SETTING) == "America/Denver"
     assert view.zone_status.isVisibleTo(view)
     assert "Mars/Olympus" in view.zone_status.text() or "time zone" in view.zone_status.text()
+
+
+def test_the_billing_switches_show_and_change_the_vaults_settings(view: SettingsView, vault: Vault) -> None:
+    needs_note = view.billing_switches[CHARGE_NEEDS_SIGNED_NOTE]
+    missed = view.billing_switches[CHARGE_MISSED_FEES]
+    assert needs_note.isChecked()  # both on by default
+    assert missed.isChecked()
+    needs_note.click()
+    assert vault.billing.setting_on(CHARGE_NEEDS_SIGNED_NOTE) is False
+    assert vault.billing.setting_on(CHARGE_MISSED_FEES) is True
+    view.load()
+    assert not needs_note.isChecked()

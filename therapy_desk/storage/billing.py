@@ -155,7 +155,7 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
         if self.setting_on(CHARGE_NEEDS_SIGNED_NOTE) and not self._signed_note_for(appointment_id, line.client_id):
             raise ValidationError(
                 "This session has no signed note yet; sign its note first (signing charges the session), or turn "
-                'off "Charge only sessions with a signed note" in Settings.',
+                'off "Charge only sessions with a signed note" in Settings › Practice.',
                 "appointment_id",
             )
         return self._store_charge(line)
@@ -362,7 +362,7 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
         if appointment.status not in MISSED_FEES or appointment.client_id is None:
             return None, ""
         if not self.setting_on(CHARGE_MISSED_FEES):
-            return None, "No fee charged: missed-appointment fees are turned off in Settings."
+            return None, "No fee charged: missed-appointment fees are turned off in Settings › Practice."
         _kind, code = MISSED_FEES[appointment.status]
         if self.service(code).default_fee_cents == 0:
             return None, "No fee charged: the missed-appointment fee in the service catalogue is $0.00."

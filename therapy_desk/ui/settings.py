@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.text import noun
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage import keychain
+from therapy_desk.storage.billing import CHARGE_MISSED_FEES, CHARGE_NEEDS_SIGNED_NOTE
 from therapy_desk.storage.practice_zone import practice_zone_name, set_practice_zone
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import idle, registry
@@ -183,6 +184,7 @@ class SettingsView(QWidget):
         inner.addLayout(row)
         inner.addSpacing(12)
         inner.addLayout(self._build_zone())
+        inner.addWidget(self._build_billing())
         inner.addStretch(1)
         return _scrolling(column)
 
@@ -217,6 +219,23 @@ class SettingsView(QWidget):
         )
         column.addWidget(self.zone_status)
         return column
+
+    def _build_billing(self) -> QGroupBox:
+        """How the record drives billing: two switches, saved when flipped."""
+        box = QGroupBox("Billing")
+        self.billing_switches: dict[str, QCheckBox] = {}
+        column = QVBoxLayout(box)
+        for key, text in (
+            (CHARGE_NEEDS_SIGNED_NOTE, "Charge only sessions with a signed note (signing ch&arges the session)"),
+            (CHARGE_MISSED_FEES, "Charge the &missed-appointment fee for a no-show or late cancellation"),
+        ):
+            switch = QCheckBox(text)
+            switch.setAccessibleName(text.replace("&", ""))
+            switch.toggled.connect(lambda on, key=key: self.vault.practice.set_setting(key, "1" if on else "0"))
+            self.billing_switches[key] = switch
+            column.addWidget(switch)
+        column.addWidget(muted_label("Medicaid clients are never charged a missed-appointment fee."))
+        return box
 
     def save_zone(self) -> None:
         name = self.zone_combo.currentText().strip()
@@ -310,6 +329,10 @@ class SettingsView(QWidget):
         self.profile_form.set_profile(self.vault.practice.profile())
         self._zone = practice_zone_name(self.vault.practice)
         self.zone_combo.setCurrentText(self._zone)
+        for key, switch in self.billing_switches.items():
+            switch.blockSignals(True)
+            switch.setChecked(self.vault.billing.setting_on(key))
+            switch.blockSignals(False)
         self.save_button.setEnabled(False)
         self.profile_status.clear()
         self.auto_lock.blockSignals(True)
