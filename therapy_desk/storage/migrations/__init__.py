@@ -25,6 +25,7 @@ from therapy_desk.storage.migrations import (
     m010_search_content,
     m011_note_billing,
     m012_measure_details,
+    m013_week_index,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -55,6 +56,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "measures: partial forms, difficulty, follow-up action, in error; who cancelled",
         m012_measure_details.STATEMENTS,
     ),
+    Migration(13, "the schedule's range read from one index", m013_week_index.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
