@@ -15,6 +15,7 @@ from therapy_desk.domain.assessment import (
 )
 from therapy_desk.domain.notes import Note, NoteFormat, NoteKind, sections
 from therapy_desk.domain.presign import Level, LinkedAppointment, Rule, SigningFacts, presign_findings, refusal
+from therapy_desk.domain.scheduling import AppointmentStatus
 
 DOS = date(2025, 3, 10)
 CLIENT = 7
@@ -122,6 +123,10 @@ RULES = [
     pytest.param(
         note(), facts(client_discharged=True), Level.WARNING, Rule.CLIENT_DISCHARGED, "The client is discharged",
         id="client-discharged",
+    ),
+    pytest.param(
+        note(), facts(appointment=appointment(status=AppointmentStatus.NO_SHOW)), Level.ERROR, Rule.APPOINTMENT_MISSED,
+        "marked no-show; a progress note documents a session held", id="appointment-missed",
     ),
 ]  # fmt: skip
 

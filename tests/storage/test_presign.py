@@ -17,6 +17,7 @@ from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SuicidalId
 from therapy_desk.domain.clients import Client, ClientStatus, Unit, UnitKind, UnitMember
 from therapy_desk.domain.notes import NoteStatus
 from therapy_desk.domain.presign import Level, Rule
+from therapy_desk.domain.scheduling import AppointmentStatus
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 
@@ -89,6 +90,11 @@ def code_without_reason(vault: Vault, client_id: int) -> int:
     return saved_draft(vault, client_id, service_code="90846")  # 50 minutes suggest 90834
 
 
+def missed_appointment(vault: Vault, client_id: int) -> int:
+    appointment_id = book_session(vault, client_id, AppointmentStatus.NO_SHOW, day=DOS, minutes=50)
+    return saved_draft(vault, client_id, appointment_id=appointment_id)
+
+
 def before_birth(vault: Vault, client_id: int) -> int:
     return saved_draft(vault, client_id, date_of_service=date(1988, 4, 1))  # the client was born on 1988-04-02
 
@@ -110,6 +116,7 @@ REFUSALS = [
     pytest.param(code_without_reason, "50 minutes suggest 90834; give the reason", id="code-without-reason"),
     pytest.param(late_without_reason, "this note is a late entry; give the reason", id="late-without-reason"),
     pytest.param(before_birth, "before the client's date of birth", id="before-birth"),
+    pytest.param(missed_appointment, "marked no-show; a progress note documents", id="appointment-missed"),
 ]
 
 

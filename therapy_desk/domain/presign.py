@@ -14,8 +14,12 @@ from therapy_desk.domain.assessment import RiskAssessment, RiskLevel, SelfHarm, 
 from therapy_desk.domain.billing import PSYCHOTHERAPY_TIME_CODES, psychotherapy_code, suggested_codes
 from therapy_desk.domain.codes import billing_rule
 from therapy_desk.domain.notes import LATE_ENTRY_HOURS, SESSION_KINDS, Note, NoteKind
+from therapy_desk.domain.scheduling import AppointmentStatus
 
 CRISIS_CODE = "90839"  # its band is the first 74 minutes; +90840 on the charge bills each further 30
+
+
+_MISSED = frozenset({AppointmentStatus.NO_SHOW, AppointmentStatus.LATE_CANCEL, AppointmentStatus.CANCELLED})
 
 
 class Level(enum.StrEnum):
@@ -39,6 +43,7 @@ class Rule(enum.StrEnum):
     CODE_WITHOUT_REASON = "code-without-reason"
     LATE_WITHOUT_REASON = "late-without-reason"
     BEFORE_BIRTH = "before-birth"
+    APPOINTMENT_MISSED = "appointment-missed"
     CLIENT_DISCHARGED = "client-discharged"
 
 
@@ -60,6 +65,7 @@ class LinkedAppointment:
     client_ids: frozenset[int]
     date_of_service: date
     service_code: str
+    status: AppointmentStatus = AppointmentStatus.SCHEDULED
 
 
 @dataclass(frozen=True)
@@ -199,6 +205,15 @@ def _appointment_findings(note: Note, facts: SigningFacts) -> list[Finding]:
                     f"of service {note.date_of_service.isoformat()}; correct the date or the link.",
                 )
             )
+    if appointment is not None and note.kind in SESSION_KINDS and appointment.status in _MISSED:
+        findings.append(
+            Finding(
+                Level.ERROR,
+                Rule.APPOINTMENT_MISSED,
+                f"The linked appointment is marked {appointment.status.label.lower()}; a {note.kind.value} note "
+                "documents a session held. Mark the appointment attended, or write a cancellation/no-show note.",
+            )
+        )
     if note.kind is NoteKind.PROGRESS and facts.other_signed_progress_note:
         findings.append(
             Finding(

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.domain.notes import Note, NoteKind, overdue_at
 from therapy_desk.domain.presign import LinkedAppointment, SigningFacts
+from therapy_desk.domain.scheduling import AppointmentStatus
 from therapy_desk.storage import db, measures
 from therapy_desk.storage.rows import to_date
 
@@ -45,16 +46,17 @@ def _appointment(database: db.Database, appointment_id: int | None) -> LinkedApp
     if appointment_id is None:
         return None
     row = database.execute(
-        "SELECT client_id, unit_id, date_of_service, service_code FROM appointments WHERE id = ?", (appointment_id,)
+        "SELECT client_id, unit_id, date_of_service, service_code, status FROM appointments WHERE id = ?",
+        (appointment_id,),
     ).fetchone()
     if row is None:
         return None
-    client_id, unit_id, on, code = row
+    client_id, unit_id, on, code, status = row
     clients = {client_id} if client_id is not None else set()
     if unit_id is not None:  # a couple, family or group session is for each member
         members = database.execute("SELECT client_id FROM unit_members WHERE unit_id = ?", (unit_id,)).fetchall()
         clients.update(member for (member,) in members)
-    return LinkedAppointment(frozenset(clients), date.fromisoformat(on), code)
+    return LinkedAppointment(frozenset(clients), date.fromisoformat(on), code, AppointmentStatus(status))
 
 
 def _other_signed_progress_note(database: db.Database, note: Note) -> bool:
