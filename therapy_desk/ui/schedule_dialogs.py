@@ -428,7 +428,11 @@ class AppointmentDialog(QDialog):
         if conflicts:
             names = client_names(self._vault, [c.client_id for c in conflicts if c.client_id is not None])
             first = conflicts[0]
-            who = names.get(first.client_id or 0, "a group session")
+            if first.client_id is not None:
+                who = names.get(first.client_id, "another session")
+            else:
+                unit = self._vault.clients.unit(first.unit_id or 0)
+                who = f"{unit.name} ({unit.kind.value})"
             more = f" and {len(conflicts) - 1} more" if len(conflicts) > 1 else ""
             warnings.append(
                 f"This overlaps {who} at {fmt_time(first.start)}–{fmt_time(first.end)} on "
