@@ -191,3 +191,24 @@ def test_two_years_of_daily_backups_rotated_after_each_leave_what_each_rule_prom
     assert folder == newest | daily | weekly | monthly
     # Rotating after every backup kept what one rotation of them all at the end keeps.
     assert folder == to_keep(made, made[-1], policy)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(min_value=1, max_value=60 * 60 * 24 * 9), min_size=1, max_size=150),
+    policies,
+    st.sampled_from(["UTC", "America/New_York", "Australia/Lord_Howe"]),
+)
+def test_rotating_after_every_backup_keeps_what_one_rotation_at_the_end_keeps(
+    gaps: list[int], policy: RotationPolicy, zone_name: str
+) -> None:
+    zone = ZoneInfo(zone_name)
+    folder: set[datetime] = set()
+    made: list[datetime] = []
+    taken = START
+    for gap in gaps:
+        taken += timedelta(seconds=gap)
+        made.append(taken)
+        folder = to_keep(sorted(folder | {taken}), taken, policy, zone=zone)
+        assert set(made[-policy.keep_newest :]) <= folder
+    assert folder == to_keep(made, made[-1], policy, zone=zone)
