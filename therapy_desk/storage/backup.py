@@ -39,7 +39,14 @@ from therapy_desk.domain.backup import (
     parse_last_backup,
 )
 from therapy_desk.domain.backup_names import PREFIX, SUFFIX, backup_name
-from therapy_desk.errors import StorageFull, UnusableLocation, UserError, VaultDamaged
+from therapy_desk.errors import (
+    StorageFull,
+    UnusableLocation,
+    UserError,
+    VaultDamaged,
+    WrongPassphrase,
+    WrongRecoveryCode,
+)
 from therapy_desk.storage import db
 from therapy_desk.storage.anchor import ANCHOR_FILE, AuditAnchor, anchor_key
 from therapy_desk.storage.backup_read import CHUNK, Progress, audit_head, check_database, count_rows, read_backup
@@ -389,7 +396,18 @@ def _open_and_check(
         return [damage.finding.replace(str(work), "the backup")]
     if keyslots.vault_id != manifest.vault_id:
         return ["The backup's key file belongs to another vault than its manifest names."]
-    key = keyslots.unwrap(kind, secret)  # a wrong secret: a UserError, the check cannot run
+    try:
+        key = keyslots.unwrap(kind, secret)
+    except WrongPassphrase:  # the check cannot run: a sentence, exit 2 on the command line
+        raise WrongPassphrase(
+            "That passphrase does not open this backup. A backup opens with the passphrase the vault had when it "
+            "was made, or with the vault's recovery code."
+        ) from None
+    except WrongRecoveryCode:
+        raise WrongRecoveryCode(
+            "That recovery code does not open this backup. Check it against your Recovery Kit (a code issued after "
+            "the backup was made does not open it)."
+        ) from None
     try:
         return check_database(work, key, manifest, tick=tick)
     finally:
