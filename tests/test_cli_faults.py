@@ -385,7 +385,7 @@ def test_search_help_tells_the_order_of_the_lines_and_why(capsys: pytest.Capture
 
 # Every command that writes to standard output, by its name, with the lines it reads on standard input:
 # `{recovery}` is the vault's recovery code, `{new}` a folder that does not exist yet, `{folder}` one that
-# holds a backup of the vault, `{backup}` that backup's file.
+# holds a backup of the vault, `{backup}` that backup's file, `{empty}` an empty folder.
 _WRITERS: dict[str, tuple[list[str], str]] = {
     "vault create": (["vault", "create", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
     "vault check": (["vault", "check", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
@@ -486,12 +486,14 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_p
     argv, lines = _WRITERS[name]
     backups = tmp_path / "backups"
     backups.mkdir()
+    (tmp_path / "empty").mkdir()
     with Vault.open(created[0], PASSPHRASE) as vault:
         backup = create_backup(vault, backups).path
     values = {
         "vault": str(created[0]),
         "new": str(tmp_path / "new-vault"),
         "folder": str(backups),
+        "empty": str(tmp_path / "empty"),
         "backup": str(backup),
         "passphrase": PASSPHRASE,
         "other": "a different long passphrase for this test",

@@ -380,14 +380,19 @@ def verify_backup(
         problems = list(found.problems)
         manifest = found.manifest
         if manifest is not None and {DATABASE, KEYSLOTS} <= found.extracted:
-            problems += _open_and_check(work, manifest, secret_kind, secret, tick)
+            problems += _open_and_check(work, manifest, found.extracted, secret_kind, secret, tick)
     if progress is not None:
         progress(total, total)
     return VerifyReport(path, manifest, found.size, found.sha256, problems)
 
 
 def _open_and_check(
-    work: Path, manifest: Manifest, kind: Literal["passphrase", "recovery"], secret: str, tick: Callable[[], None]
+    work: Path,
+    manifest: Manifest,
+    extracted: set[str],
+    kind: Literal["passphrase", "recovery"],
+    secret: str,
+    tick: Callable[[], None],
 ) -> list[str]:
     try:
         keyslots = Keyslots.load(work)
@@ -409,6 +414,6 @@ def _open_and_check(
             "the backup was made does not open it)."
         ) from None
     try:
-        return check_database(work, key, manifest, tick=tick)
+        return check_database(work, key, manifest, with_anchor=ANCHOR in extracted, tick=tick)
     finally:
         wipe(key)
