@@ -209,9 +209,9 @@ def _os_errors_named(folder: Path) -> Iterator[None]:
                 "your vault and earlier backups were not changed."
             ) from err
         raise StorageFull(
-            f"Therapy Desk could not write the backup to {folder}: the drive may have been removed or be failing "
-            f"({err.strerror or 'input/output error'}). Your vault and earlier backups were not changed; check the "
-            "drive and try again."
+            f"Therapy Desk could not write the backup to {folder}, or read it back: the drive may have been removed "
+            f"or be failing ({err.strerror or 'input/output error'}). Your vault and earlier backups were not "
+            "changed; check the drive and try again."
         ) from err
 
 
