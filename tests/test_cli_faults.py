@@ -302,7 +302,7 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (["vault"], "needs the action (create, check, passwd or recover)"),
         (["demo"], "`therapy-desk demo` needs --vault"),
         (["vault", "check", "--vault"], "--vault needs a value after it"),
-        ([SECRET], "The command must be one of vault, clients, search, notes, schedule or demo"),
+        ([SECRET], "The command must be one of vault, clients, search, notes, schedule, demo or backup"),
     ],
 )
 def test_the_sentence_says_which_option_or_position_was_wrong(
