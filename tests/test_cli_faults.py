@@ -442,7 +442,7 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
     ),
     "demo": (["demo", "--clients", "12", "--years", "1", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
     "backup create": (
-        ["backup", "create", "--to", "{folder}", "--vault", "{vault}", "--passphrase-stdin"],
+        ["backup", "create", "--to", "{empty}", "--vault", "{vault}", "--passphrase-stdin"],
         "{passphrase}\n",
     ),
     "backup verify": (["backup", "verify", "{backup}", "--passphrase-stdin"], "{passphrase}\n"),
