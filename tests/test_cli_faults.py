@@ -21,6 +21,7 @@ from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
 from therapy_desk import cli
 from therapy_desk.demo.builder import build_demo
+from therapy_desk.storage.backup import create_backup
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.reliability  # each fault of the command line ends in one sentence
@@ -301,7 +302,7 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (["vault"], "needs the action (create, check, passwd or recover)"),
         (["demo"], "`therapy-desk demo` needs --vault"),
         (["vault", "check", "--vault"], "--vault needs a value after it"),
-        ([SECRET], "The command must be one of vault, clients, search, notes, schedule or demo"),
+        ([SECRET], "The command must be one of vault, clients, search, notes, schedule, demo or backup"),
     ],
 )
 def test_the_sentence_says_which_option_or_position_was_wrong(
@@ -383,7 +384,8 @@ def test_search_help_tells_the_order_of_the_lines_and_why(capsys: pytest.Capture
 
 
 # Every command that writes to standard output, by its name, with the lines it reads on standard input:
-# `{recovery}` is the vault's recovery code, `{new}` a folder that does not exist yet.
+# `{recovery}` is the vault's recovery code, `{new}` a folder that does not exist yet, `{folder}` one that
+# holds a backup of the vault, `{backup}` that backup's file, `{empty}` an empty folder.
 _WRITERS: dict[str, tuple[list[str], str]] = {
     "vault create": (["vault", "create", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
     "vault check": (["vault", "check", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
@@ -439,6 +441,14 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
         "{passphrase}\n",
     ),
     "demo": (["demo", "--clients", "12", "--years", "1", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
+    "backup create": (
+        ["backup", "create", "--to", "{empty}", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
+    "backup verify": (["backup", "verify", "{backup}", "--passphrase-stdin"], "{passphrase}\n"),
+    "backup verify --recovery-stdin": (["backup", "verify", "{backup}", "--recovery-stdin"], "{recovery}\n"),
+    "backup list": (["backup", "list", "{folder}"], ""),
+    "backup list --json": (["backup", "list", "{folder}", "--json"], ""),
     "--help": (["--help"], ""),
     "--version": (["--version"], ""),
     "vault --help": (["vault", "--help"], ""),
@@ -474,9 +484,17 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_p
     # before the command writes makes that certain rather than a race.
     _with_clients(created[0])
     argv, lines = _WRITERS[name]
+    backups = tmp_path / "backups"
+    backups.mkdir()
+    (tmp_path / "empty").mkdir()
+    with Vault.open(created[0], PASSPHRASE) as vault:
+        backup = create_backup(vault, backups).path
     values = {
         "vault": str(created[0]),
         "new": str(tmp_path / "new-vault"),
+        "folder": str(backups),
+        "empty": str(tmp_path / "empty"),
+        "backup": str(backup),
         "passphrase": PASSPHRASE,
         "other": "a different long passphrase for this test",
         "recovery": created[1],

@@ -63,15 +63,17 @@ def translate(err: sqlcipher.Error, path: Path) -> Exception:
     return err  # type: ignore[no-any-return]  # sqlcipher3 is untyped
 
 
-def connect(path: Path, key: bytes | bytearray | str, *, create: bool = False) -> Connection:
+def connect(path: Path, key: bytes | bytearray | str, *, create: bool = False, salt: bytes | None = None) -> Connection:
     """Open the vault database with its raw key and the settings DESIGN.md requires.
 
     `key` is the 32-byte data key (or, in tests, its 64 hex digits). The key PRAGMA is the one place its
     hex form exists: built in a buffer, run outside the statement cache, and wiped after (see wipe.py).
+    `salt` (16 bytes, for a new file only) gives the new database the salt of another: a backup's copy
+    then starts with the vault's own salt, so the vault's key file binds to it as it does to the vault.
     """
     if not create and not path.is_file():
         raise VaultDamaged(f"The vault database {path} is missing. Restore it from a backup.")
-    statement = _key_statement(key)
+    statement = _key_statement(key, salt)
     conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=True)
     try:
         # SQLCipher logs HMAC failures to stderr by default; errors reach the user as one sentence instead.
@@ -94,8 +96,9 @@ def connect(path: Path, key: bytes | bytearray | str, *, create: bool = False) -
 _HEX_DIGITS = b"0123456789abcdef"
 
 
-def _key_statement(key: bytes | bytearray | str) -> bytearray:
-    """`PRAGMA key = "x'…'";` in a mutable buffer the caller wipes."""
+def _key_statement(key: bytes | bytearray | str, salt: bytes | None = None) -> bytearray:
+    """`PRAGMA key = "x'…'";` (with the salt's 32 hex digits after the key's, if given) in a mutable buffer
+    the caller wipes."""
     if isinstance(key, str):
         raw_key_literal(key)  # validates: 64 lowercase hex digits
         digits = bytearray(key.encode("ascii"))
@@ -108,6 +111,10 @@ def _key_statement(key: bytes | bytearray | str) -> bytearray:
             digits[2 * i + 1] = _HEX_DIGITS[byte & 15]
     statement = bytearray(b"PRAGMA key = \"x'")
     statement += digits
+    if salt is not None:
+        if len(salt) != 16:
+            raise ValueError("a database salt is exactly 16 bytes")
+        statement += salt.hex().encode("ascii")
     statement += b"'\";"
     wipe(digits)
     return statement

@@ -1,0 +1,172 @@
+"""`therapy-desk backup create|verify|list`: backups from the command line (cli.py registers them).
+
+`backup verify` exits 0 for a clean backup, 1 for a damaged one (each problem on its own line), 2 when it
+could not run (no such file, a wrong passphrase, a backup from a newer Therapy Desk).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from therapy_desk.cli_folders import vault_dir
+from therapy_desk.cli_parser import EXIT_OK, EXIT_PROBLEMS, CommandParser
+from therapy_desk.cli_records import _told
+from therapy_desk.domain.text import plural
+from therapy_desk.errors import UserError
+from therapy_desk.storage.backup import create_backup, verify_backup
+from therapy_desk.storage.backup_target import list_backups
+from therapy_desk.storage.files import os_errors_as_user_errors
+from therapy_desk.storage.vault import Vault
+
+if TYPE_CHECKING:
+    from therapy_desk.cli import Secrets
+
+AddCommand = Callable[..., CommandParser]
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:.2f} GiB" if size >= 1024**3 else f"{size / 1024**2:.1f} MiB"
+
+
+def _progress() -> Callable[[str, int, int], None] | None:
+    """A progress line on stderr for a person watching; nothing for a script."""
+    if not sys.stderr.isatty():
+        return None
+    from therapy_desk.progress_line import PhaseLines
+
+    return PhaseLines(sys.stderr)
+
+
+def _cmd_backup_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    if not args.to.strip():
+        raise UserError("--to was given an empty folder name. Name the folder to write the backup to.")
+    folder = vault_dir(args.vault)
+    passphrase = secrets.ask("Passphrase: ")
+    lines = _progress()
+    try:
+        with _told(Vault.open(folder, passphrase)) as vault:
+            result = create_backup(
+                vault, Path(args.to), progress=None if lines is None else (lambda d, t: lines("backup", d, t))
+            )
+    finally:
+        if lines is not None:
+            lines.close()  # type: ignore[attr-defined]
+    m = result.manifest
+    out.write(
+        f"Backed up to {result.path} ({_size(result.size)}), verified from the drive: every member's SHA-256, "
+        f"database integrity and page authentication, {sum(m.row_counts.values()):,} rows in "
+        f"{len(m.row_counts)} tables and the audit log's {m.audit_seq:,} events as recorded.\n"
+    )
+    return EXIT_OK
+
+
+def _cmd_backup_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    path = Path(args.file).expanduser()
+    kind = args.secret_kind
+    secret = secrets.ask("Recovery code: " if kind == "recovery" else "Passphrase: ")
+    lines = _progress()
+    try:
+        with os_errors_as_user_errors(path.absolute().parent):
+            report = verify_backup(
+                path, kind, secret, progress=None if lines is None else (lambda d, t: lines("verify", d, t))
+            )
+    finally:
+        if lines is not None:
+            lines.close()  # type: ignore[attr-defined]
+    if report.clean and report.manifest is not None:
+        m = report.manifest
+        out.write(
+            f"{report.path}: clean (vault {m.vault_id}, taken {m.created_at:%Y-%m-%d %H:%M:%S} UTC, schema "
+            f"{m.schema_version}; every member's SHA-256 matches, database integrity ok, all pages authenticated, "
+            f"{sum(m.row_counts.values()):,} rows and {m.audit_seq:,} audit events as recorded).\n"
+        )
+        return EXIT_OK
+    out.write(f"{report.path}: {plural(len(report.problems), 'problem')} found:\n")
+    for problem in report.problems:
+        out.write(f"  - {problem}\n")
+    out.write("Do not rely on this backup: make a new one, or use an earlier backup that verifies.\n")
+    return EXIT_PROBLEMS
+
+
+def _cmd_backup_list(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    folder = Path(args.dir).expanduser().absolute()
+    if not folder.is_dir():
+        raise UserError(f"There is no folder at {folder}. Connect the drive or name the folder holding the backups.")
+    with os_errors_as_user_errors(folder):
+        found = list_backups(folder)
+    if args.json:
+        rows: list[dict[str, Any]] = [
+            {
+                "file": f.path.name,
+                "vault_id": f.name.vault_id,
+                "taken_at": f.name.taken_at.isoformat().replace("+00:00", "Z"),
+                "size": f.size,
+            }
+            for f in found
+        ]
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    if not found:
+        out.write(f"No Therapy Desk backups in {folder}.\n")
+        return EXIT_OK
+    for f in found:
+        out.write(
+            f"{f.name.taken_at:%Y-%m-%d %H:%M:%S} UTC  {_size(f.size):>10}  vault {f.name.vault_id}  {f.path.name}\n"
+        )
+    return EXIT_OK
+
+
+class _RecoveryStdin(argparse.Action):
+    """`--recovery-stdin`: read the recovery code, not the passphrase, from standard input."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: str | None = None
+    ) -> None:
+        namespace.from_stdin, namespace.secret_kind, namespace.secret_flag = True, "recovery", "--recovery-stdin"
+
+
+def add_backup_commands(groups: argparse._SubParsersAction[CommandParser], add_command: AddCommand) -> None:
+    """`backup create`, `backup verify` and `backup list` under `groups` (cli.py's `_add_command` builds the
+    commands that open a vault)."""
+    backup = groups.add_parser("backup", help="write, verify and list backup files (.tdbackup)")
+    actions = backup.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = add_command(
+        actions, "create", _cmd_backup_create,
+        "write a backup of the vault into a folder (a USB drive) and verify it from the drive",
+    )  # fmt: skip
+    create.add_argument("--to", required=True, metavar="DIR", help="the folder to write the backup file to")
+
+    help_text = (
+        "check a backup file: its hashes, its key (with that backup's passphrase or recovery code), its database"
+    )
+    verify = actions.add_parser("verify", help=help_text, description=help_text)
+    verify.add_argument("file", metavar="FILE", help="the .tdbackup file")
+    secret = verify.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--passphrase-stdin", dest="from_stdin", action="store_true",
+        help="read the backup's passphrase from standard input instead of prompting",
+    )  # fmt: skip
+    secret.add_argument(
+        "--recovery-stdin", nargs=0, action=_RecoveryStdin,
+        help="read the backup's recovery code from standard input instead of a passphrase",
+    )  # fmt: skip
+    verify.set_defaults(
+        func=_cmd_backup_verify,
+        secret_flag="--passphrase-stdin",  # noqa: S106 - the option's name, not a secret
+        secret_kind="passphrase",  # noqa: S106
+        help_prog=verify.prog,
+        vault=None,
+    )
+
+    help_text = "list the backups in a folder, newest first (no passphrase needed: only their names are read)"
+    listing = actions.add_parser("list", help=help_text, description=help_text)
+    listing.add_argument("dir", metavar="DIR", help="the folder holding the backups")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    listing.set_defaults(func=_cmd_backup_list, from_stdin=False, help_prog=listing.prog, vault=None)
+    listing.set_defaults(secret_flag="--passphrase-stdin")  # noqa: S106 - the option's name, not a secret
