@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import dialogs, files, locking, note_editor, registry, theme, windows
+from therapy_desk.ui import backup_actions, dialogs, files, locking, note_editor, registry, theme, windows
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
@@ -55,7 +55,7 @@ DEMO_MARKER = "DEMO"
 DEFAULT_SIZE = QSize(1280, 800)  # or what the screen leaves free, whichever is smaller
 NO_RECENT_VAULTS = "No other vaults yet"
 MAX_RECENT_VAULTS = 8
-LAST_BACKUP_TEXT = "Last verified backup: never"
+LAST_BACKUP_TEXT = backup_actions.NEVER
 _LOCK_WAIT_STEP_MS = 1000
 # How long a lock waits for background work that does not stop when asked, before locking without it.
 LOCK_WAIT_LIMIT_MS = 10_000
@@ -167,6 +167,13 @@ class MainWindow(QMainWindow):
         self.recent_menu = self._build_recent_menu()
         vault_menu.addMenu(self.recent_menu)
         vault_menu.addSeparator()
+        self.backup_action = QAction("&Back up now…", self)
+        self.backup_action.setShortcut(QKeySequence("Ctrl+B"))
+        self.backup_action.setStatusTip("Write a backup to a USB drive or folder and verify it from there")
+        self.backup_action.triggered.connect(self.back_up_now)
+        vault_menu.addAction(self.backup_action)
+        self.addAction(self.backup_action)
+        vault_menu.addSeparator()
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)  # from chart windows too
@@ -234,6 +241,7 @@ class MainWindow(QMainWindow):
         self.vault_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.lock_label = StatusLabel("Lock state", "Unlocked")
         self.backup_label = StatusLabel("Last verified backup", LAST_BACKUP_TEXT)
+        backup_actions.show_backup_line(self.backup_label, self.vault)
         if self.is_demo:
             self.demo_label = QLabel(DEMO_MARKER)
             self.demo_label.setAccessibleName("Demo practice")
@@ -328,6 +336,11 @@ class MainWindow(QMainWindow):
         self._search.raise_()
         self._search.activateWindow()
         return self._search
+
+    @Slot()
+    def back_up_now(self) -> None:
+        if not self._is_locked and not self._locking:
+            self.backup_op = backup_actions.back_up_now(self, self.ops, self.backup_label)
 
     @Slot(int)
     def start_note(self, appointment_id: int) -> None:

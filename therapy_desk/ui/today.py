@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QAction, QFont, QHideEvent, QKeyEvent, QKeySequence, QShowEvent
@@ -41,9 +41,11 @@ from therapy_desk.domain.clients import Client
 from therapy_desk.domain.notes import overdue_at
 from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import ValidationError
+from therapy_desk.storage.backup import last_verified_backup
 from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
+from therapy_desk.ui.backup_actions import backup_line, warn_days
 from therapy_desk.ui.format import fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.models.unsigned_model import OVERDUE_TEXT, draft_day
 from therapy_desk.ui.ops import Ops
@@ -262,6 +264,10 @@ class TodayView(QWidget):
         self.message = StatusLabel("Appointment status", parent=self)
         self.message.setWordWrap(True)
         self.message.hide()
+        self.backup_warning = StatusLabel("Backup", parent=self)
+        self.backup_warning.setWordWrap(True)
+        theme.set_role(self.backup_warning, theme.WARNING)
+        self.backup_warning.hide()
 
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
@@ -280,6 +286,7 @@ class TodayView(QWidget):
         layout = QVBoxLayout(self)
         layout.setSpacing(14)
         layout.addLayout(top)
+        layout.addWidget(self.backup_warning)
         layout.addWidget(self.message)
         layout.addWidget(self.flags)
         layout.addLayout(grid, 1)
@@ -342,6 +349,9 @@ class TodayView(QWidget):
             return client.display_name if client is not None else "Unknown client"
 
         self.heading.setText(f"Today — {today:%A}, {fmt_date(today)}")
+        line, stale = backup_line(last_verified_backup(vault), datetime.now(UTC), warn_days(vault))
+        self.backup_warning.setText(f"{line}. Back up now with Ctrl+B (Vault › Back up now…).")
+        self.backup_warning.setVisible(stale)
         self._show_flags(
             [
                 Line(
@@ -516,6 +526,7 @@ class TodayView(QWidget):
     def clear_for_lock(self) -> None:
         """Nothing to save here: empty every list."""
         self._say()
+        self.backup_warning.hide()
         self.appointment_buttons.hide()
         for section in self.sections():
             section.clear()

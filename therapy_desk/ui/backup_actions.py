@@ -1,0 +1,71 @@
+"""Back up now (Ctrl+B) and the status bar's "Last verified backup" line.
+
+A backup is written and verified from the drive on a worker (`storage/backup.py`, through `Ops`, with
+progress and Cancel); only a verified backup moves the line. The line turns to a warning when the last
+verified backup is older than the practice's setting (`backup.warn_days`, 7 by default) or there is none.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from therapy_desk.storage.backup import BackupResult, LastBackup, create_backup, last_verified_backup
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import theme
+from therapy_desk.ui.format import fmt_datetime
+from therapy_desk.ui.ops import Op, Ops
+from therapy_desk.ui.widgets.status_label import StatusLabel
+
+WARN_DAYS_SETTING = "backup.warn_days"
+DEFAULT_WARN_DAYS = 7
+NEVER = "Last verified backup: never"
+
+
+def warn_days(vault: Vault) -> int:
+    """After how many days without a verified backup the app warns (the practice's setting, 1–365)."""
+    stored = vault.practice.setting(WARN_DAYS_SETTING)
+    try:
+        days = int(stored) if stored is not None else DEFAULT_WARN_DAYS
+    except ValueError:
+        return DEFAULT_WARN_DAYS
+    return days if 1 <= days <= 365 else DEFAULT_WARN_DAYS
+
+
+def backup_line(last: LastBackup | None, now: datetime, days: int) -> tuple[str, bool]:
+    """The status bar's words, and whether they are a warning (none yet, or older than `days`)."""
+    if last is None:
+        return NEVER, True
+    when = fmt_datetime(last.time.astimezone().replace(tzinfo=None))
+    stale = now - last.time > timedelta(days=days)
+    return (f"Last verified backup: {when}" + (f" — more than {days} days ago" if stale else ""), stale)
+
+
+def show_backup_line(label: StatusLabel, vault: Vault) -> None:
+    text, stale = backup_line(last_verified_backup(vault), datetime.now(UTC), warn_days(vault))
+    label.setText(text)
+    theme.set_role(label, theme.WARNING if stale else None)
+
+
+def back_up_now(parent: QWidget, ops: Ops, label: StatusLabel, start_in: Path | None = None) -> Op | None:
+    """Ask for the folder (a USB drive's or any other) and write a verified backup there; None when the
+    choice was cancelled. The line moves once the backup is verified."""
+    folder = QFileDialog.getExistingDirectory(parent, "Back up to which folder?", str(start_in or Path.home()))
+    if not folder:
+        return None
+    target = Path(folder)
+
+    def done(result: BackupResult) -> None:
+        if ops.vault is not None:
+            show_backup_line(label, ops.vault)
+        label.setToolTip(f"{result.path.name} in {result.path.parent}")
+
+    op = ops.run(
+        lambda vault, progress: create_backup(vault, target, progress=progress),
+        label="Backing up and verifying the backup…",
+        cancellable=True,
+        parent=parent,
+    )
+    return op.success(done).start()
