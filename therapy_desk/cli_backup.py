@@ -18,7 +18,7 @@ from therapy_desk.cli_parser import EXIT_OK, EXIT_PROBLEMS, CommandParser
 from therapy_desk.cli_records import _told
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError
-from therapy_desk.storage.backup import create_backup, verify_backup
+from therapy_desk.storage.backup import back_up_and_rotate, verify_backup
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.files import os_errors_as_user_errors
 from therapy_desk.storage.vault import Vault
@@ -50,7 +50,7 @@ def _cmd_backup_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) 
     lines = _progress()
     try:
         with _told(Vault.open(folder, passphrase)) as vault:
-            result = create_backup(
+            result, pruned = back_up_and_rotate(
                 vault, Path(args.to), progress=None if lines is None else (lambda d, t: lines("backup", d, t))
             )
     finally:
@@ -62,6 +62,8 @@ def _cmd_backup_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) 
         f"database integrity and page authentication, {sum(m.row_counts.values()):,} rows in "
         f"{len(m.row_counts)} tables and the audit log's {m.audit_seq:,} events as recorded.\n"
     )
+    if pruned.deleted:
+        out.write(f"Rotation removed {plural(len(pruned.deleted), 'older backup')} of this vault there.\n")
     return EXIT_OK
 
 

@@ -7,7 +7,7 @@ import os
 import shutil
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,11 +16,13 @@ from tests.backup_files import edit_manifest, extract, flip_byte, open_extracted
 from tests.conftest import PASSPHRASE
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.backup import parse_manifest
+from therapy_desk.domain.rotation import RotationPolicy
 from therapy_desk.errors import StorageFull, StorageReadOnly, UnusableLocation, VaultTooNew, WrongPassphrase
 from therapy_desk.storage import backup as backup_module
 from therapy_desk.storage import backup_target, db
 from therapy_desk.storage.audit import AuditStore
-from therapy_desk.storage.backup import create_backup, last_verified_backup, verify_backup
+from therapy_desk.storage.backup import back_up_and_rotate, create_backup, last_verified_backup, verify_backup
+from therapy_desk.storage.backup_rotation import save_policy
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.migrations import CURRENT_VERSION
 from therapy_desk.storage.vault import Vault
@@ -313,3 +315,14 @@ def test_list_shows_our_backups_newest_first_and_ignores_other_files(vault: Vaul
     (target / "TherapyDesk-not-a-vault.tdbackup").write_bytes(b"x")
 
     assert [f.path for f in list_backups(target)] == [newer, older]
+
+
+def test_a_verified_backup_thins_the_folders_older_ones_by_the_policy(vault: Vault, target: Path) -> None:
+    save_policy(vault.practice, RotationPolicy(keep_newest=2, keep_daily=0, keep_weekly=0, keep_monthly=0))
+    first = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    names = []
+    for day in range(3):
+        result, pruned = back_up_and_rotate(vault, target, now=first + timedelta(days=day))
+        names.append(result.path.name)
+    assert pruned.deleted == (names[0],)  # the third leaves the newest two
+    assert sorted(p.name for p in target.iterdir()) == sorted(names[1:])

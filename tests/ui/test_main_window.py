@@ -179,12 +179,13 @@ def test_a_change_in_settings_reaches_the_idle_lock(main: MainWindow) -> None:
     assert main.idle_lock.interval_ms == 25 * 60_000
 
 
-def test_vault_menu_has_lock_now_and_quit_with_their_shortcuts(main: MainWindow) -> None:
+def test_vault_menu_has_back_up_lock_now_and_quit_with_their_shortcuts(main: MainWindow) -> None:
     vault_menu = _menu(main, "&Vault")
     shortcuts = {a.text(): a.shortcut().toString() for a in vault_menu.actions() if not a.isSeparator()}
     assert shortcuts == {
         "&Open another vault…": "",
         "&Recent vaults": "",
+        "&Back up now…": "Ctrl+B",
         "&Lock now": "Ctrl+L",
         "&Quit": "Ctrl+Q",
     }

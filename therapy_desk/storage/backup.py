@@ -39,6 +39,7 @@ from therapy_desk.domain.backup import (
     parse_last_backup,
 )
 from therapy_desk.domain.backup_names import PREFIX, SUFFIX, backup_name
+from therapy_desk.domain.scheduling import zone
 from therapy_desk.errors import (
     StorageFull,
     UnusableLocation,
@@ -50,9 +51,11 @@ from therapy_desk.errors import (
 from therapy_desk.storage import db
 from therapy_desk.storage.anchor import ANCHOR_FILE, AuditAnchor, anchor_key
 from therapy_desk.storage.backup_read import CHUNK, Progress, audit_head, check_database, count_rows, read_backup
+from therapy_desk.storage.backup_rotation import PruneResult, load_policy, prune
 from therapy_desk.storage.backup_target import check_target
 from therapy_desk.storage.files import fsync_dir, user_error_for_os_error
 from therapy_desk.storage.keyslots import Keyslots, normalize_recovery_code
+from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault_folder import database_salt, refuse_mismatched_pair
 from therapy_desk.storage.wipe import wipe
 
@@ -181,6 +184,23 @@ def create_backup(
     vault.practice.set_setting(LAST_VERIFIED_KEY, record.to_json())
     ticks.finish()
     return BackupResult(final, found.size, found.sha256, manifest, time.perf_counter() - started)
+
+
+def back_up_and_rotate(
+    vault: Vault, target_dir: Path, *, now: datetime | None = None, progress: Progress | None = None
+) -> tuple[BackupResult, PruneResult]:
+    """`create_backup`, then, once it is verified, the folder's older backups of this vault thinned by the
+    practice's rotation policy (days counted in its time zone); the new backup is never deleted."""
+    result = create_backup(vault, target_dir, now=now, progress=progress)
+    pruned = prune(
+        result.path.parent,
+        vault.vault_id,
+        load_policy(vault.practice),
+        protect_file_names={result.path.name},
+        now=now or datetime.now(UTC),
+        zone=zone(practice_zone_name(vault.practice)),
+    )
+    return result, pruned
 
 
 def last_verified_backup(vault: Vault) -> LastBackup | None:

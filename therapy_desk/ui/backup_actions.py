@@ -1,7 +1,8 @@
 """Back up now (Ctrl+B) and the status bar's "Last verified backup" line.
 
 A backup is written and verified from the drive on a worker (`storage/backup.py`, through `Ops`, with
-progress and Cancel); only a verified backup moves the line. The line turns to a warning when the last
+progress and Cancel), then the folder's older backups are thinned by the rotation policy; only a verified
+backup moves the line. The line turns to a warning when the last
 verified backup is older than the practice's setting (`backup.warn_days`, 7 by default) or there is none.
 """
 
@@ -12,7 +13,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
-from therapy_desk.storage.backup import BackupResult, LastBackup, create_backup, last_verified_backup
+from therapy_desk.domain.backup import LastBackup
+from therapy_desk.storage.backup import BackupResult, back_up_and_rotate, last_verified_backup
+from therapy_desk.storage.backup_rotation import PruneResult
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import theme
 from therapy_desk.ui.format import fmt_datetime
@@ -38,8 +41,8 @@ def backup_line(last: LastBackup | None, now: datetime, days: int) -> tuple[str,
     """The status bar's words, and whether they are a warning (none yet, or older than `days`)."""
     if last is None:
         return NEVER, True
-    when = fmt_datetime(last.time.astimezone().replace(tzinfo=None))
-    stale = now - last.time > timedelta(days=days)
+    when = fmt_datetime(last.verified_at.astimezone().replace(tzinfo=None))
+    stale = now - last.verified_at > timedelta(days=days)
     return (f"Last verified backup: {when}" + (f" — more than {days} days ago" if stale else ""), stale)
 
 
@@ -57,13 +60,15 @@ def back_up_now(parent: QWidget, ops: Ops, label: StatusLabel, start_in: Path | 
         return None
     target = Path(folder)
 
-    def done(result: BackupResult) -> None:
+    def done(outcome: tuple[BackupResult, PruneResult]) -> None:
+        result, pruned = outcome
         if ops.vault is not None:
             show_backup_line(label, ops.vault)
-        label.setToolTip(f"{result.path.name} in {result.path.parent}")
+        removed = f"; rotation removed {len(pruned.deleted)} older" if pruned.deleted else ""
+        label.setToolTip(f"{result.path.name} in {result.path.parent}, verified from the drive{removed}")
 
     op = ops.run(
-        lambda vault, progress: create_backup(vault, target, progress=progress),
+        lambda vault, progress: back_up_and_rotate(vault, target, progress=progress),
         label="Backing up and verifying the backup…",
         cancellable=True,
         parent=parent,

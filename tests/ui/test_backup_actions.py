@@ -1,0 +1,69 @@
+# pytest-qt's QtBot methods carry no annotations:
+# mypy: disable-error-code="no-untyped-call"
+"""Back up now (Ctrl+B) from the main window, the status bar's "Last verified backup" line, and Today's
+warning when there is no recent verified backup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog
+from pytestqt.qtbot import QtBot
+
+from tests.conftest import PASSPHRASE
+from therapy_desk.domain.backup import LastBackup
+from therapy_desk.storage.backup import verify_backup
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import theme
+from therapy_desk.ui.backup_actions import NEVER, backup_line
+from therapy_desk.ui.main_window import MainWindow
+from therapy_desk.ui.today import TodayView
+
+NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+
+def _last(days_ago: float) -> LastBackup:
+    return LastBackup(NOW - timedelta(days=days_ago), "/media/usb", "TherapyDesk-x.tdbackup", 1000, "ab" * 32)
+
+
+def test_the_line_says_never_or_when_and_warns_after_the_practices_days() -> None:
+    assert backup_line(None, NOW, 7) == (NEVER, True)
+    recent, stale = backup_line(_last(3), NOW, 7)
+    assert recent.startswith("Last verified backup: Nov 29, 2026")
+    assert not stale
+    old, stale = backup_line(_last(8), NOW, 7)
+    assert old.endswith("— more than 7 days ago")
+    assert stale
+
+
+def test_ctrl_b_backs_up_to_the_chosen_folder_verifies_it_and_moves_the_line(
+    qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_args: str(usb))  # the OS's folder picker
+    window = MainWindow(vault, [("Today", TodayView)])
+    qtbot.addWidget(window)
+    with qtbot.waitExposed(window):
+        window.show()
+    today = window.current_page()
+    assert isinstance(today, TodayView)
+    assert window.backup_label.text() == NEVER
+    assert theme.role_of(window.backup_label) == theme.WARNING
+    assert today.backup_warning.isVisibleTo(today)
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(window, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.backup_label.text() != NEVER, timeout=30_000)
+
+    (written,) = usb.iterdir()
+    assert verify_backup(written, "passphrase", PASSPHRASE).clean
+    assert window.backup_label.text().startswith("Last verified backup: ")
+    assert theme.role_of(window.backup_label) is None
+    today.refresh()
+    assert not today.backup_warning.isVisibleTo(today)
