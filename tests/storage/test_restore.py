@@ -208,12 +208,12 @@ def test_a_failure_while_installing_puts_the_previous_vault_back(
             raise OSError(5, "Input/output error")
         real_rename(src, dst)
 
-    monkeypatch.setattr(restore_module.os, "rename", failing_rename)
+    monkeypatch.setattr("therapy_desk.storage.restore.os.rename", failing_rename)
 
     with pytest.raises(OSError, match="Input/output"):
         restore_backup(demo_backup[0], folder, "passphrase", PASSPHRASE)
 
-    monkeypatch.setattr(restore_module.os, "rename", real_rename)
+    monkeypatch.setattr("therapy_desk.storage.restore.os.rename", real_rename)
     assert _hashes_without_unlocks(folder) == before
     Vault.open(folder, PASSPHRASE).close()
     assert _leftovers(folder.parent) == []
@@ -229,7 +229,7 @@ def test_a_failure_opening_the_restored_vault_puts_the_previous_vault_back(
         raise OSError(5, "Input/output error")
 
     with monkeypatch.context() as patched:
-        patched.setattr(restore_module.Vault, "open", broken_open)
+        patched.setattr(Vault, "open", broken_open)
         with pytest.raises(OSError, match="Input/output"):
             restore_backup(demo_backup[0], folder, "passphrase", PASSPHRASE)
 
@@ -246,7 +246,7 @@ def test_a_test_restore_of_a_good_backup_passes_and_leaves_no_folder(
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))
-    monkeypatch.setattr(restore_module.tempfile, "tempdir", None)
+    monkeypatch.setattr("tempfile.tempdir", None)
 
     by_passphrase = restore_module.test_restore(demo_backup[0], "passphrase", PASSPHRASE)
     by_code = restore_module.test_restore(demo_backup[0], "recovery", created[1])
