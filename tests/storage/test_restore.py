@@ -12,7 +12,7 @@ import pytest
 from tests.backup_files import flip_byte, table_hashes
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from therapy_desk.demo.builder import build_demo
-from therapy_desk.errors import VaultExists, VaultInUse, WrongPassphrase
+from therapy_desk.errors import StorageFull, VaultExists, VaultInUse, WrongPassphrase
 from therapy_desk.storage import restore as restore_module
 from therapy_desk.storage.backup import create_backup
 from therapy_desk.storage.backup_read import count_rows
@@ -210,7 +210,7 @@ def test_a_failure_while_installing_puts_the_previous_vault_back(
 
     monkeypatch.setattr("therapy_desk.storage.restore.os.rename", failing_rename)
 
-    with pytest.raises(OSError, match="Input/output"):
+    with pytest.raises(StorageFull, match=r"could not restore into .*what was there before is back in place"):
         restore_backup(demo_backup[0], folder, "passphrase", PASSPHRASE)
 
     monkeypatch.setattr("therapy_desk.storage.restore.os.rename", real_rename)

@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +27,17 @@ from typing import Literal
 
 from therapy_desk.domain.backup import DATABASE, KEYSLOTS, Manifest
 from therapy_desk.domain.passphrase import check_new_passphrase
-from therapy_desk.errors import UnusableLocation, UserError, VaultDamaged, VaultExists
+from therapy_desk.errors import StorageFull, UnusableLocation, UserError, VaultDamaged, VaultExists
 from therapy_desk.storage import db, keyslots
 from therapy_desk.storage.backup import verify_backup
 from therapy_desk.storage.backup_read import Progress, audit_head, count_rows, read_backup
-from therapy_desk.storage.files import fsync_dir, make_private_dir, os_errors_as_user_errors, tighten_permissions
+from therapy_desk.storage.files import (
+    fsync_dir,
+    make_private_dir,
+    os_errors_as_user_errors,
+    tighten_permissions,
+    user_error_for_os_error,
+)
 from therapy_desk.storage.keyslots import KdfParams, Keyslots, normalize_recovery_code
 from therapy_desk.storage.lock import LOCK_FILE, VaultLock
 from therapy_desk.storage.vault import Vault
@@ -132,7 +139,7 @@ def restore_backup(
     pre: Path | None = None
     installed = False
     try:
-        with os_errors_as_user_errors(parent):
+        with _os_errors_named(target):
             parent.mkdir(parents=True, exist_ok=True)
             if holds_vault:
                 lock = VaultLock(target)
@@ -303,6 +310,21 @@ def _stage(
         finally:
             os.close(fd)
     fsync_dir(staging)
+
+
+@contextlib.contextmanager
+def _os_errors_named(target: Path) -> Iterator[None]:
+    """OS errors while restoring, as sentences: the known ones as usual, any other (EIO) too."""
+    try:
+        yield
+    except OSError as err:
+        known = user_error_for_os_error(err, target.parent)
+        if known is not None:
+            raise known from err
+        raise StorageFull(
+            f"Therapy Desk could not restore into {target} ({err.strerror or 'input/output error'}); what was "
+            "there before is back in place. Check the disk and try again."
+        ) from err
 
 
 def _free_name(wanted: Path) -> Path:
