@@ -12,7 +12,7 @@ import pytest
 from tests.backup_files import flip_byte, table_hashes
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from therapy_desk.demo.builder import build_demo
-from therapy_desk.errors import StorageFull, VaultExists, VaultInUse, WrongPassphrase
+from therapy_desk.errors import StorageFull, UnusableLocation, VaultExists, VaultInUse, WrongPassphrase
 from therapy_desk.storage import restore as restore_module
 from therapy_desk.storage.backup import create_backup
 from therapy_desk.storage.backup_read import count_rows
@@ -267,3 +267,53 @@ def test_a_test_restore_of_a_damaged_backup_fails_with_the_problem(
 
     assert not report.passed
     assert any("vault.db in the backup" in p for p in report.problems), report.problems
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def test_cancel_while_staging_leaves_the_vault_as_it_was_and_no_staging_folder(
+    demo_backup: tuple[Path, dict[str, str], dict[str, int]], created: tuple[Path, str]
+) -> None:
+    folder = created[0]
+    before = _hashes_without_unlocks(folder)
+    seen: list[tuple[int, int]] = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+        if done * 5 > total * 3:  # past verification: the members are being staged
+            raise _Cancelled
+
+    with pytest.raises(_Cancelled):
+        restore_backup(demo_backup[0], folder, "passphrase", PASSPHRASE, progress=progress)
+
+    assert seen
+    assert _hashes_without_unlocks(folder) == before
+    assert _leftovers(folder.parent) == []
+
+
+def test_an_interrupted_restores_staging_folder_is_removed_by_the_next(
+    demo_backup: tuple[Path, dict[str, str], dict[str, int]], created: tuple[Path, str]
+) -> None:
+    folder = created[0]
+    left = folder.parent / f".{folder.name}.restoring-0123abcd"
+    left.mkdir()
+    (left / "vault.db").write_bytes(b"half")
+
+    result = restore_backup(demo_backup[0], folder, "passphrase", PASSPHRASE)
+
+    assert _leftovers(folder.parent) == [result.pre_restore.name if result.pre_restore else ""]
+
+
+def test_a_link_to_a_vault_is_refused_with_the_folder_to_name(
+    demo_backup: tuple[Path, dict[str, str], dict[str, int]], created: tuple[Path, str], tmp_path: Path
+) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(created[0])
+
+    with pytest.raises(UnusableLocation, match="is a link"):
+        restore_backup(demo_backup[0], link, "passphrase", PASSPHRASE)
+
+    assert link.is_symlink()
+    assert _leftovers(tmp_path) == []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -145,6 +146,7 @@ def restore_backup(
                 lock = VaultLock(target)
                 lock.acquire(target / db.DB_FILE)  # VaultInUse, with its sentence, while it is open elsewhere
                 _refuse_other_vault(target, manifest, path)
+                _remove_leftovers(parent, target.name)  # under the lock: no other restore of it is running
             elif target.exists() and any(target.iterdir()):  # filled while the backup was verified
                 raise VaultExists(f"{target} now holds files. Choose an empty or new folder; nothing was restored.")
             make_private_dir(staging)
@@ -224,7 +226,12 @@ test_restore.__test__ = False  # type: ignore[attr-defined]  # a test module imp
 def _refuse_unusable_target(target: Path) -> bool:
     """Whether `target` holds a vault; a sentence if it can take no restore (a file, a folder of other things)."""
     with os_errors_as_user_errors(target):
-        if target.is_symlink() or (target.exists() and not target.is_dir()):
+        if target.is_symlink():
+            raise UnusableLocation(
+                f"{target} is a link. Restore into the folder it leads to (name that folder itself); nothing was "
+                "changed."
+            )
+        if target.exists() and not target.is_dir():
             raise UnusableLocation(f"{target} is not a folder. Restore into a vault's folder or a new, empty one.")
         if not target.exists() or not any(target.iterdir()):
             return False
@@ -325,6 +332,15 @@ def _os_errors_named(target: Path) -> Iterator[None]:
             f"Therapy Desk could not restore into {target} ({err.strerror or 'input/output error'}); what was "
             "there before is back in place. Check the disk and try again."
         ) from err
+
+
+def _remove_leftovers(parent: Path, name: str) -> None:
+    """Staging folders an interrupted restore into this folder left (only their own exact names, real folders)."""
+    own = re.compile(rf"\.{re.escape(name)}\.restoring-[0-9a-f]{{8}}", re.DOTALL)
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(parent):
+            if own.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _free_name(wanted: Path) -> Path:
