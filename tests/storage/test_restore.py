@@ -317,3 +317,27 @@ def test_a_link_to_a_vault_is_refused_with_the_folder_to_name(
 
     assert link.is_symlink()
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("was", ["missing", "empty"])
+def test_a_failure_opening_a_restore_into_a_new_folder_leaves_it_as_it_was(
+    demo_backup: tuple[Path, dict[str, str], dict[str, int]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    was: str,
+) -> None:
+    fresh = tmp_path / "restored"
+    if was == "empty":
+        fresh.mkdir()
+
+    def broken_open(*_args: object) -> Vault:
+        raise OSError(5, "Input/output error")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Vault, "open", broken_open)
+        with pytest.raises(OSError, match="Input/output"):
+            restore_backup(demo_backup[0], fresh, "passphrase", PASSPHRASE)
+
+    assert fresh.exists() == (was == "empty")
+    assert was == "missing" or list(fresh.iterdir()) == []
+    assert _leftovers(tmp_path) == []

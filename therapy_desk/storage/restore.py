@@ -129,16 +129,17 @@ def restore_backup(
     report = verify_backup(path, secret_kind, secret, progress=ticks.phase(0, 3))
     manifest = report.manifest
     if report.problems or manifest is None:
+        problems = report.problems or ["Its manifest cannot be read."]
         raise BackupDamaged(
-            f"The backup {path.name} did not verify, so nothing was restored: {_lower(report.problems[0])} "
+            f"The backup {path.name} did not verify, so nothing was restored: {_lower(problems[0])} "
             "Use an earlier backup that verifies.",
-            report.problems,
+            problems,
         )
     parent = target.parent
     lock: VaultLock | None = None
     staging = parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
     pre: Path | None = None
-    installed = False
+    installed, had_empty_folder = False, not holds_vault and target.is_dir()
     try:
         with _os_errors_named(target):
             parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +160,7 @@ def restore_backup(
             try:
                 os.rename(staging, target)
             except BaseException:
-                _give_back(target, pre, was_empty=not holds_vault)
+                _give_back(target, pre, had_empty_folder=had_empty_folder)
                 raise
             installed = True
             with contextlib.suppress(OSError):  # in place; a failing folder fsync must not undo it
@@ -173,8 +174,7 @@ def restore_backup(
             lock.release()
         shutil.rmtree(staging, ignore_errors=True)
         if installed:
-            shutil.rmtree(target, ignore_errors=True)
-            _give_back(target, pre, was_empty=not holds_vault)
+            _take_back(target, pre, had_empty_folder=had_empty_folder)
         raise
     with contextlib.suppress(Exception):  # restored: a cancel pressed at 100% comes too late to matter
         ticks.finish()
@@ -349,14 +349,26 @@ def _free_name(wanted: Path) -> Path:
     return wanted.with_name(f"{wanted.name}-{secrets.token_hex(2)}")
 
 
-def _give_back(target: Path, pre: Path | None, *, was_empty: bool) -> None:
+def _give_back(target: Path, pre: Path | None, *, had_empty_folder: bool) -> None:
     """Put back what was at `target` before the restore: the pre-restore copy, or the empty folder."""
     with contextlib.suppress(OSError):
         if pre is not None:
             os.rename(pre, target)
-        elif was_empty and not target.exists():
+        elif had_empty_folder and not target.exists():
             target.mkdir(mode=0o700)
         fsync_dir(target.parent)
+
+
+def _take_back(target: Path, pre: Path | None, *, had_empty_folder: bool) -> None:
+    """Undo an installed restore: the restored folder renamed out of the way first (so the old vault's name is
+    free even if deleting it fails part way), the old vault given back, then the restored folder deleted."""
+    failed = target.parent / f".{target.name}.restoring-{secrets.token_hex(4)}"
+    try:
+        os.rename(target, failed)
+    except OSError:
+        return  # the restored vault stays; the pre-restore copy beside it is whole
+    _give_back(target, pre, had_empty_folder=had_empty_folder)
+    shutil.rmtree(failed, ignore_errors=True)
 
 
 def _open_and_check(
