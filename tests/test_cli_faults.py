@@ -447,6 +447,13 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
     ),
     "backup verify": (["backup", "verify", "{backup}", "--passphrase-stdin"], "{passphrase}\n"),
     "backup verify --recovery-stdin": (["backup", "verify", "{backup}", "--recovery-stdin"], "{recovery}\n"),
+    "backup restore": (["backup", "restore", "{backup}", "--vault", "{new}", "--passphrase-stdin"], "{passphrase}\n"),
+    "backup restore --recovery-stdin": (
+        ["backup", "restore", "{backup}", "--vault", "{new}", "--recovery-stdin"],
+        "{recovery}\n{other}\n",
+    ),
+    "backup test": (["backup", "test", "{backup}", "--passphrase-stdin"], "{passphrase}\n"),
+    "backup test --recovery-stdin": (["backup", "test", "{backup}", "--recovery-stdin"], "{recovery}\n"),
     "backup list": (["backup", "list", "{folder}"], ""),
     "backup list --json": (["backup", "list", "{folder}", "--json"], ""),
     "--help": (["--help"], ""),

@@ -1,7 +1,9 @@
-"""`therapy-desk backup create|verify|list`: backups from the command line (cli.py registers them).
+"""`therapy-desk backup create|verify|list|restore|test`: backups from the command line (cli.py registers them).
 
 `backup verify` exits 0 for a clean backup, 1 for a damaged one (each problem on its own line), 2 when it
-could not run (no such file, a wrong passphrase, a backup from a newer Therapy Desk).
+could not run (no such file, a wrong passphrase, a backup from a newer Therapy Desk). `backup restore` and
+`backup test` do the same: 1 for a damaged backup (nothing restored) or a restored vault whose check found
+problems, 2 for every refusal.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from therapy_desk.errors import UserError
 from therapy_desk.storage.backup import back_up_and_rotate, verify_backup
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.files import os_errors_as_user_errors
+from therapy_desk.storage.restore import BackupDamaged, restore_backup, test_restore
 from therapy_desk.storage.vault import Vault
 
 if TYPE_CHECKING:
     from therapy_desk.cli import Secrets
 
 AddCommand = Callable[..., CommandParser]
+_DO_NOT_RELY = "Do not rely on this backup: make a new one, or use an earlier backup that verifies."
 
 
 def _size(size: int) -> str:
@@ -88,10 +92,86 @@ def _cmd_backup_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) 
             f"{sum(m.row_counts.values()):,} rows and {m.audit_seq:,} audit events as recorded).\n"
         )
         return EXIT_OK
-    out.write(f"{report.path}: {plural(len(report.problems), 'problem')} found:\n")
-    for problem in report.problems:
+    return _damaged(report.path, report.problems, out, _DO_NOT_RELY)
+
+
+def _cmd_backup_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    path = Path(args.file).expanduser()
+    folder = vault_dir(args.vault, creating=True)
+    kind = args.secret_kind
+    secret = secrets.ask("Recovery code: " if kind == "recovery" else "Passphrase: ")
+    new = secrets.ask("New passphrase: ", confirm=True) if kind == "recovery" else None
+    lines = _progress()
+    try:
+        with os_errors_as_user_errors(path.absolute().parent):
+            result = restore_backup(
+                path,
+                folder,
+                kind,
+                secret,
+                new_passphrase=new,
+                progress=None if lines is None else (lambda d, t: lines("restore", d, t)),
+            )
+    except BackupDamaged as damaged:
+        return _damaged(
+            path.absolute(), damaged.problems, out, "Nothing was restored: use an earlier backup that verifies."
+        )
+    finally:
+        if lines is not None:
+            lines.close()  # type: ignore[attr-defined]
+    m = result.manifest
+    out.write(
+        f"Restored the backup taken {m.created_at:%Y-%m-%d %H:%M:%S} UTC ({sum(m.row_counts.values()):,} rows in "
+        f"{len(m.row_counts)} tables, {m.audit_seq:,} audit events) into {result.folder}.\n"
+    )
+    if new is not None:
+        out.write("It opens with the new passphrase you just set; the recovery code you used still works.\n")
+    else:
+        out.write("It opens with the passphrase that backup was made with.\n")
+    if result.pre_restore is not None:
+        out.write(
+            f"The vault that was there is kept, unchanged, in {result.pre_restore}; delete that folder once you are "
+            "sure you do not need it.\n"
+        )
+    if result.check_problems:
+        return _damaged(
+            result.folder,
+            result.check_problems,
+            out,
+            "The restored vault's check found these; restore an earlier backup if you can.",
+        )
+    return EXIT_OK
+
+
+def _cmd_backup_test(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
+    path = Path(args.file).expanduser()
+    kind = args.secret_kind
+    secret = secrets.ask("Recovery code: " if kind == "recovery" else "Passphrase: ")
+    lines = _progress()
+    try:
+        with os_errors_as_user_errors(path.absolute().parent):
+            report = test_restore(
+                path, kind, secret, progress=None if lines is None else (lambda d, t: lines("test restore", d, t))
+            )
+    finally:
+        if lines is not None:
+            lines.close()  # type: ignore[attr-defined]
+    if report.passed and report.manifest is not None:
+        m = report.manifest
+        out.write(
+            f"{report.path}: test restore passed (taken {m.created_at:%Y-%m-%d %H:%M:%S} UTC; restored into a "
+            f"temporary folder, opened, checked clean with {sum(m.row_counts.values()):,} rows as recorded, "
+            "and deleted).\n"
+        )
+        return EXIT_OK
+    return _damaged(report.path, report.problems, out, _DO_NOT_RELY)
+
+
+def _damaged(path: Path, problems: list[str], out: TextIO, advice: str) -> int:
+    out.write(f"{path}: {plural(len(problems), 'problem')} found:\n")
+    for problem in problems:
         out.write(f"  - {problem}\n")
-    out.write("Do not rely on this backup: make a new one, or use an earlier backup that verifies.\n")
+    out.write(f"{advice}\n")
     return EXIT_PROBLEMS
 
 
@@ -133,8 +213,30 @@ class _RecoveryStdin(argparse.Action):
         namespace.from_stdin, namespace.secret_kind, namespace.secret_flag = True, "recovery", "--recovery-stdin"
 
 
+def _with_backup_secret(parser: CommandParser, func: Callable[[argparse.Namespace, Secrets, TextIO], int]) -> None:
+    """FILE, and the backup's own passphrase (or recovery code) from standard input or a prompt."""
+    parser.add_argument("file", metavar="FILE", help="the .tdbackup file")
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument(
+        "--passphrase-stdin", dest="from_stdin", action="store_true",
+        help="read the backup's passphrase from standard input instead of prompting",
+    )  # fmt: skip
+    secret.add_argument(
+        "--recovery-stdin", nargs=0, action=_RecoveryStdin,
+        help="read the backup's recovery code from standard input instead of a passphrase",
+    )  # fmt: skip
+    parser.set_defaults(
+        func=func,
+        secret_flag="--passphrase-stdin",  # noqa: S106 - the option's name, not a secret
+        secret_kind="passphrase",  # noqa: S106
+        help_prog=parser.prog,
+    )
+    if not any(action.dest == "vault" for action in parser._actions):
+        parser.set_defaults(vault=None)
+
+
 def add_backup_commands(groups: argparse._SubParsersAction[CommandParser], add_command: AddCommand) -> None:
-    """`backup create`, `backup verify` and `backup list` under `groups` (cli.py's `_add_command` builds the
+    """`backup create`, `verify`, `list`, `restore` and `test` under `groups` (cli.py's `_add_command` builds the
     commands that open a vault)."""
     backup = groups.add_parser("backup", help="write, verify and list backup files (.tdbackup)")
     actions = backup.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -147,24 +249,18 @@ def add_backup_commands(groups: argparse._SubParsersAction[CommandParser], add_c
     help_text = (
         "check a backup file: its hashes, its key (with that backup's passphrase or recovery code), its database"
     )
-    verify = actions.add_parser("verify", help=help_text, description=help_text)
-    verify.add_argument("file", metavar="FILE", help="the .tdbackup file")
-    secret = verify.add_mutually_exclusive_group()
-    secret.add_argument(
-        "--passphrase-stdin", dest="from_stdin", action="store_true",
-        help="read the backup's passphrase from standard input instead of prompting",
-    )  # fmt: skip
-    secret.add_argument(
-        "--recovery-stdin", nargs=0, action=_RecoveryStdin,
-        help="read the backup's recovery code from standard input instead of a passphrase",
-    )  # fmt: skip
-    verify.set_defaults(
-        func=_cmd_backup_verify,
-        secret_flag="--passphrase-stdin",  # noqa: S106 - the option's name, not a secret
-        secret_kind="passphrase",  # noqa: S106
-        help_prog=verify.prog,
-        vault=None,
+    _with_backup_secret(actions.add_parser("verify", help=help_text, description=help_text), _cmd_backup_verify)
+
+    help_text = (
+        "restore a backup into the vault folder DIR (kept aside whole as DIR.pre-restore-<UTC time>) or a new, "
+        "empty folder, after verifying it; with --recovery-stdin, a new passphrase is read next"
     )
+    restore = actions.add_parser("restore", help=help_text, description=help_text)
+    restore.add_argument("--vault", required=True, metavar="DIR", help="the vault's folder, or a new or empty one")
+    _with_backup_secret(restore, _cmd_backup_restore)
+
+    help_text = "test restore: restore a backup into a temporary folder, open and check it, then delete the folder"
+    _with_backup_secret(actions.add_parser("test", help=help_text, description=help_text), _cmd_backup_test)
 
     help_text = "list the backups in a folder, newest first (no passphrase needed: only their names are read)"
     listing = actions.add_parser("list", help=help_text, description=help_text)
