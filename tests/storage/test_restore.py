@@ -147,13 +147,12 @@ def test_another_vaults_backup_is_refused_over_a_vault_and_allowed_into_an_empty
     other.close()
     before = _hashes_without_unlocks(tmp_path / "other")
 
-    for allow in (False, True):
-        with pytest.raises(VaultExists, match="only into a new folder"):
-            restore_backup(demo_backup[0], tmp_path / "other", "passphrase", PASSPHRASE, allow_other_vault=allow)
+    with pytest.raises(VaultExists, match="only into a new folder"):
+        restore_backup(demo_backup[0], tmp_path / "other", "passphrase", PASSPHRASE)
 
     assert _hashes_without_unlocks(tmp_path / "other") == before
     assert _leftovers(tmp_path) == []
-    result = restore_backup(demo_backup[0], tmp_path / "new", "passphrase", PASSPHRASE, allow_other_vault=True)
+    result = restore_backup(demo_backup[0], tmp_path / "new", "passphrase", PASSPHRASE)
     assert result.clean
 
 

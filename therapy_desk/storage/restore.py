@@ -102,7 +102,6 @@ def restore_backup(
     *,
     new_passphrase: str | None = None,
     progress: Progress | None = None,
-    allow_other_vault: bool = False,
     kdf: KdfParams | None = None,
 ) -> RestoreResult:
     """Restore the backup at `backup_path` into `target_folder`, open it with `secret` and check it.
@@ -110,8 +109,7 @@ def restore_backup(
     `secret` is the backup's own passphrase or recovery code. With a recovery code, `new_passphrase` is
     required and becomes the restored vault's passphrase (as `Vault.recover`; `kdf` is for tests). The target
     is a missing or empty folder (a new vault there) or a folder holding the same vault, which is kept aside
-    as the pre-restore copy. `allow_other_vault` is the GUI's "yes" to restoring another vault's backup; that
-    is only ever done into a new or empty folder, never over a vault, whatever it says. Raises a UserError
+    as the pre-restore copy; another vault's backup goes only into a new or empty folder. Raises a UserError
     with a sentence for every refusal (`BackupDamaged` with the problems of a damaged backup); nothing is
     changed then. `progress(done, total)` may raise to cancel until the files are installed.
     """
