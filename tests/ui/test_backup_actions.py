@@ -5,21 +5,22 @@ warning when there is no recent verified backup."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
 from therapy_desk.domain.backup import LastBackup
-from therapy_desk.storage.backup import verify_backup
+from therapy_desk.storage.backup import create_backup, verify_backup
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import theme
-from therapy_desk.ui.backup_actions import NEVER, backup_line
+from therapy_desk.ui.backup_actions import LAST_TEST_SETTING, NEVER, backup_line
 from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.today import TodayView
 
@@ -67,3 +68,24 @@ def test_ctrl_b_backs_up_to_the_chosen_folder_verifies_it_and_moves_the_line(
     assert theme.role_of(window.backup_label) is None
     today.refresh()
     assert not today.backup_warning.isVisibleTo(today)
+
+
+def test_a_backup_is_tested_by_restoring_it_aside_and_the_result_is_kept(
+    qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = create_backup(vault, tmp_path)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(result.path), ""))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_args: (PASSPHRASE, True))
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _parent, _title, text: said.append(text))
+    window = MainWindow(vault, [("Today", TodayView)])
+    qtbot.addWidget(window)
+
+    window.test_backup_action.trigger()
+    qtbot.waitUntil(lambda: bool(said), timeout=30_000)
+
+    assert "opened and checked clean" in said[0]
+    assert "temporary copy is deleted" in said[0]
+    recorded = json.loads(vault.practice.setting(LAST_TEST_SETTING) or "{}")
+    assert recorded["file"] == result.path.name
+    assert recorded["passed"] is True

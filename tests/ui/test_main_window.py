@@ -186,6 +186,7 @@ def test_vault_menu_has_back_up_lock_now_and_quit_with_their_shortcuts(main: Mai
         "&Open another vault…": "",
         "&Recent vaults": "",
         "&Back up now…": "Ctrl+B",
+        "&Test a backup…": "",
         "&Lock now": "Ctrl+L",
         "&Quit": "Ctrl+Q",
     }

@@ -1,4 +1,4 @@
-"""Back up now (Ctrl+B) and the status bar's "Last verified backup" line.
+"""Back up now (Ctrl+B), Test a backup…, and the status bar's "Last verified backup" line.
 
 A backup is written and verified from the drive on a worker (`storage/backup.py`, through `Ops`, with
 progress and Cancel), then the folder's older backups are thinned by the rotation policy; only a verified
@@ -8,14 +8,17 @@ verified backup is older than the practice's setting (`backup.warn_days`, 7 by d
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from therapy_desk.domain.backup import LastBackup
+from therapy_desk.domain.backup_names import SUFFIX
 from therapy_desk.storage.backup import BackupResult, back_up_and_rotate, last_verified_backup
 from therapy_desk.storage.backup_rotation import PruneResult
+from therapy_desk.storage.restore import TestRestoreReport, test_restore
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import theme
 from therapy_desk.ui.format import fmt_datetime
@@ -23,6 +26,7 @@ from therapy_desk.ui.ops import Op, Ops
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
 WARN_DAYS_SETTING = "backup.warn_days"
+LAST_TEST_SETTING = "backup.last_test"  # JSON: when, which file, whether it passed
 DEFAULT_WARN_DAYS = 7
 NEVER = "Last verified backup: never"
 
@@ -74,3 +78,49 @@ def back_up_now(parent: QWidget, ops: Ops, label: StatusLabel, start_in: Path | 
         parent=parent,
     )
     return op.success(done).start()
+
+
+def try_restoring(parent: QWidget, ops: Ops, start_in: Path | None = None) -> Op | None:
+    """Pick a backup file, ask its passphrase, restore it into a temporary folder, check it and delete it
+    (`storage/restore.test_restore`, on a worker); the result is shown and recorded in the vault's
+    settings (`backup.last_test`). None when the choice was cancelled."""
+    chosen, _filter = QFileDialog.getOpenFileName(
+        parent, "Test which backup?", str(start_in or Path.home()), f"Therapy Desk backups (*{SUFFIX})"
+    )
+    if not chosen:
+        return None
+    passphrase, ok = QInputDialog.getText(
+        parent,
+        "Test a backup",
+        "The backup's passphrase (the vault's passphrase when it was taken):",
+        QLineEdit.EchoMode.Password,
+    )
+    if not ok or not passphrase:
+        return None
+    path = Path(chosen)
+
+    def tested(report: TestRestoreReport) -> None:
+        if ops.vault is not None:
+            ops.vault.practice.set_setting(
+                LAST_TEST_SETTING,
+                json.dumps({"time": report.tested_at.isoformat(), "file": path.name, "passed": report.passed}),
+            )
+        if report.passed:
+            rows = sum(report.manifest.row_counts.values()) if report.manifest else 0
+            text = (
+                f"{path.name} restored into a temporary folder, opened and checked clean in "
+                f"{report.seconds:.0f} s: {rows:,} rows as recorded. The temporary copy is deleted."
+            )
+            QMessageBox.information(parent, "Backup tested", text)
+        else:
+            problems = "\n".join(f"• {p}" for p in report.problems)
+            QMessageBox.warning(parent, "Backup failed its test", f"{path.name} did not restore cleanly:\n{problems}")
+
+    op = ops.run(
+        lambda _vault, progress: test_restore(path, "passphrase", passphrase, progress=progress),
+        label="Restoring the backup into a temporary folder and checking it…",
+        cancellable=True,
+        writes=False,
+        parent=parent,
+    )
+    return op.success(tested).start()

@@ -173,6 +173,10 @@ class MainWindow(QMainWindow):
         self.backup_action.triggered.connect(self.back_up_now)
         vault_menu.addAction(self.backup_action)
         self.addAction(self.backup_action)
+        self.test_backup_action = QAction("&Test a backup…", self)
+        self.test_backup_action.setStatusTip("Restore a backup into a temporary folder, check it, delete the copy")
+        self.test_backup_action.triggered.connect(self.try_restoring)
+        vault_menu.addAction(self.test_backup_action)
         vault_menu.addSeparator()
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -341,6 +345,11 @@ class MainWindow(QMainWindow):
     def back_up_now(self) -> None:
         if not self._is_locked and not self._locking:
             self.backup_op = backup_actions.back_up_now(self, self.ops, self.backup_label)
+
+    @Slot()
+    def try_restoring(self) -> None:
+        if not self._is_locked and not self._locking:
+            self.test_backup_op = backup_actions.try_restoring(self, self.ops)
 
     @Slot(int)
     def start_note(self, appointment_id: int) -> None:
