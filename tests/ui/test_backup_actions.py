@@ -20,8 +20,9 @@ from therapy_desk.domain.backup import LastBackup
 from therapy_desk.storage.backup import create_backup, verify_backup
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import theme
-from therapy_desk.ui.backup_actions import LAST_TEST_SETTING, NEVER, backup_line
+from therapy_desk.ui.backup_actions import LAST_TEST_SETTING, NEVER, backup_line, restore_test_due
 from therapy_desk.ui.main_window import MainWindow
+from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.today import TodayView
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
@@ -67,7 +68,8 @@ def test_ctrl_b_backs_up_to_the_chosen_folder_verifies_it_and_moves_the_line(
     assert window.backup_label.text().startswith("Last verified backup: ")
     assert theme.role_of(window.backup_label) is None
     today.refresh()
-    assert not today.backup_warning.isVisibleTo(today)
+    assert "Test a backup" in today.backup_warning.text()  # no warning now: only the monthly test suggested
+    assert theme.role_of(today.backup_warning) == theme.MUTED
 
 
 def test_a_backup_is_tested_by_restoring_it_aside_and_the_result_is_kept(
@@ -89,3 +91,22 @@ def test_a_backup_is_tested_by_restoring_it_aside_and_the_result_is_kept(
     recorded = json.loads(vault.practice.setting(LAST_TEST_SETTING) or "{}")
     assert recorded["file"] == result.path.name
     assert recorded["passed"] is True
+
+
+def test_today_offers_a_test_restore_once_a_month(qtbot: QtBot, vault: Vault, ops: Ops, tmp_path: Path) -> None:
+    create_backup(vault, tmp_path)  # a verified backup: no warning about backing up
+    today = TodayView(vault, ops)
+    qtbot.addWidget(today)
+    today.refresh()
+    assert today.backup_warning.isVisibleTo(today)
+    assert "Test a backup" in today.backup_warning.text()
+    assert restore_test_due(vault, NOW)
+
+    vault.practice.set_setting(
+        LAST_TEST_SETTING, json.dumps({"time": datetime.now(UTC).isoformat(), "file": "x", "passed": True})
+    )
+    today.refresh()
+    assert not restore_test_due(vault, datetime.now(UTC)), vault.practice.setting(LAST_TEST_SETTING)
+    assert not today.backup_warning.isVisibleTo(today), today.backup_warning.text()
+    vault.practice.set_setting(LAST_TEST_SETTING, "not json")
+    assert restore_test_due(vault, datetime.now(UTC))  # an unreadable record asks for a test again

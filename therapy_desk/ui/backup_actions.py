@@ -50,6 +50,20 @@ def backup_line(last: LastBackup | None, now: datetime, days: int) -> tuple[str,
     return (f"Last verified backup: {when}" + (f" — more than {days} days ago" if stale else ""), stale)
 
 
+TEST_EVERY_DAYS = 30
+
+
+def restore_test_due(vault: Vault, now: datetime) -> bool:
+    """Whether a test restore is due: none recorded that passed within TEST_EVERY_DAYS (or the record is
+    unreadable)."""
+    try:
+        last = json.loads(vault.practice.setting(LAST_TEST_SETTING) or "null")
+        when = datetime.fromisoformat(last["time"]) if isinstance(last, dict) and last.get("passed") is True else None
+    except (ValueError, TypeError, KeyError):
+        return True
+    return when is None or when.tzinfo is None or now - when > timedelta(days=TEST_EVERY_DAYS)
+
+
 def show_backup_line(label: StatusLabel, vault: Vault) -> None:
     text, stale = backup_line(last_verified_backup(vault), datetime.now(UTC), warn_days(vault))
     label.setText(text)

@@ -45,7 +45,7 @@ from therapy_desk.storage.backup import last_verified_backup
 from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
-from therapy_desk.ui.backup_actions import backup_line, warn_days
+from therapy_desk.ui.backup_actions import TEST_EVERY_DAYS, backup_line, restore_test_due, warn_days
 from therapy_desk.ui.format import fmt_age, fmt_date, fmt_days, fmt_relative, fmt_time
 from therapy_desk.ui.models.unsigned_model import OVERDUE_TEXT, draft_day
 from therapy_desk.ui.ops import Ops
@@ -350,8 +350,15 @@ class TodayView(QWidget):
 
         self.heading.setText(f"Today — {today:%A}, {fmt_date(today)}")
         line, stale = backup_line(last_verified_backup(vault), datetime.now(UTC), warn_days(vault))
-        self.backup_warning.setText(f"{line}. Back up now with Ctrl+B (Vault › Back up now…).")
-        self.backup_warning.setVisible(stale)
+        if stale:
+            self.backup_warning.setText(f"{line}. Back up now with Ctrl+B (Vault › Back up now…).")
+        else:
+            self.backup_warning.setText(
+                f"No backup has been tried by restoring it in the last {TEST_EVERY_DAYS} days: Vault › Test a "
+                "backup… restores one into a temporary folder and checks it."
+            )
+        theme.set_role(self.backup_warning, theme.WARNING if stale else theme.MUTED)
+        self.backup_warning.setVisible(stale or restore_test_due(vault, datetime.now(UTC)))
         self._show_flags(
             [
                 Line(
