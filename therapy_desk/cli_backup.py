@@ -9,9 +9,10 @@ problems, 2 for every refusal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -21,6 +22,7 @@ from therapy_desk.cli_records import _told
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError
 from therapy_desk.storage.backup import back_up_and_rotate, verify_backup
+from therapy_desk.storage.backup_read import Progress
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.files import os_errors_as_user_errors
 from therapy_desk.storage.restore import BackupDamaged, restore_backup, test_restore
@@ -37,13 +39,19 @@ def _size(size: int) -> str:
     return f"{size / 1024**3:.2f} GiB" if size >= 1024**3 else f"{size / 1024**2:.1f} MiB"
 
 
-def _progress() -> Callable[[str, int, int], None] | None:
-    """A progress line on stderr for a person watching; nothing for a script."""
+@contextlib.contextmanager
+def _progress(phase: str) -> Iterator[Progress | None]:
+    """A progress line on stderr for a person watching (None, nothing shown, for a script); closed after."""
     if not sys.stderr.isatty():
-        return None
+        yield None
+        return
     from therapy_desk.progress_line import PhaseLines
 
-    return PhaseLines(sys.stderr)
+    lines = PhaseLines(sys.stderr)
+    try:
+        yield lambda done, total: lines(phase, done, total)
+    finally:
+        lines.close()
 
 
 def _cmd_backup_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
@@ -51,15 +59,8 @@ def _cmd_backup_create(args: argparse.Namespace, secrets: Secrets, out: TextIO) 
         raise UserError("--to was given an empty folder name. Name the folder to write the backup to.")
     folder = vault_dir(args.vault)
     passphrase = secrets.ask("Passphrase: ")
-    lines = _progress()
-    try:
-        with _told(Vault.open(folder, passphrase)) as vault:
-            result, pruned = back_up_and_rotate(
-                vault, Path(args.to), progress=None if lines is None else (lambda d, t: lines("backup", d, t))
-            )
-    finally:
-        if lines is not None:
-            lines.close()  # type: ignore[attr-defined]
+    with _progress("backup") as progress, _told(Vault.open(folder, passphrase)) as vault:
+        result, pruned = back_up_and_rotate(vault, Path(args.to), progress=progress)
     m = result.manifest
     out.write(
         f"Backed up to {result.path} ({_size(result.size)}), verified from the drive: every member's SHA-256, "
@@ -75,15 +76,8 @@ def _cmd_backup_verify(args: argparse.Namespace, secrets: Secrets, out: TextIO) 
     path = Path(args.file).expanduser()
     kind = args.secret_kind
     secret = secrets.ask("Recovery code: " if kind == "recovery" else "Passphrase: ")
-    lines = _progress()
-    try:
-        with os_errors_as_user_errors(path.absolute().parent):
-            report = verify_backup(
-                path, kind, secret, progress=None if lines is None else (lambda d, t: lines("verify", d, t))
-            )
-    finally:
-        if lines is not None:
-            lines.close()  # type: ignore[attr-defined]
+    with _progress("verify") as progress, os_errors_as_user_errors(path.absolute().parent):
+        report = verify_backup(path, kind, secret, progress=progress)
     if report.clean and report.manifest is not None:
         m = report.manifest
         out.write(
@@ -101,24 +95,13 @@ def _cmd_backup_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO)
     kind = args.secret_kind
     secret = secrets.ask("Recovery code: " if kind == "recovery" else "Passphrase: ")
     new = secrets.ask("New passphrase: ", confirm=True) if kind == "recovery" else None
-    lines = _progress()
     try:
-        with os_errors_as_user_errors(path.absolute().parent):
-            result = restore_backup(
-                path,
-                folder,
-                kind,
-                secret,
-                new_passphrase=new,
-                progress=None if lines is None else (lambda d, t: lines("restore", d, t)),
-            )
+        with _progress("restore") as progress, os_errors_as_user_errors(path.absolute().parent):
+            result = restore_backup(path, folder, kind, secret, new_passphrase=new, progress=progress)
     except BackupDamaged as damaged:
         return _damaged(
             path.absolute(), damaged.problems, out, "Nothing was restored: use an earlier backup that verifies."
         )
-    finally:
-        if lines is not None:
-            lines.close()  # type: ignore[attr-defined]
     m = result.manifest
     out.write(
         f"Restored the backup taken {m.created_at:%Y-%m-%d %H:%M:%S} UTC ({sum(m.row_counts.values()):,} rows in "
@@ -147,15 +130,8 @@ def _cmd_backup_test(args: argparse.Namespace, secrets: Secrets, out: TextIO) ->
     path = Path(args.file).expanduser()
     kind = args.secret_kind
     secret = secrets.ask("Recovery code: " if kind == "recovery" else "Passphrase: ")
-    lines = _progress()
-    try:
-        with os_errors_as_user_errors(path.absolute().parent):
-            report = test_restore(
-                path, kind, secret, progress=None if lines is None else (lambda d, t: lines("test restore", d, t))
-            )
-    finally:
-        if lines is not None:
-            lines.close()  # type: ignore[attr-defined]
+    with _progress("test restore") as progress, os_errors_as_user_errors(path.absolute().parent):
+        report = test_restore(path, kind, secret, progress=progress)
     if report.passed and report.manifest is not None:
         m = report.manifest
         out.write(
