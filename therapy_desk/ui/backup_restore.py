@@ -65,7 +65,7 @@ class RestoreDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self._open_vault = open_vault
         self._folder: Path | None = None
-        intro = QLabel(
+        self.intro = intro = QLabel(
             f"Restore {backup_name} into a new folder. The backup is verified first; the vault that is open now "
             f"is not changed. {OPEN_AFTER}",
             self,
@@ -80,7 +80,7 @@ class RestoreDialog(QDialog):
         self.choose_button.clicked.connect(self.choose)
         self.passphrase_edit = QLineEdit(self)
         self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_edit.setAccessibleName("The backup's passphrase")
+        self.passphrase_edit.setAccessibleName("Passphrase of the backup")
         self.passphrase_edit.setAccessibleDescription("The vault's passphrase when the backup was taken")
         self.error = error_label(self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
@@ -119,13 +119,16 @@ class RestoreDialog(QDialog):
             self.passphrase_edit.setFocus()
 
     def _ok(self) -> None:
+        field = self.folder_edit
         try:
             self._folder = new_vault_folder(self.folder_edit.text(), self._open_vault)
+            field = self.passphrase_edit
             if not self.passphrase_edit.text():
                 raise UserError("Type the backup's passphrase: the vault's passphrase when the backup was taken.")
         except UserError as err:
             self.error.setText(str(err))
             self.error.show()
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.accept()
 

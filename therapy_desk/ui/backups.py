@@ -198,7 +198,7 @@ class BackupsView(QWidget):
         self.test_button.setToolTip("Restore into a temporary folder, check it, delete the copy")
         self.test_button.clicked.connect(self.test_restore)
         self.restore_button = QPushButton("&Restore into a new folder…", self)
-        self.restore_button.setAccessibleName("Restore the selected backup into a new folder")
+        self.restore_button.setAccessibleName("Restore into a new folder: the selected backup")
         self.restore_button.clicked.connect(self.restore)
         self.message = StatusLabel("Backups status", parent=self)
         self.message.setWordWrap(True)
