@@ -263,3 +263,20 @@ def test_restore_into_a_new_folder_gives_a_vault_that_opens_with_the_backups_pas
     finally:
         restored.close()
     assert (vault.folder / "vault.db").exists()  # the open vault was not touched
+
+
+def test_cancel_during_a_backup_leaves_no_file_and_no_error(qtbot: QtBot, vault: Vault, ops: Ops, usb: Path) -> None:
+    remember_target(vault.practice, BackupTarget(str(usb)))
+    page = open_page(qtbot, vault, ops)
+    op = page.back_up()
+    assert op is not None
+    assert op.cancellable
+    op.cancel()  # what the progress dialog's Cancel does
+    wait_done(qtbot, page)
+
+    assert list(usb.iterdir()) == []
+    assert page.model.rowCount() == 0
+    assert not page.error.isVisibleTo(page)
+    assert page.back_up() is not None  # the page is free for the next backup
+    wait_done(qtbot, page)
+    assert states(page) == [VERIFIED]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -30,7 +31,7 @@ from therapy_desk.ui import registry
 from therapy_desk.ui.widgets.focus import focus_through, set_tab_order
 from therapy_desk.ui.widgets.status_label import error_label
 
-OPEN_AFTER = "When it is done, open the restored vault with Vault › Open another vault…."
+OPEN_WITH = "Vault › Open another vault…"
 
 
 def new_vault_folder(text: str, open_vault: Path) -> Path:
@@ -67,7 +68,7 @@ class RestoreDialog(QDialog):
         self._folder: Path | None = None
         self.intro = intro = QLabel(
             f"Restore {backup_name} into a new folder. The backup is verified first; the vault that is open now "
-            f"is not changed. {OPEN_AFTER}",
+            f"is not changed. When it is done, open the restored vault with {OPEN_WITH}",
             self,
         )
         intro.setWordWrap(True)
@@ -110,7 +111,7 @@ class RestoreDialog(QDialog):
         layout.addWidget(buttons)
         set_tab_order(self.folder_edit, self.choose_button, self.passphrase_edit)
         self.folder_edit.setFocus()
-        self.resize(560, self.sizeHint().height())
+        self.setMinimumWidth(560)
 
     def choose(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Restore into which folder?", str(self._open_vault.parent))
@@ -128,9 +129,14 @@ class RestoreDialog(QDialog):
         except UserError as err:
             self.error.setText(str(err))
             self.error.show()
+            self.adjustSize()  # the wrapped words and the sentence keep their room
             field.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.accept()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.adjustSize()
 
     def folder(self) -> Path:
         if self._folder is None:

@@ -11,7 +11,6 @@ folder (`backup_restore.RestoreDialog`); the restored vault is then opened with 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,8 +54,8 @@ from therapy_desk.storage.backup_targets import (
 from therapy_desk.storage.restore import RestoreResult, TestRestoreReport, restore_backup, test_restore
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
-from therapy_desk.ui.backup_actions import LAST_TEST_SETTING
-from therapy_desk.ui.backup_restore import OPEN_AFTER, RestoreDialog
+from therapy_desk.ui.backup_actions import record_test
+from therapy_desk.ui.backup_restore import OPEN_WITH, RestoreDialog
 from therapy_desk.ui.format import fmt_size
 from therapy_desk.ui.models import OBJECT_ROLE
 from therapy_desk.ui.models.backup_files_model import BackupFilesModel, BackupRow, backup_rows
@@ -453,10 +452,7 @@ class BackupsView(QWidget):
         path = row.file.path
 
         def done(report: TestRestoreReport) -> None:
-            self._vault.practice.set_setting(
-                LAST_TEST_SETTING,
-                json.dumps({"time": report.tested_at.isoformat(), "file": path.name, "passed": report.passed}),
-            )
+            record_test(self._vault, path, report)
             if report.passed:
                 self._say(
                     f"{path.name} restored into a temporary folder, opened and checked clean in {report.seconds:.0f} s."
@@ -492,7 +488,10 @@ class BackupsView(QWidget):
 
         def done(result: RestoreResult) -> None:
             if result.clean:
-                self._say(f"{path.name} restored into {folder} and checked clean: {result.rows:,} rows. {OPEN_AFTER}")
+                self._say(
+                    f"{path.name} restored into {folder} and checked clean: {result.rows:,} rows. "
+                    f"Open it with {OPEN_WITH}"
+                )
             else:
                 self._say(f"{path.name} restored into {folder}, but its check found problems.", warning=True)
                 self._refuse("\n".join(f"• {problem}" for problem in result.check_problems))
