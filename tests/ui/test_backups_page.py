@@ -102,6 +102,13 @@ def test_a_folder_added_is_remembered_and_lists_this_vaults_backups_with_their_s
     assert page.model.rowCount() == 0
     assert "not connected" in page.where.text()
 
+    page.forget_button.click()
+    assert load_targets(vault.practice) == []
+    assert [page.targets.item(row).text() for row in range(page.targets.count())] == [ADD_FOLDER]
+    assert "no longer listed" in page.message.text()
+    page.forget_button.click()  # nothing remembered is selected now
+    assert "Choose a remembered target" in page.error.text()
+
 
 def test_back_up_now_writes_a_verified_backup_to_the_target_and_moves_the_status_line(
     qtbot: QtBot, vault: Vault, usb: Path
