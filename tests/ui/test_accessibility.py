@@ -685,6 +685,56 @@ def measures_states(world: World) -> States:
 OPENERS["measures and psychotherapy notes"] = (measures_states, measure_views.VIEWS)
 
 
+# -- the Backups page and its restore dialog (issue 12) ---------------------------------------------------
+
+
+def backups_states(world: World) -> States:
+    from datetime import UTC, datetime, timedelta
+
+    from therapy_desk.storage.backup import create_backup
+    from therapy_desk.storage.backup_targets import BackupTarget, Volume, remember_target
+    from therapy_desk.ui.backups import BackupsView
+
+    folder = world.folder.parent / "backups"
+    folder.mkdir()
+    create_backup(world.vault, folder, now=datetime.now(UTC) - timedelta(days=1))
+    create_backup(world.vault, folder)  # the newest: the verified one
+    remember_target(world.vault.practice, BackupTarget(str(folder)))
+    remember_target(world.vault.practice, BackupTarget(str(world.folder.parent / "unplugged")))
+    stick = world.folder.parent / "STICK"
+    stick.mkdir()
+    drives = [Volume(str(stick), "STICK", "uuid:1234-ABCD", "exfat", 8 * 10**9, False)]
+    page = BackupsView(world.vault, world.ops, drives=lambda: drives)
+    page.resize(1100, 700)
+    show(world, page)
+    page.targets.setCurrentRow(1)
+    assert [row.state for row in page.model.rows()] == ["verified", "not checked yet"]
+    yield "Backups, a folder target holding two backups, one verified", page
+    page.targets.setCurrentRow(0)
+    yield "Backups, a target not connected", page
+    page.backup_button.click()
+    assert page.error.isVisibleTo(page)
+    yield "Backups, a refusal on the page", page
+    page.targets.setCurrentRow(1)
+    dialog = page.restore()
+    assert dialog is not None
+    world.qtbot.waitUntil(dialog.isActiveWindow)
+    yield "Restore into a new folder", dialog
+    dialog.restore_button.click()
+    yield "Restore into a new folder, refused", dialog
+    dialog.reject()
+
+
+def _backups_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.backup_restore import RestoreDialog
+    from therapy_desk.ui.backups import BackupsView
+
+    return (BackupsView, RestoreDialog)
+
+
+OPENERS["backups"] = (backups_states, _backups_classes())
+
+
 # -- the tests -----------------------------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from therapy_desk import cli, crash
 from therapy_desk.domain.clients import Client
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import app
+from therapy_desk.ui.backups import BackupsView
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.schedule import ScheduleView
@@ -122,10 +123,11 @@ def test_the_views_are_the_real_ones_in_navigation_order() -> None:
         ("Schedule", ScheduleView),
         ("Unsigned notes", UnsignedView),
         ("Caseload", CaseloadView),
+        ("Backups", BackupsView),
         ("Settings", SettingsView),
     ]
     assert [title for title, _factory in app.default_pages()] == [
-        "Today", "Schedule", "Unsigned notes", "Caseload", "Settings",
+        "Today", "Schedule", "Unsigned notes", "Caseload", "Backups", "Settings",
     ]  # fmt: skip
 
 

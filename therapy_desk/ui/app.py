@@ -29,6 +29,7 @@ from therapy_desk.errors import UserError
 from therapy_desk.storage.files import atomic_write, make_private_dir
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs, theme, windows
+from therapy_desk.ui.backups import BackupsView
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
@@ -49,12 +50,13 @@ SETTINGS_FILE = "app.json"
 MAX_SETTINGS_BYTES = 64 * 1024  # a folder, a flag, eight paths and four numbers: far less than this
 _MAX_PATH_CHARS = 4096
 
-# The views in navigation order. Billing and Backups join here when their issues land.
+# The views in navigation order. Billing joins here when its issue lands.
 VIEWS: tuple[tuple[str, Callable[[Vault, Ops], QWidget]], ...] = (
     ("Today", TodayView),
     ("Schedule", ScheduleView),
     ("Unsigned notes", UnsignedView),
     ("Caseload", CaseloadView),
+    ("Backups", BackupsView),
     ("Settings", SettingsView),
 )
 

@@ -94,6 +94,14 @@ def back_up_now(parent: QWidget, ops: Ops, label: StatusLabel, start_in: Path | 
     return op.success(done).start()
 
 
+def record_test(vault: Vault, path: Path, report: TestRestoreReport) -> None:
+    """Keep a test restore's outcome in the vault's settings (`backup.last_test`): when, which file, passed."""
+    vault.practice.set_setting(
+        LAST_TEST_SETTING,
+        json.dumps({"time": report.tested_at.isoformat(), "file": path.name, "passed": report.passed}),
+    )
+
+
 def try_restoring(parent: QWidget, ops: Ops, start_in: Path | None = None) -> Op | None:
     """Pick a backup file, ask its passphrase, restore it into a temporary folder, check it and delete it
     (`storage/restore.test_restore`, on a worker); the result is shown and recorded in the vault's
@@ -115,10 +123,7 @@ def try_restoring(parent: QWidget, ops: Ops, start_in: Path | None = None) -> Op
 
     def tested(report: TestRestoreReport) -> None:
         if ops.vault is not None:
-            ops.vault.practice.set_setting(
-                LAST_TEST_SETTING,
-                json.dumps({"time": report.tested_at.isoformat(), "file": path.name, "passed": report.passed}),
-            )
+            record_test(ops.vault, path, report)
         if report.passed:
             rows = sum(report.manifest.row_counts.values()) if report.manifest else 0
             text = (

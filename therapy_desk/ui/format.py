@@ -62,6 +62,14 @@ def fmt_money(cents: int) -> str:
     return format_cents(cents)
 
 
+def fmt_size(size: int) -> str:
+    """A file's or a drive's size: "812 KB", "3.4 MB", "1.25 GB" (decimal units, as file managers show them)."""
+    for unit, scale in (("GB", 1000**3), ("MB", 1000**2)):
+        if size >= scale:
+            return f"{size / scale:.{2 if unit == 'GB' else 1}f} {unit}"
+    return f"{max(size, 0) / 1000:.0f} KB" if size >= 1000 else f"{max(size, 0)} bytes"
+
+
 def fmt_days(days: int) -> str:
     """A length of time in whole days: "1 day", "3 days"."""
     return plural(days, "day")

@@ -300,6 +300,9 @@ class MainWindow(QMainWindow):
         ):
             if hasattr(page, signal):
                 getattr(page, signal).connect(slot)
+        backups_changed = getattr(page, "backups_changed", None)
+        if backups_changed is not None:  # the Backups page wrote a verified backup: the status line moves
+            backups_changed.connect(lambda: backup_actions.show_backup_line(self.backup_label, self.vault))
         auto_lock_changed = getattr(page, "auto_lock_changed", None)
         if auto_lock_changed is not None:
             auto_lock_changed.connect(self.idle_lock.set_minutes)
