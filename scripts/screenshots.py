@@ -93,10 +93,36 @@ def main() -> int:
         shot(chart, name)
     chart.close()
     the_day(vault, window, shot)  # issue 11's screens: the schedule, notes, measures
+    backups(vault, window, shot, home / "usb")
     window.lock()
     app.processEvents()
     shutil.rmtree(home, ignore_errors=True)  # the throwaway demo vault
     return 0
+
+
+# -- issue 12: backups ----------------------------------------------------------------------------------
+
+
+def backups(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], None], stick: Path) -> None:
+    """30: the Backups page with a folder holding two verified backups of the demo vault (a day apart)."""
+    from datetime import UTC, datetime, timedelta
+
+    from therapy_desk.storage.backup import create_backup
+    from therapy_desk.storage.backup_targets import remember_target, target_for
+    from therapy_desk.ui.backup_actions import show_backup_line
+    from therapy_desk.ui.backups import BackupsView
+
+    stick.mkdir()
+    now = datetime.now(UTC).replace(microsecond=0)
+    for days in (1, 0):
+        create_backup(vault, stick, now=now - timedelta(days=days))
+    remember_target(vault.practice, target_for(stick, []))
+    show_backup_line(window.backup_label, vault)
+    window.show_page(window.page_titles.index("Backups"))
+    page = window.current_page()
+    assert isinstance(page, BackupsView)
+    page.refresh()
+    shot(window, "30-backups")
 
 
 # -- issue 11: the therapist's day ----------------------------------------------------------------------
