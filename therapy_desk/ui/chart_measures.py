@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,6 +33,7 @@ from therapy_desk.ui.measure_dialog import MeasureDialog
 from therapy_desk.ui.measure_followup import EnteredInErrorDialog, FollowUpDialog, result_title
 from therapy_desk.ui.measure_history import ScoreHistory, history_text
 from therapy_desk.ui.models import OBJECT_ROLE
+from therapy_desk.ui.models.rows_model import RowsModel
 from therapy_desk.ui.widgets.focus import record_table, set_tab_order
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
@@ -83,37 +84,13 @@ def details_text(result: MeasureResult) -> str:
     return " ".join(parts)
 
 
-class MeasureModel(QAbstractTableModel):
+class MeasureModel(RowsModel[MeasureResult]):
     """A client's results, newest first; entered-in-error ones struck through and muted."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[MeasureResult] = []
-
-    def set_rows(self, rows: list[MeasureResult]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def results(self) -> list[MeasureResult]:
-        return list(self._rows)
-
-    def result(self, row: int) -> MeasureResult:
-        return self._rows[row]
+    headers = _HEADERS
 
     def row_of(self, result_id: int | None) -> int:
         return next((r for r, m in enumerate(self._rows) if m.id == result_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < 7:
-            return _HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
@@ -299,7 +276,7 @@ class MeasuresTab(ChartTab):
 
     def selected(self) -> MeasureResult | None:
         rows = self.table.selectionModel().selectedRows()
-        return self.model.result(rows[0].row()) if rows else None
+        return self.model.row(rows[0].row()) if rows else None
 
     def selected_id(self) -> int | None:
         result = self.selected()

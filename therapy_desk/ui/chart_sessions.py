@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
@@ -26,6 +26,7 @@ from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.format import fmt_date, fmt_time
 from therapy_desk.ui.models import OBJECT_ROLE
+from therapy_desk.ui.models.rows_model import RowsModel
 from therapy_desk.ui.note_editor import NoteEditor, new_note, open_editors, open_note, open_note_for_appointment
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import record_table
@@ -84,31 +85,16 @@ def session_rows(appointments: list[Appointment], notes: list[Note], client_id: 
     return rows
 
 
-class SessionsModel(QAbstractTableModel):
+class SessionsModel(RowsModel[SessionRow]):
+    headers = _HEADERS
+
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[SessionRow] = []
-        self._now = datetime.now()
+        self._now = datetime.now()  # when the rows were read: "overdue" is judged against it
 
     def set_rows(self, rows: list[SessionRow]) -> None:
-        self.beginResetModel()
-        self._rows = rows
         self._now = datetime.now()
-        self.endResetModel()
-
-    def row(self, number: int) -> SessionRow:
-        return self._rows[number]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _HEADERS[section] if 0 <= section < len(_HEADERS) else None
-        return None
+        super().set_rows(rows)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

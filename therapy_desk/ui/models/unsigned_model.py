@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -22,6 +22,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import theme
 from therapy_desk.ui.format import fmt_age, fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
+from therapy_desk.ui.models.rows_model import RowsModel
 
 __all__ = [
     "COL_AGE",
@@ -106,34 +107,10 @@ def unsigned_rows(vault: Vault, now: datetime, limit: int) -> list[UnsignedRow]:
     return rows
 
 
-class UnsignedModel(QAbstractTableModel):
+class UnsignedModel(RowsModel[UnsignedRow]):
     """The rows of `unsigned_rows`; OBJECT_ROLE gives the row, SORT_ROLE the raw value of a cell."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[UnsignedRow] = []
-
-    def set_rows(self, rows: list[UnsignedRow]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[UnsignedRow]:
-        return list(self._rows)
-
-    def row(self, number: int) -> UnsignedRow:
-        return self._rows[number]
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section] if 0 <= section < len(HEADERS) else None
-        return None
+    headers = HEADERS
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
