@@ -67,8 +67,7 @@ def test_ctrl_b_backs_up_to_the_chosen_folder_verifies_it_and_moves_the_line(
     assert verify_backup(written, "passphrase", PASSPHRASE).clean
     assert window.backup_label.text().startswith("Last verified backup: ")
     assert theme.role_of(window.backup_label) is None
-    today.refresh()
-    assert "Test a backup" in today.backup_warning.text()  # no warning now: only the monthly test suggested
+    assert "Test a backup" in today.backup_warning.text()  # Today followed at once: only the monthly test left
     assert theme.role_of(today.backup_warning) == theme.MUTED
 
 

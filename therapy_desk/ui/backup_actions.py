@@ -9,6 +9,7 @@ verified backup is older than the practice's setting (`backup.warn_days`, 7 by d
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,8 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox,
 
 from therapy_desk.domain.backup import LastBackup
 from therapy_desk.domain.backup_names import SUFFIX
-from therapy_desk.storage.backup import BackupResult, back_up_and_rotate, last_verified_backup
-from therapy_desk.storage.backup_rotation import PruneResult
+from therapy_desk.storage.backup import back_up_and_rotate, last_verified_backup
 from therapy_desk.storage.restore import TestRestoreReport, test_restore
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import theme
@@ -70,20 +70,13 @@ def show_backup_line(label: StatusLabel, vault: Vault) -> None:
     theme.set_role(label, theme.WARNING if stale else None)
 
 
-def back_up_now(parent: QWidget, ops: Ops, label: StatusLabel, start_in: Path | None = None) -> Op | None:
-    """Ask for the folder (a USB drive's or any other) and write a verified backup there; None when the
-    choice was cancelled. The line moves once the backup is verified."""
+def back_up_now(parent: QWidget, ops: Ops, *, done: Callable[[], None], start_in: Path | None = None) -> Op | None:
+    """Ask for the folder (a USB drive's or any other) and write a verified backup there, then thin the
+    folder; `done` runs once it is verified (the status line moves). None when the choice was cancelled."""
     folder = QFileDialog.getExistingDirectory(parent, "Back up to which folder?", str(start_in or Path.home()))
     if not folder:
         return None
     target = Path(folder)
-
-    def done(outcome: tuple[BackupResult, PruneResult]) -> None:
-        result, pruned = outcome
-        if ops.vault is not None:
-            show_backup_line(label, ops.vault)
-        removed = f"; rotation removed {len(pruned.deleted)} older" if pruned.deleted else ""
-        label.setToolTip(f"{result.path.name} in {result.path.parent}, verified from the drive{removed}")
 
     op = ops.run(
         lambda vault, progress: back_up_and_rotate(vault, target, progress=progress),
@@ -91,7 +84,7 @@ def back_up_now(parent: QWidget, ops: Ops, label: StatusLabel, start_in: Path | 
         cancellable=True,
         parent=parent,
     )
-    return op.success(done).start()
+    return op.success(lambda _outcome: done()).start()
 
 
 def record_test(vault: Vault, path: Path, report: TestRestoreReport) -> None:

@@ -302,7 +302,7 @@ class MainWindow(QMainWindow):
                 getattr(page, signal).connect(slot)
         backups_changed = getattr(page, "backups_changed", None)
         if backups_changed is not None:  # the Backups page wrote a verified backup: the status line moves
-            backups_changed.connect(lambda: backup_actions.show_backup_line(self.backup_label, self.vault))
+            backups_changed.connect(self.backups_changed)
         auto_lock_changed = getattr(page, "auto_lock_changed", None)
         if auto_lock_changed is not None:
             auto_lock_changed.connect(self.idle_lock.set_minutes)
@@ -345,9 +345,17 @@ class MainWindow(QMainWindow):
         return self._search
 
     @Slot()
+    def backups_changed(self) -> None:
+        """A verified backup was written: the status line moves, and Today's warning with it."""
+        backup_actions.show_backup_line(self.backup_label, self.vault)
+        for page in self._pages:
+            if page is not None and hasattr(page, "backup_warning") and hasattr(page, "refresh"):
+                page.refresh()
+
+    @Slot()
     def back_up_now(self) -> None:
         if not self._is_locked and not self._locking:
-            self.backup_op = backup_actions.back_up_now(self, self.ops, self.backup_label)
+            self.backup_op = backup_actions.back_up_now(self, self.ops, done=self.backups_changed)
 
     @Slot()
     def try_restoring(self) -> None:
