@@ -117,6 +117,7 @@ def read_backup(
             for name in listed:
                 if name not in archive.NameToInfo and name not in REQUIRED:
                     found.problems.append(f"The backup lacks {name}, which its manifest lists.")
+    # zipfile raises NotImplementedError for a compression method it does not know: not one of ours either.
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
         found.problems.append(
             f"The file is cut short or is not a Therapy Desk backup: its ZIP table of contents cannot be read "

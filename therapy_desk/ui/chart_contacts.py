@@ -28,6 +28,7 @@ from therapy_desk.ui.chart_common import ChartTab, DateDialog, muted_text
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
+from therapy_desk.ui.models.rows_model import RowsModel
 from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.status_label import error_label
 
@@ -60,35 +61,14 @@ def release_status(release: Release, today: date) -> str:
     return "Active"
 
 
-class _ListModel(QAbstractTableModel):
-    headers: tuple[str, ...] = ()
+class _ListModel(RowsModel[Any]):
     cells: tuple[Callable[[Any], Any], ...] = ()  # one per column, for models whose cells are plain values
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Any] = []
-
-    def set_rows(self, rows: list[Any]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
 
     def item(self, row: int) -> Any:
         return self._rows[row]
 
     def row_of(self, item_id: int | None) -> int:
         return next((r for r, item in enumerate(self._rows) if item.id == item_id), -1)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section] if 0 <= section < len(self.headers) else None
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
