@@ -722,6 +722,9 @@ def backups_states(world: World) -> States:
     yield "Restore into a new folder", dialog
     dialog.restore_button.click()
     yield "Restore into a new folder, refused", dialog
+    dialog.where_combo.setCurrentIndex(1)
+    dialog.unlock_combo.setCurrentIndex(1)
+    yield "Restore over this vault with the recovery code", dialog
     dialog.reject()
 
 

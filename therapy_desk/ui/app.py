@@ -21,18 +21,21 @@ from pathlib import Path
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Slot
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from therapy_desk import crash, paths
 from therapy_desk.demo.builder import is_demo
 from therapy_desk.errors import UserError
 from therapy_desk.storage.files import atomic_write, make_private_dir
+from therapy_desk.storage.restore import RestoreResult
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs, theme, windows
+from therapy_desk.ui.backup_restore import RestoreRequest
 from therapy_desk.ui.backups import BackupsView
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
+from therapy_desk.ui.format import fmt_datetime
 from therapy_desk.ui.main_window import DEFAULT_SIZE, MAX_RECENT_VAULTS, ChartFactory, MainWindow, PageFactory
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.schedule import ScheduleView
@@ -261,9 +264,11 @@ class AppController(QObject):
     @Slot(bool)
     def _locked(self, quitting: bool) -> None:
         main = self.window
+        restore: RestoreRequest | None = None
         if isinstance(main, MainWindow):
             self._save(dataclasses.replace(self.settings, window=windows.placement_of(main)))
             folder = main.requested_folder or main.vault.folder
+            restore = main.requested_restore
         else:
             folder = self.settings.start_folder()
         if quitting:
@@ -272,7 +277,32 @@ class AppController(QObject):
                 main.deleteLater()
             self._quit()
             return
-        self.show_unlock(folder)
+        window = self.show_unlock(folder)
+        if restore is not None and isinstance(window, UnlockWindow):  # the backup goes back, then it reopens
+            window.restored.connect(self._tell_restored)
+            window.restore_and_open(restore)
+
+    @Slot(object)
+    def _tell_restored(self, result: RestoreResult) -> None:
+        """Once the restored vault is open: what was restored, and where the vault as it was is kept."""
+        main = self.window
+        if not isinstance(main, MainWindow):
+            return
+        taken = fmt_datetime(result.manifest.created_at.astimezone().replace(tzinfo=None))
+        kept = (
+            f" The vault as it was is kept in {result.pre_restore}; delete that folder once you no longer need it."
+            if result.pre_restore
+            else ""
+        )
+        problems = "" if result.clean else " Its check found problems: " + " ".join(result.check_problems)
+        box = QMessageBox(
+            QMessageBox.Icon.Information if result.clean else QMessageBox.Icon.Warning,
+            "Backup restored",
+            f"The backup taken {taken} is restored and open: {result.rows:,} rows.{kept}{problems}",
+            parent=main,
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _quit(self) -> None:
         if self.instances is not None:

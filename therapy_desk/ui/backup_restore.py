@@ -1,19 +1,22 @@
-"""`RestoreDialog`: restore a backup from the Backups page into a NEW folder, never over the open vault.
+"""`RestoreDialog`: where a backup goes back and what unlocks it; `RestoreRequest`, what it asks for.
 
-The dialog asks where (a folder that does not exist yet or is empty, picked or typed) and the backup's
-passphrase (the vault's passphrase when the backup was taken). The restore itself
-(`storage/restore.restore_backup`: verify, stage, install, open and check) runs on a worker through
-`Ops`; the restored vault is then opened with Vault › Open another vault…. Putting a backup back over
-the vault that is open now is not offered here.
+A backup of the open vault can replace it (the vault locks, the backup is verified and installed, the
+vault as it was is kept beside its folder as the pre-restore copy, and the restored vault opens again:
+`MainWindow.restore_over`, then `UnlockWindow.restore_and_open`), or go into a new folder (a folder that
+does not exist yet or is empty, then opened with Vault › Open another vault…). A backup of another vault
+goes only into a new folder. It is unlocked with the passphrase it was taken under, or with the recovery
+code plus a new passphrase. The restore itself is `storage/restore.restore_backup`, always on a worker.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -26,15 +29,55 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapy_desk.domain.backup_names import parse_backup_name
+from therapy_desk.domain.passphrase import check_new_passphrase
 from therapy_desk.errors import UserError
+from therapy_desk.storage.backup_read import Progress
+from therapy_desk.storage.restore import RestoreResult, SecretKind, restore_backup
+from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
+from therapy_desk.ui.format import fmt_datetime
 from therapy_desk.ui.widgets.focus import focus_through, set_tab_order
 from therapy_desk.ui.widgets.status_label import error_label
 
 OPEN_WITH = "Vault › Open another vault…"
 
 
-def new_vault_folder(text: str, open_vault: Path) -> Path:
+@dataclass(frozen=True)
+class RestoreRequest:
+    """A backup to restore: into `folder`, or over the open vault when `folder` is None."""
+
+    path: Path
+    folder: Path | None
+    kind: SecretKind
+    secret: str = field(repr=False)
+    new_passphrase: str | None = field(default=None, repr=False)  # with a recovery code
+
+    @property
+    def passphrase_after(self) -> str:
+        """The restored vault's passphrase: the backup's own, or the new one set with the recovery code."""
+        return self.new_passphrase if self.kind == "recovery" and self.new_passphrase else self.secret
+
+    def run(self, target: Path, progress: Progress | None = None) -> RestoreResult:
+        return restore_backup(
+            self.path,
+            target,
+            self.kind,
+            self.secret,
+            new_passphrase=self.new_passphrase,
+            progress=progress,
+        )
+
+
+def restore_and_open(
+    request: RestoreRequest, target: Path, progress: Progress | None = None
+) -> tuple[RestoreResult, Vault]:
+    """Restore into `target` and open the restored vault with its passphrase (on a worker)."""
+    result = request.run(target, progress)
+    return result, Vault.open(target, request.passphrase_after)
+
+
+def new_vault_folder(text: str, open_vault: Path | None) -> Path:
     """The folder typed for a restored vault, or a UserError: it must be absolute, new or empty, and not
     the open vault's (nor inside it)."""
     text = text.strip()
@@ -43,12 +86,13 @@ def new_vault_folder(text: str, open_vault: Path) -> Path:
     folder = Path(text).expanduser()
     if not folder.is_absolute():
         raise UserError(f"{text} is not a full folder path. Choose the folder with Choose….")
-    resolved, current = folder.resolve(), open_vault.resolve()
-    if resolved == current or current in resolved.parents:
-        raise UserError(
-            "That is the folder of the vault that is open now. Choose a new folder: this page never restores "
-            "over the open vault."
-        )
+    if open_vault is not None:
+        resolved, current = folder.resolve(), open_vault.resolve()
+        if resolved == current or current in resolved.parents:
+            raise UserError(
+                "That is the folder of the vault that is open now. Choose a new folder, or restore into "
+                "“This vault” to replace what it holds."
+            )
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{folder} is a file. Choose a new or empty folder for the restored vault.")
     if folder.is_dir() and any(folder.iterdir()):
@@ -56,33 +100,71 @@ def new_vault_folder(text: str, open_vault: Path) -> Path:
     return folder
 
 
+def _described(path: Path) -> str:
+    """"the backup taken <local time>" from a backup's name, else its file name."""
+    name = parse_backup_name(path.name)
+    if name is None:
+        return path.name
+    return f"the backup taken {fmt_datetime(name.taken_at.astimezone().replace(tzinfo=None))}"
+
+
+def _password_field(name: str, description: str, parent: QWidget) -> QLineEdit:
+    edit = QLineEdit(parent)
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    edit.setAccessibleName(name)
+    edit.setAccessibleDescription(description)
+    return edit
+
+
 @registry.view
 class RestoreDialog(QDialog):
-    """Where to restore `backup_name` and its passphrase. `folder()` and `passphrase()` after accept."""
+    """Where to restore `backup_path` and what unlocks it. `request()` after accept.
 
-    def __init__(self, backup_name: str, open_vault: Path, parent: QWidget | None = None) -> None:
+    `open_vault` is the open vault's folder (None where none is open); `same_vault` whether the backup is
+    of that vault, which alone may replace it.
+    """
+
+    def __init__(
+        self, backup_path: Path, open_vault: Path | None, *, same_vault: bool, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Restore into a new folder")
+        self.setWindowTitle("Restore a backup")
         self.setWindowModality(Qt.WindowModality.WindowModal)
+        self._path = backup_path
         self._open_vault = open_vault
-        self._folder: Path | None = None
-        self.intro = intro = QLabel(
-            f"Restore {backup_name} into a new folder. The backup is verified first; the vault that is open now "
-            f"is not changed. When it is done, open the restored vault with {OPEN_WITH}",
-            self,
-        )
+        self._request: RestoreRequest | None = None
+        self.intro = intro = QLabel(self)
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
+
+        self.where_combo = QComboBox(self)
+        self.where_combo.addItem("A new folder", False)
+        if same_vault and open_vault is not None:
+            self.where_combo.addItem("This vault, replacing what it holds now", True)
+        self.where_combo.setAccessibleName("Restore into")
+        self.where_combo.currentIndexChanged.connect(self._mode_changed)
         self.folder_edit = QLineEdit(self)
         self.folder_edit.setAccessibleName("Folder for the restored vault")
         self.folder_edit.setAccessibleDescription("A folder that does not exist yet, or an empty one")
         self.choose_button = QPushButton("C&hoose…", self)
         self.choose_button.setAccessibleName("Choose the folder for the restored vault")
         self.choose_button.clicked.connect(self.choose)
-        self.passphrase_edit = QLineEdit(self)
-        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.passphrase_edit.setAccessibleName("Passphrase of the backup")
-        self.passphrase_edit.setAccessibleDescription("The vault's passphrase when the backup was taken")
+
+        self.unlock_combo = QComboBox(self)
+        self.unlock_combo.addItem("Its passphrase", False)
+        self.unlock_combo.addItem("The recovery code and a new passphrase", True)
+        self.unlock_combo.setAccessibleName("Unlock with")
+        self.unlock_combo.currentIndexChanged.connect(self._mode_changed)
+        self.passphrase_edit = _password_field(
+            "Passphrase of the backup", "The vault's passphrase when the backup was taken", self
+        )
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setAccessibleName("Recovery code from the kit")
+        self.code_edit.setAccessibleDescription("The code from the vault's Recovery Kit")
+        self.new_passphrase_edit = _password_field(
+            "New passphrase", "The restored vault's passphrase from now on", self
+        )
+        self.confirm_edit = _password_field("Confirm new passphrase", "The new passphrase again", self)
         self.error = error_label(self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
         self.restore_button = buttons.addButton("&Restore", QDialogButtonBox.ButtonRole.AcceptRole)
@@ -90,63 +172,153 @@ class RestoreDialog(QDialog):
         buttons.accepted.connect(self._ok)
         buttons.rejected.connect(self.reject)
 
-        row = QWidget(self)
-        row_layout = QHBoxLayout(row)
+        folder_row = QWidget(self)
+        row_layout = QHBoxLayout(folder_row)
         row_layout.setContentsMargins(0, 0, 0, 0)
         row_layout.addWidget(self.folder_edit, 1)
         row_layout.addWidget(self.choose_button)
-        focus_through(row, self.folder_edit)
-        form = QFormLayout()
-        form.addRow("&Folder for the restored vault:", row)
-        form.addRow("&Passphrase of the backup:", self.passphrase_edit)
-        for number in range(form.rowCount()):
-            item = form.itemAt(number, QFormLayout.ItemRole.LabelRole)
-            label = item.widget() if item is not None else None
-            if isinstance(label, QLabel):
-                label.setBuddy(self.folder_edit if number == 0 else self.passphrase_edit)
+        focus_through(folder_row, self.folder_edit)
+        self.form = form = QFormLayout()
+        self._labels: dict[QWidget, QLabel] = {}
+        for text, widget, buddy in (
+            ("Restore &into:", self.where_combo, self.where_combo),
+            ("&Folder:", folder_row, self.folder_edit),
+            ("&Unlock with:", self.unlock_combo, self.unlock_combo),
+            ("Passphrase of the &backup:", self.passphrase_edit, self.passphrase_edit),
+            ("Recovery code from the &kit:", self.code_edit, self.code_edit),
+            ("Ne&w passphrase:", self.new_passphrase_edit, self.new_passphrase_edit),
+            ("C&onfirm new passphrase:", self.confirm_edit, self.confirm_edit),
+        ):
+            label = QLabel(text, self)
+            if buddy is not None:
+                label.setBuddy(buddy)
+            self._labels[widget] = label
+            form.addRow(label, widget)
+        self._folder_row = folder_row
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
-        set_tab_order(self.folder_edit, self.choose_button, self.passphrase_edit)
+        set_tab_order(
+            self.where_combo,
+            self.folder_edit,
+            self.choose_button,
+            self.unlock_combo,
+            self.passphrase_edit,
+            self.code_edit,
+            self.new_passphrase_edit,
+            self.confirm_edit,
+            buttons,
+            self.where_combo,  # and round again
+        )
+        self._mode_changed()
         self.folder_edit.setFocus()
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(600)
+
+    # -- the choices -----------------------------------------------------------------------------
+
+    @property
+    def replaces_open_vault(self) -> bool:
+        return bool(self.where_combo.currentData())
+
+    @property
+    def with_recovery_code(self) -> bool:
+        return bool(self.unlock_combo.currentData())
+
+    def _show_row(self, widget: QWidget, shown: bool) -> None:
+        widget.setVisible(shown)
+        self._labels[widget].setVisible(shown)
+
+    def _mode_changed(self) -> None:
+        over, recovery = self.replaces_open_vault, self.with_recovery_code
+        focused = self.focusWidget()
+        self._show_row(self._folder_row, not over)
+        self._show_row(self.passphrase_edit, not recovery)
+        for widget in (self.code_edit, self.new_passphrase_edit, self.confirm_edit):
+            self._show_row(widget, recovery)
+        name = _described(self._path)
+        if over:
+            text = (
+                f"Put {name} back in place of this vault. The vault locks; the backup is verified first, and "
+                "nothing changes if it does not verify. The vault as it is now is kept beside its folder as a "
+                "pre-restore copy, then the restored vault opens."
+            )
+        else:
+            text = (
+                f"Restore {name} into a new folder. It is verified first"
+                + ("; the vault that is open now is not changed. " if self._open_vault is not None else ". ")
+                + (f"When it is done, open the restored vault with {OPEN_WITH}" if self._open_vault else "")
+            ).strip()
+        self.intro.setText(text)
+        self.error.hide()
+        if focused is not None and not focused.isVisibleTo(self):  # its row was hidden: on to the next field
+            fields = (self.folder_edit, self.passphrase_edit, self.code_edit)
+            next(edit for edit in fields if edit.isVisibleTo(self)).setFocus()
+        if self.isVisible():
+            self.adjustSize()
 
     def choose(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Restore into which folder?", str(self._open_vault.parent))
+        start = self._open_vault.parent if self._open_vault is not None else Path.home()
+        chosen = QFileDialog.getExistingDirectory(self, "Restore into which folder?", str(start))
         if chosen:
             self.folder_edit.setText(chosen)
             self.passphrase_edit.setFocus()
 
     def _ok(self) -> None:
-        field = self.folder_edit
         try:
-            self._folder = new_vault_folder(self.folder_edit.text(), self._open_vault)
-            field = self.passphrase_edit
-            if not self.passphrase_edit.text():
-                raise UserError("Type the backup's passphrase: the vault's passphrase when the backup was taken.")
-        except UserError as err:
-            self.error.setText(str(err))
+            self._request = self._checked_request()
+        except _FieldError as err:
+            self.error.setText(err.sentence)
             self.error.show()
             self.adjustSize()  # the wrapped words and the sentence keep their room
-            field.setFocus(Qt.FocusReason.OtherFocusReason)
+            err.widget.setFocus(Qt.FocusReason.OtherFocusReason)
             return
         self.accept()
+
+    def _checked_request(self) -> RestoreRequest:
+        folder: Path | None = None
+        if not self.replaces_open_vault:
+            try:
+                folder = new_vault_folder(self.folder_edit.text(), self._open_vault)
+            except UserError as err:
+                raise _FieldError(str(err), self.folder_edit) from None
+        if not self.with_recovery_code:
+            if not self.passphrase_edit.text():
+                raise _FieldError(
+                    "Type the backup's passphrase: the vault's passphrase when the backup was taken.",
+                    self.passphrase_edit,
+                )
+            return RestoreRequest(self._path, folder, "passphrase", self.passphrase_edit.text())
+        code, new = self.code_edit.text().strip(), self.new_passphrase_edit.text()
+        if not code:
+            raise _FieldError("Type the recovery code from the vault's Recovery Kit.", self.code_edit)
+        try:
+            check_new_passphrase(new)
+        except UserError as err:
+            raise _FieldError(str(err), self.new_passphrase_edit) from None
+        if new != self.confirm_edit.text():
+            raise _FieldError("The two new passphrases are not the same. Type them again.", self.confirm_edit)
+        return RestoreRequest(self._path, folder, "recovery", code, new)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.adjustSize()
 
-    def folder(self) -> Path:
-        if self._folder is None:
+    def request(self) -> RestoreRequest:
+        if self._request is None:
             raise RuntimeError("the dialog was not accepted")
-        return self._folder
-
-    def passphrase(self) -> str:
-        return self.passphrase_edit.text()
+        return self._request
 
     def done(self, result: int) -> None:
+        for edit in (self.passphrase_edit, self.code_edit, self.new_passphrase_edit, self.confirm_edit):
+            edit.clear()
         if result != QDialog.DialogCode.Accepted:
-            self.passphrase_edit.clear()
+            self._request = None
         super().done(result)
+
+
+class _FieldError(Exception):
+    def __init__(self, sentence: str, widget: QWidget) -> None:
+        super().__init__(sentence)
+        self.sentence, self.widget = sentence, widget

@@ -5,8 +5,9 @@ folder on a drive recognised by its identity wherever it is mounted), shown as c
 removable drives mounted now (Qt's QStorageInfo: volume name, file system, free space, read-only), then
 "Add a folder…". For the selected connected target the page lists this vault's backups there with their
 state (`models/backup_files_model.py`). Writing, verifying, test-restoring and restoring run on a worker
-through `Ops` with progress and Cancel; a refusal is a sentence on the page. Restore goes only into a new
-folder (`backup_restore.RestoreDialog`); the restored vault is then opened with Vault › Open another vault….
+through `Ops` with progress and Cancel; a refusal is a sentence on the page. Restore puts a backup of this
+vault back over it (the main window locks, restores, and reopens it) or any backup into a new folder
+(`backup_restore.RestoreDialog`), then opened with Vault › Open another vault….
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from therapy_desk.domain.backup_names import SUFFIX, parse_backup_name
 from therapy_desk.errors import UserError
 from therapy_desk.storage.backup import (
     BackupResult,
@@ -51,11 +54,11 @@ from therapy_desk.storage.backup_targets import (
     target_for,
     volume_id,
 )
-from therapy_desk.storage.restore import RestoreResult, TestRestoreReport, restore_backup, test_restore
+from therapy_desk.storage.restore import RestoreResult, TestRestoreReport, test_restore
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.backup_actions import record_test
-from therapy_desk.ui.backup_restore import OPEN_WITH, RestoreDialog
+from therapy_desk.ui.backup_restore import OPEN_WITH, RestoreDialog, RestoreRequest
 from therapy_desk.ui.format import fmt_size
 from therapy_desk.ui.models import OBJECT_ROLE
 from therapy_desk.ui.models.backup_files_model import BackupFilesModel, BackupRow, backup_rows
@@ -122,9 +125,12 @@ class TargetEntry:
 
 @registry.view
 class BackupsView(QWidget):
-    """The Backups page. `backups_changed` is emitted after a backup is written and verified."""
+    """The Backups page. `backups_changed` is emitted after a backup is written and verified;
+    `restore_over_requested(RestoreRequest)` when a backup is to replace the open vault (the main window
+    locks, restores and reopens)."""
 
     backups_changed = Signal()
+    restore_over_requested = Signal(object)  # a RestoreRequest to put back over the open vault
 
     def __init__(
         self,
@@ -196,9 +202,13 @@ class BackupsView(QWidget):
         self.test_button.setAccessibleName("Test restore the selected backup")
         self.test_button.setToolTip("Restore into a temporary folder, check it, delete the copy")
         self.test_button.clicked.connect(self.test_restore)
-        self.restore_button = QPushButton("&Restore into a new folder…", self)
-        self.restore_button.setAccessibleName("Restore into a new folder: the selected backup")
+        self.restore_button = QPushButton("&Restore…", self)
+        self.restore_button.setAccessibleName("Restore the selected backup")
+        self.restore_button.setToolTip("Over this vault (kept aside as a pre-restore copy) or into a new folder")
         self.restore_button.clicked.connect(self.restore)
+        self.restore_file_button = QPushButton("Restore a backup fi&le…", self)
+        self.restore_file_button.setAccessibleName("Restore a backup file from any folder")
+        self.restore_file_button.clicked.connect(self.restore_file)
         self.message = StatusLabel("Backups status", parent=self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -217,7 +227,13 @@ class BackupsView(QWidget):
         right.addWidget(self.where)
         right.addWidget(self.table, 1)
         file_buttons = QHBoxLayout()
-        for button in (self.backup_button, self.verify_button, self.test_button, self.restore_button):
+        for button in (
+            self.backup_button,
+            self.verify_button,
+            self.test_button,
+            self.restore_button,
+            self.restore_file_button,
+        ):
             file_buttons.addWidget(button)
         file_buttons.addStretch(1)
         right.addLayout(file_buttons)
@@ -241,6 +257,7 @@ class BackupsView(QWidget):
             self.verify_button,
             self.test_button,
             self.restore_button,
+            self.restore_file_button,
         )
 
     # -- the targets -----------------------------------------------------------------------------
@@ -471,20 +488,64 @@ class BackupsView(QWidget):
         return self._start(op.success(done))
 
     def restore(self) -> RestoreDialog | None:
-        """Ask where to restore the selected backup (a new folder, never the open vault's) and its passphrase;
-        the restore starts when the dialog is accepted. Returns the dialog, shown window-modal."""
+        """Ask where the selected backup goes back (over this vault, or into a new folder) and what unlocks
+        it; the restore starts when the dialog is accepted. Returns the dialog, shown window-modal."""
         row = self._chosen_backup()
         if row is None or self._busy():
             return None
-        dialog = RestoreDialog(row.file.path.name, self._vault.folder, self)
+        return self._ask_restore(row.file.path, same_vault=True)
+
+    def restore_file(self) -> RestoreDialog | None:
+        """Restore a backup file chosen anywhere (another drive, another vault's backup). Another vault's
+        backup goes only into a new folder, after a question that says so."""
+        if self._busy():
+            return None
+        start = self.current_entry()
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self,
+            "Restore which backup?",
+            str(start.place if start is not None and start.place is not None else Path.home()),
+            f"Therapy Desk backups (*{SUFFIX})",
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        name = parse_backup_name(path.name)
+        if name is None:
+            self._refuse(
+                f"{path.name} is not a Therapy Desk backup (their names end in {SUFFIX}). Choose another file."
+            )
+            return None
+        same = name.vault_id == self._vault.vault_id
+        if not same and not self._restore_other_vault_confirmed(path):
+            return None
+        return self._ask_restore(path, same_vault=same)
+
+    def _restore_other_vault_confirmed(self, path: Path) -> bool:
+        answer = QMessageBox.question(
+            self,
+            "A backup of another vault",
+            f"{path.name} is a backup of another vault, not of the one open now. It can be restored only into a "
+            "new folder, as a vault of its own; the vault open now is not changed. Restore it into a new folder?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _ask_restore(self, path: Path, *, same_vault: bool) -> RestoreDialog:
+        dialog = RestoreDialog(path, self._vault.folder, same_vault=same_vault, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._restore_into(row.file.path, dialog.folder(), dialog.passphrase()))
+        dialog.accepted.connect(lambda: self._restore(dialog.request()))
         dialog.open()
         return dialog
 
-    def _restore_into(self, path: Path, folder: Path, passphrase: str) -> Op | None:
+    def _restore(self, request: RestoreRequest) -> Op | None:
+        if request.folder is None:  # over this vault: the window locks it first, then restores and reopens
+            self.restore_over_requested.emit(request)
+            return None
         if self._busy():
             return None
+        path, folder = request.path, request.folder
 
         def done(result: RestoreResult) -> None:
             if result.clean:
@@ -497,7 +558,7 @@ class BackupsView(QWidget):
                 self._refuse("\n".join(f"• {problem}" for problem in result.check_problems))
 
         op = self._ops.run_plain(
-            lambda progress: restore_backup(path, folder, "passphrase", passphrase, progress=progress),
+            lambda progress: request.run(folder, progress),
             label="Verifying and restoring the backup into a new folder…",
             cancellable=True,
             parent=self,

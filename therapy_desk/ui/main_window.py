@@ -38,6 +38,7 @@ from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import backup_actions, dialogs, files, locking, note_editor, registry, theme, windows
+from therapy_desk.ui.backup_restore import RestoreRequest
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._quit_after_lock = False
         self._recent_vaults = list(recent_vaults)
         self.requested_folder: Path | None = None  # "Open another vault…": unlock it once this one is locked
+        self.requested_restore: RestoreRequest | None = None  # a backup to put back once this vault is locked
         self.lock_wait_limit_ms = LOCK_WAIT_LIMIT_MS
         self._clipboard: AppClipboard = app_clipboard()
         self._clipboard.watch()
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
             ("start_note_requested", self.start_note),
             ("open_note_requested", self.open_note),
             ("open_measure_requested", self.open_measure),
+            ("restore_over_requested", self.restore_over),
         ):
             if hasattr(page, signal):
                 getattr(page, signal).connect(slot)
@@ -436,6 +439,16 @@ class MainWindow(QMainWindow):
             )
             return
         self.requested_folder = folder
+        self.lock()
+
+    @Slot(object)
+    def restore_over(self, request: RestoreRequest) -> None:
+        """Lock this vault, then restore the backup over it and open it again (the app's unlock window does
+        it, with progress; if the backup does not verify, the vault is as it was and waits to be unlocked)."""
+        if self._is_locked or self._locking:
+            return
+        self.requested_restore = request
+        self.requested_folder = None
         self.lock()
 
     # -- idle lock -----------------------------------------------------------------------------

@@ -27,9 +27,11 @@ from therapy_desk.domain.passphrase import PASSPHRASE_RULE, check_new_passphrase
 from therapy_desk.errors import UserError, ValidationError, VaultInUse, WrongRecoveryCode
 from therapy_desk.storage.keyslots import KEYSLOTS_FILE, Keyslots
 from therapy_desk.storage.lock import is_in_use
+from therapy_desk.storage.restore import RestoreResult
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
-from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.backup_restore import RestoreRequest, restore_and_open
+from therapy_desk.ui.ops import Op, Ops
 from therapy_desk.ui.widgets.status_label import StatusLabel, announce
 from therapy_desk.ui.windows import add_quit_action, window_title
 
@@ -103,6 +105,7 @@ class UnlockWindow(QWidget):
     leave_demo = Signal()  # the demo's screen offers the way to the user's own vault
 
     switch_requested = Signal()  # "bring the app that has this vault open to the front"
+    restored = Signal(object)  # a RestoreResult, after `unlocked` with the vault it put back
 
     def __init__(
         self, folder: Path, *, is_demo: bool = False, can_switch: bool = True, parent: QWidget | None = None
@@ -381,6 +384,42 @@ class UnlockWindow(QWidget):
         self._say(self.message, "")
         self._say(self.recovery_message, "")
         self.unlocked.emit(vault)
+
+    # -- restoring a backup over this vault ----------------------------------------------------
+
+    def restore_and_open(self, request: RestoreRequest) -> Op:
+        """Restore the backup over this window's vault (kept aside as the pre-restore copy), then open it,
+        with progress and Cancel. If it fails, the sentence is shown and the vault waits as it was."""
+        self._say(self.message, f"Restoring {request.path.name}…", error=False)
+        self._set_busy(True)
+        folder = self.folder
+
+        def done(outcome: tuple[RestoreResult, Vault]) -> None:
+            result, vault = outcome
+            self._opened(vault)
+            self.restored.emit(result)
+
+        return (
+            self.ops.run_plain(
+                lambda progress: restore_and_open(request, folder, progress),
+                label="Verifying the backup and putting it back…",
+                cancellable=True,
+                parent=self,
+            )
+            .success(done)
+            .failure(self._restore_failed)
+            .finished(self._restore_ended)
+            .start()
+        )
+
+    def _restore_failed(self, err: UserError) -> None:
+        self._say(self.message, str(err))
+
+    def _restore_ended(self) -> None:
+        self._set_busy(False)
+        if self.message.text().startswith("Restoring "):  # cancelled: nothing was restored
+            self._say(self.message, "Restore cancelled; nothing was restored. The vault is as it was.")
+        self.passphrase.setFocus()
 
     # -- recovery ------------------------------------------------------------------------------
 
