@@ -1,10 +1,11 @@
 # pytest-qt's QtBot methods carry no annotations:
 # mypy: disable-error-code="no-untyped-call"
-"""Restoring a backup over the open vault from the GUI: the Backups page asks, the main window locks,
+"""Restoring a backup from the GUI. Over the open vault: the Backups page asks, the main window locks,
 the unlock window verifies and installs the backup (the vault as it was kept beside it as the pre-restore
-copy) and the restored vault opens again. A backup that does not verify changes nothing; a backup of
-another vault goes only into a new folder. Real vaults and backups in temporary folders; only the file
-picker and the question box (the OS edge) are answered by the test."""
+copy) and the restored vault opens again; a backup that does not verify changes nothing. A backup of
+another vault goes only into a new folder. On a new computer, the welcome window restores the vault and
+opens it. Real vaults and backups in temporary folders; only the file picker and the question box (the
+OS edge) are answered by the test."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from therapy_desk.storage.restore import PRE_RESTORE
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import AppController
 from therapy_desk.ui.backup_restore import RestoreDialog, RestoreRequest
+from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.unlock import UnlockWindow
@@ -242,3 +244,56 @@ def test_a_file_that_is_not_a_backup_is_refused_with_a_sentence(
     assert page.restore_file() is None
     assert page.error.isVisibleTo(page)
     assert "is not a Therapy Desk backup" in page.error.text()
+
+
+# -- on a new computer: the welcome window -----------------------------------------------------------
+
+
+def test_a_new_computer_restores_the_vault_from_the_welcome_window_and_opens_it(
+    qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "usb").mkdir()
+    make_client(vault, legal_last="Carried")
+    path = create_backup(vault, tmp_path / "usb").path
+    new_home = tmp_path / "new computer" / "vault"
+    window = WelcomeWindow(vault_dir=new_home)
+    qtbot.addWidget(window)
+    window.show()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(path), ""))
+    dialog = window.restore_backup()
+    assert dialog is not None
+    assert dialog.folder_edit.text() == str(new_home)  # where this app keeps its vault, proposed
+    assert dialog.where_combo.count() == 1
+    dialog.passphrase_edit.setText(PASSPHRASE)
+
+    with qtbot.waitSignal(window.vault_ready, timeout=WAIT) as ready:
+        dialog.restore_button.click()
+
+    restored = ready.args[0]
+    try:
+        assert restored.folder == new_home
+        assert restored.vault_id == vault.vault_id
+        assert restored.clients.count() == 1
+    finally:
+        restored.close()
+
+
+def test_the_welcome_window_says_why_a_wrong_passphrase_restored_nothing(
+    qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "usb").mkdir()
+    path = create_backup(vault, tmp_path / "usb").path
+    new_home = tmp_path / "new computer" / "vault"
+    window = WelcomeWindow(vault_dir=new_home)
+    qtbot.addWidget(window)
+    window.show()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(path), ""))
+    dialog = window.restore_backup()
+    assert dialog is not None
+    dialog.passphrase_edit.setText("not the passphrase at all")
+    dialog.restore_button.click()
+
+    qtbot.waitUntil(lambda: window.welcome_error.isVisibleTo(window), timeout=WAIT)
+    assert "passphrase" in window.welcome_error.text().lower()
+    assert window.restore_button.isEnabled()
+    assert not (new_home / "vault.db").exists()

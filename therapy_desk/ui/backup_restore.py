@@ -101,7 +101,7 @@ def new_vault_folder(text: str, open_vault: Path | None) -> Path:
 
 
 def _described(path: Path) -> str:
-    """"the backup taken <local time>" from a backup's name, else its file name."""
+    """ "the backup taken <local time>" from a backup's name, else its file name."""
     name = parse_backup_name(path.name)
     if name is None:
         return path.name
@@ -120,12 +120,18 @@ def _password_field(name: str, description: str, parent: QWidget) -> QLineEdit:
 class RestoreDialog(QDialog):
     """Where to restore `backup_path` and what unlocks it. `request()` after accept.
 
-    `open_vault` is the open vault's folder (None where none is open); `same_vault` whether the backup is
-    of that vault, which alone may replace it.
+    `open_vault` is the open vault's folder (None where none is open, as on the welcome window); `same_vault`
+    whether the backup is of that vault, which alone may replace it; `folder` the new folder proposed.
     """
 
     def __init__(
-        self, backup_path: Path, open_vault: Path | None, *, same_vault: bool, parent: QWidget | None = None
+        self,
+        backup_path: Path,
+        open_vault: Path | None,
+        *,
+        same_vault: bool,
+        folder: Path | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Restore a backup")
@@ -146,6 +152,8 @@ class RestoreDialog(QDialog):
         self.folder_edit = QLineEdit(self)
         self.folder_edit.setAccessibleName("Folder for the restored vault")
         self.folder_edit.setAccessibleDescription("A folder that does not exist yet, or an empty one")
+        if folder is not None:
+            self.folder_edit.setText(str(folder))
         self.choose_button = QPushButton("C&hoose…", self)
         self.choose_button.setAccessibleName("Choose the folder for the restored vault")
         self.choose_button.clicked.connect(self.choose)

@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
 
 from therapy_desk import paths
 from therapy_desk.demo.staging import create_demo_vault
+from therapy_desk.domain.backup_names import SUFFIX, parse_backup_name
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
+from therapy_desk.ui.backup_restore import RestoreDialog, RestoreRequest, restore_and_open
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import scrolling
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, muted_label
@@ -182,7 +184,9 @@ class WelcomeWindow(QWidget):
         self.create_button.clicked.connect(self.show_create)
         self.demo_button = _button("&Explore a demo practice", "Explore a demo practice")
         self.demo_button.clicked.connect(self.start_demo)
-        for button in (self.create_button, self.demo_button):
+        self.restore_button = _button("&Restore from a backup…", "Restore from a backup")
+        self.restore_button.clicked.connect(self.restore_backup)
+        for button in (self.create_button, self.demo_button, self.restore_button):
             button.setMinimumHeight(40)
         demo_note = muted_label(
             "A practice of invented clients to look around in first; it holds no real person's data. "
@@ -205,6 +209,12 @@ class WelcomeWindow(QWidget):
             _spacer(12),
             self.demo_button,
             demo_note,
+            _spacer(12),
+            self.restore_button,
+            muted_label(
+                "A new computer, or the old one lost: put your vault back from a backup on your USB drive, "
+                "with its passphrase or your recovery code."
+            ),
             self.welcome_error,
         )
 
@@ -392,10 +402,57 @@ class WelcomeWindow(QWidget):
         self.welcome_error.setText(str(err))
         self.welcome_error.setVisible(True)
 
+    # -- restore -----------------------------------------------------------------------------------
+
+    def restore_backup(self) -> RestoreDialog | None:
+        """Choose a backup file, then where it goes (this app's vault folder, proposed) and what unlocks it;
+        it is verified, restored and opened on a worker, then handed over like a new vault."""
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Restore which backup?", str(Path.home()), f"Therapy Desk backups (*{SUFFIX})"
+        )
+        if not chosen:
+            return None
+        path = Path(chosen)
+        if parse_backup_name(path.name) is None:
+            self.welcome_error.setText(
+                f"{path.name} is not a Therapy Desk backup (their names end in {SUFFIX}). Choose another file."
+            )
+            self.welcome_error.show()
+            return None
+        self.welcome_error.hide()
+        dialog = RestoreDialog(path, None, same_vault=False, folder=self.vault_folder, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._restore(dialog.request()))
+        dialog.open()
+        return dialog
+
+    def _restore(self, request: RestoreRequest) -> None:
+        folder = request.folder
+        if folder is None:
+            return
+        self._set_busy(True)
+        (
+            self.ops.run_plain(
+                lambda progress: restore_and_open(request, folder, progress),
+                label="Verifying the backup and restoring it…",
+                cancellable=True,
+                parent=self,
+            )
+            .success(lambda outcome: self._hand_over(outcome[1], demo=False))
+            .failure(self._restore_failed)
+            .finished(lambda: self._set_busy(False))
+            .start()
+        )
+
+    def _restore_failed(self, err: UserError) -> None:
+        self.welcome_error.setText(str(err))
+        self.welcome_error.show()
+        self.restore_button.setFocus()
+
     # -- shared --------------------------------------------------------------------------------------
 
     def _set_busy(self, busy: bool) -> None:
-        for button in (self.create_button, self.demo_button, self.back_button, self.choose_folder):
+        for button in (self.create_button, self.demo_button, self.restore_button, self.back_button, self.choose_folder):
             button.setEnabled(not busy)
         self.make_vault_button.setEnabled(not busy and self.passphrase.is_acceptable())
 
