@@ -182,6 +182,9 @@ def test_verify_marks_a_backup_clean_and_a_damaged_one_with_its_problems(
     assert "damaged" in page.message.text()
     assert page.error.isVisibleTo(page)
     assert page.error.text().startswith("• ")
+    page.clear_for_lock()
+    again = open_page(qtbot, vault, ops)  # as after a lock: the page is built anew, the checks remembered
+    assert states(again) == [DAMAGED, CHECKED_CLEAN]
 
 
 def test_a_wrong_passphrase_and_no_backup_chosen_are_sentences_on_the_page(

@@ -43,6 +43,7 @@ from therapy_desk.storage.backup import (
     last_verified_backup,
     verify_backup,
 )
+from therapy_desk.storage.backup_checks import check_states, remember_check
 from therapy_desk.storage.backup_rotation import PruneResult
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.backup_targets import (
@@ -145,7 +146,6 @@ class BackupsView(QWidget):
         self._vault = vault
         self._ops = ops
         self._drives = drives
-        self._checked: dict[Path, bool] = {}
         self.op: Op | None = None
 
         heading = QLabel("Backups", self)
@@ -341,7 +341,8 @@ class BackupsView(QWidget):
             except OSError:
                 self.where.setText(f"Therapy Desk cannot read {entry.place}. Check the drive, then Refresh (F5).")
             else:
-                rows = backup_rows(files, self._vault.vault_id, last_verified_backup(self._vault), self._checked)
+                checked = check_states(self._vault.practice, files)
+                rows = backup_rows(files, self._vault.vault_id, last_verified_backup(self._vault), checked)
                 count = f"{len(rows)} backup{'s' if len(rows) != 1 else ''} of this vault" if rows else "No backups"
                 self.where.setText(f"{count} in {entry.place}.")
         self.model.set_rows(rows)
@@ -439,10 +440,10 @@ class BackupsView(QWidget):
         passphrase = self._ask_passphrase("Verify a backup")
         if passphrase is None:
             return None
-        path = row.file.path
+        path, size = row.file.path, row.file.size
 
         def done(report: VerifyReport) -> None:
-            self._checked[path] = report.clean
+            self._attempt(lambda: remember_check(self._vault.practice, path, size, clean=report.clean))
             self._target_chosen()
             if report.clean:
                 self._say(f"{path.name} checked clean: every member, its key and its database as recorded.")
@@ -576,7 +577,6 @@ class BackupsView(QWidget):
         """No chart data here, but file names and folders: empty the lists and the sentences."""
         self.targets.clear()
         self.model.set_rows([])
-        self._checked.clear()
         self.where.clear()
         self.message.clear()
         self.error.hide()

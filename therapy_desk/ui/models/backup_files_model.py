@@ -1,7 +1,8 @@
 """`BackupFilesModel`: this vault's backups in one folder, newest first, with when each was taken, its size,
 and what is known of it: "verified" (the last backup written and read back from its drive), "checked
-clean" or "damaged" (a Verify on the Backups page), else "not checked yet". A damaged row is drawn in the
-theme's ERROR role and says "damaged" in every cell's accessible text, so the state never rests on colour.
+clean" or "damaged" (a Verify, remembered in the vault's settings by `storage/backup_checks.py`), else
+"not checked yet". A damaged row is drawn in the theme's ERROR role and says "damaged" in every cell's
+accessible text, so the state never rests on colour.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def backup_rows(
     files: list[BackupFile], vault_id: str, last: LastBackup | None, checked: dict[Path, bool]
 ) -> list[BackupRow]:
     """The rows for `vault_id`'s files among `files` (newest first), each with its state; `checked` holds
-    the outcome of each Verify on the page (True: clean)."""
+    the remembered outcome of each Verify (True: clean)."""
     rows = []
     for file in files:
         if file.name.vault_id != vault_id:
