@@ -158,25 +158,65 @@ def parse_manifest(raw: bytes) -> Manifest:
 
 @dataclass(frozen=True)
 class LastBackup:
-    """The last backup written and verified from its drive, as the vault's settings record it."""
+    """The last backup written and verified from its drive, as the vault's settings record it.
+
+    `audit_seq` and `audit_hash` are the audit head its snapshot holds (its manifest's); a record written
+    before they were kept has None, and then the vault counts as changed since it."""
 
     verified_at: datetime  # UTC
     folder: str
     file_name: str
     size: int
     sha256: str
+    audit_seq: int | None = None
+    audit_hash: str | None = None
 
     def to_json(self) -> str:
-        return json.dumps(
-            {
-                "time": _utc_text(self.verified_at),
-                "folder": self.folder,
-                "file_name": self.file_name,
-                "size": self.size,
-                "sha256": self.sha256,
-            },
-            sort_keys=True,
-        )
+        body: dict[str, Any] = {
+            "time": _utc_text(self.verified_at),
+            "folder": self.folder,
+            "file_name": self.file_name,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+        if self.audit_seq is not None and self.audit_hash is not None:
+            body["audit_head"] = {"seq": self.audit_seq, "sha256": self.audit_hash}
+        return json.dumps(body, sort_keys=True)
+
+
+# Audit events that change nothing a backup would bring back: opening and closing the vault, and reading it.
+# Anything else (an event this list does not know included) counts as a change since the last backup.
+UNCHANGING_EVENTS = frozenset(
+    {
+        "unlock",
+        "lock",
+        "chart read",
+        "note read",
+        "notes listed",
+        "notes read for export",
+        "psychotherapy note read",
+        "psychotherapy notes read",
+        "plan read",
+        "plan history read",
+        "plans due for review listed",
+        "measure read",
+        "measures read",
+        "open measure flags listed",
+        "ledger viewed",
+        "search",
+    }
+)
+SETTING_CHANGED = "setting changed"
+# Settings whose change is the backups' own bookkeeping (the last verified backup, targets, the warning's
+# days, automatic backups on or off): recording a backup must not make the vault "changed" again.
+BOOKKEEPING_SETTINGS = "backup."
+
+
+def is_change(event: str, entity_id: str | None) -> bool:
+    """Whether an audit event (its name, and the setting's key for a setting changed) changes the vault."""
+    if event == SETTING_CHANGED:
+        return not (entity_id or "").startswith(BOOKKEEPING_SETTINGS)
+    return event not in UNCHANGING_EVENTS
 
 
 def parse_last_backup(text: str) -> LastBackup:
@@ -191,6 +231,18 @@ def parse_last_backup(text: str) -> LastBackup:
     folder, name = body.get("folder"), body.get("file_name")
     if not isinstance(folder, str) or not isinstance(name, str):
         raise ManifestInvalid("the record names no file")
+    seq: int | None = None
+    head_hash: str | None = None
+    head = body.get("audit_head")
+    if head is not None:  # a record written before the audit head was kept has none
+        head = _object(head, "audit head")
+        seq, head_hash = _count(head.get("seq"), "audit head"), _sha(head.get("sha256"), "audit head hash")
     return LastBackup(
-        _utc(body.get("time"), "time"), folder, name, _count(body.get("size"), "size"), _sha(body.get("sha256"), "hash")
+        _utc(body.get("time"), "time"),
+        folder,
+        name,
+        _count(body.get("size"), "size"),
+        _sha(body.get("sha256"), "hash"),
+        seq,
+        head_hash,
     )

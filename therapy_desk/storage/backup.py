@@ -36,6 +36,7 @@ from therapy_desk.domain.backup import (
     Manifest,
     ManifestInvalid,
     MemberInfo,
+    is_change,
     parse_last_backup,
 )
 from therapy_desk.domain.backup_names import PREFIX, SUFFIX, backup_name
@@ -50,6 +51,7 @@ from therapy_desk.errors import (
 )
 from therapy_desk.storage import db
 from therapy_desk.storage.anchor import ANCHOR_FILE, AuditAnchor, anchor_key
+from therapy_desk.storage.audit import GENESIS_HASH
 from therapy_desk.storage.backup_read import CHUNK, Progress, audit_head, check_database, count_rows, read_backup
 from therapy_desk.storage.backup_rotation import PruneResult, load_policy, prune
 from therapy_desk.storage.backup_target import check_target
@@ -180,7 +182,8 @@ def create_backup(
                 leftover.unlink(missing_ok=True)
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
-    record = LastBackup(datetime.now(UTC), str(target_dir), final.name, found.size, found.sha256)
+    head = (manifest.audit_seq, manifest.audit_hash)  # what the next automatic backup compares with
+    record = LastBackup(datetime.now(UTC), str(target_dir), final.name, found.size, found.sha256, *head)
     vault.practice.set_setting(LAST_VERIFIED_KEY, record.to_json())
     ticks.finish()
     return BackupResult(final, found.size, found.sha256, manifest, time.perf_counter() - started)
@@ -212,6 +215,24 @@ def last_verified_backup(vault: Vault) -> LastBackup | None:
         return parse_last_backup(text)
     except ManifestInvalid:
         return None
+
+
+def changed_since_backup(vault: Vault) -> bool:
+    """Whether the vault changed since its last verified backup: True when there is none, when its record
+    has no audit head (written by an older version), when the log no longer holds that head (another
+    vault's record, a restore), or when an event after it is a change (`domain.backup.is_change`: not a
+    read, an unlock or lock, nor the backups' own settings)."""
+    last = last_verified_backup(vault)
+    if last is None or last.audit_seq is None or last.audit_hash is None:
+        return True
+    held = vault.audit.hash_at(last.audit_seq) if last.audit_seq > 0 else GENESIS_HASH
+    if held != last.audit_hash:
+        return True
+    cursor = vault.db.execute("SELECT event, entity_id FROM audit_log WHERE seq > ? ORDER BY seq", (last.audit_seq,))
+    while batch := cursor.fetchmany(500):
+        if any(is_change(event, entity_id) for event, entity_id in batch):
+            return True
+    return False
 
 
 @contextlib.contextmanager
