@@ -31,7 +31,7 @@ from therapy_desk.storage.restore import RestoreResult
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs, theme, windows
 from therapy_desk.ui.backup_restore import RestoreRequest
-from therapy_desk.ui.backups import BackupsView
+from therapy_desk.ui.backups import BackupsView, mounted_drives
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
@@ -255,6 +255,7 @@ class AppController(QObject):
             chart_factory=self._chart_factory(),
             is_demo=demo,
             recent_vaults=[folder for folder in self.settings.recent_vaults if folder != vault.folder],
+            drives=mounted_drives,  # automatic backups look for remembered drives
         )
         windows.restore(window, self.settings.window, DEFAULT_SIZE)
         window.locked.connect(self._locked)

@@ -20,6 +20,7 @@ from pathlib import Path
 from PySide6.QtCore import QStorageInfo, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -59,6 +60,7 @@ from therapy_desk.storage.restore import RestoreResult, TestRestoreReport, test_
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.backup_actions import record_test
+from therapy_desk.ui.backup_auto import auto_backup_running, auto_enabled, set_auto_enabled
 from therapy_desk.ui.backup_restore import OPEN_WITH, RestoreDialog, RestoreRequest
 from therapy_desk.ui.format import fmt_size
 from therapy_desk.ui.models import OBJECT_ROLE
@@ -209,6 +211,11 @@ class BackupsView(QWidget):
         self.restore_file_button = QPushButton("Restore a backup fi&le…", self)
         self.restore_file_button.setAccessibleName("Restore a backup file from any folder")
         self.restore_file_button.clicked.connect(self.restore_file)
+        self.auto_check = QCheckBox("Back up a&utomatically on close and when a remembered drive is connected", self)
+        self.auto_check.setAccessibleName("Back up automatically on close and when a remembered drive is connected")
+        self.auto_check.setToolTip("Only when the vault changed since the last verified backup")
+        self.auto_check.setChecked(auto_enabled(vault))
+        self.auto_check.toggled.connect(self._auto_toggled)
         self.message = StatusLabel("Backups status", parent=self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -245,6 +252,7 @@ class BackupsView(QWidget):
         layout.addWidget(heading)
         layout.addWidget(intro)
         layout.addLayout(columns, 1)
+        layout.addWidget(self.auto_check)
         layout.addWidget(self.message)
         layout.addWidget(self.error)
         set_tab_order(
@@ -258,6 +266,7 @@ class BackupsView(QWidget):
             self.test_button,
             self.restore_button,
             self.restore_file_button,
+            self.auto_check,
         )
 
     # -- the targets -----------------------------------------------------------------------------
@@ -389,10 +398,16 @@ class BackupsView(QWidget):
         return row
 
     def _busy(self) -> bool:
-        if self.op is not None:
+        if self.op is not None or auto_backup_running(self._ops):
             self._refuse("Wait for the backup work that is running to finish.")
             return True
         return False
+
+    def _auto_toggled(self, on: bool) -> None:
+        if not self._attempt(lambda: set_auto_enabled(self._vault, on)):
+            self.auto_check.blockSignals(True)
+            self.auto_check.setChecked(not on)
+            self.auto_check.blockSignals(False)
 
     def _start(self, op: Op) -> Op:
         self.op = op

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
-from therapy_desk.ui import backup_actions, dialogs, files, locking, note_editor, registry, theme, windows
+from therapy_desk.ui import backup_actions, backup_auto, dialogs, files, locking, note_editor, registry, theme, windows
 from therapy_desk.ui.backup_restore import RestoreRequest
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         chart_factory: ChartFactory | None = None,
         is_demo: bool = False,
         recent_vaults: Sequence[Path] = (),
+        drives: backup_auto.Drives | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -117,6 +118,9 @@ class MainWindow(QMainWindow):
         self.apply_auto_lock_setting()
         self.idle_lock.timed_out.connect(self._idle_timed_out)
         self.idle_lock.start()
+        # On close and when a remembered drive appears (`drives`: the mounted removable drives, from the app).
+        self.auto_backup = backup_auto.AutoBackup(self, vault, self.ops, drives=drives, done=self.backups_changed)
+        self.auto_backup.start()
         if self._factories:
             self.navigation.setCurrentRow(0)
         self.vault_warning: QWidget | None = None
@@ -357,7 +361,9 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def back_up_now(self) -> None:
-        if not self._is_locked and not self._locking:
+        if self.auto_backup.running:
+            self.statusBar().showMessage("An automatic backup is running; wait for it to finish.", 5000)
+        elif not self._is_locked and not self._locking:
             self.backup_op = backup_actions.back_up_now(self, self.ops, done=self.backups_changed)
 
     @Slot()
@@ -509,6 +515,7 @@ class MainWindow(QMainWindow):
 
     def _show_locking(self) -> None:
         self.idle_lock.stop()
+        self.auto_backup.stop()
         self.lock_action.setEnabled(False)
         self.lock_label.setText("Locking…")
 
@@ -541,13 +548,19 @@ class MainWindow(QMainWindow):
         return charts + pages
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Closing the window locks the vault and quits."""
+        """Closing the window backs up first when it should (`backup_auto`), then locks the vault and quits."""
+        if not self._is_locked and not self._locking and self.auto_backup.before_close(self._close_after_backup):
+            event.ignore()  # it closes once the backup has ended, however it ended
+            return
         if not self._is_locked:
             self.lock(quitting=True)
         if self._is_locked:
             event.accept()
         else:
             event.ignore()  # a lock is under way; it quits when done
+
+    def _close_after_backup(self) -> None:
+        self.lock(quitting=True)
 
     # -- help ----------------------------------------------------------------------------------
 
