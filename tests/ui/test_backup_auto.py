@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
@@ -24,6 +24,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.backup_actions import NEVER
 from therapy_desk.ui.backup_auto import set_auto_enabled
 from therapy_desk.ui.backups import BackupsView
+from therapy_desk.ui.dialogs import CrashDialog
 from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.today import TodayView
@@ -56,6 +57,11 @@ def _close(qtbot: QtBot, window: MainWindow) -> None:
         window.close()
     assert locked.args == [True]
     assert window.is_locked
+    assert not _crash_reports()  # the lock did not have to give up waiting for the backup
+
+
+def _crash_reports() -> list[QWidget]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, CrashDialog) and w.isVisible()]
 
 
 def test_closing_a_changed_vault_backs_up_to_the_remembered_folder_first(qtbot: QtBot, vault: Vault, usb: Path) -> None:
@@ -136,6 +142,7 @@ def test_cancel_while_backing_up_on_close_closes_without_a_backup(qtbot: QtBot, 
         op.cancel()  # what the progress dialog's Cancel does
 
     assert locked.args == [True]
+    assert not _crash_reports()
     assert list(usb.iterdir()) == []  # no file under a final name, no temporary one either
     assert last_verified_backup(Vault.open(vault.folder, PASSPHRASE)) is None
 
@@ -160,6 +167,7 @@ def test_a_failed_backup_on_close_says_why_and_then_closes(
         box.button(QMessageBox.StandardButton.Ok).click()
 
     assert locked.args == [True]
+    assert not _crash_reports()
     assert list(usb.iterdir()) == []
 
 
@@ -224,3 +232,20 @@ def test_the_backups_page_turns_automatic_backups_off_and_on(qtbot: QtBot, vault
     assert not BackupsView(vault, ops).auto_check.isChecked()
     page.auto_check.click()
     assert vault.practice.setting("backup.auto") == "on"
+
+
+def test_closing_during_a_drives_backup_finishes_with_one_that_shows_progress(
+    qtbot: QtBot, vault: Vault, tmp_path: Path
+) -> None:
+    stick = tmp_path / "media" / "STICK"
+    stick.mkdir(parents=True)
+    remember_target(vault.practice, BackupTarget(str(stick), "STICK", STICK_ID))
+    practice_zone_name(vault.practice)
+    window = _window(qtbot, vault, [Volume(str(stick), "STICK", STICK_ID, "exfat", 8 * 10**9)])
+    qtbot.waitUntil(lambda: window.auto_backup.running, timeout=10_000)
+
+    _close(qtbot, window)  # the background one is cancelled; the close backs up with its dialog and Cancel
+
+    (written,) = _backups(stick)
+    assert verify_backup(written, "passphrase", PASSPHRASE).clean
+    assert sorted(p.name for p in stick.iterdir()) == [written.name]

@@ -218,5 +218,5 @@ class AutoBackup(QObject):
         self.op = None
         _running.discard(self._ops)
         after, self._after = self._after, None
-        if after is not None:
-            after()
+        if after is not None:  # once `Ops` has let go of the op: a lock waits for it to be forgotten
+            QTimer.singleShot(0, self, after)
