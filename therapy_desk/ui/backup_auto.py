@@ -148,7 +148,7 @@ class AutoBackup(QObject):
         connected, automatic backups off, other work running: the lock cancels that)."""
         if self.closing:
             return True  # already backing up before closing: its progress dialog has Cancel
-        if self.op is not None:  # a drive's backup in the background: stop it, then one with progress and Cancel
+        if self.op is not None:  # a drive's backup in the background? Stop it, then one with progress and Cancel
             self.closing = True
             self._after = lambda: self._close_again(then)
             self.op.cancel()
@@ -207,7 +207,7 @@ class AutoBackup(QObject):
         op.success(done).failure(failed).finished(self._finished)
         if modal:
             return op.start()
-        # No progress dialog in the background: Ops shows one after its delay, so this op's delay is endless.
+        # No progress dialog in the background (Ops shows one after its delay), so this op's delay is endless.
         delay, self._ops.progress_delay_ms = self._ops.progress_delay_ms, NO_DIALOG_MS
         try:
             return op.start()
