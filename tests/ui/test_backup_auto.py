@@ -118,15 +118,26 @@ def test_automatic_backups_turned_off_back_up_neither_on_close_nor_on_a_drive(
     assert list(stick.iterdir()) == []
 
 
-def test_locking_does_not_back_up(qtbot: QtBot, vault: Vault, usb: Path) -> None:
+def test_locking_does_not_back_up_nor_does_a_drive_plugged_in_while_locked(
+    qtbot: QtBot, vault: Vault, usb: Path, tmp_path: Path
+) -> None:
+    stick = tmp_path / "media" / "STICK"
+    stick.mkdir(parents=True)
     remember_target(vault.practice, BackupTarget(str(usb)))
-    window = _window(qtbot, vault)
+    remember_target(vault.practice, BackupTarget(str(stick), "STICK", STICK_ID))
+    drives: list[Volume] = []
+    window = _window(qtbot, vault, drives)
+    window.auto_backup.timer.setInterval(20)
 
     with qtbot.waitSignal(window.locked, timeout=10_000) as locked:
         window.lock_action.trigger()
+    drives.append(Volume(str(stick), "STICK", STICK_ID, "exfat", 8 * 10**9))
+    qtbot.wait(200)
+    window.auto_backup.poll()
 
     assert locked.args == [False]
     assert list(usb.iterdir()) == []
+    assert list(stick.iterdir()) == []
 
 
 def test_cancel_while_backing_up_on_close_closes_without_a_backup(qtbot: QtBot, vault: Vault, usb: Path) -> None:
