@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QCheckBox, QMainWindow, QWidget
 
 from therapy_desk.errors import UserError
 from therapy_desk.storage.backup import BackupResult, back_up_and_rotate, changed_since_backup
@@ -45,6 +45,27 @@ def auto_enabled(vault: Vault) -> bool:
 
 def set_auto_enabled(vault: Vault, on: bool) -> None:
     vault.practice.set_setting(AUTO_SETTING, "on" if on else "off")
+
+
+def auto_check_box(vault: Vault, parent: QWidget, *, refuse: Callable[[str], None]) -> QCheckBox:
+    """The Backups page's switch for automatic backups; a setting that cannot be saved is refused (`refuse`
+    shows the sentence) and the box goes back."""
+    box = QCheckBox("Back up a&utomatically on close and when a remembered drive is connected", parent)
+    box.setAccessibleName("Back up automatically on close and when a remembered drive is connected")
+    box.setToolTip("Only when the vault changed since the last verified backup")
+    box.setChecked(auto_enabled(vault))
+
+    def toggled(on: bool) -> None:
+        try:
+            set_auto_enabled(vault, on)
+        except UserError as err:
+            refuse(str(err))
+            box.blockSignals(True)
+            box.setChecked(not on)
+            box.blockSignals(False)
+
+    box.toggled.connect(toggled)
+    return box
 
 
 def auto_backup_running(ops: Ops) -> bool:

@@ -20,7 +20,6 @@ from pathlib import Path
 from PySide6.QtCore import QStorageInfo, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -60,7 +59,7 @@ from therapy_desk.storage.restore import RestoreResult, TestRestoreReport, test_
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.backup_actions import record_test
-from therapy_desk.ui.backup_auto import auto_backup_running, auto_enabled, set_auto_enabled
+from therapy_desk.ui.backup_auto import auto_backup_running, auto_check_box
 from therapy_desk.ui.backup_restore import OPEN_WITH, RestoreDialog, RestoreRequest
 from therapy_desk.ui.format import fmt_size
 from therapy_desk.ui.models import OBJECT_ROLE
@@ -211,11 +210,7 @@ class BackupsView(QWidget):
         self.restore_file_button = QPushButton("Restore a backup fi&le…", self)
         self.restore_file_button.setAccessibleName("Restore a backup file from any folder")
         self.restore_file_button.clicked.connect(self.restore_file)
-        self.auto_check = QCheckBox("Back up a&utomatically on close and when a remembered drive is connected", self)
-        self.auto_check.setAccessibleName("Back up automatically on close and when a remembered drive is connected")
-        self.auto_check.setToolTip("Only when the vault changed since the last verified backup")
-        self.auto_check.setChecked(auto_enabled(vault))
-        self.auto_check.toggled.connect(self._auto_toggled)
+        self.auto_check = auto_check_box(vault, self, refuse=self._refuse)
         self.message = StatusLabel("Backups status", parent=self)
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -402,12 +397,6 @@ class BackupsView(QWidget):
             self._refuse("Wait for the backup work that is running to finish.")
             return True
         return False
-
-    def _auto_toggled(self, on: bool) -> None:
-        if not self._attempt(lambda: set_auto_enabled(self._vault, on)):
-            self.auto_check.blockSignals(True)
-            self.auto_check.setChecked(not on)
-            self.auto_check.blockSignals(False)
 
     def _start(self, op: Op) -> Op:
         self.op = op
