@@ -13,7 +13,7 @@ from tests.backup_files import flip_byte
 from tests.conftest import CHEAP_KDF, PASSPHRASE
 from therapy_desk import cli
 from therapy_desk.demo.builder import build_demo
-from therapy_desk.storage.backup import create_backup
+from therapy_desk.storage.backup import changed_since_backup, create_backup, last_verified_backup
 from therapy_desk.storage.vault import Vault
 
 NEW_PASSPHRASE = "a new passphrase typed after the code"
@@ -51,6 +51,10 @@ def test_restore_into_a_new_folder_with_the_passphrase(
     assert "kept" not in out  # nothing was there to keep
     with Vault.open(fresh, PASSPHRASE) as vault:
         assert vault.clients.count() == 12
+        last = last_verified_backup(vault)  # the backup it came from, verified by the restore
+        assert last is not None
+        assert (last.folder, last.file_name) == (str(backup.parent), backup.name)
+        assert not changed_since_backup(vault)
 
 
 def test_restore_with_the_recovery_code_reads_the_new_passphrase_next(
@@ -66,7 +70,8 @@ def test_restore_with_the_recovery_code_reads_the_new_passphrase_next(
 
     assert (code, err) == (cli.EXIT_OK, "")
     assert "opens with the new passphrase" in out
-    Vault.open(fresh, NEW_PASSPHRASE).close()
+    with Vault.open(fresh, NEW_PASSPHRASE) as vault:
+        assert last_verified_backup(vault) is not None
 
 
 def test_restore_over_the_vault_names_the_pre_restore_copy(

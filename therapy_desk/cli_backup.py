@@ -25,7 +25,7 @@ from therapy_desk.storage.backup import back_up_and_rotate, verify_backup
 from therapy_desk.storage.backup_read import Progress
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.files import os_errors_as_user_errors
-from therapy_desk.storage.restore import BackupDamaged, restore_backup, test_restore
+from therapy_desk.storage.restore import BackupDamaged, record_restored_backup, restore_backup, test_restore
 from therapy_desk.storage.vault import Vault
 
 if TYPE_CHECKING:
@@ -98,6 +98,9 @@ def _cmd_backup_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO)
     try:
         with _progress("restore") as progress, os_errors_as_user_errors(path.absolute().parent):
             result = restore_backup(path, folder, kind, secret, new_passphrase=new, progress=progress)
+        if result.clean:  # the status line and the automatic backups start from this backup, not "never"
+            with Vault.open(result.folder, new if new is not None else secret) as restored:
+                record_restored_backup(restored, result)
     except BackupDamaged as damaged:
         return _damaged(
             path.absolute(), damaged.problems, out, "Nothing was restored: use an earlier backup that verifies."

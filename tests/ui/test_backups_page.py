@@ -21,7 +21,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
 from tests.ui.test_chart import make_client
-from therapy_desk.storage.backup import create_backup
+from therapy_desk.storage.backup import create_backup, last_verified_backup
 from therapy_desk.storage.backup_targets import BackupTarget, Volume, load_targets, remember_target
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.backup_actions import LAST_TEST_SETTING, NEVER
@@ -270,6 +270,7 @@ def test_restore_into_a_new_folder_gives_a_vault_that_opens_with_the_backups_pas
     try:
         assert restored.vault_id == vault.vault_id
         assert restored.clients.count() == clients
+        assert last_verified_backup(restored) is not None  # the backup it came from
     finally:
         restored.close()
     assert (vault.folder / "vault.db").exists()  # the open vault was not touched

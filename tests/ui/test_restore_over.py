@@ -21,11 +21,12 @@ from tests.conftest import CHEAP_KDF, PASSPHRASE
 from tests.ui.test_backups_page import open_page, wait_done
 from tests.ui.test_chart import make_client
 from tests.ui.test_main_window import _pages
-from therapy_desk.storage.backup import create_backup
+from therapy_desk.storage.backup import changed_since_backup, create_backup
 from therapy_desk.storage.backup_targets import BackupTarget, remember_target
 from therapy_desk.storage.restore import PRE_RESTORE
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import AppController
+from therapy_desk.ui.backup_actions import NEVER
 from therapy_desk.ui.backup_restore import RestoreDialog, RestoreRequest
 from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.main_window import MainWindow
@@ -79,6 +80,9 @@ def test_a_backup_put_back_over_the_open_vault_reopens_it_and_keeps_the_vault_as
     reopened = _reopened(qtbot, controller, main)
     assert reopened.vault.folder == folder
     assert reopened.vault.clients.count() == 1  # as the backup holds it
+    assert reopened.backup_label.text().startswith("Last verified backup: ")  # the one it came from
+    assert reopened.backup_label.text() != NEVER
+    assert not changed_since_backup(reopened.vault)  # no automatic backup of what was just put back
     told = [box for box in reopened.findChildren(QMessageBox) if box.isVisible()]
     assert len(told) == 1
     assert "is restored and open" in told[0].text()

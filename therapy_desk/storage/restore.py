@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from therapy_desk.domain.backup import DATABASE, KEYSLOTS, Manifest
+from therapy_desk.domain.backup import DATABASE, KEYSLOTS, LAST_VERIFIED_KEY, LastBackup, Manifest
 from therapy_desk.domain.passphrase import check_new_passphrase
 from therapy_desk.errors import StorageFull, UnusableLocation, UserError, VaultDamaged, VaultExists
 from therapy_desk.storage import db, keyslots
@@ -67,6 +67,7 @@ class RestoreResult:
     pre_restore: Path | None  # where the vault that was at `folder` went; None if the folder was new or empty
     check_problems: list[str] = field(default_factory=list)  # what `Vault.check` found in the restored vault
     seconds: float = 0.0
+    verified: LastBackup | None = None  # the backup file as this restore verified it from its drive
 
     @property
     def rows(self) -> int:
@@ -176,7 +177,19 @@ def restore_backup(
         raise
     with contextlib.suppress(Exception):  # restored: a cancel pressed at 100% comes too late to matter
         ticks.finish()
-    return RestoreResult(target, manifest, pre, problems, time.perf_counter() - started)
+    verified = LastBackup(
+        datetime.now(UTC), str(path.parent), path.name, size, report.sha256, manifest.audit_seq, manifest.audit_hash
+    )
+    return RestoreResult(target, manifest, pre, problems, time.perf_counter() - started, verified)
+
+
+def record_restored_backup(vault: Vault, result: RestoreResult) -> None:
+    """In the vault just restored (and opened), record the backup it came from as its last verified backup:
+    it was verified from its drive moments ago and holds exactly this vault, so the status line is not
+    "never" and, for the automatic backups, nothing has changed since it. Only for a restore that checked
+    clean. `restore_backup` itself leaves the restored database as the backup holds it."""
+    if result.clean and result.verified is not None and vault.vault_id == result.manifest.vault_id:
+        vault.practice.set_setting(LAST_VERIFIED_KEY, result.verified.to_json())
 
 
 def test_restore(

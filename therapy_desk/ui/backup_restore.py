@@ -33,7 +33,7 @@ from therapy_desk.domain.backup_names import parse_backup_name
 from therapy_desk.domain.passphrase import check_new_passphrase
 from therapy_desk.errors import UserError
 from therapy_desk.storage.backup_read import Progress
-from therapy_desk.storage.restore import RestoreResult, SecretKind, restore_backup
+from therapy_desk.storage.restore import RestoreResult, SecretKind, record_restored_backup, restore_backup
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.format import fmt_datetime
@@ -72,9 +72,23 @@ class RestoreRequest:
 def restore_and_open(
     request: RestoreRequest, target: Path, progress: Progress | None = None
 ) -> tuple[RestoreResult, Vault]:
-    """Restore into `target` and open the restored vault with its passphrase (on a worker)."""
+    """Restore into `target`, open the restored vault with its passphrase and record the backup it came from
+    as its last verified one (on a worker)."""
     result = request.run(target, progress)
-    return result, Vault.open(target, request.passphrase_after)
+    vault = Vault.open(target, request.passphrase_after)
+    try:
+        record_restored_backup(vault, result)
+    except BaseException:
+        vault.close()
+        raise
+    return result, vault
+
+
+def restore_into(request: RestoreRequest, target: Path, progress: Progress | None = None) -> RestoreResult:
+    """`restore_and_open`, leaving the restored vault locked (a new folder, opened later by the user)."""
+    result, vault = restore_and_open(request, target, progress)
+    vault.close()
+    return result
 
 
 def new_vault_folder(text: str, open_vault: Path | None) -> Path:

@@ -60,7 +60,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.backup_actions import record_test
 from therapy_desk.ui.backup_auto import auto_backup_running, auto_check_box
-from therapy_desk.ui.backup_restore import OPEN_WITH, RestoreDialog, RestoreRequest
+from therapy_desk.ui.backup_restore import OPEN_WITH, RestoreDialog, RestoreRequest, restore_into
 from therapy_desk.ui.format import fmt_size
 from therapy_desk.ui.models import OBJECT_ROLE
 from therapy_desk.ui.models.backup_files_model import BackupFilesModel, BackupRow, backup_rows
@@ -563,7 +563,7 @@ class BackupsView(QWidget):
                 self._refuse("\n".join(f"• {problem}" for problem in result.check_problems))
 
         op = self._ops.run_plain(
-            lambda progress: request.run(folder, progress),
+            lambda progress: restore_into(request, folder, progress),
             label="Verifying and restoring the backup into a new folder…",
             cancellable=True,
             parent=self,
