@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import PASSPHRASE
@@ -192,8 +193,15 @@ def test_a_remembered_drive_plugged_in_is_backed_up_to_in_the_background(
     drives: list[Volume] = []
     window = _window(qtbot, vault, drives)
     window.auto_backup.timer.setInterval(20)
+    window.ops.progress_delay_ms = 0  # any progress dialog would show at once
     said: list[str] = []
     window.statusBar().messageChanged.connect(said.append)
+    dialogs_shown: list[str] = []
+    look = QTimer(window)  # a progress dialog shown at any moment is caught
+    look.timeout.connect(
+        lambda: dialogs_shown.extend(d.labelText() for d in window.findChildren(QProgressDialog) if d.isVisible())
+    )
+    look.start(5)
     qtbot.wait(100)
     assert list((stick / "Backups").iterdir()) == []  # not plugged in yet
 
@@ -207,6 +215,7 @@ def test_a_remembered_drive_plugged_in_is_backed_up_to_in_the_background(
     assert "Backing up to STICK (drive) › Backups…" in said
     assert any(text.startswith("Backed up to STICK (drive) › Backups and verified") for text in said)
     assert not [w for w in window.findChildren(QMessageBox) if w.isVisible()]  # no dialog in the way
+    assert dialogs_shown == []  # nor a progress dialog: the status bar says it
 
     qtbot.wait(200)  # still plugged in, nothing changed: no second backup
     assert len(_backups(mounted / "Backups")) == 1

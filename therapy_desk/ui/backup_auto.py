@@ -32,7 +32,6 @@ from therapy_desk.ui.ops import Op, Ops
 AUTO_SETTING = "backup.auto"  # "on" (the default) or "off"
 POLL_MS = 4000
 RESULT_MS = 15_000  # how long the status bar keeps a finished automatic backup's result
-NO_DIALOG_MS = 2**31 - 1  # the longest a QTimer waits (about 24 days)
 Drives = Callable[[], list[Volume]]
 
 _running: weakref.WeakSet[Ops] = weakref.WeakSet()  # the Ops whose automatic backup is under way
@@ -226,14 +225,7 @@ class AutoBackup(QObject):
         self.op = op
         _running.add(self._ops)
         op.success(done).failure(failed).finished(self._finished)
-        if modal:
-            return op.start()
-        # No progress dialog in the background (Ops shows one after its delay), so this op's delay is endless.
-        delay, self._ops.progress_delay_ms = self._ops.progress_delay_ms, NO_DIALOG_MS
-        try:
-            return op.start()
-        finally:
-            self._ops.progress_delay_ms = delay
+        return op.start() if modal else op.quiet().start()  # in the background: the status bar says it
 
     def _finished(self) -> None:
         self.op = None

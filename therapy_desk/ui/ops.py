@@ -98,6 +98,7 @@ class Op(QObject):
         self._delay.timeout.connect(self._show_progress)
         self._started = False
         self._abandoned = False
+        self._quiet = False
         self._succeeded.connect(self._deliver_success, Qt.ConnectionType.QueuedConnection)
         self._failed.connect(self._deliver_failure, Qt.ConnectionType.QueuedConnection)
         self._progressed.connect(self._show_step, Qt.ConnectionType.QueuedConnection)
@@ -119,12 +120,18 @@ class Op(QObject):
         self._on_finished = callback
         return self
 
+    def quiet(self) -> Op:
+        """No progress dialog however long it lasts (work in the background that the window reports itself)."""
+        self._quiet = True
+        return self
+
     def start(self) -> Op:
         if self._started:
             raise RuntimeError("an op starts once")
         self._started = True
         self._ops._begin(self)
-        self._delay.start(self._ops.progress_delay_ms)
+        if not self._quiet:
+            self._delay.start(self._ops.progress_delay_ms)
         pool = self._ops._write_pool if self._writes else self._ops._pool
         pool.start(self._work)
         return self
