@@ -6,9 +6,13 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.app import AppController
+from therapy_desk.ui.main_window import MainWindow
 from therapy_desk.ui.ops import Ops
 
 
@@ -18,6 +22,21 @@ def ops(vault: Vault) -> Iterator[Ops]:
     helper = Ops(None, vault)
     yield helper
     helper.wait_idle()
+
+
+@pytest.fixture
+def controller(qtbot: QtBot) -> Iterator[AppController]:
+    """The app's window controller with the test pages (`test_main_window._pages`), one app per vault off,
+    quitting nothing; the vault it shows is locked and its window closed after the test."""
+    from tests.ui.test_main_window import _pages
+
+    app = AppController(pages=_pages, chart_factory=lambda: None, quit_app=lambda: None, single_instance=False)
+    yield app
+    window = app.window
+    if isinstance(window, MainWindow) and not window.is_locked:
+        window.lock()
+    if app.window is not None and shiboken6.isValid(app.window):
+        app.window.close()
 
 
 @pytest.fixture(autouse=True)

@@ -71,6 +71,15 @@ def wait_done(qtbot: QtBot, page: BackupsView) -> None:
     qtbot.waitUntil(lambda: page.op is None, timeout=WAIT)
 
 
+def restore_into_new_folder(qtbot: QtBot, page: BackupsView, dialog: RestoreDialog, target: Path) -> None:
+    """Restore with the passphrase into `target` from the open dialog, and wait for the page to say how it went."""
+    dialog.folder_edit.setText(str(target))
+    dialog.passphrase_edit.setText(PASSPHRASE)
+    dialog.restore_button.click()
+    qtbot.waitUntil(lambda: page.op is not None or "restored" in page.message.text(), timeout=WAIT)
+    wait_done(qtbot, page)
+
+
 def two_backups(vault: Vault, folder: Path) -> list[Path]:
     older = create_backup(vault, folder, now=datetime.now(UTC) - timedelta(days=2)).path
     newer = create_backup(vault, folder).path  # the last verified one
@@ -258,11 +267,7 @@ def test_restore_into_a_new_folder_gives_a_vault_that_opens_with_the_backups_pas
     clients = vault.clients.count()
     assert clients == 1
     target = tmp_path / "restored"
-    dialog.folder_edit.setText(str(target))
-    dialog.passphrase_edit.setText(PASSPHRASE)
-    dialog.restore_button.click()
-    qtbot.waitUntil(lambda: page.op is not None or "restored" in page.message.text(), timeout=WAIT)
-    wait_done(qtbot, page)
+    restore_into_new_folder(qtbot, page, dialog, target)
 
     assert "checked clean" in page.message.text()
     assert "Vault › Open another vault" in page.message.text()

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
 from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
-from tests.ui.test_main_window import _pages
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import files
 from therapy_desk.ui.app import AppController, AppSettings
@@ -23,17 +20,6 @@ from therapy_desk.ui.unlock import UnlockWindow
 def _make_vault(folder: Path) -> Path:
     Vault.create(folder, PASSPHRASE, kdf=CHEAP_KDF)[0].close()
     return folder
-
-
-@pytest.fixture
-def controller(qtbot: QtBot) -> Iterator[AppController]:
-    app = AppController(pages=_pages, chart_factory=lambda: None, quit_app=lambda: None, single_instance=False)
-    yield app
-    window = app.window
-    if isinstance(window, MainWindow) and not window.is_locked:
-        window.lock()
-    if app.window is not None and shiboken6.isValid(app.window):
-        app.window.close()
 
 
 def _open(controller: AppController, folder: Path) -> MainWindow:

@@ -9,18 +9,15 @@ OS edge) are answered by the test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import shiboken6
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.conftest import CHEAP_KDF, PASSPHRASE
-from tests.ui.test_backups_page import open_page, wait_done
+from tests.ui.test_backups_page import open_page, restore_into_new_folder
 from tests.ui.test_chart import make_client
-from tests.ui.test_main_window import _pages
 from therapy_desk.storage.backup import changed_since_backup, create_backup
 from therapy_desk.storage.backup_targets import BackupTarget, remember_target
 from therapy_desk.storage.restore import PRE_RESTORE
@@ -35,17 +32,6 @@ from therapy_desk.ui.unlock import UnlockWindow
 
 WAIT = 30_000
 NEW_PASSPHRASE = "a new passphrase after the restore"
-
-
-@pytest.fixture
-def controller(qtbot: QtBot) -> Iterator[AppController]:
-    app = AppController(pages=_pages, chart_factory=lambda: None, quit_app=lambda: None, single_instance=False)
-    yield app
-    window = app.window
-    if isinstance(window, MainWindow) and not window.is_locked:
-        window.lock()
-    if app.window is not None and shiboken6.isValid(app.window):
-        app.window.close()
 
 
 def _backup_then_more(vault: Vault, usb: Path) -> Path:
@@ -223,11 +209,7 @@ def test_a_backup_file_of_another_vault_goes_only_into_a_new_folder_after_a_ques
     assert not dialog.replaces_open_vault
 
     target = tmp_path / "restored"
-    dialog.folder_edit.setText(str(target))
-    dialog.passphrase_edit.setText(PASSPHRASE)
-    dialog.restore_button.click()
-    qtbot.waitUntil(lambda: page.op is not None or "restored" in page.message.text(), timeout=WAIT)
-    wait_done(qtbot, page)
+    restore_into_new_folder(qtbot, page, dialog, target)
     assert "checked clean" in page.message.text()
     restored = Vault.open(target, PASSPHRASE)
     try:
@@ -253,11 +235,11 @@ def test_a_file_that_is_not_a_backup_is_refused_with_a_sentence(
 # -- on a new computer: the welcome window -----------------------------------------------------------
 
 
-def test_a_new_computer_restores_the_vault_from_the_welcome_window_and_opens_it(
+def _welcome_restore(
     qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[WelcomeWindow, RestoreDialog, Path]:
+    """A backup of `vault` on a stick, and a new computer's welcome window asking where to restore it."""
     (tmp_path / "usb").mkdir()
-    make_client(vault, legal_last="Carried")
     path = create_backup(vault, tmp_path / "usb").path
     new_home = tmp_path / "new computer" / "vault"
     window = WelcomeWindow(vault_dir=new_home)
@@ -266,6 +248,14 @@ def test_a_new_computer_restores_the_vault_from_the_welcome_window_and_opens_it(
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(path), ""))
     dialog = window.restore_backup()
     assert dialog is not None
+    return window, dialog, new_home
+
+
+def test_a_new_computer_restores_the_vault_from_the_welcome_window_and_opens_it(
+    qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_client(vault, legal_last="Carried")
+    window, dialog, new_home = _welcome_restore(qtbot, vault, tmp_path, monkeypatch)
     assert dialog.folder_edit.text() == str(new_home)  # where this app keeps its vault, proposed
     assert dialog.where_combo.count() == 1
     dialog.passphrase_edit.setText(PASSPHRASE)
@@ -285,15 +275,7 @@ def test_a_new_computer_restores_the_vault_from_the_welcome_window_and_opens_it(
 def test_the_welcome_window_says_why_a_wrong_passphrase_restored_nothing(
     qtbot: QtBot, vault: Vault, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "usb").mkdir()
-    path = create_backup(vault, tmp_path / "usb").path
-    new_home = tmp_path / "new computer" / "vault"
-    window = WelcomeWindow(vault_dir=new_home)
-    qtbot.addWidget(window)
-    window.show()
-    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_args: (str(path), ""))
-    dialog = window.restore_backup()
-    assert dialog is not None
+    window, dialog, new_home = _welcome_restore(qtbot, vault, tmp_path, monkeypatch)
     dialog.passphrase_edit.setText("not the passphrase at all")
     dialog.restore_button.click()
 
