@@ -65,21 +65,77 @@ def drop_from_cache(fd: int) -> None:
             advise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
 
 
-def hash_file(path: Path, *, from_drive: bool, progress: Callable[[int], None] | None = None) -> tuple[int, str]:
-    """The size and SHA-256 of the file at `path`, read (after dropping its cached pages) in chunks."""
+class _HashingReader:
+    """A read-only file object over `fd` for `zipfile` that hashes the file while it is read.
+
+    Bytes are fed to SHA-256 in file order as reads reach them, so the members' reads (the database first in
+    every backup this app writes) hash the file on the way; `finish()` reads and hashes whatever no read
+    reached. The file is read from the drive once instead of twice: 814 MB fewer for the large vault.
+    """
+
+    def __init__(self, fd: int, progress: Callable[[int], None] | None) -> None:
+        self._fd, self._progress = fd, progress
+        self._digest = hashlib.sha256()
+        self._hashed = 0  # bytes [0, _hashed) are in the digest
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return os.lseek(self._fd, offset, whence)
+
+    def read(self, n: int | None = -1) -> bytes:
+        start = self.tell()
+        parts: list[bytes] = []
+        wanted = -1 if n is None or n < 0 else n
+        while wanted != 0:
+            chunk = os.read(self._fd, CHUNK if wanted < 0 else min(wanted, CHUNK))
+            if not chunk:
+                break
+            self._feed(start, chunk)
+            start += len(chunk)
+            parts.append(chunk)
+            if wanted > 0:
+                wanted -= len(chunk)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
+
+    def _feed(self, start: int, chunk: bytes) -> None:
+        end = start + len(chunk)
+        if start <= self._hashed < end:
+            self._digest.update(memoryview(chunk)[self._hashed - start :])
+            if self._progress is not None:
+                self._progress(end - self._hashed)
+            self._hashed = end
+
+    def finish(self) -> tuple[int, str]:
+        """The file's size and SHA-256, after reading what the reads so far did not reach."""
+        os.lseek(self._fd, self._hashed, os.SEEK_SET)
+        while chunk := os.read(self._fd, CHUNK):
+            self._feed(self._hashed, chunk)
+        return self._hashed, self._digest.hexdigest()
+
+
+def _open_file(path: Path, *, from_drive: bool) -> int:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UserError(f"{path} is not a file. Choose a .tdbackup file.")
         if from_drive:
             drop_from_cache(fd)
-        digest, size = hashlib.sha256(), 0
-        while chunk := os.read(fd, CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-            if progress is not None:
-                progress(len(chunk))
-        return size, digest.hexdigest()
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def hash_file(path: Path, *, from_drive: bool, progress: Callable[[int], None] | None = None) -> tuple[int, str]:
+    """The size and SHA-256 of the file at `path`, read (after dropping its cached pages) in chunks."""
+    fd = _open_file(path, from_drive=from_drive)
+    try:
+        return _HashingReader(fd, progress).finish()
     finally:
         os.close(fd)
 
@@ -97,33 +153,48 @@ def too_new(manifest: Manifest) -> VaultTooNew | None:
 def read_backup(
     path: Path, workdir: Path, *, from_drive: bool = True, progress: Callable[[int], None] | None = None
 ) -> ReadBackup:
-    """Hash the whole file, then read its members into `workdir` (a private, empty folder), checking each.
+    """Read the file's members into `workdir` (a private, empty folder), checking each, and hash the whole file
+    in the same pass (after dropping its cached pages, so that the bytes come from the drive).
 
     Raises VaultTooNew for a backup a newer app made; everything wrong with the file itself is a problem.
     """
-    size, sha = hash_file(path, from_drive=from_drive, progress=progress)
-    found = ReadBackup(None, size, sha)
+    fd = _open_file(path, from_drive=from_drive)
     try:
-        with zipfile.ZipFile(path) as archive:
-            infos = _members(archive, size, found.problems)
-            if MANIFEST in infos:
-                found.manifest = _manifest(archive, infos[MANIFEST], found.problems)
-            if found.manifest is not None and (newer := too_new(found.manifest)) is not None:
-                raise newer
-            for name, info in infos.items():
-                if name != MANIFEST:
-                    _extract(archive, info, workdir / name, found, progress)
-            listed = found.manifest.members if found.manifest is not None else {}
-            for name in listed:
-                if name not in archive.NameToInfo and name not in REQUIRED:
-                    found.problems.append(f"The backup lacks {name}, which its manifest lists.")
-    # zipfile raises NotImplementedError for a compression method it does not know: not one of ours either.
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+        reader = _HashingReader(fd, progress)
+        found = ReadBackup(None, 0, "")
+        unreadable = False
+        try:
+            with zipfile.ZipFile(reader) as archive:
+                _read_members(archive, os.fstat(fd).st_size, found, workdir, progress)
+        # zipfile raises NotImplementedError for a compression method it does not know: not one of ours either.
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError):
+            unreadable = True
+        found.size, found.sha256 = reader.finish()
+    finally:
+        os.close(fd)
+    if unreadable:
         found.problems.append(
             f"The file is cut short or is not a Therapy Desk backup: its ZIP table of contents cannot be read "
-            f"({size:,} bytes)."
+            f"({found.size:,} bytes)."
         )
     return found
+
+
+def _read_members(
+    archive: zipfile.ZipFile, size: int, found: ReadBackup, workdir: Path, progress: Callable[[int], None] | None
+) -> None:
+    infos = _members(archive, size, found.problems)
+    if MANIFEST in infos:
+        found.manifest = _manifest(archive, infos[MANIFEST], found.problems)
+    if found.manifest is not None and (newer := too_new(found.manifest)) is not None:
+        raise newer
+    for name, info in infos.items():
+        if name != MANIFEST:
+            _extract(archive, info, workdir / name, found, progress)
+    listed = found.manifest.members if found.manifest is not None else {}
+    for name in listed:
+        if name not in archive.NameToInfo and name not in REQUIRED:
+            found.problems.append(f"The backup lacks {name}, which its manifest lists.")
 
 
 def _members(archive: zipfile.ZipFile, size: int, problems: list[str]) -> dict[str, zipfile.ZipInfo]:
