@@ -14,6 +14,7 @@ import stat
 import threading
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,13 +71,17 @@ class _HashingReader:
 
     Bytes are fed to SHA-256 in file order as reads reach them, so the members' reads (the database first in
     every backup this app writes) hash the file on the way; `finish()` reads and hashes whatever no read
-    reached. The file is read from the drive once instead of twice: 814 MB fewer for the large vault.
+    reached. The file is read from the drive once instead of twice: 814 MB fewer for the large vault. The
+    digest is updated on a thread of its own, one chunk behind the reads (hashlib works without Python's lock),
+    so it overlaps the member's own hash, its CRC and its copy on a second core.
     """
 
     def __init__(self, fd: int, progress: Callable[[int], None] | None) -> None:
         self._fd, self._progress = fd, progress
         self._digest = hashlib.sha256()
-        self._hashed = 0  # bytes [0, _hashed) are in the digest
+        self._hashed = 0  # bytes [0, _hashed) are in the digest, or in the update under way
+        self._hasher = ThreadPoolExecutor(1, thread_name_prefix="backup read: file hash")
+        self._pending: Future[None] | None = None
 
     def seekable(self) -> bool:
         return True
@@ -105,7 +110,9 @@ class _HashingReader:
     def _feed(self, start: int, chunk: bytes) -> None:
         end = start + len(chunk)
         if start <= self._hashed < end:
-            self._digest.update(memoryview(chunk)[self._hashed - start :])
+            if self._pending is not None:
+                self._pending.result()  # in order: one update at a time
+            self._pending = self._hasher.submit(self._digest.update, memoryview(chunk)[self._hashed - start :])
             if self._progress is not None:
                 self._progress(end - self._hashed)
             self._hashed = end
@@ -115,7 +122,13 @@ class _HashingReader:
         os.lseek(self._fd, self._hashed, os.SEEK_SET)
         while chunk := os.read(self._fd, CHUNK):
             self._feed(self._hashed, chunk)
+        self.close()
         return self._hashed, self._digest.hexdigest()
+
+    def close(self) -> None:
+        """Wait for the update under way and stop the hashing thread (again: nothing)."""
+        self._hasher.shutdown(wait=True)
+        self._pending = None
 
 
 def _open_file(path: Path, *, from_drive: bool) -> int:
@@ -135,7 +148,11 @@ def hash_file(path: Path, *, from_drive: bool, progress: Callable[[int], None] |
     """The size and SHA-256 of the file at `path`, read (after dropping its cached pages) in chunks."""
     fd = _open_file(path, from_drive=from_drive)
     try:
-        return _HashingReader(fd, progress).finish()
+        reader = _HashingReader(fd, progress)
+        try:
+            return reader.finish()
+        finally:
+            reader.close()
     finally:
         os.close(fd)
 
@@ -159,8 +176,8 @@ def read_backup(
     Raises VaultTooNew for a backup a newer app made; everything wrong with the file itself is a problem.
     """
     fd = _open_file(path, from_drive=from_drive)
+    reader = _HashingReader(fd, progress)
     try:
-        reader = _HashingReader(fd, progress)
         found = ReadBackup(None, 0, "")
         unreadable = False
         try:
@@ -171,6 +188,7 @@ def read_backup(
             unreadable = True
         found.size, found.sha256 = reader.finish()
     finally:
+        reader.close()
         os.close(fd)
     if unreadable:
         found.problems.append(
