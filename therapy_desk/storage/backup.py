@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import hashlib
 import os
 import shutil
 import tempfile
@@ -52,7 +51,15 @@ from therapy_desk.errors import (
 from therapy_desk.storage import db
 from therapy_desk.storage.anchor import ANCHOR_FILE, AuditAnchor, anchor_key
 from therapy_desk.storage.audit import GENESIS_HASH
-from therapy_desk.storage.backup_read import CHUNK, Progress, audit_head, check_database, count_rows, read_backup
+from therapy_desk.storage.backup_read import (
+    CHUNK,
+    BackgroundSha256,
+    Progress,
+    audit_head,
+    check_database,
+    count_rows,
+    read_backup,
+)
 from therapy_desk.storage.backup_rotation import PruneResult, load_policy, prune
 from therapy_desk.storage.backup_target import check_target
 from therapy_desk.storage.files import fsync_dir, user_error_for_os_error
@@ -357,8 +364,11 @@ def _write_zip(partial: Path, members: dict[str, Path], base: Manifest, ticks: _
         with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
             for name, source in members.items():
                 size = source.stat().st_size
-                digest = hashlib.sha256()
-                with source.open("rb") as reading, archive.open(_info(name, stamp), "w", force_zip64=True) as out:
+                with (
+                    BackgroundSha256("backup write: member hash") as digest,
+                    source.open("rb") as reading,
+                    archive.open(_info(name, stamp), "w", force_zip64=True) as out,
+                ):
                     while chunk := reading.read(CHUNK):
                         digest.update(chunk)
                         out.write(chunk)
