@@ -225,7 +225,7 @@ class AutoBackup(QObject):
         self.op = op
         _running.add(self._ops)
         op.success(done).failure(failed).finished(self._finished)
-        return op.start() if modal else op.quiet().start()  # in the background: the status bar says it
+        return op.start() if modal else op.quiet().start()  # unseen: the status bar says it instead
 
     def _finished(self) -> None:
         self.op = None
