@@ -95,7 +95,7 @@ def statement(**changes: object) -> Statement:
         period_start=date(2026, 3, 1),
         period_end=date(2026, 3, 31),
         entries=entries,
-        aging=Aging(days_0_30=160_00, days_31_60=0, days_61_90=0, over_90=40_00),
+        aging=Aging(days_0_30=180_00, days_31_60=0, days_61_90=0, over_90=40_00),
         opening_balance_cents=40_00,
         due_by=date(2026, 4, 20),
     )

@@ -75,11 +75,18 @@ def refuse_if_missing(document: str, missing: Sequence[Missing]) -> None:
 
 
 def page_for(
-    title: str, client: ClientInfo, provider: Provider, now: datetime | None, pagesize: tuple[float, float]
+    title: str,
+    client: ClientInfo,
+    provider: Provider,
+    now: datetime | None,
+    pagesize: tuple[float, float],
+    *,
+    with_dob: bool = True,
 ) -> Page:
-    """Pages whose running header names the document and the client, and whose footer names the practice."""
+    """Pages whose running header names the document and the client (and their date of birth, which tells two
+    clients of one name apart for a payer), and whose footer names the practice."""
     printed = now or datetime.now()
-    dob = f" · DOB {dob_text(client.dob)}" if client.dob else ""
+    dob = f" · DOB {dob_text(client.dob)}" if client.dob and with_dob else ""
     return Page(
         title=f"{title} — {client.name}",
         header=f"{title} · {client.name}{dob}",
