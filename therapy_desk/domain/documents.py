@@ -20,7 +20,6 @@ from therapy_desk.errors import UserError, ValidationError
 
 POINTER_LETTERS = "ABCDEFGHIJKL"  # CMS-1500 box 21: at most 12 diagnoses, A to L
 MAX_POINTERS_PER_LINE = 4
-ESTIMATE_MAX_DAYS = 366  # an estimate covers up to 12 months
 DISPUTE_THRESHOLD_CENTS = 400_00  # a bill this much above the estimate may be disputed (45 CFR 149.620)
 
 # Where each missing field is filled in, as the app names its places.
@@ -442,12 +441,20 @@ class GoodFaithEstimate:
     def __post_init__(self) -> None:
         if self.period_end < self.period_start:
             raise ValidationError("The estimate's period ends before it starts.", "period_end")
-        if (self.period_end - self.period_start).days >= ESTIMATE_MAX_DAYS:
+        if self.period_end >= _a_year_after(self.period_start):
             raise ValidationError("A Good Faith Estimate covers at most 12 months.", "period_end")
 
     @property
     def total_cents(self) -> int:
         return sum(item.total_cents for item in self.items)
+
+
+def _a_year_after(day: date) -> date:
+    """The same day a year later (February 29 -> March 1): the first day a 12-month period no longer covers."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 3, 1)
 
 
 def exceeds_estimate(estimate_total_cents: int, billed_cents: int) -> bool:
