@@ -107,6 +107,11 @@ def user(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(user_markup(text, bold=style.fontName == FONT_BOLD), style)
 
 
+def muted_markup(text: str) -> str:
+    """User text as markup in the muted colour, for a word of explanation beside a code."""
+    return f'<font color="#{MUTED.hexval()[2:]}">{user_markup(text)}</font>'
+
+
 def plain(text: str, style: ParagraphStyle) -> Paragraph:
     """A cell holding text the app wrote (codes, amounts, captions): escaped, no font switching needed."""
     return Paragraph(escape(text), style)

@@ -11,8 +11,15 @@ from xml.sax.saxutils import escape
 
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from therapy_desk.domain.documents import Superbill, claim_date, long_date, missing_for_superbill, money
-from therapy_desk.templates.base import INK, MUTED, RULE, user_markup
+from therapy_desk.domain.documents import (
+    POINTER_LETTERS,
+    Superbill,
+    claim_date,
+    long_date,
+    missing_for_superbill,
+    money,
+)
+from therapy_desk.templates.base import INK, RULE
 from therapy_desk.templates.base import render as render_pages
 from therapy_desk.templates.document_parts import (
     DEFAULT_PAGESIZE,
@@ -22,6 +29,7 @@ from therapy_desk.templates.document_parts import (
     doc_styles,
     fact_box,
     letterhead,
+    muted_markup,
     page_for,
     plain,
     provider_facts,
@@ -99,7 +107,7 @@ def _diagnoses(doc: Superbill, width: float) -> Table:
     for start in range(0, len(doc.diagnoses), per_row):
         row: list[Paragraph | str] = []
         for offset, diagnosis in enumerate(doc.diagnoses[start : start + per_row]):
-            letter = "ABCDEFGHIJKL"[start + offset]
+            letter = POINTER_LETTERS[start + offset]
             row += [plain(letter, ds.head), plain(diagnosis.code, ds.cell_bold)]
         row += [""] * (2 * per_row - len(row))
         cells.append(row)
@@ -122,8 +130,8 @@ def _services(doc: Superbill, width: float) -> Table:
     rows = []
     for line in doc.lines:
         # The code in bold, then what it is in words, on one line where it fits.
-        words = f' <font color="{MUTED.hexval().replace("0x", "#")}">{user_markup(line.description)}</font>'
-        service = Paragraph(f"<b>{escape(line.code)}</b>{words if line.description else ''}", ds.cell)
+        words = f" {muted_markup(line.description)}" if line.description else ""
+        service = Paragraph(f"<b>{escape(line.code)}</b>{words}", ds.cell)
         rows.append(
             [
                 plain(claim_date(line.date_of_service), ds.cell),
