@@ -28,7 +28,7 @@ SELECT c.id, c.client_id, c.date_of_service, c.fee_cents - c.paid_cents - c.adju
         SELECT 1 FROM eob_lines l WHERE l.charge_id = c.id
         AND NOT EXISTS (SELECT 1 FROM eob_postings r WHERE r.reverses_id = l.eob_id)) ELSE 0 END AS posted,
     c.service_code, c.fee_cents
-FROM charges c INDEXED BY charges_owing
+FROM charges c
 WHERE c.voided_at IS NULL AND c.paid_cents + c.adjusted_cents < c.fee_cents
 """
 _COLLECTED = (
@@ -152,7 +152,7 @@ class LedgerReadsMixin(CoverageMixin, PaymentsMixin):
         collected = self._collected([r[0] for r in insured])
         rows: dict[int, AgingRow] = {}
         for charge_id, client_id, dos, due, coverage, posted, _code, fee in owing:
-            copay = copays[coverage][0] if coverage is not None else 0
+            copay = copays[coverage][0] if coverage is not None and not posted else 0
             left = min(copay, fee) - collected.get(charge_id, 0)
             client, insurance = split_due(due, insured=coverage is not None, eob_posted=bool(posted),
                                           copay_left_cents=left)  # fmt: skip
@@ -167,7 +167,7 @@ class LedgerReadsMixin(CoverageMixin, PaymentsMixin):
         """client_id -> unapplied payments less refunds, for clients where that is not zero."""
         credits: dict[int, int] = {}
         for client_id, cents in self._db.execute(
-            "SELECT client_id, sum(amount_cents - allocated_cents) FROM payments INDEXED BY payments_unapplied "
+            "SELECT client_id, sum(amount_cents - allocated_cents) FROM payments "
             "WHERE voided_at IS NULL AND allocated_cents < amount_cents GROUP BY client_id"
         ):
             credits[int(client_id)] = int(cents)
