@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         today = date.today()
         with vault.db.transaction():
             for n in range(count, SESSIONS):
-                day = today - timedelta(days=(SESSIONS - n) * 2)
+                day = date(2005, 1, 3) + timedelta(days=n * 2)  # before the practice's own history
                 charge = vault.billing.add_charge(
                     client_id, day, "90834", fee_cents=15_000, billable_to_insurance=False, today=today
                 )
