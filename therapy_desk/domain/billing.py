@@ -478,6 +478,7 @@ class Charge:
     appointment_id: int | None = None
     voided_at: datetime | None = None
     void_reason: str = ""
+    adjusted_cents: int = 0  # live contractual adjustments and write-offs (domain/ledger.py)
 
     @property
     def voided(self) -> bool:
@@ -485,7 +486,7 @@ class Charge:
 
     @property
     def due_cents(self) -> int:
-        return 0 if self.voided else self.fee_cents - self.paid_cents
+        return 0 if self.voided else self.fee_cents - self.paid_cents - self.adjusted_cents
 
 
 @dataclass(frozen=True)
@@ -535,16 +536,19 @@ class Allocation:
 
 @dataclass(frozen=True)
 class Balance:
-    """A client's account: charges (not voided) less what payments paid on them, and unapplied credit."""
+    """A client's account: charges (not voided) less what payments paid on them and what adjustments and
+    write-offs took off, and unapplied credit (payments not applied, less what was refunded)."""
 
     client_id: int
     charged_cents: int = 0
     paid_cents: int = 0
     credit_cents: int = 0
+    adjusted_cents: int = 0
+    refunded_cents: int = 0
 
     @property
     def due_cents(self) -> int:
-        return self.charged_cents - self.paid_cents
+        return self.charged_cents - self.paid_cents - self.adjusted_cents
 
     @property
     def net_cents(self) -> int:
@@ -555,17 +559,29 @@ class Balance:
 class LedgerKind(enum.StrEnum):
     CHARGE = "charge"
     PAYMENT = "payment"
+    ADJUSTMENT = "adjustment"  # contractual: the fee above the payer's allowed amount
+    WRITE_OFF = "write-off"
+    REFUND = "refund"
+    REVERSAL = "reversal"  # of an adjustment, write-off or refund (`reverses_id`)
 
 
 @dataclass(frozen=True)
 class LedgerRow:
-    """One line of a client's account statement, in date order, with the running balance after it."""
+    """One line of a client's account statement, in date order, with the running balance after it.
+
+    The running balance is charges − payments − adjustments − write-offs + refunds so far (negative: the
+    practice owes the client); `credit_cents` is that credit (0 while the client owes)."""
 
     on: date
     kind: LedgerKind
     id: int
-    code: str  # service code for a charge, payment method for a payment
+    code: str  # service code for a charge, payment method for a payment, kind or reason for the others
     description: str
-    amount_cents: int  # the charge's fee or the payment's amount, always positive
+    amount_cents: int  # the row's amount, always positive
     voided: bool
     running_balance_cents: int
+    change_cents: int = 0  # what the row did to the balance (0 for a voided row)
+    charge_id: int | None = None  # the charge an adjustment or write-off reduces
+    reverses_id: int | None = None  # for a reversal: the row it reverses (of the kind in `code`)
+    reversed: bool = False  # a later reversal undid this row
+    credit_cents: int = 0

@@ -1,5 +1,6 @@
 """`vault.billing`: the service catalogue and charges; payers and coverage (storage/coverage.py),
-payments, allocations, balances and the ledger (storage/payments.py) and bulk imports
+payments, allocations and balances (storage/payments.py), adjustments, write-offs, refunds and EOB posting
+(storage/ledger.py), the ledger, aging and copays (storage/ledger_reads.py) and bulk imports
 (storage/billing_import.py) are mixed in, so `vault.billing` is the one entry point. A new charge line is
 prepared and checked in storage/billing_lines.py, which the store and its imports share.
 
@@ -40,13 +41,13 @@ from therapy_desk.storage.billing_lines import (
     refuse_second_charge,
     service_from_row,
 )
-from therapy_desk.storage.coverage import CoverageMixin
+from therapy_desk.storage.ledger import LedgerMixin
 from therapy_desk.storage.rows import now_utc, to_datetime
 
 _CHARGE_SELECT = (
     "SELECT id, client_id, kind, date_of_service, service_code, description, units, fee_cents, pos, modifiers, "
     "(SELECT group_concat(diagnosis_id, ' ' ORDER BY pointer) FROM charge_diagnoses d WHERE d.charge_id = charges.id), "
-    "billable_to_insurance, paid_cents, created_at, appointment_id, voided_at, void_reason FROM charges"
+    "billable_to_insurance, paid_cents, created_at, appointment_id, voided_at, void_reason, adjusted_cents FROM charges"
 )
 # Settings (the vault's `settings` table): on unless the clinician turns them off.
 CHARGE_NEEDS_SIGNED_NOTE = "billing.charge_needs_signed_note"  # no session charge without a signed note
@@ -56,7 +57,7 @@ _CHARGEABLE_STATUSES = ("attended", "no-show", "late-cancel")
 
 def _charge_from_row(row: tuple[Any, ...]) -> Charge:
     (cid, client_id, kind, dos, code, description, units, fee, pos, modifiers, pointers, insurable, paid,
-     created, appointment_id, voided_at, reason) = row  # fmt: skip
+     created, appointment_id, voided_at, reason, adjusted) = row  # fmt: skip
     return Charge(
         id=cid,
         client_id=client_id,
@@ -75,10 +76,11 @@ def _charge_from_row(row: tuple[Any, ...]) -> Charge:
         appointment_id=appointment_id,
         voided_at=to_datetime(voided_at),
         void_reason=reason,
+        adjusted_cents=adjusted,
     )
 
 
-class BillingStore(CoverageMixin, ChargeImportMixin):
+class BillingStore(LedgerMixin, ChargeImportMixin):
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
         self._audit = audit
@@ -250,6 +252,7 @@ class BillingStore(CoverageMixin, ChargeImportMixin):
                 ) from None
             now = now_utc()
             released = self._release_where("charge_id = ?", charge_id, now)
+            self._reverse_adjustments_of(charge_id, f"charge voided: {why}")
             self._db.execute("UPDATE charges SET voided_at = ?, void_reason = ? WHERE id = ?", (now, why, charge_id))
             self._audit.record(
                 "charge voided",

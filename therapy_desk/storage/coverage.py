@@ -256,11 +256,12 @@ class CoverageMixin:
         return {row[0]: _payer_from_row(row[1:]) for row in rows}
 
     def visits_used(self, coverage_id: int) -> int:
-        """Dates of service with a live session charge billable to insurance inside the authorization
-        dates (or the coverage dates when there are none): what counts against authorised visits."""
+        """Dates of service with a live session charge billable to insurance while this policy covers the
+        client and inside its authorization dates: what counts against this policy's authorised visits (a
+        count per policy, so a new policy starts from zero)."""
         coverage = self.coverage(coverage_id)
-        start = coverage.authorization_start or coverage.start_date
-        end = coverage.authorization_end or coverage.end_date or date.max
+        start = max(coverage.authorization_start or coverage.start_date, coverage.start_date)
+        end = min(coverage.authorization_end or date.max, coverage.end_date or date.max)
         row = self._db.execute(
             "SELECT count(DISTINCT date_of_service) FROM charges WHERE client_id = ? AND date_of_service BETWEEN ? "
             "AND ? AND voided_at IS NULL AND billable_to_insurance = 1 AND kind = 'session'",

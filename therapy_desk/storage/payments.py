@@ -14,10 +14,9 @@ from typing import Any
 from therapy_desk.domain.billing import (
     Allocation,
     Balance,
-    LedgerKind,
-    LedgerRow,
     Payment,
     PaymentMethod,
+    format_cents,
     oldest_first,
     plan_allocations,
 )
@@ -134,6 +133,19 @@ class PaymentsMixin:
         payment = self.payment(payment_id)
         if payment.voided:
             raise ValidationError("This payment is already void.", "payment_id")
+        if self._db.execute(
+            "SELECT 1 FROM eob_lines WHERE payment_id = ? AND eob_id NOT IN ("
+            "SELECT reverses_id FROM eob_postings WHERE reverses_id IS NOT NULL)",
+            (payment_id,),
+        ).fetchone():
+            raise ValidationError("This payment was posted from an EOB; reverse the EOB posting instead.", "payment_id")
+        credit = self.party_credit(payment.client_id, payment.payer_id)
+        if payment.unallocated_cents > credit:
+            raise ValidationError(
+                f"{format_cents(payment.unallocated_cents - credit)} of this payment was refunded; reverse the refund "
+                "first, then void the payment.",
+                "payment_id",
+            )
         now = now_utc()
         with self._db.transaction():
             released = self._release_where("payment_id = ?", payment_id, now)
@@ -153,7 +165,7 @@ class PaymentsMixin:
         with self._db.transaction():
             payment = self._live_payment(payment_id)
             plan = plan_allocations(
-                payment.unallocated_cents,
+                self._allocatable(payment),
                 [(charge_id, cents)],
                 self._open_charges(payment.client_id, payment.payer_id is not None),
             )
@@ -167,7 +179,7 @@ class PaymentsMixin:
         with self._db.transaction():
             payment = self._live_payment(payment_id)
             open_charges = self._open_charges(payment.client_id, payment.payer_id is not None)
-            return self._write_allocations(payment_id, oldest_first(payment.unallocated_cents, open_charges.items()))
+            return self._write_allocations(payment_id, oldest_first(self._allocatable(payment), open_charges.items()))
 
     def release_allocation(self, allocation_id: int) -> Allocation:
         """Undo an allocation: the money goes back to the payment's unapplied credit."""
@@ -194,6 +206,23 @@ class PaymentsMixin:
         rows = self._db.execute(f"{_ALLOCATION_SELECT} WHERE {column} = ? ORDER BY id", (value,)).fetchall()
         return [_allocation_from_row(r) for r in rows]
 
+    def _allocatable(self, payment: Payment) -> int:
+        """What of a payment may still be applied: its unallocated amount, but never money of its party (the
+        client, or its payer) that was refunded."""
+        return max(0, min(payment.unallocated_cents, self.party_credit(payment.client_id, payment.payer_id)))
+
+    def party_credit(self, client_id: int, payer_id: int | None) -> int:
+        """Unapplied money of one party on a client's account (the client's own when `payer_id` is None, else
+        that payer's), less what was refunded to that party: what a refund to them may take."""
+        row = self._db.execute(
+            "SELECT (SELECT coalesce(sum(amount_cents - allocated_cents), 0) FROM payments "
+            "        WHERE client_id = ?1 AND payer_id IS ?2 AND voided_at IS NULL) "
+            "     - (SELECT coalesce(sum(CASE WHEN reverses_id IS NULL THEN amount_cents ELSE -amount_cents END), 0) "
+            "        FROM refunds WHERE client_id = ?1 AND payer_id IS ?2)",
+            (client_id, payer_id),
+        ).fetchone()
+        return int(row[0])
+
     def _live_payment(self, payment_id: int) -> Payment:
         payment = self.payment(payment_id)
         if payment.voided:
@@ -208,8 +237,8 @@ class PaymentsMixin:
         """client_id -> [(charge_id, cents still due, billable to insurance)], oldest date of service first."""
         found: dict[int, list[tuple[int, int, bool]]] = {}
         for client_id, charge_id, due, insurable in self._db.select_in(
-            "SELECT client_id, id, fee_cents - paid_cents, billable_to_insurance FROM charges "
-            "WHERE client_id IN ({ids}) AND voided_at IS NULL AND paid_cents < fee_cents "
+            "SELECT client_id, id, fee_cents - paid_cents - adjusted_cents, billable_to_insurance FROM charges "
+            "WHERE client_id IN ({ids}) AND voided_at IS NULL AND paid_cents + adjusted_cents < fee_cents "
             "ORDER BY client_id, date_of_service, id",
             sorted(set(client_ids)),
         ):
@@ -262,57 +291,24 @@ class PaymentsMixin:
 
     def balances(self, client_ids: Sequence[int]) -> dict[int, Balance]:
         """Balances for many clients at once (the caseload); two indexed sums per chunk of ids."""
-        totals: dict[int, list[int]] = {cid: [0, 0, 0] for cid in client_ids}
-        for cid, charged, paid in self._db.select_in(
-            "SELECT client_id, sum(fee_cents), sum(paid_cents) FROM charges "
+        totals: dict[int, list[int]] = {cid: [0, 0, 0, 0, 0] for cid in client_ids}
+        for cid, charged, paid, adjusted in self._db.select_in(
+            "SELECT client_id, sum(fee_cents), sum(paid_cents), sum(adjusted_cents) FROM charges "
             "WHERE voided_at IS NULL AND client_id IN ({ids}) GROUP BY client_id",
             client_ids,
         ):
-            totals[cid][0], totals[cid][1] = int(charged), int(paid)
+            totals[cid][0], totals[cid][1], totals[cid][3] = int(charged), int(paid), int(adjusted)
         for cid, credit in self._db.select_in(
             "SELECT client_id, sum(amount_cents - allocated_cents) FROM payments "
             "WHERE voided_at IS NULL AND client_id IN ({ids}) GROUP BY client_id",
             client_ids,
         ):
             totals[cid][2] = int(credit)
+        for cid, refunded in self._db.select_in(
+            "SELECT client_id, sum(CASE WHEN reverses_id IS NULL THEN amount_cents ELSE -amount_cents END) "
+            "FROM refunds WHERE client_id IN ({ids}) GROUP BY client_id",
+            client_ids,
+        ):
+            totals[cid][2] -= int(refunded)
+            totals[cid][4] = int(refunded)
         return {cid: Balance(cid, *values) for cid, values in totals.items()}
-
-    def ledger(self, client_id: int) -> list[LedgerRow]:
-        """The client's account in date order: charges and payments, each with the running balance after it.
-
-        Voided rows are listed (marked) but do not move the balance. Recorded in the audit log as a chart read.
-        """
-        self._require_client(client_id)
-        entries: list[tuple[str, int, int, str, str, int, bool]] = [
-            (on, 0, cid, code, description, fee, voided is not None)
-            for cid, on, code, description, fee, voided in self._db.execute(
-                "SELECT id, date_of_service, service_code, description, fee_cents, voided_at FROM charges "
-                "WHERE client_id = ?",
-                (client_id,),
-            )
-        ]
-        entries += [
-            (
-                on,
-                1,
-                pid,
-                method,
-                " ".join(p for p in (payer or "Client payment", reference) if p),
-                amount,
-                voided is not None,
-            )
-            for pid, on, method, payer, reference, amount, voided in self._db.execute(
-                "SELECT m.id, m.received_on, m.method, p.name, m.reference, m.amount_cents, m.voided_at "
-                "FROM payments m LEFT JOIN payers p ON p.id = m.payer_id WHERE m.client_id = ?",
-                (client_id,),
-            )
-        ]
-        entries.sort(key=lambda e: (e[0], e[1], e[2]))
-        ledger, running = [], 0
-        for on, is_payment, row_id, code, description, amount, voided in entries:
-            if not voided:
-                running += -amount if is_payment else amount
-            kind = LedgerKind.PAYMENT if is_payment else LedgerKind.CHARGE
-            ledger.append(LedgerRow(date.fromisoformat(on), kind, row_id, code, description, amount, voided, running))
-        self._audit.record("ledger viewed", entity="client", entity_id=client_id, detail={"rows": len(ledger)})
-        return ledger

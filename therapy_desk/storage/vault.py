@@ -39,6 +39,7 @@ from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.billing import BillingStore
 from therapy_desk.storage.caseload import CaseloadStore
 from therapy_desk.storage.clients import ClientStore
+from therapy_desk.storage.documents import DocumentStore
 from therapy_desk.storage.files import (
     fsync_dir,
     make_private_dir,
@@ -138,6 +139,7 @@ class Vault:
         self.snippets = SnippetStore(self.db, self.audit)
         self.measures = MeasureStore(self.db, self.audit)
         self.billing = BillingStore(self.db, self.audit)
+        self.documents = DocumentStore(self.db, self.audit)
         self.sessions = SessionFlows(self.db, self.notes, self.schedule, self.billing)
         self.caseload = CaseloadStore(
             self.db,

@@ -26,6 +26,7 @@ from therapy_desk.storage.migrations import (
     m011_note_billing,
     m012_measure_details,
     m013_week_index,
+    m014_ledger,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -57,6 +58,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         m012_measure_details.STATEMENTS,
     ),
     Migration(13, "the schedule's range read from one index", m013_week_index.STATEMENTS),
+    Migration(14, "ledger: adjustments, write-offs, refunds, EOB posting; documents issued", m014_ledger.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
