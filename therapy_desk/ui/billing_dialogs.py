@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox, QWidget
 
 from therapy_desk.domain.billing import Payer, PayerKind, parse_dollars
@@ -32,9 +33,34 @@ def read_cents(edit: QLineEdit, field: str, *, blank: int | None = None) -> int:
     return parse_dollars(edit.text(), field)
 
 
-def add_rows(dialog: _FormDialog, rows: Sequence[tuple[str, QWidget, str]]) -> None:
+class BillingForm(_FormDialog):
+    """A billing form: captioned rows with their sentences, and a refusal puts the focus on its field."""
+
+    def __init__(self, title: str, parent: QWidget | None) -> None:
+        super().__init__(title, parent)
+        self.fields: dict[str, QWidget] = {}
+
+    def save(self) -> bool:
+        saved = super().save()
+        if not saved:
+            self.focus_error()
+        return saved
+
+    def focus_error(self) -> None:
+        """Focus the field whose sentence is showing (the store names it), so typing fixes it."""
+        for field, widget in self.fields.items():
+            label = self.errors.label(field)
+            if label is not None and not label.isHidden():
+                widget.setFocus()
+                if isinstance(widget, QLineEdit):
+                    widget.selectAll()
+                return
+
+
+def add_rows(dialog: BillingForm, rows: Sequence[tuple[str, QWidget, str]]) -> None:
     """(caption, field, store field name) rows: the caption bound to its field, the field's sentence under it."""
     for caption, widget, field in rows:
+        dialog.fields[field] = widget
         row = dialog.errors.under(widget, field)
         dialog.form.addRow(caption, row)
         label = dialog.form.labelForField(row)
@@ -53,18 +79,20 @@ def minutes_box(parent: QWidget, name: str, minutes: int | None) -> QSpinBox:
 
 
 @registry.view
-class ServiceDialog(_FormDialog):
+class ServiceDialog(BillingForm):
     """Add a catalogue entry, or edit one's wording, minutes, fee and flags (a code is never renamed)."""
 
     def __init__(
         self, service: ServiceCode | None, submit: Callable[[ServiceCode], ServiceCode], parent: QWidget | None = None
     ) -> None:
-        super().__init__("Edit service" if service else "Add service", parent)
+        super().__init__(f"Edit service {service.code}" if service else "Add service", parent)
         self.setObjectName("serviceDialog")
         self._submit = submit
         s = service or ServiceCode("", "", None, 0)
         self.code = _line(self, "Code", s.code, "e.g. 90834")
-        self.code.setReadOnly(service is not None)
+        if service is not None:  # a code is never renamed: shown, read-only, and not a Tab stop
+            self.code.setReadOnly(True)
+            self.code.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.description = _line(self, "Description", s.description)
         self.minutes = minutes_box(self, "Default minutes", s.default_minutes)
         self.fee = money_line(self, "Fee", None if service is None else s.default_fee_cents)
@@ -77,10 +105,10 @@ class ServiceDialog(_FormDialog):
         add_rows(
             self,
             (
-                ("&Code:", self.code, "code"),
+                ("&Code:" if service is None else "Code:", self.code, "code"),
+                ("&Fee:", self.fee, "default_fee_cents"),
                 ("Desc&ription:", self.description, "description"),
                 ("&Minutes:", self.minutes, "default_minutes"),
-                ("&Fee:", self.fee, "default_fee_cents"),
                 ("", self.addon, "is_addon"),
                 ("", self.insurance, "billable_to_insurance"),
                 ("", self.active, "active"),
@@ -118,7 +146,7 @@ class ServiceDialog(_FormDialog):
 
 
 @registry.view
-class PayerDialog(_FormDialog):
+class PayerDialog(BillingForm):
     """Add or edit an insurer or EAP: name, kind, electronic payer ID, claims address and phone."""
 
     def __init__(self, payer: Payer | None, submit: Callable[[Payer], Payer], parent: QWidget | None = None) -> None:

@@ -14,9 +14,9 @@ from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relations
 from therapy_desk.domain.clients import AdministrativeSex
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import registry
-from therapy_desk.ui.billing_dialogs import add_rows, money_line, read_cents
+from therapy_desk.ui.billing_dialogs import BillingForm, add_rows, money_line, read_cents
 from therapy_desk.ui.chart_common import OptionalDateEdit, from_qdate, to_qdate
-from therapy_desk.ui.chart_contact_dialogs import _FormDialog, _line
+from therapy_desk.ui.chart_contact_dialogs import _line
 from therapy_desk.ui.widgets.client_form import DOB_DESCRIPTION
 from therapy_desk.ui.widgets.date_field import DateField
 
@@ -39,7 +39,7 @@ def _combo(parent: QWidget, name: str, items: dict[Any, str], current: object) -
 
 
 @registry.view
-class CoverageDialog(_FormDialog):
+class CoverageDialog(BillingForm):
     """A policy for one client. `payers` are those offered (active ones, and the policy's own)."""
 
     def __init__(
@@ -62,8 +62,8 @@ class CoverageDialog(_FormDialog):
         self.group_number = _line(self, "Group number", c.group_number)
         self.relationship = _combo(self, "Relationship to the subscriber", _RELATIONSHIPS, c.relationship)
         other = c.relationship is not Relationship.SELF
-        self.subscriber_first = _line(self, "Subscriber's first name", c.subscriber_first if other else "")
-        self.subscriber_last = _line(self, "Subscriber's last name", c.subscriber_last if other else "")
+        self.subscriber_first = _line(self, "Subscriber first name", c.subscriber_first if other else "")
+        self.subscriber_last = _line(self, "Subscriber last name", c.subscriber_last if other else "")
         self.subscriber_dob = OptionalDateEdit("Set", "Subscriber's date of birth", self)
         self.subscriber_dob.edit.setAccessibleDescription(DOB_DESCRIPTION)
         self.subscriber_dob.set_day(c.subscriber_dob if other else None, default=date(1980, 1, 1))

@@ -14,9 +14,9 @@ from therapy_desk.domain.billing import Allocation, Charge, Payment, PaymentMeth
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
-from therapy_desk.ui.billing_dialogs import add_rows, money_line, read_cents
+from therapy_desk.ui.billing_dialogs import BillingForm, add_rows, money_line, read_cents
 from therapy_desk.ui.chart_common import from_qdate, to_qdate
-from therapy_desk.ui.chart_contact_dialogs import _FormDialog, _line
+from therapy_desk.ui.chart_contact_dialogs import _line
 from therapy_desk.ui.format import fmt_date, fmt_money
 from therapy_desk.ui.models.ledger_model import method_label
 from therapy_desk.ui.models.rows_model import RowsModel
@@ -51,7 +51,7 @@ class AllocationModel(RowsModel[tuple[Allocation, Charge | None]]):
 
 
 @registry.view
-class PaymentDialog(_FormDialog):
+class PaymentDialog(BillingForm):
     """A client's payment. `changed` fires after anything is written (the payment, an allocation)."""
 
     changed = Signal()
@@ -154,6 +154,7 @@ class PaymentDialog(_FormDialog):
             self.submit(self.value())
         except ValidationError as err:
             self.errors.show(err)
+            self.focus_error()
             return False
         self._show_recorded()
         self.remember_initial()
