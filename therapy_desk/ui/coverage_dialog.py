@@ -112,7 +112,7 @@ class CoverageDialog(BillingForm):
 
     def _show_subscriber(self) -> None:
         """The subscriber's fields are asked for only when the client is not the subscriber."""
-        other = self.relationship.currentData() is not Relationship.SELF
+        other = self.relationship.currentData() != Relationship.SELF
         for widget in (self.subscriber_first, self.subscriber_last, self.subscriber_dob, self.subscriber_sex):
             widget.setEnabled(other)
 
@@ -140,7 +140,7 @@ class CoverageDialog(BillingForm):
         payer_id = self.payer.currentData()
         if payer_id is None:
             raise ValidationError("Add the payer on the Billing page (Payers) first, then choose it here.", "payer_id")
-        other = self.relationship.currentData() is not Relationship.SELF
+        other = self.relationship.currentData() != Relationship.SELF
         return Coverage(
             client_id=self._client_id,
             payer_id=int(payer_id),
