@@ -39,6 +39,7 @@ class BillingForm(_FormDialog):
     def __init__(self, title: str, parent: QWidget | None) -> None:
         super().__init__(title, parent)
         self.fields: dict[str, QWidget] = {}
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 70)
 
     def save(self) -> bool:
         saved = super().save()

@@ -180,7 +180,8 @@ class BillingView(QWidget):
             self._balances_read = True
             total = self.balances.total_net_cents()
             self.total_label.setText(
-                f"{len(rows)} accounts open; the practice is owed {fmt_money(total)} in all."
+                f"{len(rows)} account{'s' if len(rows) != 1 else ''} open; the practice is owed {fmt_money(total)} "
+                "in all."
                 if rows
                 else "No client owes anything or holds credit."
             )

@@ -8,7 +8,16 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from therapy_desk.domain.billing import Allocation, Charge, Payment, PaymentMethod
 from therapy_desk.errors import ValidationError
@@ -93,6 +102,8 @@ class PaymentDialog(BillingForm):
         self.allocation_table = record_table("Applied to charges", self.applied_box)
         self.allocation_table.setModel(self.allocations)
         self.allocation_table.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
+        self.allocation_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.credit_label = StatusLabel("Unapplied credit", parent=self.applied_box)
         self.credit_label.setWordWrap(True)
         self.release_button = QPushButton("&Undo the selected allocation", self.applied_box)
