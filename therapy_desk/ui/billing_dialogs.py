@@ -33,7 +33,7 @@ def read_cents(edit: QLineEdit, field: str, *, blank: int | None = None) -> int:
     return parse_dollars(edit.text(), field)
 
 
-class BillingForm(_FormDialog):
+class _BillingForm(_FormDialog):
     """A billing form: captioned rows with their sentences, and a refusal puts the focus on its field."""
 
     def __init__(self, title: str, parent: QWidget | None) -> None:
@@ -58,7 +58,7 @@ class BillingForm(_FormDialog):
                 return
 
 
-def add_rows(dialog: BillingForm, rows: Sequence[tuple[str, QWidget, str]]) -> None:
+def add_rows(dialog: _BillingForm, rows: Sequence[tuple[str, QWidget, str]]) -> None:
     """(caption, field, store field name) rows: the caption bound to its field, the field's sentence under it."""
     for caption, widget, field in rows:
         dialog.fields[field] = widget
@@ -80,7 +80,7 @@ def minutes_box(parent: QWidget, name: str, minutes: int | None) -> QSpinBox:
 
 
 @registry.view
-class ServiceDialog(BillingForm):
+class ServiceDialog(_BillingForm):
     """Add a catalogue entry, or edit one's wording, minutes, fee and flags (a code is never renamed)."""
 
     def __init__(
@@ -147,7 +147,7 @@ class ServiceDialog(BillingForm):
 
 
 @registry.view
-class PayerDialog(BillingForm):
+class PayerDialog(_BillingForm):
     """Add or edit an insurer or EAP: name, kind, electronic payer ID, claims address and phone."""
 
     def __init__(self, payer: Payer | None, submit: Callable[[Payer], Payer], parent: QWidget | None = None) -> None:

@@ -14,7 +14,7 @@ from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relations
 from therapy_desk.domain.clients import AdministrativeSex
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import registry
-from therapy_desk.ui.billing_dialogs import BillingForm, add_rows, money_line, read_cents
+from therapy_desk.ui.billing_dialogs import _BillingForm, add_rows, money_line, read_cents
 from therapy_desk.ui.chart_common import OptionalDateEdit, from_qdate, to_qdate
 from therapy_desk.ui.chart_contact_dialogs import _line
 from therapy_desk.ui.widgets.client_form import DOB_DESCRIPTION
@@ -39,7 +39,7 @@ def _combo(parent: QWidget, name: str, items: dict[Any, str], current: object) -
 
 
 @registry.view
-class CoverageDialog(BillingForm):
+class CoverageDialog(_BillingForm):
     """A policy for one client. `payers` are those offered (active ones, and the policy's own)."""
 
     def __init__(

@@ -23,7 +23,7 @@ from therapy_desk.domain.billing import Allocation, Charge, Payment, PaymentMeth
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
-from therapy_desk.ui.billing_dialogs import BillingForm, add_rows, money_line, read_cents
+from therapy_desk.ui.billing_dialogs import _BillingForm, add_rows, money_line, read_cents
 from therapy_desk.ui.chart_common import from_qdate, to_qdate
 from therapy_desk.ui.chart_contact_dialogs import _line
 from therapy_desk.ui.format import fmt_date, fmt_money
@@ -60,7 +60,7 @@ class AllocationModel(RowsModel[tuple[Allocation, Charge | None]]):
 
 
 @registry.view
-class PaymentDialog(BillingForm):
+class PaymentDialog(_BillingForm):
     """A client's payment. `changed` fires after anything is written (the payment, an allocation)."""
 
     changed = Signal()
