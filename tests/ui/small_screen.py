@@ -30,7 +30,7 @@ import tests.cheap_kdf_child  # noqa: F401  (the test vault is made with the che
 from tests.conftest import PASSPHRASE
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.app import AppController, make_application
-from therapy_desk.ui.chart import ChartWindow
+from therapy_desk.ui.chart import TAB_BILLING, ChartWindow
 from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.unlock import UnlockWindow
 from therapy_desk.ui.windows import FRAME_ALLOWANCE
@@ -125,6 +125,13 @@ def main(argv: list[str]) -> int:
     chart.show_tab(2)
     chart.plan.new_plan()
     check(chart, "chart, plan editor")
+    chart.show_tab(TAB_BILLING)
+    billing = chart.billing
+    for name, make in (("Add coverage", billing.add_coverage), ("Record a payment", billing.record_payment)):
+        dialog = make()
+        assert dialog is not None
+        check(dialog, name)
+        dialog.reject()
     main_window.lock()
     settle()
     print(json.dumps(problems))

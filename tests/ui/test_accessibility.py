@@ -738,6 +738,75 @@ def _backups_classes() -> tuple[type[QWidget], ...]:
 OPENERS["backups"] = (backups_states, _backups_classes())
 
 
+# -- the Billing page, the chart's Billing tab and their dialogs (issue 13) --------------------------------
+
+
+def billing_states(world: World) -> States:
+    from therapy_desk.domain.billing import Relationship
+    from therapy_desk.ui.billing_dialogs import ServiceDialog
+    from therapy_desk.ui.billing_page import TAB_BALANCES, BillingView
+    from therapy_desk.ui.chart import TAB_BILLING
+
+    page = BillingView(world.vault, world.ops)
+    page.resize(1100, 700)
+    show(world, page)
+    yield "Billing, Catalogue", page
+    page.tabs.setCurrentIndex(1)
+    yield "Billing, Payers", page
+    page.tabs.setCurrentIndex(TAB_BALANCES)
+    world.ops.wait_idle()
+    world.qtbot.waitUntil(lambda: page.balances.rowCount() > 0)
+    yield "Billing, Balances", page
+    page.tabs.setCurrentIndex(0)
+    page.service_table.selectRow(0)
+    page.payer_table.selectRow(0)
+    for make in (page.add_service, page.edit_service, page.add_payer, page.edit_payer):
+        dialog = make()
+        assert dialog is not None
+        world.qtbot.waitUntil(dialog.isActiveWindow)
+        yield dialog.windowTitle(), dialog
+        if isinstance(dialog, ServiceDialog) and dialog.code.isReadOnly():
+            dialog.fee.setText("a lot")
+            assert not dialog.save()
+            yield "Edit service, a fee that is not an amount", dialog
+        dialog.reject()
+
+    chart = open_chart(world.qtbot, world.vault, world.client_id)
+    chart.show_tab(TAB_BILLING)
+    yield "Chart, Billing", chart
+    coverage = chart.billing.add_coverage()
+    assert coverage is not None
+    world.qtbot.waitUntil(coverage.isActiveWindow)
+    yield "Add coverage", coverage
+    coverage.relationship.setCurrentIndex(coverage.relationship.findData(Relationship.CHILD))
+    coverage.save()
+    yield "Add coverage, the subscriber asked for and a refusal", coverage
+    coverage.reject()
+    payment = chart.billing.record_payment()
+    assert payment is not None
+    world.qtbot.waitUntil(payment.isActiveWindow)
+    yield "Record a payment", payment
+    payment.save()
+    yield "Record a payment, no amount", payment
+    payment.amount.setText("25")
+    assert payment.save()
+    yield "Record a payment, recorded and applied", payment
+    payment.reject()
+
+
+def _billing_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.billing_dialogs import PayerDialog, ServiceDialog
+    from therapy_desk.ui.billing_page import BillingView
+    from therapy_desk.ui.chart_billing import BillingTab
+    from therapy_desk.ui.coverage_dialog import CoverageDialog
+    from therapy_desk.ui.payment_dialog import PaymentDialog
+
+    return (BillingView, BillingTab, ServiceDialog, PayerDialog, CoverageDialog, PaymentDialog)
+
+
+OPENERS["billing"] = (billing_states, _billing_classes())
+
+
 # -- the tests -----------------------------------------------------------------------------------
 
 

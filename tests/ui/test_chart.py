@@ -222,6 +222,7 @@ def test_only_the_chart_sections_exist_and_ctrl_number_switches(qtbot: QtBot, va
         "Contacts and releases",
         "Sessions and notes",
         "Measures",
+        "Billing",
     ]
     assert [window.tabs.tabToolTip(i) for i in range(4)][1] == "Diagnoses (Ctrl+2)"
 
@@ -231,6 +232,7 @@ def test_only_the_chart_sections_exist_and_ctrl_number_switches(qtbot: QtBot, va
         Qt.Key.Key_2: (TAB_DIAGNOSES, window.diagnoses.code_edit),
         Qt.Key.Key_1: (TAB_OVERVIEW, window.overview.edit_button),
         Qt.Key.Key_6: (window.tabs.indexOf(window.measures), window.measures.give_buttons[Instrument.PHQ9]),
+        Qt.Key.Key_7: (window.tabs.indexOf(window.billing), window.billing.coverage_table),
     }
     for number, (index, first) in first_controls.items():
         QTest.keyClick(window, number, Qt.KeyboardModifier.ControlModifier)

@@ -85,12 +85,12 @@ def test_only_views_that_exist_are_in_the_navigation(main: MainWindow) -> None:
 
 
 def test_navigation_lists_only_the_views_that_exist() -> None:
-    # Billing joins when its issue lands: no dead entries until then.
     assert [title for title, _factory in default_pages()] == [
         "Today",
         "Schedule",
         "Unsigned notes",
         "Caseload",
+        "Billing",
         "Backups",
         "Settings",
     ]

@@ -42,7 +42,8 @@ from therapy_desk.domain.plans import Goal, Intervention, Modality, Objective, P
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs as dialogs_module
 from therapy_desk.ui.app import default_pages
-from therapy_desk.ui.chart import TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
+from therapy_desk.ui.billing_page import BillingView
+from therapy_desk.ui.chart import TAB_BILLING, TAB_CONTACTS, TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN
 from therapy_desk.ui.chart_common import DateDialog
 from therapy_desk.ui.chart_plan import PAGE_EDIT, PAGE_NONE, PAGE_VIEW
 from therapy_desk.ui.first_run import WelcomeWindow
@@ -276,7 +277,7 @@ def test_every_state_of_the_main_window(qtbot: QtBot, main: MainWindow) -> None:
     for row, title in enumerate(main.page_titles):
         main.navigation.setCurrentRow(row)
         page = main.current_page()
-        if isinstance(page, SettingsView):
+        if isinstance(page, SettingsView | BillingView):
             for tab in range(page.tabs.count()):
                 page.tabs.setCurrentIndex(tab)
                 walk.check(f"main window, {title}, {page.tabs.tabText(tab)}", main)
@@ -288,7 +289,7 @@ def test_every_state_of_the_main_window(qtbot: QtBot, main: MainWindow) -> None:
         if title == "Backups":
             keys = {b.keys for b in window_bindings(main)}
             assert {"F5", "Ctrl+B", "Alt+T", "Alt+A", "Alt+C", "Alt+B", "Alt+I", "Alt+E", "Alt+R"} <= keys
-    assert len(walk.visited) == 7
+    assert len(walk.visited) == 10
     assert not walk.found, walk.report()
 
 
@@ -309,6 +310,9 @@ def test_every_state_of_a_chart_window(qtbot: QtBot, vault: Vault, main: MainWin
     walk.check("chart, Diagnoses", chart)
     chart.show_tab(TAB_CONTACTS)
     walk.check("chart, Contacts and releases", chart)
+    chart.show_tab(TAB_BILLING)
+    walk.check("chart, Billing", chart)
+    assert "Ctrl+P" in {b.keys for b in window_bindings(chart)}
     chart.show_tab(TAB_PLAN)
     assert chart.plan.stack.currentIndex() == PAGE_NONE
     walk.check("chart, Treatment plan, none yet", chart)
@@ -344,6 +348,8 @@ def test_every_dialog_of_a_chart(qtbot: QtBot, vault: Vault, main: MainWindow) -
         ("Add contact", tab.add_contact),
         ("Add release", tab.add_release),
         ("Resolve diagnosis", resolve),
+        ("Add coverage", chart.billing.add_coverage),
+        ("Record a payment", chart.billing.record_payment),
         ("Revoke release", lambda: DateDialog("Revoke release", "Revoked on this day.", "Revoked on", print, chart)),
         ("Error", lambda: dialogs_module.show_error(chart, "The disk is full. Free some space and try again.")),
         ("Crash", lambda: dialogs_module.CrashDialog(RuntimeError("a bug"), chart)),
@@ -379,6 +385,12 @@ def test_every_dialog_of_the_main_window(qtbot: QtBot, vault: Vault, ops: Ops, m
     assert search is not None
     walk.check("Search", search)
     search.reject()
+    billing = BillingView(vault, ops, main)
+    for name, make in (("Add service", billing.add_service), ("Add payer", billing.add_payer)):
+        dialog = make()
+        _show(qtbot, dialog)
+        walk.check(name, dialog)
+        dialog.reject()
     assert not walk.found, walk.report()
 
 

@@ -32,6 +32,7 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import dialogs, theme, windows
 from therapy_desk.ui.backup_restore import RestoreRequest
 from therapy_desk.ui.backups import BackupsView, mounted_drives
+from therapy_desk.ui.billing_page import BillingView
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.chart import ChartWindow
 from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
@@ -53,12 +54,13 @@ SETTINGS_FILE = "app.json"
 MAX_SETTINGS_BYTES = 64 * 1024  # a folder, a flag, eight paths and four numbers: far less than this
 _MAX_PATH_CHARS = 4096
 
-# The views in navigation order. Billing joins here when its issue lands.
+# The views in navigation order.
 VIEWS: tuple[tuple[str, Callable[[Vault, Ops], QWidget]], ...] = (
     ("Today", TodayView),
     ("Schedule", ScheduleView),
     ("Unsigned notes", UnsignedView),
     ("Caseload", CaseloadView),
+    ("Billing", BillingView),
     ("Backups", BackupsView),
     ("Settings", SettingsView),
 )

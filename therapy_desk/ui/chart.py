@@ -1,6 +1,6 @@
 """The client chart: one top-level window per client with Overview, Diagnoses, Treatment plan, and
-Contacts and releases. Tabs that later issues add (sessions and notes, measures, billing) are absent
-until they exist.
+Contacts and releases, Sessions and notes, Measures and Billing (coverage, the ledger, Ctrl+P records a
+payment).
 
 Opening reads `vault.caseload.chart_summary` (bounded: the last 20 sessions; audited as a chart read)
 and only what the tabs show, so a chart with hundreds of sessions opens in a few milliseconds.
@@ -28,6 +28,7 @@ from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client, Diagnosis
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme, windows
+from therapy_desk.ui.chart_billing import BillingTab
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
@@ -37,13 +38,14 @@ from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.chart_sessions import SessionsTab
 from therapy_desk.ui.format import fmt_date, fmt_status
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.payment_dialog import SHORTCUT as PAYMENT_KEY
 from therapy_desk.ui.process_notes import SHORTCUT as PROCESS_NOTES_KEY
 from therapy_desk.ui.process_notes import ProcessNotesWindow
 from therapy_desk.ui.widgets.focus import focus_first
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
 APP_TITLE = "Therapy Desk"
-TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS, TAB_SESSIONS = range(5)
+TAB_OVERVIEW, TAB_DIAGNOSES, TAB_PLAN, TAB_CONTACTS, TAB_SESSIONS, TAB_MEASURES, TAB_BILLING = range(7)
 
 
 def chart_title(client: Client) -> str:
@@ -82,13 +84,17 @@ class ChartWindow(QWidget):
         self.contacts = ContactsTab(vault, self)
         self.sessions = SessionsTab(vault, self, ops=ops)
         self.measures = MeasuresTab(vault, self)
+        self.billing = BillingTab(vault, self)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Chart sections")
         self.tabs.setDocumentMode(True)
         self._tab_list: list[ChartTab] = [
-            self.overview, self.diagnoses, self.plan, self.contacts, self.sessions, self.measures
+            self.overview, self.diagnoses, self.plan, self.contacts, self.sessions, self.measures, self.billing
         ]  # fmt: skip
-        names = ("Overview", "Diagnoses", "Treatment plan", "Contacts and releases", "Sessions and notes", "Measures")
+        names = (
+            "Overview", "Diagnoses", "Treatment plan", "Contacts and releases", "Sessions and notes", "Measures",
+            "Billing",
+        )  # fmt: skip
         for number, (tab, name) in enumerate(zip(self._tab_list, names, strict=True), start=1):
             index = self.tabs.addTab(tab, name)
             self.tabs.setTabToolTip(index, f"{name} (Ctrl+{number})")
@@ -105,6 +111,8 @@ class ChartWindow(QWidget):
         self.diagnoses.changed.connect(self._update_facts)
         self.plan.signed.connect(lambda _plan: self.refresh())
         self.measures.changed.connect(self.refresh)
+        self.billing.changed.connect(self.refresh)
+        self.payment_action = self._action("Record a payment", QKeySequence(PAYMENT_KEY), self.record_payment)
         # Psychotherapy notes open in a private window of their own, never in a tab of the chart.
         self.process_notes: ProcessNotesWindow | None = None
         self.process_notes_button = QPushButton("Ps&ychotherapy notes…", self)
@@ -221,6 +229,11 @@ class ChartWindow(QWidget):
 
     def cancel_current(self) -> None:
         self.current_tab().cancel_edit()
+
+    def record_payment(self) -> None:
+        """Ctrl+P: the Billing tab, and the payment form over it."""
+        self.tabs.setCurrentWidget(self.billing)
+        self.billing.record_payment()
 
     def show_measure_result(self, result_id: int) -> bool:
         """The Measures tab on this result and, when its item-9 flag is open, "Record follow-up…" (Today's

@@ -1,0 +1,294 @@
+"""The chart's Billing tab: the client's coverage (add, edit, end), the client ledger (charges, payments,
+running balance, credit; voided rows struck, never hidden) and Record a payment (Ctrl+P in the chart).
+
+The ledger is read when the tab is first shown and after each change, not when the chart opens: reading
+it is a chart read the audit log records.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QDialog, QGroupBox, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
+
+from therapy_desk.domain.billing import Balance, Coverage
+from therapy_desk.domain.caseload import ChartSummary
+from therapy_desk.storage.vault import Vault
+from therapy_desk.ui import registry
+from therapy_desk.ui.chart_common import ChartTab, DateDialog
+from therapy_desk.ui.coverage_dialog import CoverageDialog
+from therapy_desk.ui.format import fmt_date, fmt_money
+from therapy_desk.ui.models.billing_models import RecordsModel
+from therapy_desk.ui.models.ledger_model import COL_DESCRIPTION, LedgerModel
+from therapy_desk.ui.payment_dialog import SHORTCUT as PAYMENT_KEY
+from therapy_desk.ui.payment_dialog import PaymentDialog
+from therapy_desk.ui.widgets.focus import record_table
+from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
+
+_COVERAGE_HEADERS = ("Rank", "Payer", "Member ID", "Group", "Subscriber", "Copay", "Authorization", "Dates")
+
+
+class CoverageModel(RecordsModel):
+    headers = _COVERAGE_HEADERS
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.today = date.today()
+
+    def text(self, item: Coverage, column: int) -> str:
+        if column == 0:
+            return item.rank.value.capitalize()
+        if column == 1:
+            return item.payer_name
+        if column == 2:
+            return item.member_id
+        if column == 3:
+            return item.group_number
+        if column == 4:
+            who = f"{item.subscriber_first} {item.subscriber_last}".strip()
+            return "Self" if item.relationship.value == "self" else f"{who} ({item.relationship.value})"
+        if column == 5:
+            return fmt_money(item.copay_cents) if item.copay_cents else ""
+        if column == 6:
+            visits = "" if item.authorized_visits is None else f", {item.authorized_visits} visits"
+            return f"{item.authorization_number}{visits}" if item.authorization_number else ""
+        dates = f"{fmt_date(item.start_date)} – {fmt_date(item.end_date, 'open')}"
+        return f"{dates} (ended)" if self.is_muted(item) else dates
+
+    def is_muted(self, item: Coverage) -> bool:
+        return item.end_date is not None and item.end_date < self.today
+
+    def muted_because(self, item: Coverage) -> str:
+        return "ended"
+
+
+def balance_sentence(balance: Balance) -> str:
+    net = balance.net_cents
+    if net < 0:
+        return f"Credit on account: {fmt_money(-net)}."
+    if balance.credit_cents:
+        return f"Balance due: {fmt_money(net)} (after {fmt_money(balance.credit_cents)} of unapplied credit)."
+    return f"Balance due: {fmt_money(net)}."
+
+
+@registry.view
+class BillingTab(ChartTab):
+    """Coverage and the ledger of one client; `changed` fires after a write (the chart's balance moves)."""
+
+    changed = Signal()
+
+    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._vault = vault
+        self._client_id: int | None = None
+        self._ledger_read = False
+        self.coverage_dialog: CoverageDialog | None = None
+        self.payment_dialog: PaymentDialog | None = None
+        self.end_dialog: DateDialog | None = None
+
+        coverage_box = QGroupBox("Insurance coverage", self)
+        self.coverages = CoverageModel(self)
+        self.coverage_table = record_table("Insurance coverage", coverage_box)
+        self.coverage_table.setModel(self.coverages)
+        self.coverage_table.activated.connect(lambda _i: self.edit_coverage())
+        self.add_coverage_button = QPushButton("Add co&verage…", coverage_box)
+        self.add_coverage_button.setAccessibleName("Add coverage")
+        self.add_coverage_button.clicked.connect(lambda: self.add_coverage())
+        self.edit_coverage_button = QPushButton("&Edit coverage…", coverage_box)
+        self.edit_coverage_button.setAccessibleName("Edit coverage")
+        self.edit_coverage_button.setToolTip("Edit the selected coverage (Enter)")
+        self.edit_coverage_button.clicked.connect(lambda: self.edit_coverage())
+        self.end_coverage_button = QPushButton("E&nd coverage…", coverage_box)
+        self.end_coverage_button.setAccessibleName("End coverage")
+        self.end_coverage_button.clicked.connect(lambda: self.end_coverage())
+        row = QHBoxLayout()
+        for button in (self.add_coverage_button, self.edit_coverage_button, self.end_coverage_button):
+            row.addWidget(button)
+        row.addStretch(1)
+        column = QVBoxLayout(coverage_box)
+        column.addWidget(self.coverage_table)
+        column.addLayout(row)
+
+        ledger_box = QGroupBox("Ledger", self)
+        self.ledger = LedgerModel(self)
+        self.ledger_table = record_table("Ledger", ledger_box)
+        self.ledger_table.setModel(self.ledger)
+        self.ledger_table.horizontalHeader().setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        self.balance_label = StatusLabel("Balance", parent=ledger_box)
+        bold = self.balance_label.font()
+        bold.setBold(True)
+        self.balance_label.setFont(bold)
+        self.payment_button = QPushButton("Record a &payment…", ledger_box)
+        self.payment_button.setAccessibleName("Record a payment")
+        self.payment_button.setToolTip(f"Record a payment ({PAYMENT_KEY})")
+        self.payment_button.clicked.connect(lambda: self.record_payment())
+        self.error = error_label(ledger_box)
+        row = QHBoxLayout()
+        row.addWidget(self.balance_label, 1)
+        row.addWidget(self.payment_button)
+        column = QVBoxLayout(ledger_box)
+        column.addWidget(self.ledger_table)
+        column.addLayout(row)
+        column.addWidget(self.error)
+
+        outer = QVBoxLayout(self)
+        outer.addWidget(coverage_box, 2)
+        outer.addWidget(ledger_box, 5)
+        self.coverage_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self._update_buttons()
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    def load(self, summary: ChartSummary) -> None:
+        self._client_id = summary.client.id
+        self._ledger_read = False
+        self.reload_coverage()
+        self.balance_label.setText(balance_sentence(summary.balance))
+        if self.isVisible():
+            self.reload_ledger()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._ledger_read:
+            self.reload_ledger()
+
+    def reload_coverage(self, coverage_id: int | None = None) -> None:
+        if self._client_id is None:
+            return
+        self.coverages.today = date.today()
+        self.coverages.set_rows(self._vault.billing.coverages(self._client_id))
+        row = self.coverages.row_where(id=coverage_id) if coverage_id is not None else -1
+        if row >= 0:
+            self.coverage_table.selectRow(row)
+        self._update_buttons()
+
+    def reload_ledger(self) -> None:
+        if self._client_id is None:
+            return
+        self.ledger.set_rows(self._vault.billing.ledger(self._client_id))
+        self.balance_label.setText(balance_sentence(self._vault.billing.balance(self._client_id)))
+        self._ledger_read = True
+        if self.ledger.rowCount():
+            self.ledger_table.scrollToBottom()
+
+    def _selected_coverage(self) -> Coverage | None:
+        rows = self.coverage_table.selectionModel().selectedRows()
+        return self.coverages.row(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        coverage = self._selected_coverage()
+        self.edit_coverage_button.setEnabled(coverage is not None)
+        self.end_coverage_button.setEnabled(coverage is not None and coverage.end_date is None)
+        self.payment_button.setEnabled(self._client_id is not None)
+
+    # -- coverage --------------------------------------------------------------------------------
+
+    def add_coverage(self) -> CoverageDialog | None:
+        return self._open_coverage(None)
+
+    def edit_coverage(self) -> CoverageDialog | None:
+        coverage = self._selected_coverage()
+        return None if coverage is None else self._open_coverage(coverage)
+
+    def _open_coverage(self, coverage: Coverage | None) -> CoverageDialog | None:
+        if self._client_id is None:
+            return None
+        client_id = self._client_id
+        payers = self._vault.billing.payers()
+        if coverage is not None and all(p.id != coverage.payer_id for p in payers):
+            payers.append(self._vault.billing.payer(coverage.payer_id))  # its payer, though now inactive
+
+        def submit(edited: Coverage) -> Coverage:
+            edited = dataclasses.replace(edited, client_id=client_id)
+            billing = self._vault.billing
+            saved = billing.add_coverage(edited) if edited.id is None else billing.update_coverage(edited)
+            self.changed.emit()
+            self.reload_coverage(saved.id)
+            return saved
+
+        self.coverage_dialog = CoverageDialog(client_id, coverage, payers, submit, self)
+        self.coverage_dialog.finished.connect(lambda _r: self._forget("coverage_dialog"))
+        self.coverage_dialog.open()
+        return self.coverage_dialog
+
+    def end_coverage(self) -> DateDialog | None:
+        coverage = self._selected_coverage()
+        if coverage is None or coverage.id is None:
+            return None
+        coverage_id = coverage.id
+
+        def submit(on: date) -> None:
+            self._vault.billing.end_coverage(coverage_id, on)
+            self.changed.emit()
+            self.reload_coverage(coverage_id)
+
+        self.end_dialog = DateDialog(
+            "End coverage",
+            f"The last day {coverage.payer_name} covers this client. Sessions after it are self-pay unless "
+            "other coverage starts.",
+            "Last covered day",
+            submit,
+            self,
+        )
+        self.end_dialog.finished.connect(lambda _r: self._forget("end_dialog"))
+        self.end_dialog.open()
+        return self.end_dialog
+
+    # -- payments --------------------------------------------------------------------------------
+
+    def record_payment(self) -> PaymentDialog | None:
+        if self._client_id is None:
+            return None
+        self.payment_dialog = PaymentDialog(self._vault, self._client_id, self)
+        self.payment_dialog.changed.connect(self._money_changed)
+        self.payment_dialog.finished.connect(lambda _r: self._forget("payment_dialog"))
+        self.payment_dialog.open()
+        return self.payment_dialog
+
+    def _money_changed(self) -> None:
+        self.changed.emit()  # the chart reads its summary again, and this tab its ledger with it
+
+    def _forget(self, name: str) -> None:
+        dialog = getattr(self, name)
+        if dialog is not None:
+            dialog.deleteLater()
+        setattr(self, name, None)
+
+    # -- the chart's contract -------------------------------------------------------------------
+
+    def _open_forms(self) -> list[CoverageDialog | PaymentDialog]:
+        return [d for d in (self.coverage_dialog, self.payment_dialog) if d is not None and d.isVisible()]
+
+    def is_dirty(self) -> bool:
+        return any(d.is_dirty() for d in self._open_forms())
+
+    def save(self) -> bool:
+        return all(d.save() for d in self._open_forms())
+
+    def save_for_lock(self) -> None:
+        # Coverage can be corrected later, so a valid edit is kept. Money waits for the clinician's own Enter.
+        dialog = self.coverage_dialog
+        if dialog is not None and dialog.isVisible() and dialog.is_dirty():
+            dialog.save()
+
+    def cancel_edit(self) -> None:
+        for dialog in (self.coverage_dialog, self.payment_dialog, self.end_dialog):
+            if dialog is not None:
+                dialog.reject()
+
+    def clear(self) -> None:
+        self._client_id = None
+        self._ledger_read = False
+        self.coverage_dialog = self.payment_dialog = self.end_dialog = None
+        for dialog in self.findChildren(QDialog):
+            dialog.hide()
+            dialog.setParent(None)
+            dialog.deleteLater()
+        self.coverages.set_rows([])
+        self.ledger.set_rows([])
+        self.balance_label.clear()
+        self.error.clear()
+        self._update_buttons()

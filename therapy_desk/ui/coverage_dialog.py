@@ -1,0 +1,168 @@
+"""Add or edit a client's insurance coverage: payer, rank, member and group IDs, the subscriber when it is
+not the client, copay, authorization, and the dates the policy covers. The domain's `Coverage.validated`
+rules apply through the store; each refusal shows under its field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
+
+from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relationship
+from therapy_desk.domain.clients import AdministrativeSex
+from therapy_desk.errors import ValidationError
+from therapy_desk.ui import registry
+from therapy_desk.ui.billing_dialogs import _BillingForm, add_rows, money_line, read_cents
+from therapy_desk.ui.chart_common import OptionalDateEdit, from_qdate, to_qdate
+from therapy_desk.ui.chart_contact_dialogs import _line
+from therapy_desk.ui.widgets.client_form import DOB_DESCRIPTION
+from therapy_desk.ui.widgets.date_field import DateField
+
+_RELATIONSHIPS = {
+    Relationship.SELF: "Self (the client is the subscriber)",
+    Relationship.SPOUSE: "Spouse",
+    Relationship.CHILD: "Child",
+    Relationship.OTHER: "Other",
+}
+_SEXES = {AdministrativeSex.UNKNOWN: "Unknown", AdministrativeSex.FEMALE: "Female", AdministrativeSex.MALE: "Male"}
+
+
+def _combo(parent: QWidget, name: str, items: dict[Any, str], current: object) -> QComboBox:
+    combo = QComboBox(parent)
+    combo.setAccessibleName(name)
+    for value, text in items.items():
+        combo.addItem(text, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    return combo
+
+
+@registry.view
+class CoverageDialog(_BillingForm):
+    """A policy for one client. `payers` are those offered (active ones, and the policy's own)."""
+
+    def __init__(
+        self,
+        client_id: int,
+        coverage: Coverage | None,
+        payers: list[Payer],
+        submit: Callable[[Coverage], Coverage],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__("Edit coverage" if coverage else "Add coverage", parent)
+        self.setObjectName("coverageDialog")
+        self._client_id = client_id
+        self._coverage = coverage
+        self._submit = submit
+        c = coverage or Coverage(client_id, 0, "", date.today())
+        self.payer = _combo(self, "Payer", {p.id: p.name for p in payers}, c.payer_id)
+        self.rank = _combo(self, "Plan rank", {r: r.value.capitalize() for r in CoverageRank}, c.rank)
+        self.member_id = _line(self, "Member ID", c.member_id, "As on the insurance card")
+        self.group_number = _line(self, "Group number", c.group_number)
+        self.relationship = _combo(self, "Relationship to the subscriber", _RELATIONSHIPS, c.relationship)
+        other = c.relationship is not Relationship.SELF
+        self.subscriber_first = _line(self, "Subscriber first name", c.subscriber_first if other else "")
+        self.subscriber_last = _line(self, "Subscriber last name", c.subscriber_last if other else "")
+        self.subscriber_dob = OptionalDateEdit("Set", "Subscriber's date of birth", self)
+        self.subscriber_dob.edit.setAccessibleDescription(DOB_DESCRIPTION)
+        self.subscriber_dob.set_day(c.subscriber_dob if other else None, default=date(1980, 1, 1))
+        self.subscriber_sex = _combo(self, "Subscriber's sex", _SEXES, c.subscriber_sex if other else None)
+        self.copay = money_line(self, "Copay", c.copay_cents if coverage else None)
+        self.authorization = _line(self, "Authorization number", c.authorization_number)
+        self.visits = QSpinBox(self)
+        self.visits.setAccessibleName("Authorized visits")
+        self.visits.setRange(-1, 999)
+        self.visits.setSpecialValueText("None")
+        self.visits.setValue(-1 if c.authorized_visits is None else c.authorized_visits)
+        self.auth_start = OptionalDateEdit("Set", "Authorization from", self)
+        self.auth_start.set_day(c.authorization_start)
+        self.auth_end = OptionalDateEdit("Set", "Authorization until", self)
+        self.auth_end.set_day(c.authorization_end)
+        self.start = DateField(self)
+        self.start.setAccessibleName("Coverage starts")
+        self.start.setDate(to_qdate(c.start_date))
+        self.end = OptionalDateEdit("Set", "Coverage ends", self)
+        self.end.set_day(c.end_date)
+        add_rows(
+            self,
+            (
+                ("&Payer:", self.payer, "payer_id"),
+                ("Plan ran&k:", self.rank, "rank"),
+                ("&Member ID:", self.member_id, "member_id"),
+                ("&Group number:", self.group_number, "group_number"),
+                ("&Relationship:", self.relationship, "relationship"),
+                ("Subscriber &first name:", self.subscriber_first, "subscriber_first"),
+                ("Subscriber &last name:", self.subscriber_last, "subscriber_last"),
+                ("Subscriber's &date of birth:", self.subscriber_dob, "subscriber_dob"),
+                ("Subscriber's se&x:", self.subscriber_sex, "subscriber_sex"),
+                ("C&opay:", self.copay, "copay_cents"),
+                ("&Authorization number:", self.authorization, "authorization_number"),
+                ("Authorized &visits:", self.visits, "authorized_visits"),
+                ("Authori&zation from:", self.auth_start, "authorization_start"),
+                ("Authorization &until:", self.auth_end, "authorization_end"),
+                ("Coverage &starts:", self.start, "start_date"),
+                ("Coverage &ends:", self.end, "end_date"),
+            ),
+        )
+        self.relationship.currentIndexChanged.connect(lambda _i: self._show_subscriber())
+        self._show_subscriber()
+        (self.payer if coverage is None else self.member_id).setFocus()
+        self.remember_initial()
+
+    def _show_subscriber(self) -> None:
+        """The subscriber's fields are asked for only when the client is not the subscriber."""
+        other = self.relationship.currentData() != Relationship.SELF
+        for widget in (self.subscriber_first, self.subscriber_last, self.subscriber_dob, self.subscriber_sex):
+            widget.setEnabled(other)
+
+    def snapshot(self) -> tuple[Any, ...]:
+        return (
+            self.payer.currentIndex(),
+            self.rank.currentIndex(),
+            self.member_id.text(),
+            self.group_number.text(),
+            self.relationship.currentIndex(),
+            self.subscriber_first.text(),
+            self.subscriber_last.text(),
+            self.subscriber_dob.day(),
+            self.subscriber_sex.currentIndex(),
+            self.copay.text(),
+            self.authorization.text(),
+            self.visits.value(),
+            self.auth_start.day(),
+            self.auth_end.day(),
+            self.start.date(),
+            self.end.day(),
+        )
+
+    def value(self) -> Coverage:
+        payer_id = self.payer.currentData()
+        if payer_id is None:
+            raise ValidationError("Add the payer on the Billing page (Payers) first, then choose it here.", "payer_id")
+        other = self.relationship.currentData() != Relationship.SELF
+        return Coverage(
+            client_id=self._client_id,
+            payer_id=int(payer_id),
+            member_id=self.member_id.text(),
+            start_date=from_qdate(self.start.date()),
+            rank=CoverageRank(self.rank.currentData()),
+            relationship=Relationship(self.relationship.currentData()),
+            group_number=self.group_number.text(),
+            subscriber_first=self.subscriber_first.text() if other else "",
+            subscriber_last=self.subscriber_last.text() if other else "",
+            subscriber_dob=self.subscriber_dob.day() if other else None,
+            subscriber_sex=AdministrativeSex(self.subscriber_sex.currentData()) if other else AdministrativeSex.UNKNOWN,
+            copay_cents=read_cents(self.copay, "copay_cents", blank=0),
+            authorization_number=self.authorization.text(),
+            authorized_visits=None if self.visits.value() < 0 else self.visits.value(),
+            authorization_start=self.auth_start.day(),
+            authorization_end=self.auth_end.day(),
+            end_date=self.end.day(),
+            id=None if self._coverage is None else self._coverage.id,
+        )
+
+    def submit(self, value: Coverage) -> Coverage:
+        saved = self._submit(value)
+        self._coverage = saved
+        return saved
