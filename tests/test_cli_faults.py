@@ -302,7 +302,7 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (["vault"], "needs the action (create, check, passwd or recover)"),
         (["demo"], "`therapy-desk demo` needs --vault"),
         (["vault", "check", "--vault"], "--vault needs a value after it"),
-        ([SECRET], "The command must be one of vault, clients, search, notes, schedule, demo or backup"),
+        ([SECRET], "The command must be one of vault, clients, search, notes, schedule, demo, backup, ledger or aging"),
     ],
 )
 def test_the_sentence_says_which_option_or_position_was_wrong(
@@ -456,6 +456,8 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
     "backup test --recovery-stdin": (["backup", "test", "{backup}", "--recovery-stdin"], "{recovery}\n"),
     "backup list": (["backup", "list", "{folder}"], ""),
     "backup list --json": (["backup", "list", "{folder}", "--json"], ""),
+    "ledger": (["ledger", "--client", "1", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
+    "aging": (["aging", "--json", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
     "--help": (["--help"], ""),
     "--version": (["--version"], ""),
     "vault --help": (["vault", "--help"], ""),

@@ -26,7 +26,7 @@ from therapy_desk.domain.plans import content_sha256
 from therapy_desk.storage import integrity, measures, migrations
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.integrity import CheckReport
-from therapy_desk.storage.migrations import m011_note_billing
+from therapy_desk.storage.migrations import m008_billing, m011_note_billing, m014_ledger
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.reliability  # each attack on the seals
@@ -323,15 +323,30 @@ def _schema_8_measures(old_app: pytest.MonkeyPatch) -> None:
     old_app.setattr(measures.MeasureStore, "mark_followed_up", follow_up)
 
 
+def _undo_step_14(conn: Any) -> None:
+    """Drop what step 14 made (its triggers, indexes and tables, the charges' adjusted amount) and put back
+    step 8's index of open charges. The practice holds no ledger rows: none are lost."""
+    made = re.findall(r"CREATE (TABLE|INDEX|TRIGGER) (\w+)", " ".join(m014_ledger.STATEMENTS))
+    for kind in ("TRIGGER", "INDEX", "TABLE"):
+        for name in reversed([name for found, name in made if found == kind]):
+            conn.execute(f"DROP {kind} IF EXISTS {name}")
+    step_8_index = next(sql for sql in m008_billing.STATEMENTS if "INDEX charges_open_by_client" in sql)
+    conn.execute(step_8_index)
+    conn.execute("ALTER TABLE charges DROP COLUMN adjusted_cents")
+
+
 @pytest.fixture
 def schema_8_practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Practice:
     """The practice as an app of schema 8 left it.
 
-    Today's note store writes the columns step 11 added, so the practice is built with them in step 8 and
-    they are dropped afterwards: the notes table is then as schema 8 had it."""
+    Today's note store writes the columns step 11 added, and today's billing store reads the ledger of
+    step 14, so the practice is built with them in step 8 and they are dropped afterwards: the notes and
+    billing tables are then as schema 8 had them."""
     record = AuditStore.record
     step_8 = migrations.MIGRATIONS[7]
-    with_step_11_columns = dataclasses.replace(step_8, statements=step_8.statements + m011_note_billing.STATEMENTS)
+    with_step_11_columns = dataclasses.replace(
+        step_8, statements=(*step_8.statements, *m011_note_billing.STATEMENTS, *m014_ledger.STATEMENTS)
+    )
     with monkeypatch.context() as old_app:
         old_app.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:7], with_step_11_columns))
         _schema_8_measures(old_app)
@@ -346,6 +361,7 @@ def schema_8_practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Practi
         for column in ("service_code", "code_reason", "late_entry_reason"):
             conn.execute(f"ALTER TABLE notes DROP COLUMN {column}")
         conn.execute("DROP TABLE snippets")
+        _undo_step_14(conn)
         conn.commit()
     finally:
         conn.close()

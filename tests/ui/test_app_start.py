@@ -19,6 +19,7 @@ from therapy_desk import cli, crash
 from therapy_desk.domain.clients import Client
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import app
+from therapy_desk.ui.billing_page import BillingView
 from therapy_desk.ui.backups import BackupsView
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.first_run import WelcomeWindow
@@ -123,11 +124,12 @@ def test_the_views_are_the_real_ones_in_navigation_order() -> None:
         ("Schedule", ScheduleView),
         ("Unsigned notes", UnsignedView),
         ("Caseload", CaseloadView),
+        ("Billing", BillingView),
         ("Backups", BackupsView),
         ("Settings", SettingsView),
     ]
     assert [title for title, _factory in app.default_pages()] == [
-        "Today", "Schedule", "Unsigned notes", "Caseload", "Backups", "Settings",
+        "Today", "Schedule", "Unsigned notes", "Caseload", "Billing", "Backups", "Settings",
     ]  # fmt: skip
 
 
