@@ -19,8 +19,8 @@ from therapy_desk import cli, crash
 from therapy_desk.domain.clients import Client
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import app
-from therapy_desk.ui.billing_page import BillingView
 from therapy_desk.ui.backups import BackupsView
+from therapy_desk.ui.billing_page import BillingView
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.schedule import ScheduleView
