@@ -44,6 +44,9 @@ _ENTRY_KINDS = {
     LedgerKind.WRITE_OFF: EntryKind.WRITE_OFF,
     LedgerKind.REFUND: EntryKind.REFUND,
 }
+_CLIENT_PAYMENT = "Client payment"
+_CONTRACTUAL = "Contractual adjustment"
+_METHODS = {"card": "Card", "cash": "Cash", "check": "Check", "eft": "Bank transfer", "insurance": "Insurance"}
 _REDUCTIONS = (LedgerKind.ADJUSTMENT, LedgerKind.WRITE_OFF, LedgerKind.REFUND)
 
 
@@ -166,9 +169,7 @@ def _payments_on(vault: Vault, charges: Iterable[Charge]) -> tuple[PaymentLine, 
 
 
 def _method(payment: Payment) -> str:
-    return {"eft": "EFT", "card": "Card", "cash": "Cash", "check": "Check"}.get(
-        payment.method.value, payment.method.value.capitalize()
-    )
+    return _METHODS.get(payment.method.value, payment.method.value.capitalize())
 
 
 # -- statement -----------------------------------------------------------------------------------------------
@@ -226,10 +227,27 @@ def _entry(row: LedgerRow) -> StatementEntry:
     kind = _ENTRY_KINDS.get(row.kind)
     if kind is None:  # a reversal printed alone: it raises the balance like a charge or lowers it like a credit
         kind = EntryKind.CHARGE if row.change_cents > 0 else EntryKind.ADJUSTMENT
-    description = row.description
-    if row.kind is LedgerKind.CHARGE and row.code:
-        description = f"{row.code} {row.description}".strip()
-    return StatementEntry(row.on, kind, description, abs(row.change_cents))
+    return StatementEntry(row.on, kind, _describe(row), abs(row.change_cents))
+
+
+def _describe(row: LedgerRow) -> str:
+    """The ledger's description in the client's words (the statement prints the kind before it)."""
+    text = row.description
+    if row.kind is LedgerKind.CHARGE:
+        return f"{row.code} {text}".strip()
+    if row.kind is LedgerKind.PAYMENT and text.startswith(_CLIENT_PAYMENT):
+        reference = text.removeprefix(_CLIENT_PAYMENT).strip()
+        method = _METHODS.get(row.code, row.code.capitalize())
+        return f"{method}, {reference}" if reference else method
+    if row.kind is LedgerKind.ADJUSTMENT and text.startswith(_CONTRACTUAL):
+        codes = text.removeprefix(_CONTRACTUAL).strip()
+        return f"Fee above the insurer's allowed amount{f' ({codes})' if codes else ''}"
+    if row.kind is LedgerKind.WRITE_OFF and text.startswith("Write-off ("):
+        reason, _, rest = text.removeprefix("Write-off (").partition(")")
+        return f"{reason.capitalize()}{rest}"
+    if row.kind is LedgerKind.REFUND:
+        return text.removeprefix("Refund ")
+    return text
 
 
 # -- Good Faith Estimate -------------------------------------------------------------------------------------
