@@ -5,7 +5,7 @@ documents already written stay, are recorded and are listed, and no partial file
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -58,18 +58,20 @@ def issue_batch(
     date_to: date,
     today: date,
     progress: Progress | None = None,
+    clients: Sequence[int] | None = None,
 ) -> BatchResult:
     """A superbill (of the period's sessions) or a statement (for the period, dated `today`) for each client
-    with activity in the period, into `folder`. `progress(done, total)` is called before each client and
-    at the end; when it raises, the batch stops there and returns what it did with `cancelled` set. An
+    with activity in the period (or each of `clients`, as chosen from those), into `folder`.
+    `progress(done, total)` is called before each client and at the end; when it raises, the batch stops
+    there and returns what it did with `cancelled` set. An
     error the user must fix (a full disk, a folder gone) stops the batch with its sentence; the documents
     already written stay recorded."""
     kind = DocumentKind(kind)
     if kind not in BATCH_KINDS:
         raise ValidationError("A batch makes superbills or statements.", "kind")
-    clients = clients_with_activity(vault, date_from, date_to)
-    result = BatchResult(total=len(clients))
-    for client_id in clients:
+    chosen = clients_with_activity(vault, date_from, date_to) if clients is None else list(clients)
+    result = BatchResult(total=len(chosen))
+    for client_id in chosen:
         if not _report(progress, result):
             return result
         try:
