@@ -131,7 +131,7 @@ def issue_superbill(
         name or document_name(DocumentKind.SUPERBILL, doc.client.account_number, period_label(*period)),
         numbered=name is None,
         password=password,
-        make=lambda: superbill_pdf.render(doc),
+        make=_ready(superbill_pdf.render(doc)),
         record=_recorder(vault, client_id, DocumentKind.SUPERBILL, recipient, period, details, password),
     )
 
@@ -160,7 +160,7 @@ def issue_statement(
         name or document_name(DocumentKind.STATEMENT, doc.client.account_number, period_label(period_from, period_to)),
         numbered=name is None,
         password=password,
-        make=lambda: statement_pdf.render(doc),
+        make=_ready(statement_pdf.render(doc)),
         record=_recorder(vault, client_id, DocumentKind.STATEMENT, recipient, (period_from, period_to), details,
                          password),
     )  # fmt: skip
@@ -212,6 +212,11 @@ def issue_estimate(
         make=make,
         record=record_estimate,
     )
+
+
+def _ready(pdf: bytes) -> Callable[[], bytes]:
+    """A PDF rendered before the transaction: the vault is not held while reportlab lays out pages."""
+    return lambda: pdf
 
 
 def _refuse(document: str, missing: Sequence[Any]) -> None:
