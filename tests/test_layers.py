@@ -96,3 +96,18 @@ def test_the_demo_uses_domain_and_storage_only() -> None:
             and not (isinstance(node.value, ast.Name) and node.value.id == "self")
         ]
     assert offenders == []
+
+
+def test_documents_sit_above_storage_and_templates() -> None:
+    """`therapy_desk/documents` gathers through the stores and renders with the templates: nothing below it
+    imports it, and it imports neither the app nor the command line."""
+    offenders = []
+    for layer in ("domain", "templates", "storage"):
+        for path in (PACKAGE / layer).rglob("*.py"):
+            if any(m.startswith("therapy_desk.documents") for m in _imported_modules(path)):
+                offenders.append(str(path.relative_to(PACKAGE)))
+    for path in (PACKAGE / "documents").rglob("*.py"):
+        bad = {m for m in _imported_modules(path) if m.startswith(("therapy_desk.ui", "therapy_desk.cli"))}
+        if bad:
+            offenders.append(f"{path.relative_to(PACKAGE)}: {sorted(bad)}")
+    assert offenders == []

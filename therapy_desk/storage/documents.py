@@ -4,6 +4,7 @@ an estimate's PDF hash is filled in once, when its PDF is written."""
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 import re
@@ -118,6 +119,11 @@ class DocumentStore:
         self._audit = audit
 
     # -- documents issued ----------------------------------------------------------------------
+
+    def issuing(self) -> contextlib.AbstractContextManager[object]:
+        """One transaction around issuing a document: what is recorded inside it (an estimate, its hash, the
+        document issued) is committed together, or not at all when the file cannot be written."""
+        return self._db.transaction()
 
     def record_issued(
         self,

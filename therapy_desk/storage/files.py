@@ -103,3 +103,64 @@ def tighten_permissions(folder: Path) -> None:
             if stat.S_ISDIR(mode) or stat.S_ISREG(mode):
                 with contextlib.suppress(FileNotFoundError):
                     os.chmod(path, DIR_MODE if stat.S_ISDIR(mode) else FILE_MODE)
+
+
+_NO_HARD_LINKS = (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS, errno.EXDEV)
+MAX_NUMBERED = 999
+
+
+def numbered_name(name: str, number: int) -> str:
+    """ "Statement.pdf" as the `number`th file of that name: "Statement (2).pdf" (1: the name itself)."""
+    if number <= 1:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    return f"{stem} ({number}).{suffix}" if dot and stem else f"{name} ({number})"
+
+
+def write_new_file(folder: Path, name: str, data: bytes, *, numbered: bool = True) -> Path:
+    """Write `data` as a new file `name` in `folder`, never over a file already there, and return its path.
+
+    The bytes go to a temporary file in that folder (0600), are flushed and fsynced, then linked to the
+    final name (a link, unlike a rename, fails when the name is taken) and the folder fsynced; on a disk
+    without hard links (FAT, exFAT) the name is checked, then the file renamed. With `numbered`, a taken
+    name becomes "name (2).pdf", "name (3).pdf"...; without, a taken name is refused with a sentence. The
+    temporary file never outlives the call, whatever fails (an interrupt included).
+    """
+    if not name or name != Path(name).name or name in (".", ".."):
+        raise UnusableLocation(f"{name!r} is not a file name: give a name without a folder.")
+    if not folder.is_dir():
+        raise UnusableLocation(f"{folder} is not a folder. Choose the folder the file goes into.")
+    with os_errors_as_user_errors(folder):
+        fd, tmp_name = tempfile.mkstemp(prefix=".td-", suffix=".partial", dir=folder)
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            final = _place_new(tmp, folder, name, numbered)
+        finally:
+            tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the file is in place; a failing folder fsync must not undo that
+            fsync_dir(folder)
+        return final
+
+
+def _place_new(tmp: Path, folder: Path, name: str, numbered: bool) -> Path:
+    for number in range(1, MAX_NUMBERED + 1 if numbered else 2):
+        final = folder / numbered_name(name, number)
+        try:
+            os.link(tmp, final)
+            return final
+        except FileExistsError:
+            continue
+        except OSError as err:
+            if err.errno not in _NO_HARD_LINKS:
+                raise
+        if final.exists():  # no hard links on this disk: check, then rename
+            continue
+        os.rename(tmp, final)
+        return final
+    if not numbered:
+        raise UnusableLocation(f"{folder / name} already exists; it was not touched. Choose another name.")
+    raise UnusableLocation(f"{folder} already holds {MAX_NUMBERED} files named like {name}; choose another folder.")

@@ -126,6 +126,17 @@ class LedgerReadsMixin(CoverageMixin, PaymentsMixin):
 
     # -- practice-wide lists -------------------------------------------------------------------
 
+    def clients_with_activity(self, date_from: date, date_to: date) -> list[int]:
+        """Ids of the clients with a live charge (by date of service) or a live payment (by date received)
+        from `date_from` to `date_to` inclusive: who gets a monthly superbill or statement."""
+        rows = self._db.execute(
+            "SELECT client_id FROM charges WHERE voided_at IS NULL AND date_of_service BETWEEN ?1 AND ?2 "
+            "UNION SELECT client_id FROM payments WHERE voided_at IS NULL AND received_on BETWEEN ?1 AND ?2 "
+            "ORDER BY client_id",
+            (date_from.isoformat(), date_to.isoformat()),
+        ).fetchall()
+        return [int(r[0]) for r in rows]
+
     def _owing(self, where: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         return list(self._db.execute(_OWING + where, tuple(params)))
 
