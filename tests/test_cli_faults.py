@@ -19,6 +19,7 @@ import pytest
 
 from tests.children import child_env, cli_command
 from tests.conftest import PASSPHRASE
+from tests.documents import practice as documents_practice
 from therapy_desk import cli
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.storage.backup import create_backup
@@ -302,7 +303,11 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (["vault"], "needs the action (create, check, passwd or recover)"),
         (["demo"], "`therapy-desk demo` needs --vault"),
         (["vault", "check", "--vault"], "--vault needs a value after it"),
-        ([SECRET], "The command must be one of vault, clients, search, notes, schedule, demo, backup, ledger or aging"),
+        (
+            [SECRET],
+            "The command must be one of vault, clients, search, notes, schedule, demo, backup, ledger, aging, "
+            "superbill, statement or estimate",
+        ),
     ],
 )
 def test_the_sentence_says_which_option_or_position_was_wrong(
@@ -458,6 +463,55 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
     "backup list --json": (["backup", "list", "{folder}", "--json"], ""),
     "ledger": (["ledger", "--client", "1", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
     "aging": (["aging", "--json", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
+    "superbill": (
+        [
+            "superbill",
+            "--client",
+            "{insured}",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-03-31",
+            "-o",
+            "{new}.pdf",
+            "--vault",
+            "{vault}",
+            "--passphrase-stdin",
+        ],
+        "{passphrase}\n",
+    ),
+    "statement": (
+        [
+            "statement",
+            "--client",
+            "{insured}",
+            "--as-of",
+            "2025-03-31",
+            "-o",
+            "{new}.pdf",
+            "--vault",
+            "{vault}",
+            "--passphrase-stdin",
+        ],
+        "{passphrase}\n",
+    ),
+    "estimate": (
+        [
+            "estimate",
+            "--client",
+            "{self_pay}",
+            "--from",
+            "2025-04-01",
+            "--to",
+            "2025-06-30",
+            "-o",
+            "{new}.pdf",
+            "--vault",
+            "{vault}",
+            "--passphrase-stdin",
+        ],
+        "{passphrase}\n",
+    ),
     "--help": (["--help"], ""),
     "--version": (["--version"], ""),
     "vault --help": (["vault", "--help"], ""),
@@ -497,8 +551,11 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_p
     backups.mkdir()
     (tmp_path / "empty").mkdir()
     with Vault.open(created[0], PASSPHRASE) as vault:
+        practice = documents_practice.build(vault)  # complete enough for a superbill, statement and estimate
         backup = create_backup(vault, backups).path
     values = {
+        "insured": str(practice.insured),
+        "self_pay": str(practice.self_pay),
         "vault": str(created[0]),
         "new": str(tmp_path / "new-vault"),
         "folder": str(backups),
