@@ -161,6 +161,20 @@ class LedgerReadsMixin(CoverageMixin, PaymentsMixin):
         self._audit.record("ledger viewed", entity="client", entity_id=client_id, detail={"rows": len(ledger)})
         return ledger
 
+    def eob_posting_of(self, *, payment_id: int | None = None, adjustment_id: int | None = None) -> int | None:
+        """The EOB posting an insurance payment or a contractual adjustment came from (None: entered by
+        hand), so the ledger can offer to reverse that posting."""
+        if payment_id is not None:
+            row = self._db.execute(
+                "SELECT l.eob_id FROM eob_lines l WHERE l.payment_id = ? ORDER BY l.id LIMIT 1", (payment_id,)
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT l.eob_id FROM adjustments a JOIN eob_lines l ON l.id = a.eob_line_id WHERE a.id = ?",
+                (adjustment_id,),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
     # -- practice-wide lists -------------------------------------------------------------------
 
     def _owing(self, where: str = "", params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
