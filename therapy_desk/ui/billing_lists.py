@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from therapy_desk.domain.ledger import AGING_BUCKETS, AgingRow, CopayDue, UnpaidInsuranceLine
 from therapy_desk.storage.vault import Vault
@@ -81,11 +82,18 @@ def read_copays(vault: Vault) -> list[Named]:
 class AgingModel(RecordsModel):
     headers = (
         "Client",
-        *(f"{words}: {who}" for words in BUCKET_WORDS for who in ("client", "insurer")),
+        *(f"{words}\n{who}" for words in BUCKET_WORDS for who in ("client", "insurer")),
         "Credit",
         "Balance",
     )
     money_columns = tuple(range(1, 11))
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.FontRole and index.isValid() and self.row(index.row()).client_id is None:
+            font = QFont()
+            font.setBold(True)  # the practice's total row
+            return font
+        return super().data(index, role)
 
     def text(self, item: AgingLine, column: int) -> str:
         if column == 0:
@@ -144,7 +152,7 @@ class ListPanel(QWidget):
         self.read_once = False
         self.table = record_table(name, self)
         self.table.setModel(model)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setStretchLastSection(True)
         self.table.activated.connect(lambda index: self._open(index.row()))
         self.status = StatusLabel(name, parent=self)
         self.status.setWordWrap(True)

@@ -208,6 +208,7 @@ class BillingTab(ChartTab):
         if self._client_id is None:
             return
         self.ledger.set_rows(self._vault.billing.ledger(self._client_id))
+        self._update_buttons()  # a reset model has no selection
         self.balance_label.setText(balance_sentence(self._vault.billing.balance(self._client_id)))
         self._ledger_read = True
         if self.ledger.rowCount():

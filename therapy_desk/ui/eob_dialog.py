@@ -150,7 +150,7 @@ class EobDialog(_BillingForm):
         self.save_button.setText("Post")
         self.save_button.setAccessibleName("Post the EOB")
         self.save_button.setDefault(True)
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 110)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 150)
         self.payer.currentIndexChanged.connect(lambda _i: self.load_lines())
         self.total.textChanged.connect(lambda _t: self.show_totals())
         self.load_lines()
