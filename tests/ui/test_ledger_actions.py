@@ -172,6 +172,16 @@ def test_a_refund_larger_than_the_credit_is_refused_with_the_sentence(qtbot: QtB
     assert (_text(window, refund, COL_KIND), _text(window, refund, COL_CHARGE)) == ("Refund", "$30.00")
     assert window.billing.balance_label.text() == "Balance due: $0.00."
 
+    window.billing.ledger_table.selectRow(refund)  # the check was never cashed
+    reverse = window.billing.reverse()
+    assert isinstance(reverse, ReverseDialog)
+    reverse.reason.setText("check never cashed")
+    assert reverse.save()
+    reversal = _row(window, LedgerKind.REVERSAL)
+    assert (_text(window, reversal, COL_KIND), _text(window, reversal, COL_CREDIT)) == ("Reversal of refund", "$30.00")
+    assert _text(window, reversal, COL_BALANCE) == "$30.00 credit"
+    assert window.billing.balance_label.text() == "Credit on account: $30.00."
+
 
 def test_an_eob_posting_is_reversed_from_its_payment_and_asks_the_reason(qtbot: QtBot, vault: Vault) -> None:
     client_id, _payer, _charge = _insured_client(vault)
