@@ -741,6 +741,10 @@ OPENERS["backups"] = (backups_states, _backups_classes())
 # -- the Billing page, the chart's Billing tab and their dialogs (issue 13) --------------------------------
 
 
+def panel_read(panel: object) -> Callable[[], bool]:
+    return lambda: bool(getattr(panel, "read_once", False))
+
+
 def billing_states(world: World) -> States:
     from therapy_desk.domain.billing import Relationship
     from therapy_desk.ui.billing_dialogs import ServiceDialog
@@ -757,6 +761,11 @@ def billing_states(world: World) -> States:
     world.ops.wait_idle()
     world.qtbot.waitUntil(lambda: page.balances.rowCount() > 0)
     yield "Billing, Balances", page
+    for index, panel in page.panels.items():
+        page.tabs.setCurrentIndex(index)
+        world.ops.wait_idle()
+        world.qtbot.waitUntil(panel_read(panel))
+        yield f"Billing, {page.tabs.tabText(index).replace('&', '')}", page
     page.tabs.setCurrentIndex(0)
     page.service_table.selectRow(0)
     page.payer_table.selectRow(0)
@@ -792,6 +801,74 @@ def billing_states(world: World) -> States:
     assert payment.save()
     yield "Record a payment, recorded and applied", payment
     payment.reject()
+    yield from ledger_states(world)
+
+
+def ledger_states(world: World) -> States:
+    """The ledger's dialogs on a new client with coverage, a copay due, an EOB to post, a credit, a reversal."""
+    from datetime import date, timedelta
+
+    from tests.ui.test_chart import make_client
+    from therapy_desk.domain.billing import Coverage, LedgerKind, Payer
+    from therapy_desk.ui.chart import TAB_BILLING
+    from therapy_desk.ui.ledger_dialogs import ReverseDialog
+
+    vault = world.vault
+    payer = vault.billing.add_payer(Payer("Cascade Health Plan"))
+    client = make_client(vault, legal_first="Ledger", legal_last="Testing").id or 0
+    vault.billing.add_coverage(
+        Coverage(client, payer.id or 0, "M1", date.today() - timedelta(days=400), copay_cents=2_500)
+    )
+    dx = vault.clients.add_diagnosis(client, "F41.1").id or 0
+    charge = vault.billing.add_charge(client, date.today(), "90834", diagnosis_ids=[dx], billable_to_insurance=True)
+    chart = open_chart(world.qtbot, vault, client)
+    chart.show_tab(TAB_BILLING)
+    billing = chart.billing
+    billing.select_ledger_row(LedgerKind.CHARGE, charge.id)
+    yield "Chart, Billing, a charge selected", chart
+    copay = billing.record_payment()
+    assert copay is not None
+    world.qtbot.waitUntil(copay.isActiveWindow)
+    yield "Record a payment, the copay proposed", copay
+    copay.reject()
+    billing.select_ledger_row(LedgerKind.CHARGE, charge.id)
+    adjust = billing.adjust()
+    assert adjust is not None
+    world.qtbot.waitUntil(adjust.isActiveWindow)
+    yield "Adjust or write off", adjust
+    adjust.amount.setText("100000")
+    assert not adjust.save()
+    yield "Adjust or write off, more than is due", adjust
+    adjust.reject()
+    eob = billing.post_eob()
+    assert eob is not None
+    world.qtbot.waitUntil(eob.isActiveWindow)
+    yield "Post EOB", eob
+    eob.set_line(eob.lines.rowCount() - 1, allowed="105", paid="80")
+    eob.reference.setText("EFT 1")
+    eob.total.setText("80")
+    assert not eob.save()
+    yield "Post EOB, a line that does not add up", eob
+    eob.set_line(eob.lines.rowCount() - 1, copay="25")
+    assert eob.save()
+    refund = billing.refund()
+    assert refund is not None
+    world.qtbot.waitUntil(refund.isActiveWindow)
+    yield "Refund", refund
+    refund.amount.setText("100000")
+    assert not refund.save()
+    yield "Refund, more than the credit", refund
+    refund.reject()
+    billing.select_ledger_row(
+        LedgerKind.PAYMENT, next(r.id for r in billing.ledger.rows() if r.code == "insurance" and not r.voided)
+    )
+    reverse = billing.reverse()
+    assert isinstance(reverse, ReverseDialog)
+    world.qtbot.waitUntil(reverse.isActiveWindow)
+    yield "Reverse EOB posting", reverse
+    assert not reverse.save()
+    yield "Reverse EOB posting, no reason", reverse
+    reverse.reject()
 
 
 def _billing_classes() -> tuple[type[QWidget], ...]:
@@ -799,9 +876,12 @@ def _billing_classes() -> tuple[type[QWidget], ...]:
     from therapy_desk.ui.billing_page import BillingView
     from therapy_desk.ui.chart_billing import BillingTab
     from therapy_desk.ui.coverage_dialog import CoverageDialog
+    from therapy_desk.ui.eob_dialog import EobDialog
+    from therapy_desk.ui.ledger_dialogs import AdjustDialog, RefundDialog, ReverseDialog
     from therapy_desk.ui.payment_dialog import PaymentDialog
 
-    return (BillingView, BillingTab, ServiceDialog, PayerDialog, CoverageDialog, PaymentDialog)
+    return (BillingView, BillingTab, ServiceDialog, PayerDialog, CoverageDialog, PaymentDialog, EobDialog,
+            AdjustDialog, RefundDialog, ReverseDialog)  # fmt: skip
 
 
 OPENERS["billing"] = (billing_states, _billing_classes())

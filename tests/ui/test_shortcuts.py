@@ -289,7 +289,7 @@ def test_every_state_of_the_main_window(qtbot: QtBot, main: MainWindow) -> None:
         if title == "Backups":
             keys = {b.keys for b in window_bindings(main)}
             assert {"F5", "Ctrl+B", "Alt+T", "Alt+A", "Alt+C", "Alt+B", "Alt+I", "Alt+E", "Alt+R"} <= keys
-    assert len(walk.visited) == 10
+    assert len(walk.visited) == 13
     assert not walk.found, walk.report()
 
 
@@ -336,6 +336,7 @@ def test_every_dialog_of_a_chart(qtbot: QtBot, vault: Vault, main: MainWindow) -
     assert client.id is not None
     vault.clients.save_contact(CareContact(client.id, ContactRole.PCP, "Dr. Lena Fischer"))
     vault.clients.add_diagnosis(client.id, "F41.1")
+    vault.billing.add_charge(client.id, TODAY, "90834", billable_to_insurance=False)
     chart = open_chart(qtbot, vault, client.id)
     tab = chart.contacts
     walk = Walk()
@@ -344,12 +345,20 @@ def test_every_dialog_of_a_chart(qtbot: QtBot, vault: Vault, main: MainWindow) -
         chart.diagnoses.table.selectRow(0)
         return chart.diagnoses.resolve()
 
+    def adjust() -> QDialog | None:
+        chart.billing.reload_ledger()
+        chart.billing.ledger_table.selectRow(0)
+        return chart.billing.adjust()
+
     dialogs: list[tuple[str, Callable[[], QDialog | None]]] = [
         ("Add contact", tab.add_contact),
         ("Add release", tab.add_release),
         ("Resolve diagnosis", resolve),
         ("Add coverage", chart.billing.add_coverage),
         ("Record a payment", chart.billing.record_payment),
+        ("Post EOB", chart.billing.post_eob),
+        ("Refund", chart.billing.refund),
+        ("Adjust or write off", adjust),
         ("Revoke release", lambda: DateDialog("Revoke release", "Revoked on this day.", "Revoked on", print, chart)),
         ("Error", lambda: dialogs_module.show_error(chart, "The disk is full. Free some space and try again.")),
         ("Crash", lambda: dialogs_module.CrashDialog(RuntimeError("a bug"), chart)),

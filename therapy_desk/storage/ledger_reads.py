@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from therapy_desk.domain.billing import LedgerKind, LedgerRow
-from therapy_desk.domain.ledger import Aging, AgingRow, CopayDue, UnpaidInsuranceLine, split_due
+from therapy_desk.domain.ledger import Aging, AgingRow, CopayDue, UnpaidInsuranceLine
 from therapy_desk.storage.coverage import CoverageMixin
 from therapy_desk.storage.payments import PaymentsMixin
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Charges still owing, with what aging and the copay lists need of each: the primary (else secondary)
 # coverage in force on the date of service (NULL: self-pay), whether an EOB is posted for it (and not
-# reversed), and what the client's own payments have paid on it. Read from the partial index charges_owing.
+# reversed), and what the client's own payments have paid on it.
 _OWING = """
 SELECT c.id, c.client_id, c.date_of_service, c.fee_cents - c.paid_cents - c.adjusted_cents,
     CASE WHEN c.billable_to_insurance THEN (
@@ -30,6 +30,43 @@ SELECT c.id, c.client_id, c.date_of_service, c.fee_cents - c.paid_cents - c.adju
     c.service_code, c.fee_cents
 FROM charges c
 WHERE c.voided_at IS NULL AND c.paid_cents + c.adjusted_cents < c.fee_cents
+"""
+# Aging in one statement: each owing charge's client share (everything once an EOB is posted or when
+# self-pay; else the copay still to collect) and the insurer's, summed per client into the four age buckets
+# (dates of service on or after ?2, ?3, ?4: 0-30, 31-60, 61-90 days; older: 90+). The coverage in
+# force is _OWING's; the EOB lookup runs only when an EOB was ever posted (?1), and what the client paid
+# only for a charge whose coverage names a copay and that anyone paid on (paid_cents is the sum of live
+# allocations). SQLite cannot use the partial index charges_owing (a + b < c never matches it).
+_AGING = """
+WITH owing AS MATERIALIZED (
+    SELECT c.id, c.client_id, c.date_of_service AS dos, c.fee_cents - c.paid_cents - c.adjusted_cents AS due,
+        c.fee_cents AS fee, c.paid_cents AS paid,
+        CASE WHEN c.billable_to_insurance THEN (
+            SELECT v.copay_cents FROM coverages v WHERE v.client_id = c.client_id AND v.start_date <= c.date_of_service
+            AND (v.end_date IS NULL OR v.end_date >= c.date_of_service) ORDER BY v.rank, v.id LIMIT 1) END AS copay,
+        CASE WHEN c.billable_to_insurance AND ?1 THEN EXISTS (
+            SELECT 1 FROM eob_lines l WHERE l.charge_id = c.id
+            AND NOT EXISTS (SELECT 1 FROM eob_postings r WHERE r.reverses_id = l.eob_id)) ELSE 0 END AS posted
+    FROM charges c
+    WHERE c.voided_at IS NULL AND c.paid_cents + c.adjusted_cents < c.fee_cents
+    ORDER BY c.id
+), shares AS MATERIALIZED (
+    SELECT client_id, dos, due, CASE WHEN copay IS NULL OR posted THEN due ELSE min(due, max(0, min(copay, fee) - (
+        CASE WHEN copay > 0 AND paid > 0 THEN coalesce((
+            SELECT sum(a.amount_cents) FROM allocations a JOIN payments p ON p.id = a.payment_id
+            WHERE a.charge_id = owing.id AND a.released_at IS NULL AND p.payer_id IS NULL), 0) ELSE 0 END))) END AS mine
+    FROM owing
+)
+SELECT client_id,
+    sum(CASE WHEN dos >= ?2 THEN mine ELSE 0 END),
+    sum(CASE WHEN dos < ?2 AND dos >= ?3 THEN mine ELSE 0 END),
+    sum(CASE WHEN dos < ?3 AND dos >= ?4 THEN mine ELSE 0 END),
+    sum(CASE WHEN dos < ?4 THEN mine ELSE 0 END),
+    sum(CASE WHEN dos >= ?2 THEN due - mine ELSE 0 END),
+    sum(CASE WHEN dos < ?2 AND dos >= ?3 THEN due - mine ELSE 0 END),
+    sum(CASE WHEN dos < ?3 AND dos >= ?4 THEN due - mine ELSE 0 END),
+    sum(CASE WHEN dos < ?4 THEN due - mine ELSE 0 END)
+FROM shares GROUP BY client_id
 """
 _COLLECTED = (
     "SELECT a.charge_id, sum(a.amount_cents) FROM allocations a JOIN payments p ON p.id = a.payment_id "
@@ -124,6 +161,20 @@ class LedgerReadsMixin(CoverageMixin, PaymentsMixin):
         self._audit.record("ledger viewed", entity="client", entity_id=client_id, detail={"rows": len(ledger)})
         return ledger
 
+    def eob_posting_of(self, *, payment_id: int | None = None, adjustment_id: int | None = None) -> int | None:
+        """The EOB posting an insurance payment or a contractual adjustment came from (None: entered by
+        hand), so the ledger can offer to reverse that posting."""
+        if payment_id is not None:
+            row = self._db.execute(
+                "SELECT l.eob_id FROM eob_lines l WHERE l.payment_id = ? ORDER BY l.id LIMIT 1", (payment_id,)
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT l.eob_id FROM adjustments a JOIN eob_lines l ON l.id = a.eob_line_id WHERE a.id = ?",
+                (adjustment_id,),
+            ).fetchone()
+        return None if row is None else int(row[0])
+
     # -- practice-wide lists -------------------------------------------------------------------
 
     def clients_with_activity(self, date_from: date, date_to: date) -> list[int]:
@@ -156,19 +207,14 @@ class LedgerReadsMixin(CoverageMixin, PaymentsMixin):
         """Every client's open charges by age of the date of service (0–30, 31–60, 61–90, 90+ days on
         `as_of`), split between the client's share and what insurance is still to pay (a charge billed to
         insurance with no EOB posted: the insurer's, less the copay still to collect), with each client's
-        unapplied credit. Totals less credits equal the practice's balance."""
-        owing = self._owing()
-        insured = [r for r in owing if r[4] is not None and not r[5]]
-        copays = self._copays([r[4] for r in insured])
-        collected = self._collected([r[0] for r in insured])
+        unapplied credit. Totals less credits equal the practice's balance.
+
+        Summed in SQL (_AGING), not charge by charge here."""
+        cutoffs = [(as_of - timedelta(days=n)).isoformat() for n in (30, 60, 90)]
+        eobs = self._db.execute("SELECT EXISTS (SELECT 1 FROM eob_lines)").fetchone()[0]
         rows: dict[int, AgingRow] = {}
-        for charge_id, client_id, dos, due, coverage, posted, _code, fee in owing:
-            copay = copays[coverage][0] if coverage is not None and not posted else 0
-            left = min(copay, fee) - collected.get(charge_id, 0)
-            client, insurance = split_due(due, insured=coverage is not None, eob_posted=bool(posted),
-                                          copay_left_cents=left)  # fmt: skip
-            row = rows.get(client_id) or rows.setdefault(client_id, AgingRow(client_id))
-            row.add((as_of - date.fromisoformat(dos)).days, client, insurance)
+        for client_id, *sums in self._db.execute(_AGING, (eobs, *cutoffs)):
+            rows[int(client_id)] = AgingRow(int(client_id), [int(c) for c in sums[:4]], [int(c) for c in sums[4:]])
         for client_id, credit in self._credits().items():
             row = rows.get(client_id) or rows.setdefault(client_id, AgingRow(client_id))
             row.credit_cents = credit

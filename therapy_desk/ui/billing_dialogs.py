@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from therapy_desk.domain.billing import Payer, PayerKind, parse_dollars
 from therapy_desk.domain.codes import ServiceCode
@@ -67,6 +67,21 @@ def add_rows(dialog: _BillingForm, rows: Sequence[tuple[str, QWidget, str]]) -> 
         label = dialog.form.labelForField(row)
         if isinstance(label, QLabel) and caption:
             label.setBuddy(widget.focusProxy() or widget)
+
+
+def move_row_first(form: QFormLayout, field: QWidget) -> None:
+    """Put the captioned row holding `field` (as `add_rows` laid it out) at the top of the form."""
+    box = field.parentWidget()
+    row = -1
+    for number in range(form.rowCount()):
+        item = form.itemAt(number, QFormLayout.ItemRole.FieldRole)
+        if item is not None and item.widget() is box:
+            row = number
+    if row > 0:
+        taken = form.takeRow(row)
+        label, holder = taken.labelItem.widget(), taken.fieldItem.widget()
+        if label is not None and holder is not None:
+            form.insertRow(0, label, holder)
 
 
 def minutes_box(parent: QWidget, name: str, minutes: int | None) -> QSpinBox:

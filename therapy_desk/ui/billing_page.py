@@ -1,8 +1,8 @@
-"""The Billing page: the service catalogue with its fees, the payers, and what each client owes.
+"""The Billing page: the service catalogue with its fees, the payers, what each client owes, and the
+practice-wide lists of billing_lists.py: Aging, Unpaid claims, Uncollected copays.
 
-Catalogue and Payers are short lists read on the GUI thread; Balances reads every client's balance on a
-worker (`Ops`) when its tab is shown. Aging buckets, unpaid claims and uncollected copays join the
-Balances tab when the store has them.
+Catalogue and Payers are short lists read on the GUI thread; Balances and the lists read every client's
+account on a worker (`Ops`) when their tab is first shown.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from therapy_desk.domain.codes import ServiceCode
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.billing_dialogs import PayerDialog, ServiceDialog
+from therapy_desk.ui.billing_lists import ListPanel, aging_panel, copays_panel, unpaid_panel
 from therapy_desk.ui.format import fmt_money
 from therapy_desk.ui.models.billing_models import (
     BALANCE_COL_NAME,
@@ -43,7 +44,7 @@ from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.passphrase import muted_label
 from therapy_desk.ui.widgets.status_label import StatusLabel
 
-TAB_CATALOGUE, TAB_PAYERS, TAB_BALANCES = range(3)
+TAB_CATALOGUE, TAB_PAYERS, TAB_BALANCES, TAB_AGING, TAB_UNPAID, TAB_COPAYS = range(6)
 
 
 def practice_balances(vault: Vault) -> list[BalanceRow]:
@@ -141,13 +142,25 @@ class BillingView(QWidget):
             self.balance_table,
             [self.open_chart_button, self.refresh_button],
             "Clients who owe a balance or hold credit. Aging (0–30, 31–60, 61–90, over 90 days), unpaid claims "
-            "and uncollected copays will be listed here too.",
+            "and uncollected copays have tabs of their own.",
             self.tabs,
         )
         layout = balances.layout()
         assert isinstance(layout, QVBoxLayout)
         layout.insertWidget(layout.count() - 1, self.total_label)
         self.tabs.addTab(balances, "&Balances")
+        self.aging = aging_panel(ops, self.tabs)
+        self.unpaid = unpaid_panel(ops, self.tabs)
+        self.copays = copays_panel(ops, self.tabs)
+        self.panels: dict[int, ListPanel] = {}
+        for index, panel, title in (
+            (TAB_AGING, self.aging, "Agi&ng"),
+            (TAB_UNPAID, self.unpaid, "&Unpaid claims"),
+            (TAB_COPAYS, self.copays, "Unco&llected copays"),
+        ):
+            self.tabs.insertTab(index, panel, title)
+            self.panels[index] = panel
+            panel.open_client.connect(self.open_client)
         self.tabs.currentChanged.connect(self._tab_shown)
 
         outer = QVBoxLayout(self)
@@ -173,6 +186,9 @@ class BillingView(QWidget):
     def _tab_shown(self, index: int) -> None:
         if index == TAB_BALANCES and not self._balances_read:
             self.load_balances()
+        panel = self.panels.get(index)
+        if panel is not None and not panel.read_once:
+            panel.load()
 
     def load_balances(self) -> None:
         def show(rows: list[BalanceRow]) -> None:
@@ -268,3 +284,5 @@ class BillingView(QWidget):
         self.balances.set_rows([])
         self.total_label.clear()
         self._balances_read = False
+        for panel in self.panels.values():
+            panel.clear()

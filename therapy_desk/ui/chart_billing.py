@@ -1,5 +1,8 @@
 """The chart's Billing tab: the client's coverage (add, edit, end), the client ledger (charges, payments,
-running balance, credit; voided rows struck, never hidden) and Record a payment (Ctrl+P in the chart).
+adjustments, write-offs, refunds, reversals, running balance, credit; voided rows struck, never hidden),
+Record a payment (Ctrl+P in the chart; on a charge with a copay due it proposes the copay), Post EOB…, and
+on the selected ledger row Adjust or write off…, Refund… and Reverse…. Nothing in the ledger is edited or
+deleted: every correction is a row of its own.
 
 The ledger is read when the tab is first shown and after each change, not when the chart opens: reading
 it is a chart read the audit log records.
@@ -8,19 +11,23 @@ it is a chart read the audit log records.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QDialog, QGroupBox, QHBoxLayout, QHeaderView, QPushButton, QVBoxLayout, QWidget
 
-from therapy_desk.domain.billing import Balance, Coverage
+from therapy_desk.domain.billing import Balance, Coverage, LedgerKind, LedgerRow
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab, DateDialog
 from therapy_desk.ui.coverage_dialog import CoverageDialog
+from therapy_desk.ui.eob_dialog import EobDialog
 from therapy_desk.ui.format import fmt_date, fmt_money
+from therapy_desk.ui.ledger_dialogs import AdjustDialog, RefundDialog, ReverseDialog
 from therapy_desk.ui.models.billing_models import RecordsModel
 from therapy_desk.ui.models.ledger_model import COL_DESCRIPTION, LedgerModel
 from therapy_desk.ui.payment_dialog import SHORTCUT as PAYMENT_KEY
@@ -65,6 +72,23 @@ class CoverageModel(RecordsModel):
         return "ended"
 
 
+def reversible(row: LedgerRow) -> bool:
+    """Whether Reverse… applies to a ledger row: an adjustment, write-off or refund not yet reversed, or an
+    insurance payment (its EOB posting)."""
+    if row.voided or row.reversed or row.kind is LedgerKind.REVERSAL:
+        return False
+    if row.kind is LedgerKind.PAYMENT:
+        return row.code == "insurance"
+    return row.kind in (LedgerKind.ADJUSTMENT, LedgerKind.WRITE_OFF, LedgerKind.REFUND)
+
+
+def _button(text: str, name: str, parent: QWidget, slot: Callable[[], object]) -> QPushButton:
+    button = QPushButton(text, parent)
+    button.setAccessibleName(name)
+    button.clicked.connect(lambda: slot())
+    return button
+
+
 def balance_sentence(balance: Balance) -> str:
     net = balance.net_cents
     if net < 0:
@@ -88,6 +112,7 @@ class BillingTab(ChartTab):
         self.coverage_dialog: CoverageDialog | None = None
         self.payment_dialog: PaymentDialog | None = None
         self.end_dialog: DateDialog | None = None
+        self.ledger_dialog: EobDialog | AdjustDialog | RefundDialog | ReverseDialog | None = None
 
         coverage_box = QGroupBox("Insurance coverage", self)
         self.coverages = CoverageModel(self)
@@ -125,19 +150,33 @@ class BillingTab(ChartTab):
         self.payment_button.setAccessibleName("Record a payment")
         self.payment_button.setToolTip(f"Record a payment ({PAYMENT_KEY})")
         self.payment_button.clicked.connect(lambda: self.record_payment())
+        self.eob_button = _button("Post EO&B…", "Post EOB", ledger_box, self.post_eob)
+        self.eob_button.setToolTip("Post an insurer's explanation of benefits: its payment and adjustments")
+        self.adjust_button = _button("Ad&just or write off…", "Adjust or write off", ledger_box, self.adjust)
+        self.adjust_button.setToolTip("A write-off or contractual adjustment on the selected charge")
+        self.refund_button = _button("Re&fund…", "Refund", ledger_box, self.refund)
+        self.refund_button.setToolTip("Pay back a credit to the client or a payer")
+        self.reverse_button = _button("Reve&rse…", "Reverse", ledger_box, self.reverse)
+        self.reverse_button.setToolTip("Undo the selected adjustment, write-off, refund or EOB posting")
         self.error = error_label(ledger_box)
         row = QHBoxLayout()
         row.addWidget(self.balance_label, 1)
-        row.addWidget(self.payment_button)
+        actions = QHBoxLayout()
+        for button in (self.payment_button, self.eob_button, self.adjust_button, self.refund_button,
+                       self.reverse_button):  # fmt: skip
+            actions.addWidget(button)
+        actions.addStretch(1)
         column = QVBoxLayout(ledger_box)
         column.addWidget(self.ledger_table)
         column.addLayout(row)
+        column.addLayout(actions)
         column.addWidget(self.error)
 
         outer = QVBoxLayout(self)
         outer.addWidget(coverage_box, 2)
         outer.addWidget(ledger_box, 5)
         self.coverage_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.ledger_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
 
     # -- loading ---------------------------------------------------------------------------------
@@ -169,6 +208,7 @@ class BillingTab(ChartTab):
         if self._client_id is None:
             return
         self.ledger.set_rows(self._vault.billing.ledger(self._client_id))
+        self._update_buttons()  # a reset model has no selection
         self.balance_label.setText(balance_sentence(self._vault.billing.balance(self._client_id)))
         self._ledger_read = True
         if self.ledger.rowCount():
@@ -182,7 +222,13 @@ class BillingTab(ChartTab):
         coverage = self._selected_coverage()
         self.edit_coverage_button.setEnabled(coverage is not None)
         self.end_coverage_button.setEnabled(coverage is not None and coverage.end_date is None)
-        self.payment_button.setEnabled(self._client_id is not None)
+        loaded = self._client_id is not None
+        row = self.selected_ledger_row()
+        self.payment_button.setEnabled(loaded)
+        self.eob_button.setEnabled(loaded and self.coverages.rowCount() > 0)
+        self.refund_button.setEnabled(loaded)
+        self.adjust_button.setEnabled(row is not None and row.kind is LedgerKind.CHARGE and not row.voided)
+        self.reverse_button.setEnabled(row is not None and reversible(row))
 
     # -- coverage --------------------------------------------------------------------------------
 
@@ -239,14 +285,94 @@ class BillingTab(ChartTab):
 
     # -- payments --------------------------------------------------------------------------------
 
-    def record_payment(self) -> PaymentDialog | None:
+    def selected_ledger_row(self) -> LedgerRow | None:
+        rows = self.ledger_table.selectionModel().selectedRows()
+        return self.ledger.row(rows[0].row()) if rows else None
+
+    def select_ledger_row(self, kind: LedgerKind, row_id: int) -> None:
+        for number, row in enumerate(self.ledger.rows()):
+            if row.kind is kind and row.id == row_id:
+                self.ledger_table.selectRow(number)
+                return
+
+    def record_payment(self, charge_id: int | None = None) -> PaymentDialog | None:
+        """Record a payment; on a charge (given, else the selected ledger row) with a copay still to collect,
+        the copay is proposed and the payment goes to that charge first."""
         if self._client_id is None:
             return None
-        self.payment_dialog = PaymentDialog(self._vault, self._client_id, self)
+        if charge_id is None:
+            row = self.selected_ledger_row()
+            if row is not None and row.kind is LedgerKind.CHARGE and not row.voided:
+                charge_id = row.id
+        self.payment_dialog = PaymentDialog(self._vault, self._client_id, self, charge_id=charge_id)
         self.payment_dialog.changed.connect(self._money_changed)
         self.payment_dialog.finished.connect(lambda _r: self._forget("payment_dialog"))
         self.payment_dialog.open()
         return self.payment_dialog
+
+    # -- EOBs, adjustments, refunds, reversals ---------------------------------------------------
+
+    def post_eob(self) -> EobDialog | None:
+        if self._client_id is None:
+            return None
+        return self._open_ledger_dialog(EobDialog(self._vault, self._client_id, self))
+
+    def adjust(self) -> AdjustDialog | None:
+        row = self.selected_ledger_row()
+        if row is None or row.kind is not LedgerKind.CHARGE or row.voided:
+            return None
+        return self._open_ledger_dialog(AdjustDialog(self._vault, self._vault.billing.charge(row.id), self))
+
+    def refund(self) -> RefundDialog | None:
+        if self._client_id is None:
+            return None
+        return self._open_ledger_dialog(RefundDialog(self._vault, self._client_id, self))
+
+    def reverse(self) -> ReverseDialog | None:
+        """Reverse the selected adjustment, write-off or refund, or the EOB posting an insurance payment or
+        contractual adjustment came from. What the store refuses shows here, in the tab."""
+        row = self.selected_ledger_row()
+        if row is None or not reversible(row):
+            return None
+        self.error.hide()
+        billing = self._vault.billing
+        when = fmt_date(row.on)
+        what, intro = "", ""
+        reverse: Callable[[str], object] | None = None
+        eob_id = None
+        if row.kind is LedgerKind.PAYMENT:
+            eob_id = billing.eob_posting_of(payment_id=row.id)
+        elif row.kind is LedgerKind.ADJUSTMENT:
+            eob_id = billing.eob_posting_of(adjustment_id=row.id)
+        if eob_id is not None:
+            posting = eob_id
+            what = "EOB posting"
+            intro = (f"The EOB posting of {when} ({row.description}) is undone: its insurance payment is voided and "
+                     "its contractual adjustments reversed. The posting stays listed, marked reversed.")  # fmt: skip
+            reverse = lambda reason: billing.reverse_eob(posting, reason)  # noqa: E731
+        elif row.kind in (LedgerKind.ADJUSTMENT, LedgerKind.WRITE_OFF):
+            word = "write-off" if row.kind is LedgerKind.WRITE_OFF else "adjustment"
+            what = word
+            intro = (f"The {word} of {fmt_money(row.amount_cents)} on {when} is undone by a reversing row; it stays "
+                     "listed, marked reversed.")  # fmt: skip
+            reverse = lambda reason: billing.reverse_adjustment(row.id, reason)  # noqa: E731
+        elif row.kind is LedgerKind.REFUND:
+            what = "refund"
+            intro = (f"The refund of {fmt_money(row.amount_cents)} on {when} is undone by a reversing row (a refund "
+                     "entered in error, or a check never cashed).")  # fmt: skip
+            reverse = lambda reason: billing.reverse_refund(row.id, reason)  # noqa: E731
+        if reverse is None:
+            self.error.setText("A payment entered by hand is corrected by voiding it, not by a reversal.")
+            self.error.show()
+            return None
+        return self._open_ledger_dialog(ReverseDialog(what, intro, reverse, self))
+
+    def _open_ledger_dialog(self, dialog: Any) -> Any:
+        self.ledger_dialog = dialog
+        dialog.changed.connect(self._money_changed)
+        dialog.finished.connect(lambda _r: self._forget("ledger_dialog"))
+        dialog.open()
+        return dialog
 
     def _money_changed(self) -> None:
         self.changed.emit()  # the chart reads its summary again, and this tab its ledger with it
@@ -259,8 +385,9 @@ class BillingTab(ChartTab):
 
     # -- the chart's contract -------------------------------------------------------------------
 
-    def _open_forms(self) -> list[CoverageDialog | PaymentDialog]:
-        return [d for d in (self.coverage_dialog, self.payment_dialog) if d is not None and d.isVisible()]
+    def _open_forms(self) -> list[Any]:
+        dialogs = (self.coverage_dialog, self.payment_dialog, self.ledger_dialog)
+        return [d for d in dialogs if d is not None and d.isVisible()]
 
     def is_dirty(self) -> bool:
         return any(d.is_dirty() for d in self._open_forms())
@@ -275,14 +402,14 @@ class BillingTab(ChartTab):
             dialog.save()
 
     def cancel_edit(self) -> None:
-        for dialog in (self.coverage_dialog, self.payment_dialog, self.end_dialog):
+        for dialog in (self.coverage_dialog, self.payment_dialog, self.end_dialog, self.ledger_dialog):
             if dialog is not None:
                 dialog.reject()
 
     def clear(self) -> None:
         self._client_id = None
         self._ledger_read = False
-        self.coverage_dialog = self.payment_dialog = self.end_dialog = None
+        self.coverage_dialog = self.payment_dialog = self.end_dialog = self.ledger_dialog = None
         for dialog in self.findChildren(QDialog):
             dialog.hide()
             dialog.setParent(None)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,7 +24,7 @@ from therapy_desk.domain.billing import Allocation, Charge, Payment, PaymentMeth
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
-from therapy_desk.ui.billing_dialogs import _BillingForm, add_rows, money_line, read_cents
+from therapy_desk.ui.billing_dialogs import _BillingForm, add_rows, money_line, move_row_first, read_cents
 from therapy_desk.ui.chart_common import from_qdate, to_qdate
 from therapy_desk.ui.chart_contact_dialogs import _line
 from therapy_desk.ui.format import fmt_date, fmt_money
@@ -65,12 +66,18 @@ class PaymentDialog(_BillingForm):
 
     changed = Signal()
 
-    def __init__(self, vault: Vault, client_id: int, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, vault: Vault, client_id: int, parent: QWidget | None = None, *, charge_id: int | None = None
+    ) -> None:
         super().__init__("Record a payment", parent)
         self.setObjectName("paymentDialog")
         self._vault = vault
         self._client_id = client_id
         self.payment: Payment | None = None
+        # Opened on a charge with a copay still to collect: propose it, and apply the payment to that charge.
+        self.copay = vault.billing.copay_due(charge_id) if charge_id is not None else None
+        if self.copay is not None and self.copay.uncollected_cents <= 0:
+            self.copay = None
         self.method = QComboBox(self)
         self.method.setAccessibleName("Method")
         for method in CLIENT_METHODS:
@@ -93,6 +100,16 @@ class PaymentDialog(_BillingForm):
         self.save_button.setAccessibleName("Record payment")
         self.save_button.setDefault(True)
         self._build_allocations()
+        if self.copay is not None:
+            charge = vault.billing.charge(self.copay.charge_id)
+            self.copay_label = QLabel(
+                f"Copay due at the visit for {charge_label(charge)}: {fmt_money(self.copay.uncollected_cents)}.", self
+            )
+            self.copay_label.setWordWrap(True)
+            move_row_first(self.form, self.amount)  # the proposed amount first: Enter records it
+            self.form.insertRow(0, self.copay_label)
+            self.amount.setText(fmt_money(self.copay.uncollected_cents).lstrip("$"))
+            self.amount.selectAll()
         self.amount.setFocus()
         self.remember_initial()
 
@@ -149,7 +166,12 @@ class PaymentDialog(_BillingForm):
 
     def submit(self, value: Payment) -> Payment:
         """Record the payment and apply it oldest first; the dialog stays open on what it paid."""
-        recorded = self._vault.billing.record_payment(value)
+        first: list[tuple[int, int]] = []
+        if self.copay is not None:
+            due = self._vault.billing.charge(self.copay.charge_id).due_cents
+            if min(due, value.amount_cents) > 0:
+                first = [(self.copay.charge_id, min(due, value.amount_cents))]
+        recorded = self._vault.billing.record_payment(value, first)
         assert recorded.id is not None
         self._vault.billing.auto_allocate(recorded.id)
         self.payment = recorded

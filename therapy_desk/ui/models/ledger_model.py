@@ -1,9 +1,10 @@
 """`LedgerModel`: a client's account over the store's `LedgerRow`s, in date order, with the running balance.
 
-A row that raises what the client owes (a charge, and later a refund) shows its amount under "Charges";
-every other kind (a payment, and later an adjustment or write-off) under "Payments and credits", so row
-kinds the store adds later need no new column. A voided row stays listed: struck through, greyed, and
-"voided" for a screen reader; it does not move the balance.
+A row that raises what the client owes (a charge, a refund, the reversal of an adjustment or write-off)
+shows its amount under "Charges"; every other row (a payment, an adjustment, a write-off, the reversal of a
+refund) under "Payments and credits". A voided row stays listed: struck through, greyed, and "voided" for
+a screen reader; it does not move the balance. A row a later reversal undid stays as it was, its kind
+saying "(reversed)".
 """
 
 from __future__ import annotations
@@ -24,17 +25,53 @@ _Index = QModelIndex | QPersistentModelIndex
 
 COL_DATE, COL_KIND, COL_CODE, COL_DESCRIPTION, COL_CHARGE, COL_CREDIT, COL_BALANCE = range(7)
 MONEY_COLUMNS = (COL_CHARGE, COL_CREDIT, COL_BALANCE)
-# Row kinds that add to what the client owes; every other kind takes from it.
+# Row kinds that add to what the client owes; every other kind takes from it (a reversal goes by what it did).
 DEBIT_KINDS = frozenset({"charge", "refund"})
+KIND_WORDS = {
+    "charge": "Charge",
+    "payment": "Payment",
+    "adjustment": "Adjustment",
+    "write-off": "Write-off",
+    "refund": "Refund",
+    "reversal": "Reversal",
+}
+# What a reversal row's code names: the kind of row it undid.
+REVERSED_WORDS = {"contractual": "Adjustment", "write-off": "Write-off", "refund": "Refund"}
 
 
 def is_debit(row: LedgerRow) -> bool:
+    if row.change_cents:
+        return row.change_cents > 0
     return str(row.kind) in DEBIT_KINDS
+
+
+def kind_text(row: LedgerRow) -> str:
+    """The Kind column: "Write-off", "Reversal of write-off", "Payment (void)", "Refund (reversed)"."""
+    kind = str(row.kind)
+    words = KIND_WORDS.get(kind, kind.capitalize())
+    if kind == "reversal":
+        undone = REVERSED_WORDS.get(row.code, "Write-off")  # a write-off's reversal carries its reason
+        words = f"Reversal of {undone.lower()}"
+    if row.voided:
+        return f"{words} (void)"
+    return f"{words} (reversed)" if row.reversed else words
+
+
+def code_text(row: LedgerRow) -> str:
+    """The code or method column: a service code, a payment or refund method, a write-off's reason."""
+    kind = str(row.kind)
+    if kind == "charge":
+        return row.code
+    if kind == "reversal":
+        return ""
+    if kind == "adjustment":
+        return "CO" if row.code == "contractual" else row.code
+    return method_label(row.code)
 
 
 def method_label(method: str) -> str:
     """A payment method as the ledger shows it: Card, Cash, Check, EFT, Insurance."""
-    return "EFT" if method == "eft" else method.capitalize()
+    return "EFT" if method == "eft" else method[:1].upper() + method[1:]
 
 
 def balance_text(cents: int) -> str:
@@ -58,6 +95,11 @@ class LedgerModel(RowsModel[LedgerRow]):
             return self.sort_value(row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in MONEY_COLUMNS:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if row.reversed and not row.voided:
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return theme.cell_color(theme.MUTED)
+            if role == Qt.ItemDataRole.AccessibleTextRole:
+                return muted_text(self.text(row, column), "reversed")
         if row.voided:
             if role == Qt.ItemDataRole.FontRole:
                 font = QFont()
@@ -73,10 +115,9 @@ class LedgerModel(RowsModel[LedgerRow]):
         if column == COL_DATE:
             return fmt_date(row.on)
         if column == COL_KIND:
-            kind = str(row.kind).capitalize()
-            return f"{kind} (void)" if row.voided else kind
+            return kind_text(row)
         if column == COL_CODE:
-            return row.code if is_debit(row) else method_label(row.code)
+            return code_text(row)
         if column == COL_DESCRIPTION:
             return row.description
         if column == COL_CHARGE:
