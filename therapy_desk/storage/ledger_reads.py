@@ -36,7 +36,7 @@ WHERE c.voided_at IS NULL AND c.paid_cents + c.adjusted_cents < c.fee_cents
 # (dates of service on or after ?2, ?3, ?4: 0-30, 31-60, 61-90 days; older: 90+). The coverage in
 # force is _OWING's; the EOB lookup runs only when an EOB was ever posted (?1), and what the client paid
 # only for a charge whose coverage names a copay and that anyone paid on (paid_cents is the sum of live
-# allocations). SQLite cannot use the partial index charges_owing (a + b < c never matches it).
+# allocations). Both read from indexes alone (step 14: charges_live_for_aging, allocations_by_charge).
 _AGING = """
 WITH owing AS MATERIALIZED (
     SELECT c.id, c.client_id, c.date_of_service AS dos, c.fee_cents - c.paid_cents - c.adjusted_cents AS due,
