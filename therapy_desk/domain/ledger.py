@@ -73,8 +73,24 @@ def check_reason_code(text: str) -> str:
     return clean
 
 
+class _Reversible:
+    """A ledger row that a reversing row may undo: `effect_cents` is its amount, negative for a reversal (an
+    adjustment lowers the charge by it, a refund raises the balance by it)."""
+
+    amount_cents: int
+    reverses_id: int | None
+
+    @property
+    def reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def effect_cents(self) -> int:
+        return -self.amount_cents if self.reversal else self.amount_cents
+
+
 @dataclass(frozen=True)
-class Adjustment:
+class Adjustment(_Reversible):
     """A reduction of one charge: contractual (fee above allowed) or a write-off with a reason. A reversing
     row (`reverses_id` set) undoes the row it names and adds back its amount."""
 
@@ -92,15 +108,6 @@ class Adjustment:
     id: int | None = None
     created_at: datetime | None = None
     reversed_by: int | None = None  # filled in when read
-
-    @property
-    def reversal(self) -> bool:
-        return self.reverses_id is not None
-
-    @property
-    def effect_cents(self) -> int:
-        """How much it lowers the charge (negative for a reversal)."""
-        return -self.amount_cents if self.reversal else self.amount_cents
 
     def validated(self, today: date) -> Adjustment:
         kind = AdjustmentKind(self.kind)
@@ -123,7 +130,7 @@ class Adjustment:
 
 
 @dataclass(frozen=True)
-class Refund:
+class Refund(_Reversible):
     """Money paid back out of a credit, to the client (`payer_id` None) or to a payer."""
 
     client_id: int
@@ -137,15 +144,6 @@ class Refund:
     id: int | None = None
     created_at: datetime | None = None
     reversed_by: int | None = None  # filled in when read
-
-    @property
-    def reversal(self) -> bool:
-        return self.reverses_id is not None
-
-    @property
-    def effect_cents(self) -> int:
-        """How much it raises the balance (negative for a reversal)."""
-        return -self.amount_cents if self.reversal else self.amount_cents
 
     def validated(self, today: date) -> Refund:
         check_cents(self.amount_cents, "amount_cents", allow_zero=False, label="The refund")
