@@ -57,6 +57,9 @@ def _secrets(args: argparse.Namespace, secrets: Secrets) -> tuple[str, str | Non
     return passphrase, password
 
 
+_Issue = Callable[[Vault, Path, str, str | None], IssuedDocument]  # (vault, folder, file name, password)
+
+
 def _issued(issued: IssuedDocument, folder: Path, out: TextIO) -> int:
     out.write(f"Wrote {folder / issued.file_name} ({plural(issued.pages, 'page')}; SHA-256 {issued.sha256}).\n")
     return EXIT_OK
@@ -70,55 +73,59 @@ def _refused(err: DocumentIncomplete) -> int:
     return EXIT_USER_ERROR
 
 
+def _issue(args: argparse.Namespace, secrets: Secrets, out: TextIO, issue: _Issue) -> int:
+    """Open the vault, issue the document into `-o`'s folder under its name, and say what was written (or, for a
+    document missing a required field, what to fill in: exit 2)."""
+    folder, name = _target(args.output)
+    passphrase, password = _secrets(args, secrets)
+    with _told(Vault.open(vault_dir(args.vault), passphrase)) as vault:
+        try:
+            issued = issue(vault, folder, name, password)
+        except DocumentIncomplete as err:
+            return _refused(err)
+    return _issued(issued, folder, out)
+
+
 def _cmd_superbill(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     start, end = _day(args.date_from, "--from"), _day(args.date_to, "--to")
     if args.session is None and (start is None or end is None):
         raise UserError("Give the session with --session ID, or the period with --from DATE --to DATE.")
     if args.session is not None and (start is not None or end is not None):
         raise UserError("Give either --session or --from and --to, not both.")
-    folder, name = _target(args.output)
-    passphrase, password = _secrets(args, secrets)
-    today = date.today()
-    with _told(Vault.open(vault_dir(args.vault), passphrase)) as vault:
+
+    def superbill(vault: Vault, folder: Path, name: str, password: str | None) -> IssuedDocument:
+        first, last = start, end
         if args.session is not None:
-            start = end = vault.schedule.get(args.session).date_of_service
-        assert start is not None and end is not None  # noqa: PT018 - checked above
-        try:
-            issued = issue_superbill(vault, args.client, folder, date_from=start, date_to=end,
-                                     appointment_id=args.session, password=password, recipient=args.recipient,
-                                     today=today, name=name)  # fmt: skip
-        except DocumentIncomplete as err:
-            return _refused(err)
-    return _issued(issued, folder, out)
+            first = last = vault.schedule.get(args.session).date_of_service
+        assert first is not None and last is not None  # noqa: PT018 - checked above
+        return issue_superbill(vault, args.client, folder, date_from=first, date_to=last,
+                               appointment_id=args.session, password=password, recipient=args.recipient,
+                               today=date.today(), name=name)  # fmt: skip
+
+    return _issue(args, secrets, out, superbill)
 
 
 def _cmd_statement(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     as_of = _day(args.as_of, "--as-of") or date.today()
     start = _day(args.date_from, "--from") or as_of.replace(day=1)
-    folder, name = _target(args.output)
-    passphrase, password = _secrets(args, secrets)
-    with _told(Vault.open(vault_dir(args.vault), passphrase)) as vault:
-        try:
-            issued = issue_statement(vault, args.client, folder, as_of=as_of, period_from=start, period_to=as_of,
-                                     password=password, recipient=args.recipient, name=name)  # fmt: skip
-        except DocumentIncomplete as err:
-            return _refused(err)
-    return _issued(issued, folder, out)
+
+    def statement(vault: Vault, folder: Path, name: str, password: str | None) -> IssuedDocument:
+        return issue_statement(vault, args.client, folder, as_of=as_of, period_from=start, period_to=as_of,
+                               password=password, recipient=args.recipient, name=name)  # fmt: skip
+
+    return _issue(args, secrets, out, statement)
 
 
 def _cmd_estimate(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     today = date.today()
     start = _day(args.date_from, "--from") or today
     end = _day(args.date_to, "--to") or _last_day_of_a_year_from(start)
-    folder, name = _target(args.output)
-    passphrase, password = _secrets(args, secrets)
-    with _told(Vault.open(vault_dir(args.vault), passphrase)) as vault:
-        try:
-            issued = issue_estimate(vault, args.client, folder, issued_on=today, period_from=start, period_to=end,
-                                    password=password, recipient=args.recipient, name=name)  # fmt: skip
-        except DocumentIncomplete as err:
-            return _refused(err)
-    return _issued(issued, folder, out)
+
+    def estimate(vault: Vault, folder: Path, name: str, password: str | None) -> IssuedDocument:
+        return issue_estimate(vault, args.client, folder, issued_on=today, period_from=start, period_to=end,
+                              password=password, recipient=args.recipient, name=name)  # fmt: skip
+
+    return _issue(args, secrets, out, estimate)
 
 
 def _last_day_of_a_year_from(day: date) -> date:
