@@ -26,6 +26,7 @@ from therapy_desk.domain.billing import Payer
 from therapy_desk.domain.codes import ServiceCode
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
+from therapy_desk.ui.batch_dialog import BatchDialog
 from therapy_desk.ui.billing_dialogs import PayerDialog, ServiceDialog
 from therapy_desk.ui.billing_lists import ListPanel, aging_panel, copays_panel, unpaid_panel
 from therapy_desk.ui.format import fmt_money
@@ -163,8 +164,14 @@ class BillingView(QWidget):
             panel.open_client.connect(self.open_client)
         self.tabs.currentChanged.connect(self._tab_shown)
 
+        self.batch_button = _button("Batc&h…", "Batch of monthly documents", self, self.open_batch)
+        self.batch_button.setToolTip("A month's superbills or statements for every client with activity in it")
+        batch_row = QHBoxLayout()
+        batch_row.addStretch(1)
+        batch_row.addWidget(self.batch_button)
         outer = QVBoxLayout(self)
         outer.addWidget(self.tabs)
+        outer.addLayout(batch_row)
         for table in (self.service_table, self.payer_table, self.balance_table):
             table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self._balances_read = False
@@ -259,6 +266,11 @@ class BillingView(QWidget):
             return dataclasses.replace(saved)
 
         dialog = PayerDialog(payer, submit, self)
+        self._show_dialog(dialog)
+        return dialog
+
+    def open_batch(self) -> BatchDialog:
+        dialog = BatchDialog(self.vault, self.ops, self)
         self._show_dialog(dialog)
         return dialog
 
