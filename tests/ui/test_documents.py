@@ -6,18 +6,24 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from tests.documents.practice import PROFILE, SESSIONS, build
+from tests.documents.practice import PROFILE, SESSIONS, TODAY, build, client, sign_session
 from tests.ui.test_chart import open_chart
-from therapy_desk.storage.documents import DocumentKind
+from therapy_desk.documents import batch, issue
+from therapy_desk.storage.documents import DocumentKind, IssuedDocument
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.batch_dialog import BatchDialog
+from therapy_desk.ui.billing_page import BillingView
 from therapy_desk.ui.chart import TAB_BILLING, ChartWindow
 from therapy_desk.ui.document_dialogs import DocumentDialog, recent_months
 from therapy_desk.ui.documents_issued import COL_FILE, COL_SHA, COL_WHAT
+from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.folder_field import DOCUMENTS_FOLDER
 
 APRIL_2 = date(2025, 4, 2)  # "last month" is March 2025, the practice's month of sessions
@@ -142,3 +148,70 @@ def test_a_password_protected_statement_opens_only_with_its_password(
     assert reader.decrypt("river stone")
     assert "password" in dialog.written_label.text()
     assert vault.documents.issued(practice.insured)[0].recipient == "Ana Reyes"
+
+
+# -- Billing › Batch… --------------------------------------------------------------------------------------
+
+
+def _three_clients_in_march(vault: Vault) -> list[int]:
+    practice = build(vault)
+    third = client(vault, "Cleo", "Marsh", address=False)  # no address: her superbill is refused
+    for client_id, day in ((practice.self_pay, SESSIONS[0]), (third, SESSIONS[1])):
+        vault.clients.add_diagnosis(client_id, "F41.1", today=TODAY)
+        sign_session(vault, client_id, day)
+    return [practice.insured, practice.self_pay, third]
+
+
+def _batch(qtbot: QtBot, vault: Vault, ops: Ops, folder: Path) -> BatchDialog:
+    page = BillingView(vault, ops)
+    qtbot.addWidget(page)
+    page.show()
+    dialog = page.open_batch(today=APRIL_2)
+    dialog.month.setCurrentIndex(dialog.month.findText("March 2025"))
+    dialog.folder.edit.setText(str(folder))
+    return dialog
+
+
+def test_a_batch_writes_each_clients_superbill_and_names_who_was_skipped_and_why(
+    qtbot: QtBot, vault: Vault, ops: Ops, tmp_path: Path
+) -> None:
+    out = _out(tmp_path)
+    _three_clients_in_march(vault)
+    dialog = _batch(qtbot, vault, ops, out)
+
+    assert dialog.start() is not None
+    qtbot.waitUntil(lambda: dialog.op is None, timeout=30_000)
+
+    said = dialog.summary.text()
+    assert [p.name for p in out.iterdir()] == ["Superbill 2025-03 C000001.pdf"], said
+    assert "1 superbill written" in said
+    assert "2 clients skipped" in said
+    assert "Okoro, Ben: Member ID — the client's chart › Billing › Coverage." in said  # self-pay: no insurer
+    assert "Marsh, Cleo: The client's address — " in said
+    assert "Cancelled" not in said
+
+
+def test_a_batch_cancelled_after_the_first_client_leaves_no_partial_file(
+    qtbot: QtBot, vault: Vault, ops: Ops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _out(tmp_path)
+    _three_clients_in_march(vault)
+    dialog = _batch(qtbot, vault, ops, out)
+    real = issue.issue_superbill
+
+    def then_cancel(*args: Any, **kwargs: Any) -> IssuedDocument:
+        issued = real(*args, **kwargs)
+        dialog.cancel()  # as the progress dialog's Cancel does: the batch stops before the next client
+        return issued
+
+    monkeypatch.setattr(batch, "issue_superbill", then_cancel)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.op is None, timeout=30_000)
+
+    assert [p.suffix for p in out.iterdir()] == [".pdf"]  # one whole PDF, no temp file
+    assert "Cancelled after 1 of 3 clients." in dialog.summary.text()
+    assert "1 superbill written" in dialog.summary.text()
+    result = dialog.result_of_batch
+    assert result is not None
+    assert result.cancelled
+    assert sum(len(vault.documents.issued(c)) for c in range(1, 4)) == 1

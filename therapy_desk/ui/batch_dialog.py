@@ -108,7 +108,8 @@ class BatchDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.hide()
         self.start_button = QPushButton("&Write them", self)
-        self.start_button.setAccessibleName("Write the documents")
+        self.start_button.setAccessibleName("Write them")
+        self.start_button.setToolTip("Write the month's documents into the folder")
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(lambda: self.start())
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -132,6 +133,7 @@ class BatchDialog(QDialog):
             folder = self.folder.folder()
         except ValidationError as err:
             self.errors.show(err)
+            self.folder.setFocus()
             return None
         remember_folder(self._vault, folder)
         kind = DocumentKind(self.kind.currentData())
@@ -181,5 +183,6 @@ class BatchDialog(QDialog):
     def _ended(self) -> None:
         self.op = None
         self.start_button.setEnabled(True)
+        self.kind.setFocus()
         if self._close_when_ended:
             super().reject()

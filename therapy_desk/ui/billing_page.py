@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -164,7 +165,7 @@ class BillingView(QWidget):
             panel.open_client.connect(self.open_client)
         self.tabs.currentChanged.connect(self._tab_shown)
 
-        self.batch_button = _button("Batc&h…", "Batch of monthly documents", self, self.open_batch)
+        self.batch_button = _button("Ba&tch…", "Batch of monthly documents", self, self.open_batch)
         self.batch_button.setToolTip("A month's superbills or statements for every client with activity in it")
         batch_row = QHBoxLayout()
         batch_row.addStretch(1)
@@ -269,8 +270,8 @@ class BillingView(QWidget):
         self._show_dialog(dialog)
         return dialog
 
-    def open_batch(self) -> BatchDialog:
-        dialog = BatchDialog(self.vault, self.ops, self)
+    def open_batch(self, *, today: date | None = None) -> BatchDialog:
+        dialog = BatchDialog(self.vault, self.ops, self, today=today)
         self._show_dialog(dialog)
         return dialog
 

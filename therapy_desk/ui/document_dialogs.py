@@ -114,6 +114,7 @@ class DocumentDialog(QDialog):
         self.intro.setWordWrap(True)
         self.general_error = error_label(self)
         self.errors = FieldErrors(self.general_error)
+        self.fields: dict[str, QWidget] = {}
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.period = QComboBox(self)
@@ -125,6 +126,8 @@ class DocumentDialog(QDialog):
         if self.kind is not DocumentKind.ESTIMATE:
             self._fill_periods()
             self._row("Pe&riod:", self.period, "period")
+        else:
+            self.period.hide()  # an estimate's period is its dates: from today, 12 months at most
         self._row("&From:", self.date_from, "date_from")
         self._row("&To:", self.date_to, "date_to")
         self.folder = FolderField("Folder", "Write the document into which folder?", self)
@@ -132,7 +135,7 @@ class DocumentDialog(QDialog):
         self._row("F&older:", self.folder, "folder")
         self.password = self._secret("Password", "Optional: the PDF then opens only with it (AES-256).")
         self.password_again = self._secret("Password again", "The same password, to be sure of it.")
-        self._row("Pass&word:", self.password, "password")
+        self._row("&Password:", self.password, "password")
         self._row("Password &again:", self.password_again, "password_again")
         self.recipient = QLineEdit("Client", self)
         self.recipient.setAccessibleName("Recipient")
@@ -150,7 +153,8 @@ class DocumentDialog(QDialog):
         self.open_folder_button.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         self.issue_button = QPushButton("&Write the PDF", self)
-        self.issue_button.setAccessibleName(f"Write the {self.title}")
+        self.issue_button.setAccessibleName("Write the PDF")
+        self.issue_button.setToolTip(f"Write the {self.title} as a PDF into the folder")
         self.issue_button.setDefault(True)
         self.buttons.addButton(self.issue_button, QDialogButtonBox.ButtonRole.ActionRole)
         self.issue_button.clicked.connect(lambda: self.issue())
@@ -170,11 +174,12 @@ class DocumentDialog(QDialog):
             self._period_chosen()
         for field in (self.date_from, self.date_to):
             field.dateChanged.connect(self._dates_edited)
-        (self.period if self.kind is not DocumentKind.ESTIMATE else self.date_from).setFocus()
+        self.focus_field()
 
     # -- building --------------------------------------------------------------------------------
 
     def _row(self, caption: str, widget: QWidget, field: str) -> None:
+        self.fields[field] = widget
         row = self.errors.under(widget, field)
         self.form.addRow(caption, row)
         label = self.form.labelForField(row)
@@ -218,6 +223,11 @@ class DocumentDialog(QDialog):
         self.period.setCurrentIndex(self.period.count() - 1)  # typed dates: "Other dates"
         self.period.blockSignals(False)
 
+    def focus_field(self, field: str | None = None) -> None:
+        """Focus `field` (the one a sentence is about), else the first field."""
+        first = self.period if self.kind is not DocumentKind.ESTIMATE else self.date_from
+        self.fields.get(field or "", first).setFocus()
+
     # -- issuing ---------------------------------------------------------------------------------
 
     def work(self) -> Callable[[Vault], IssuedDocument]:
@@ -259,6 +269,7 @@ class DocumentDialog(QDialog):
             work = self.work()
         except ValidationError as err:
             self.errors.show(err)
+            self.focus_field(err.field)
             return None
         folder = self.folder.folder()
         remember_folder(self._vault, folder)
@@ -294,6 +305,7 @@ class DocumentDialog(QDialog):
     def _done(self) -> None:
         self.op = None
         self.issue_button.setEnabled(True)
+        self.focus_field()
 
     def open_folder(self) -> bool:
         """Show the folder the file went into in the system's file manager."""
