@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -108,7 +109,7 @@ class DocumentDialog(QDialog):
         self.op: Op | None = None
         self.written: IssuedDocument | None = None
         self.folder_written: Path | None = None
-        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 90)
 
         self.intro = StatusLabel("About this document", _INTROS[self.kind], self)
         self.intro.setWordWrap(True)
@@ -164,7 +165,10 @@ class DocumentDialog(QDialog):
         layout.addLayout(self.form)
         layout.addWidget(self.general_error)
         layout.addWidget(self.written_label)
-        layout.addWidget(self.open_folder_button)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.open_folder_button)
+        folder_row.addStretch(1)
+        layout.addLayout(folder_row)
         layout.addWidget(self.buttons)
 
         if self.kind is DocumentKind.ESTIMATE:
