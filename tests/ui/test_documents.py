@@ -4,7 +4,7 @@ refusal that lists what is missing and writes nothing, the documents-issued list
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from tests.documents.practice import PROFILE, SESSIONS, TODAY, build, client, sign_session
 from tests.ui.test_chart import open_chart
 from therapy_desk.documents import batch, issue
-from therapy_desk.storage.documents import DocumentKind, IssuedDocument
+from therapy_desk.storage.documents import DocumentKind, EstimateLine, IssuedDocument
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.batch_dialog import BatchDialog
 from therapy_desk.ui.billing_page import BillingView
@@ -215,3 +215,21 @@ def test_a_batch_cancelled_after_the_first_client_leaves_no_partial_file(
     assert result is not None
     assert result.cancelled
     assert sum(len(vault.documents.issued(c)) for c in range(1, 4)) == 1
+
+
+def test_charges_400_dollars_above_the_estimate_show_a_warning_in_the_billing_tab(qtbot: QtBot, vault: Vault) -> None:
+    practice = build(vault)
+    first, last = date(2025, 4, 1), date(2025, 6, 30)
+    vault.documents.add_estimate(practice.self_pay, first, last, [EstimateLine("90834", "Psychotherapy", 1, 10_000)])
+    window = _billing(qtbot, vault, practice.self_pay)
+    assert not window.billing.documents.estimate_warning.isVisible()
+
+    for week in range(4):
+        day = first + timedelta(weeks=week)
+        vault.billing.add_charge(practice.self_pay, day, "90834", fee_cents=14_000, billable_to_insurance=False)
+    window.billing.reload_ledger()
+
+    warning = window.billing.documents.estimate_warning
+    assert warning.isVisible()
+    assert warning.text().startswith("Billed charges are $460.00 above the Good Faith Estimate of ")
+    assert "the client may dispute bills $400 or more above it." in warning.text()
