@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 import therapy_desk.ui
-from tests.ui import measure_views
+from tests.ui import document_views, measure_views
 from tests.ui.test_chart import Answers, answers, open_chart
 from tests.ui.test_shortcuts import clashes, window_bindings
 from tests.ui.test_theme import dark_palette, light_palette
@@ -885,6 +885,18 @@ def _billing_classes() -> tuple[type[QWidget], ...]:
 
 
 OPENERS["billing"] = (billing_states, _billing_classes())
+
+
+# -- documents: superbill, statement, Good Faith Estimate, batch (issue 13; tests/ui/document_views.py) ----
+
+
+def documents_states(world: World) -> States:
+    yield from document_views.states(
+        world.qtbot, world.vault, world.ops, world.client_id, lambda window: show(world, window)
+    )
+
+
+OPENERS["documents"] = (documents_states, document_views.VIEWS)
 
 
 # -- the tests -----------------------------------------------------------------------------------

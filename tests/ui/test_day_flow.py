@@ -11,10 +11,10 @@ from datetime import date, datetime, time
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.ui.test_chart import make_client, set_clinician
+from tests.ui.test_chart import Answers, answers, make_client, set_clinician
 from tests.ui.test_note_editor import write_soap
 from tests.ui.test_schedule import pick_client
 from therapy_desk.domain.assessment import RiskLevel, SuicidalIdeation
@@ -31,13 +31,18 @@ from therapy_desk.ui.note_editor import open_editors
 from therapy_desk.ui.schedule import ScheduleView
 from therapy_desk.ui.today import TodayView
 
+__all__ = ["answers"]  # the fixture, shared with test_chart
+
 
 def _page(window: MainWindow, title: str) -> object:
     window.show_page(window.page_titles.index(title))
     return window.current_page()
 
 
-def test_a_day_from_booking_to_a_signed_note_and_a_followed_up_flag(qtbot: QtBot, vault: Vault) -> None:
+def test_a_day_from_booking_to_a_signed_note_and_a_followed_up_flag(
+    qtbot: QtBot, vault: Vault, answers: Answers
+) -> None:
+    answers.answer = QMessageBox.StandardButton.No  # no Good Faith Estimate now for this self-pay client
     set_clinician(vault)
     client = make_client(vault)
     assert client.id is not None

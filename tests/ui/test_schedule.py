@@ -14,10 +14,12 @@ import pytest
 from PySide6.QtCore import QMimeData, Qt, QTime
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_caseload_model import make_client
+from tests.ui.test_chart import Answers, answers
+from therapy_desk.domain.billing import Coverage, Payer
 from therapy_desk.domain.codes import PlaceOfService
 from therapy_desk.domain.scheduling import (
     Appointment,
@@ -27,12 +29,16 @@ from therapy_desk.domain.scheduling import (
     Recurrence,
     SeriesScope,
 )
+from therapy_desk.storage.documents import DocumentKind
 from therapy_desk.storage.vault import Vault
+from therapy_desk.ui.document_dialogs import DocumentDialog
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.schedule import DAY, ScheduleView
 from therapy_desk.ui.schedule_dialogs import AppointmentDialog
 from therapy_desk.ui.schedule_export import ExportIcsDialog
 from therapy_desk.ui.schedule_week import week_start
+
+__all__ = ["answers"]  # the fixture, shared with test_chart
 
 TODAY = date.today()
 MONDAY = week_start(TODAY) + timedelta(weeks=1)  # next week: every appointment is in the future
@@ -46,7 +52,8 @@ def clients(vault: Vault) -> dict[str, int]:
 
 
 @pytest.fixture
-def page(qtbot: QtBot, vault: Vault, clients: dict[str, int]) -> Iterator[ScheduleView]:
+def page(qtbot: QtBot, vault: Vault, clients: dict[str, int], answers: Answers) -> Iterator[ScheduleView]:
+    answers.answer = QMessageBox.StandardButton.No  # "Issue a Good Faith Estimate now?" after a first booking
     host = QWidget()
     qtbot.addWidget(host)
     view = ScheduleView(vault, Ops(host, vault), host)
@@ -502,3 +509,44 @@ def test_the_export_dialog_shows_the_whole_file_path(qtbot: QtBot, page: Schedul
     field.setText("/home/clinician/appointments.ics")
     assert field.width() > field.fontMetrics().horizontalAdvance(field.text()) + 8  # its frame and margins
     dialog.reject()
+
+
+# -- the Good Faith Estimate offered after a self-pay client's first booking (issue 13) ---------------------
+
+
+def test_booking_a_self_pay_clients_first_session_offers_a_good_faith_estimate(
+    qtbot: QtBot, page: ScheduleView, vault: Vault, clients: dict[str, int], answers: Answers
+) -> None:
+    answers.answer = QMessageBox.StandardButton.Yes
+    dialog = open_book(qtbot, page, datetime.combine(TUESDAY, time(10, 0)))
+    pick_client(dialog, "okaf")
+    dialog.ok_button.click()
+
+    assert len(answers.asked) == 1
+    assert "Issue a Good Faith Estimate now?" in answers.asked[0]
+    assert "Ana Okafor's first session" in answers.asked[0]
+    estimate = page.estimate_dialog
+    assert isinstance(estimate, DocumentDialog)
+    assert estimate.kind is DocumentKind.ESTIMATE
+    assert estimate.isVisible()
+    estimate.reject()
+
+    second = open_book(qtbot, page, datetime.combine(TUESDAY + timedelta(days=7), time(10, 0)))
+    pick_client(second, "okaf")
+    second.ok_button.click()
+    assert second.saved is not None
+    assert len(answers.asked) == 1  # a second session is not a first: no question
+
+
+def test_a_client_with_coverage_in_force_is_not_offered_an_estimate(
+    qtbot: QtBot, page: ScheduleView, vault: Vault, clients: dict[str, int], answers: Answers
+) -> None:
+    payer = vault.billing.add_payer(Payer("Cascade Health Plan"))
+    assert payer.id is not None
+    vault.billing.add_coverage(Coverage(clients["ana"], payer.id, "XKB447102", TUESDAY - timedelta(days=30)))
+    dialog = open_book(qtbot, page, datetime.combine(TUESDAY, time(10, 0)))
+    pick_client(dialog, "okaf")
+    dialog.ok_button.click()
+
+    assert dialog.saved is not None
+    assert answers.asked == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -26,6 +27,7 @@ from therapy_desk.domain.billing import Payer
 from therapy_desk.domain.codes import ServiceCode
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
+from therapy_desk.ui.batch_dialog import BatchDialog
 from therapy_desk.ui.billing_dialogs import PayerDialog, ServiceDialog
 from therapy_desk.ui.billing_lists import ListPanel, aging_panel, copays_panel, unpaid_panel
 from therapy_desk.ui.format import fmt_money
@@ -163,8 +165,14 @@ class BillingView(QWidget):
             panel.open_client.connect(self.open_client)
         self.tabs.currentChanged.connect(self._tab_shown)
 
+        self.batch_button = _button("Ba&tch…", "Batch of monthly documents", self, self.open_batch)
+        self.batch_button.setToolTip("A month's superbills or statements for every client with activity in it")
+        batch_row = QHBoxLayout()
+        batch_row.addStretch(1)
+        batch_row.addWidget(self.batch_button)
         outer = QVBoxLayout(self)
         outer.addWidget(self.tabs)
+        outer.addLayout(batch_row)
         for table in (self.service_table, self.payer_table, self.balance_table):
             table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self._balances_read = False
@@ -259,6 +267,11 @@ class BillingView(QWidget):
             return dataclasses.replace(saved)
 
         dialog = PayerDialog(payer, submit, self)
+        self._show_dialog(dialog)
+        return dialog
+
+    def open_batch(self, *, today: date | None = None) -> BatchDialog:
+        dialog = BatchDialog(self.vault, self.ops, self, today=today)
         self._show_dialog(dialog)
         return dialog
 

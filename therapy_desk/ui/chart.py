@@ -84,7 +84,7 @@ class ChartWindow(QWidget):
         self.contacts = ContactsTab(vault, self)
         self.sessions = SessionsTab(vault, self, ops=ops)
         self.measures = MeasuresTab(vault, self)
-        self.billing = BillingTab(vault, self)
+        self.billing = BillingTab(vault, self, ops=ops)
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Chart sections")
         self.tabs.setDocumentMode(True)

@@ -25,11 +25,13 @@ from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab, DateDialog
 from therapy_desk.ui.coverage_dialog import CoverageDialog
+from therapy_desk.ui.documents_issued import DocumentsBox, Session
 from therapy_desk.ui.eob_dialog import EobDialog
 from therapy_desk.ui.format import fmt_date, fmt_money
 from therapy_desk.ui.ledger_dialogs import AdjustDialog, RefundDialog, ReverseDialog
 from therapy_desk.ui.models.billing_models import RecordsModel
 from therapy_desk.ui.models.ledger_model import COL_DESCRIPTION, LedgerModel
+from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.payment_dialog import SHORTCUT as PAYMENT_KEY
 from therapy_desk.ui.payment_dialog import PaymentDialog
 from therapy_desk.ui.widgets.focus import record_table
@@ -104,7 +106,7 @@ class BillingTab(ChartTab):
 
     changed = Signal()
 
-    def __init__(self, vault: Vault, parent: QWidget | None = None) -> None:
+    def __init__(self, vault: Vault, parent: QWidget | None = None, *, ops: Ops | None = None) -> None:
         super().__init__(parent)
         self._vault = vault
         self._client_id: int | None = None
@@ -172,9 +174,11 @@ class BillingTab(ChartTab):
         column.addLayout(actions)
         column.addWidget(self.error)
 
+        self.documents = DocumentsBox(vault, ops, self, selected_session=self._selected_session)
         outer = QVBoxLayout(self)
         outer.addWidget(coverage_box, 2)
         outer.addWidget(ledger_box, 5)
+        outer.addWidget(self.documents, 2)
         self.coverage_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.ledger_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
@@ -211,12 +215,21 @@ class BillingTab(ChartTab):
         self._update_buttons()  # a reset model has no selection
         self.balance_label.setText(balance_sentence(self._vault.billing.balance(self._client_id)))
         self._ledger_read = True
+        self.documents.load(self._client_id)
         if self.ledger.rowCount():
             self.ledger_table.scrollToBottom()
 
     def _selected_coverage(self) -> Coverage | None:
         rows = self.coverage_table.selectionModel().selectedRows()
         return self.coverages.row(rows[0].row()) if rows else None
+
+    def _selected_session(self) -> Session | None:
+        """The session of the ledger's selected charge, for a superbill of that session alone."""
+        line = self.selected_ledger_row()
+        if line is None or line.kind is not LedgerKind.CHARGE:
+            return None
+        charge = self._vault.billing.charge(line.id)
+        return None if charge.appointment_id is None else (charge.appointment_id, charge.date_of_service)
 
     def _update_buttons(self) -> None:
         coverage = self._selected_coverage()
@@ -418,4 +431,5 @@ class BillingTab(ChartTab):
         self.ledger.set_rows([])
         self.balance_label.clear()
         self.error.clear()
+        self.documents.clear()
         self._update_buttons()

@@ -42,6 +42,7 @@ from therapy_desk.errors import ValidationError
 from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
+from therapy_desk.ui.estimate_offer import offer_estimate
 from therapy_desk.ui.format import fmt_date, fmt_time
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.schedule_dialogs import AppointmentDialog, ask_series_scope, client_names
@@ -93,6 +94,7 @@ class ScheduleView(QWidget):
         self._stale = True
         self._mode = WEEK
         self.dialog: QWidget | None = None  # the book/edit or export dialog open now
+        self.estimate_dialog: QWidget | None = None  # the Good Faith Estimate offered after a booking
         self.ask_scope: Callable[[str], SeriesScope | None] = lambda action: ask_series_scope(self, action)
 
         self.heading = QLabel(self)
@@ -367,11 +369,15 @@ class ScheduleView(QWidget):
         return dialog
 
     def _open(self, dialog: AppointmentDialog) -> AppointmentDialog:
+        booking = dialog.is_new
+
         def saved() -> None:
             if dialog.saved is not None:
                 self.day = dialog.saved.date_of_service
                 self._say(f"Saved: {fmt_date(dialog.saved.date_of_service)}, {fmt_time(dialog.saved.start)}.")
                 self.load(select=dialog.saved.id)
+                if booking:  # a self-pay client's first session: offer the Good Faith Estimate
+                    self.estimate_dialog = offer_estimate(self, self._vault, self._ops, dialog.saved)
 
         dialog.accepted.connect(saved)
         self.dialog = dialog

@@ -394,6 +394,11 @@ class AppointmentDialog(QDialog):
             telehealth=telehealth,
         )
 
+    @property
+    def is_new(self) -> bool:
+        """A booking, not an edit of an appointment already stored."""
+        return self._appointment is None
+
     def save(self) -> bool:
         """Check, warn or store; True once the appointment is stored (a second press does nothing)."""
         if self.saved is not None:
