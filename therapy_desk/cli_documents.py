@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -17,7 +17,7 @@ from therapy_desk.cli_folders import vault_dir
 from therapy_desk.cli_parser import EXIT_OK, EXIT_USER_ERROR, CommandParser
 from therapy_desk.cli_records import _told
 from therapy_desk.documents import issue_estimate, issue_statement, issue_superbill
-from therapy_desk.domain.documents import DocumentIncomplete
+from therapy_desk.domain.documents import DocumentIncomplete, estimate_period_end
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError
 from therapy_desk.storage.documents import IssuedDocument
@@ -119,21 +119,13 @@ def _cmd_statement(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> i
 def _cmd_estimate(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     today = date.today()
     start = _day(args.date_from, "--from") or today
-    end = _day(args.date_to, "--to") or _last_day_of_a_year_from(start)
+    end = _day(args.date_to, "--to") or estimate_period_end(start)
 
     def estimate(vault: Vault, folder: Path, name: str, password: str | None) -> IssuedDocument:
         return issue_estimate(vault, args.client, folder, issued_on=today, period_from=start, period_to=end,
                               password=password, recipient=args.recipient, name=name)  # fmt: skip
 
     return _issue(args, secrets, out, estimate)
-
-
-def _last_day_of_a_year_from(day: date) -> date:
-    """The last day of the 12 months starting on `day` (an estimate covers at most that)."""
-    try:
-        return day.replace(year=day.year + 1) - timedelta(days=1)
-    except ValueError:  # February 29
-        return date(day.year + 1, 2, 28)
 
 
 def _common(command: CommandParser) -> None:

@@ -184,3 +184,11 @@ def test_provider_and_client_from_the_stored_values() -> None:
     client = Client("Dana", "Whitfield", date(1988, 7, 14), legal_middle="Rae", city="Beaverton", state="OR")
     info = ClientInfo.from_client(client)
     assert (info.name, info.dob, info.city_line) == ("Dana Rae Whitfield", date(1988, 7, 14), "Beaverton, OR")
+
+
+def test_an_estimates_longest_period_ends_the_day_before_its_anniversary() -> None:
+    from therapy_desk.domain.documents import estimate_period_end
+
+    assert estimate_period_end(date(2026, 3, 2)) == date(2027, 3, 1)
+    assert estimate_period_end(date(2028, 2, 29)) == date(2029, 2, 28)
+    assert estimate_period_end(date(2026, 1, 1)) == date(2026, 12, 31)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from therapy_desk.domain.billing import format_cents
 from therapy_desk.domain.clients import Client
@@ -455,6 +455,11 @@ def _a_year_after(day: date) -> date:
         return day.replace(year=day.year + 1)
     except ValueError:
         return date(day.year + 1, 3, 1)
+
+
+def estimate_period_end(start: date) -> date:
+    """The last day of the 12 months starting on `start`: the longest period an estimate may cover."""
+    return _a_year_after(start) - timedelta(days=1)
 
 
 def exceeds_estimate(estimate_total_cents: int, billed_cents: int) -> bool:

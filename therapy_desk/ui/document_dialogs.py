@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from therapy_desk.documents.issue import TITLES, issue_estimate, issue_statement, issue_superbill
-from therapy_desk.domain.documents import DocumentIncomplete
+from therapy_desk.domain.documents import DocumentIncomplete, estimate_period_end
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage.documents import DocumentKind, IssuedDocument
 from therapy_desk.storage.vault import Vault
@@ -62,14 +62,6 @@ def recent_months(today: date, count: int = MONTHS_OFFERED) -> list[tuple[date, 
         spans.append(month_span(year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return [spans[1], spans[0], *spans[2:]]
-
-
-def a_year_from(day: date) -> date:
-    """The last day of the 12 months starting on `day` (an estimate covers at most that)."""
-    try:
-        return day.replace(year=day.year + 1) - timedelta(days=1)
-    except ValueError:  # February 29
-        return date(day.year + 1, 2, 28)
 
 
 def missing_text(err: DocumentIncomplete, title: str) -> str:
@@ -172,7 +164,7 @@ class DocumentDialog(QDialog):
         layout.addWidget(self.buttons)
 
         if self.kind is DocumentKind.ESTIMATE:
-            self._set_dates(self.today, a_year_from(self.today))
+            self._set_dates(self.today, estimate_period_end(self.today))
         else:
             self.period.currentIndexChanged.connect(self._period_chosen)
             self._period_chosen()
