@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from tests.documents.practice import PROFILE, SESSIONS, TODAY, build, client, sign_session
@@ -189,6 +190,30 @@ def test_a_batch_writes_each_clients_superbill_and_names_who_was_skipped_and_why
     assert "Okoro, Ben: Member ID — the client's chart › Billing › Coverage." in said  # self-pay: no insurer
     assert "Marsh, Cleo: The client's address — " in said
     assert "Cancelled" not in said
+
+
+def test_a_batch_with_a_password_locks_each_document_and_two_different_passwords_are_refused(
+    qtbot: QtBot, vault: Vault, ops: Ops, tmp_path: Path
+) -> None:
+    out = _out(tmp_path)
+    _three_clients_in_march(vault)
+    dialog = _batch(qtbot, vault, ops, out)
+    dialog.password.setText("batch secret 1")
+    dialog.password_again.setText("batch secret 2")
+    assert dialog.start() is None
+    shown = " ".join(label.text() for label in dialog.findChildren(QLabel) if label.isVisibleTo(dialog))
+    assert "two passwords differ" in shown
+    assert list(out.iterdir()) == []
+
+    dialog.password_again.setText("batch secret 1")
+    assert dialog.start() is not None
+    qtbot.waitUntil(lambda: dialog.op is None, timeout=30_000)
+
+    (written,) = out.iterdir()
+    reader = PdfReader(written)
+    assert reader.is_encrypted
+    assert reader.decrypt("batch secret 1")
+    assert "Superbill" in reader.pages[0].extract_text()
 
 
 def test_a_batch_cancelled_after_the_first_client_leaves_no_partial_file(

@@ -59,11 +59,13 @@ def issue_batch(
     today: date,
     progress: Progress | None = None,
     clients: Sequence[int] | None = None,
+    password: str | None = None,
 ) -> BatchResult:
     """A superbill (of the period's sessions) or a statement (for the period, dated `today`) for each client
     with activity in the period (or each of `clients`, as chosen from those), into `folder`.
     `progress(done, total)` is called before each client and at the end; when it raises, the batch stops
-    there and returns what it did with `cancelled` set. An
+    there and returns what it did with `cancelled` set. With `password`, every document opens only with it
+    (AES-256). An
     error the user must fix (a full disk, a folder gone) stops the batch with its sentence; the documents
     already written stay recorded."""
     kind = DocumentKind(kind)
@@ -76,10 +78,12 @@ def issue_batch(
             return result
         try:
             if kind is DocumentKind.SUPERBILL:
-                issued = issue_superbill(vault, client_id, folder, date_from=date_from, date_to=date_to, today=today)
+                issued = issue_superbill(
+                    vault, client_id, folder, date_from=date_from, date_to=date_to, today=today, password=password
+                )
             else:
                 issued = issue_statement(
-                    vault, client_id, folder, as_of=today, period_from=date_from, period_to=date_to
+                    vault, client_id, folder, as_of=today, period_from=date_from, period_to=date_to, password=password
                 )
         except DocumentIncomplete as err:
             result.skipped.append(Skipped(client_id, err.missing))

@@ -25,7 +25,7 @@ from therapy_desk.storage.documents import DocumentKind
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import FieldErrors
-from therapy_desk.ui.document_dialogs import recent_months
+from therapy_desk.ui.document_dialogs import chosen_password, password_fields, recent_months
 from therapy_desk.ui.ops import Op, Ops
 from therapy_desk.ui.widgets.folder_field import FolderField, remember_folder, remembered_folder
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
@@ -92,12 +92,15 @@ class BatchDialog(QDialog):
             self.month.addItem(f"{first:%B %Y}{so_far}", (first, last))
         self.folder = FolderField("Folder", "Write the documents into which folder?", self)
         self.folder.edit.setText(remembered_folder(vault))
+        self.password, self.password_again = password_fields(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for caption, widget, field in (
             ("&Documents:", self.kind, "kind"),
             ("&Month:", self.month, "date_from"),
             ("F&older:", self.folder, "folder"),
+            ("&Password:", self.password, "password"),
+            ("Password &again:", self.password_again, "password_again"),
         ):
             row = self.errors.under(widget, field)
             form.addRow(caption, row)
@@ -131,9 +134,10 @@ class BatchDialog(QDialog):
         self.summary.hide()
         try:
             folder = self.folder.folder()
+            password = chosen_password(self.password, self.password_again)
         except ValidationError as err:
             self.errors.show(err)
-            self.folder.setFocus()
+            (self.password_again if err.field == "password_again" else self.folder).setFocus()
             return None
         remember_folder(self._vault, folder)
         kind = DocumentKind(self.kind.currentData())
@@ -141,7 +145,9 @@ class BatchDialog(QDialog):
         today = self.today
 
         def work(vault: Vault, progress: Progress) -> BatchResult:
-            return issue_batch(vault, kind, folder, date_from=first, date_to=last, today=today, progress=progress)
+            return issue_batch(
+                vault, kind, folder, date_from=first, date_to=last, today=today, progress=progress, password=password
+            )
 
         self.start_button.setEnabled(False)
         self.summary.setText("Writing…")

@@ -64,6 +64,29 @@ def recent_months(today: date, count: int = MONTHS_OFFERED) -> list[tuple[date, 
     return [spans[1], spans[0], *spans[2:]]
 
 
+def password_fields(parent: QWidget) -> tuple[QLineEdit, QLineEdit]:
+    """The optional PDF password and its repetition, masked (a document's or a batch's)."""
+    edits = []
+    for name, hint in (
+        ("Password", "Optional: the PDF then opens only with it (AES-256)."),
+        ("Password again", "The same password, to be sure of it."),
+    ):
+        edit = QLineEdit(parent)
+        edit.setEchoMode(QLineEdit.EchoMode.Password)
+        edit.setAccessibleName(name)
+        edit.setAccessibleDescription(hint)
+        edit.setPlaceholderText(hint if name == "Password" else "")
+        edits.append(edit)
+    return edits[0], edits[1]
+
+
+def chosen_password(password: QLineEdit, again: QLineEdit) -> str | None:
+    """The password typed twice alike, None when left blank, or a ValidationError under the second field."""
+    if password.text() != again.text():
+        raise ValidationError("The two passwords differ; type the same password twice.", "password_again")
+    return password.text() or None
+
+
 def missing_text(err: DocumentIncomplete, title: str) -> str:
     """The refusal as the dialog shows it: a sentence, then one line per field ("NPI — Settings › …")."""
     lines = "\n".join(f"• {m}" for m in err.missing)
@@ -126,8 +149,7 @@ class DocumentDialog(QDialog):
         self.folder = FolderField("Folder", "Write the document into which folder?", self)
         self.folder.edit.setText(remembered_folder(vault))
         self._row("F&older:", self.folder, "folder")
-        self.password = self._secret("Password", "Optional: the PDF then opens only with it (AES-256).")
-        self.password_again = self._secret("Password again", "The same password, to be sure of it.")
+        self.password, self.password_again = password_fields(self)
         self._row("&Password:", self.password, "password")
         self._row("Password &again:", self.password_again, "password_again")
         self.recipient = QLineEdit("Client", self)
@@ -182,14 +204,6 @@ class DocumentDialog(QDialog):
         if isinstance(label, QLabel):
             label.setBuddy(widget.focusProxy() or widget)
 
-    def _secret(self, name: str, hint: str) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setEchoMode(QLineEdit.EchoMode.Password)
-        edit.setAccessibleName(name)
-        edit.setAccessibleDescription(hint)
-        edit.setPlaceholderText(hint if name == "Password" else "")
-        return edit
-
     def _fill_periods(self) -> None:
         if self._session is not None:
             _appointment, day = self._session
@@ -232,9 +246,7 @@ class DocumentDialog(QDialog):
         if last < first:
             raise ValidationError("The period ends before it starts.", "date_to")
         folder = self.folder.folder()
-        if self.password.text() != self.password_again.text():
-            raise ValidationError("The two passwords differ; type the same password twice.", "password_again")
-        password = self.password.text() or None
+        password = chosen_password(self.password, self.password_again)
         recipient = self.recipient.text().strip()
         client_id, today = self._client_id, self.today
         period = self.period.currentData() if self.kind is not DocumentKind.ESTIMATE else None
