@@ -76,18 +76,19 @@ class CoverageDialog(_BillingForm):
         self._submit = submit
         c = coverage or Coverage(client_id, 0, "", date.today())
         self.payer = _combo(self, "Payer", {p.id: p.name for p in payers}, c.payer_id)
-        self.plan_name = _line(self, "Plan name", c.plan_name, "As on the card, e.g. Gold PPO (optional)")
         self.rank = _combo(self, "Plan rank", {r: r.value.capitalize() for r in CoverageRank}, c.rank)
         self.member_id = _line(self, "Member ID", c.member_id, "As on the insurance card")
         self.group_number = _line(self, "Group number", c.group_number)
+        self.plan_name = _line(self, "Plan name", c.plan_name, "As on the card, e.g. Gold PPO (optional)")
         self.relationship = _combo(self, "Relationship to the subscriber", _RELATIONSHIPS, c.relationship)
         other = c.relationship is not Relationship.SELF
         self.subscriber_first = _line(self, "Subscriber first name", c.subscriber_first if other else "")
         self.subscriber_last = _line(self, "Subscriber last name", c.subscriber_last if other else "")
+        self.subscriber_sex = _combo(self, "Subscriber's sex", _SEXES, c.subscriber_sex if other else None)
         self.subscriber_dob = OptionalDateEdit("Set", "Subscriber's date of birth", self)
         self.subscriber_dob.edit.setAccessibleDescription(DOB_DESCRIPTION)
         self.subscriber_dob.set_day(c.subscriber_dob if other else None, default=date(1980, 1, 1))
-        self.subscriber_sex = _combo(self, "Subscriber's sex", _SEXES, c.subscriber_sex if other else None)
+        self.born = _side_by_side(self, self.subscriber_sex, self.subscriber_dob)
         self.subscriber_street = _line(self, "Subscriber's street", c.subscriber_street)
         self.subscriber_city = _line(self, "Subscriber's city", c.subscriber_city)
         self.subscriber_state = _narrow(_line(self, "Subscriber's state", c.subscriber_state, "NY"), "WWW")
@@ -122,15 +123,15 @@ class CoverageDialog(_BillingForm):
             self,
             (
                 ("&Payer:", self.payer, "payer_id"),
-                ("Pla&n name:", self.plan_name, "plan_name"),
                 ("Plan ran&k:", self.rank, "rank"),
                 ("&Member ID:", self.member_id, "member_id"),
                 ("&Group number:", self.group_number, "group_number"),
+                # After the IDs the card gives (optional, so a refused member ID is still the first to fill).
+                ("Pla&n name:", self.plan_name, "plan_name"),
                 ("&Relationship:", self.relationship, "relationship"),
                 ("Subscriber &first name:", self.subscriber_first, "subscriber_first"),
                 ("Subscriber &last name:", self.subscriber_last, "subscriber_last"),
-                ("Subscriber's &date of birth:", self.subscriber_dob, "subscriber_dob"),
-                ("Subscriber's se&x:", self.subscriber_sex, "subscriber_sex"),
+                ("Subscriber's se&x, date of birth:", self.born, "subscriber_sex"),
                 ("Subscriber's s&treet:", self.subscriber_street, "subscriber_street"),
                 ("Subscriber's cit&y, state, ZIP:", self.place, "subscriber_city"),
                 ("Subscriber's p&hone:", self.subscriber_phone, "subscriber_phone"),
@@ -144,6 +145,7 @@ class CoverageDialog(_BillingForm):
             ),
         )
         self._refused: str | None = None  # the field the store named when it last refused
+        self._share_row(self.born, {"subscriber_sex": self.subscriber_sex, "subscriber_dob": self.subscriber_dob})
         self._share_row(
             self.place,
             {
