@@ -76,6 +76,17 @@ def test_a_monthly_superbill_carries_every_field_a_payer_needs(vault: Vault, pra
     assert vault.documents.issued(practice.insured) == [issued]
 
 
+def test_the_superbill_names_the_plan_with_the_payer(vault: Vault, practice: Practice, out: Path) -> None:
+    [coverage] = vault.billing.coverages(practice.insured)
+    vault.billing.update_coverage(replace(coverage, plan_name="Gold PPO", coinsurance_percent=20), today=TODAY)
+
+    issued = issue_superbill(vault, practice.insured, out, date_from=MARCH[0], date_to=MARCH[1], today=TODAY)
+
+    body = text((out / issued.file_name).read_bytes())
+    assert "Insurance Hudson Valley Health — Gold PPO" in body
+    assert "Member ID HVH778812" in body
+
+
 def test_a_superbill_of_one_session_lists_only_that_date(vault: Vault, practice: Practice, out: Path) -> None:
     issued = issue_superbill(
         vault, practice.insured, out, date_from=MARCH[0], date_to=MARCH[1], appointment_id=practice.appointments[1],

@@ -324,15 +324,17 @@ def _schema_8_measures(old_app: pytest.MonkeyPatch) -> None:
 
 
 def _undo_step_14(conn: Any) -> None:
-    """Drop what step 14 made (its triggers, indexes and tables, the charges' adjusted amount) and put back
-    step 8's indexes it replaced. The practice holds no ledger rows: none are lost."""
+    """Drop what step 14 made (its triggers, indexes and tables, the columns it added to charges and
+    coverages) and put back step 8's indexes it replaced. The practice holds no ledger rows and its
+    coverage none of the new fields: none are lost."""
     made = re.findall(r"CREATE (TABLE|INDEX|TRIGGER) (\w+)", " ".join(m014_ledger.STATEMENTS))
     for kind in ("TRIGGER", "INDEX", "TABLE"):
         for name in reversed([name for found, name in made if found == kind]):
             conn.execute(f"DROP {kind} IF EXISTS {name}")
     for name in ("charges_open_by_client", "allocations_by_charge"):  # step 14 made them anew
         conn.execute(next(sql for sql in m008_billing.STATEMENTS if f"INDEX {name} " in sql))
-    conn.execute("ALTER TABLE charges DROP COLUMN adjusted_cents")
+    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", " ".join(m014_ledger.STATEMENTS)):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 @pytest.fixture

@@ -105,6 +105,85 @@ def test_a_subscriber_who_is_not_the_client_is_asked_for(qtbot: QtBot, vault: Va
     assert (saved.subscriber_last, saved.subscriber_dob) == ("Quintanilla", date(1980, 4, 2))
 
 
+def test_a_spouse_subscribers_address_phone_plan_and_coinsurance_are_stored(qtbot: QtBot, vault: Vault) -> None:
+    vault.billing.add_payer(Payer("Cascade Health Plan"))
+    client = make_client(vault)
+    assert client.id is not None
+    window = _chart_on_billing(qtbot, vault, client.id)
+    dialog = window.billing.add_coverage()
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow)
+    assert not dialog.subscriber_street.isEnabled()  # self: the client's own address is used
+    assert not dialog.subscriber_phone.isEnabled()
+    QTest.keyClicks(dialog.plan_name, "Gold PPO")
+    dialog.member_id.setText("M1")
+    dialog.relationship.setCurrentIndex(dialog.relationship.findText("Spouse"))
+    assert dialog.subscriber_street.isEnabled()
+    dialog.subscriber_first.setText("Rafael")
+    dialog.subscriber_last.setText("Quintanilla")
+    dialog.subscriber_dob.set_day(date(1980, 4, 2))
+    QTest.keyClicks(dialog.subscriber_street, "12 Alder St")
+    QTest.keyClick(dialog, Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)  # the row's caption: City, state, ZIP
+    assert dialog.subscriber_city.hasFocus()
+    QTest.keyClicks(dialog.subscriber_city, "Portland")
+    QTest.keyClick(dialog.subscriber_city, Qt.Key.Key_Tab)
+    QTest.keyClicks(dialog.subscriber_state, "or")
+    QTest.keyClick(dialog.subscriber_state, Qt.Key.Key_Tab)
+    QTest.keyClicks(dialog.subscriber_zip, "97209")
+    QTest.keyClicks(dialog.subscriber_phone, "503 555 0142")
+    dialog.copay.setText("25")
+    dialog.coinsurance.setValue(20)
+    assert dialog.save()
+
+    [saved] = vault.billing.coverages(client.id)
+    assert saved.plan_name == "Gold PPO"
+    assert (saved.subscriber_street, saved.subscriber_city, saved.subscriber_state, saved.subscriber_zip) == (
+        "12 Alder St",
+        "Portland",
+        "OR",
+        "97209",
+    )
+    assert (saved.subscriber_phone, saved.copay_cents, saved.coinsurance_percent) == ("(503) 555-0142", 2500, 20)
+    model = window.billing.coverages
+    assert model.text(model.row(0), 1) == "Cascade Health Plan · Gold PPO"
+
+    again = window.billing.edit_coverage()
+    assert again is not None
+    assert (again.plan_name.text(), again.subscriber_zip.text(), again.coinsurance.text()) == (
+        "Gold PPO",
+        "97209",
+        "20 %",
+    )
+    again.reject()
+
+
+def test_a_bad_subscriber_zip_is_a_sentence_under_its_row_and_the_zip_has_the_focus(qtbot: QtBot, vault: Vault) -> None:
+    vault.billing.add_payer(Payer("Cascade Health Plan"))
+    client = make_client(vault)
+    assert client.id is not None
+    window = _chart_on_billing(qtbot, vault, client.id)
+    dialog = window.billing.add_coverage()
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.member_id.setText("M1")
+    dialog.relationship.setCurrentIndex(dialog.relationship.findText("Child"))
+    dialog.subscriber_first.setText("Rafael")
+    dialog.subscriber_last.setText("Quintanilla")
+    dialog.subscriber_dob.set_day(date(1980, 4, 2))
+    dialog.subscriber_city.setText("Portland")
+    dialog.subscriber_zip.setText("9720")
+
+    assert not dialog.save()
+
+    label = dialog.errors.label("subscriber_zip")
+    assert label is not None
+    assert label.isVisible()
+    assert label.text() == "A ZIP code is 5 digits, or ZIP+4 as 12345-6789."
+    assert set(dialog.errors.visible_messages()) == {label.text()}  # one label serves the row
+    assert dialog.subscriber_zip.hasFocus()
+    assert vault.billing.coverages(client.id) == []
+
+
 def test_a_copay_recorded_with_ctrl_p_moves_the_balance_and_the_running_balance(qtbot: QtBot, vault: Vault) -> None:
     client_id, charge_id = _client_with_charge(vault)
     window = _chart_on_billing(qtbot, vault, client_id)

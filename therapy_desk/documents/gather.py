@@ -69,6 +69,7 @@ def client_info(vault: Vault, client_id: int, on: date) -> ClientInfo:
             group_number=cover.group_number,
             subscriber_name="" if cover.relationship.value == "self" else subscriber,
             relationship=cover.relationship.value,
+            plan_name=cover.plan_name,
         )
     return ClientInfo.from_client(client, insurance)
 

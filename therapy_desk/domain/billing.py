@@ -1,11 +1,11 @@
-"""Billing rules and values: codes from minutes, same-day code rules, money in integer cents,
-payers and coverage, charges, payments and how payments are allocated to charges."""
+"""Billing rules and values: codes from minutes, same-day code rules, payers and coverage, charges, payments
+and how payments are allocated to charges (money itself: domain/money.py)."""
 
 from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -13,7 +13,6 @@ from therapy_desk.domain import validation as v
 from therapy_desk.domain.clients import AdministrativeSex, Client
 from therapy_desk.domain.codes import (
     BILLING_RULES,
-    MAX_FEE_CENTS,
     MAX_MODIFIERS,
     MISSED_FEE_CODES,
     MODIFIERS,
@@ -23,9 +22,13 @@ from therapy_desk.domain.codes import (
     ServiceCode,
     billing_rule,
 )
+
+# Re-exported: callers import the money helpers from here.
+from therapy_desk.domain.money import check_cents as check_cents
+from therapy_desk.domain.money import format_cents as format_cents
+from therapy_desk.domain.money import parse_dollars as parse_dollars
 from therapy_desk.errors import ValidationError
 
-_DOLLARS = re.compile(r"(-)?\$?(\d*)(?:\.(\d{1,2}))?")
 _IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]*")
 
 # Add-on code -> the primary codes it may accompany (the catalogue's rules, DOMAIN.md).
@@ -195,38 +198,6 @@ def check_pointers(diagnosis_ids: Sequence[int], *, billable_to_insurance: bool)
     return pointers
 
 
-# -- money ---------------------------------------------------------------------------------------
-
-
-def check_cents(amount: int, field: str, *, allow_zero: bool = True, label: str = "The amount") -> int:
-    """Whole, non-negative cents (and above zero unless `allow_zero`), up to $1,000,000.00."""
-    if not isinstance(amount, int) or isinstance(amount, bool):
-        raise ValidationError(f"{label} must be whole cents.", field)
-    if amount < 0:
-        raise ValidationError(f"{label} cannot be negative.", field)
-    if amount == 0 and not allow_zero:
-        raise ValidationError(f"{label} must be above zero.", field)
-    if amount > MAX_FEE_CENTS:
-        raise ValidationError(f"{label} is above $1,000,000.00; check the amount.", field)
-    return amount
-
-
-def format_cents(amount: int) -> str:
-    sign = "-" if amount < 0 else ""
-    dollars, cents = divmod(abs(amount), 100)
-    return f"{sign}${dollars:,}.{cents:02d}"
-
-
-def parse_dollars(text: str, field: str = "amount") -> int:
-    """`"$1,234.50"` -> 123450. Refuses fractions of a cent and anything that is not a number."""
-    match = _DOLLARS.fullmatch(text.strip().replace(",", ""))
-    if not match or not (match.group(2) or match.group(3)):
-        raise ValidationError(f"{text.strip() or 'An empty value'} is not an amount in dollars and cents.", field)
-    sign, whole, frac = match.groups()
-    cents = int(whole or "0") * 100 + int((frac or "").ljust(2, "0"))
-    return -cents if sign else cents
-
-
 def plan_allocations(
     unallocated_cents: int, requests: Iterable[tuple[int, int]], due_by_charge: Mapping[int, int]
 ) -> list[tuple[int, int]]:
@@ -310,6 +281,11 @@ def _identifier(value: str, field: str, label: str, *, required: bool) -> str:
     return text.upper()
 
 
+def _optional(check: Callable[[str, str], str], value: str, field: str) -> str:
+    """`check(value, field)`, or blank when nothing was given."""
+    return check(value, field) if value.strip() else ""
+
+
 @dataclass(frozen=True)
 class Payer:
     """An insurer or EAP the practice bills."""
@@ -355,6 +331,14 @@ class Coverage:
     subscriber_dob: date | None = None
     subscriber_sex: AdministrativeSex = AdministrativeSex.UNKNOWN
     copay_cents: int = 0
+    plan_name: str = ""  # the plan or product on the card ("Gold PPO"), shown with the payer
+    # The subscriber's address and phone (CMS-1500 box 7); blank for SELF, where the client's own are used.
+    subscriber_street: str = ""
+    subscriber_city: str = ""
+    subscriber_state: str = ""
+    subscriber_zip: str = ""
+    subscriber_phone: str = ""
+    coinsurance_percent: int | None = None  # the client's share after the deductible, 0-100
     authorization_number: str = ""
     authorized_visits: int | None = None
     authorization_start: date | None = None
@@ -386,7 +370,18 @@ class Coverage:
             subscriber_first=self.subscriber_first.strip(),
             subscriber_last=self.subscriber_last.strip(),
             copay_cents=check_cents(self.copay_cents, "copay_cents", label="The copay"),
+            plan_name=v.check_length(self.plan_name, 80, "plan_name", "The plan name"),
+            subscriber_street=v.check_length(
+                self.subscriber_street, 200, "subscriber_street", "The subscriber's street"
+            ),
+            subscriber_city=v.check_length(self.subscriber_city, 80, "subscriber_city", "The subscriber's city"),
+            subscriber_state=_optional(v.check_state, self.subscriber_state, "subscriber_state"),
+            subscriber_zip=_optional(v.check_zip, self.subscriber_zip, "subscriber_zip"),
+            subscriber_phone=_optional(v.check_phone, self.subscriber_phone, "subscriber_phone"),
         )
+        share = self.coinsurance_percent
+        if share is not None and (isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100):
+            raise ValidationError("Coinsurance is a whole percentage from 0 to 100, or blank.", "coinsurance_percent")
         v.check_order(self.start_date, self.end_date, "end_date", "The coverage end date", "its start date")
         v.check_order(
             self.authorization_start,
@@ -421,13 +416,18 @@ class Coverage:
             and (self.subscriber_dob is None or self.subscriber_dob == client.dob)
             and self.subscriber_sex in (AdministrativeSex.UNKNOWN, client.sex)
         )
-        if any(given) and not matches:
+        if (any(given) and not matches) or any(self.subscriber_contact()):
             raise ValidationError(
                 "When the client is the subscriber (relationship self), the subscriber is the client: leave the "
                 "subscriber blank or choose another relationship.",
                 "relationship",
             )
         return self.with_client_as_subscriber(client)
+
+    def subscriber_contact(self) -> tuple[str, str, str, str, str]:
+        """The subscriber's street, city, state, ZIP and phone as given (blank for SELF)."""
+        return (self.subscriber_street, self.subscriber_city, self.subscriber_state, self.subscriber_zip,
+                self.subscriber_phone)  # fmt: skip
 
     def with_client_as_subscriber(self, client: Client) -> Coverage:
         return replace(

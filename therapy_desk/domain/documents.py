@@ -116,6 +116,7 @@ class Insurance:
     group_number: str = ""
     subscriber_name: str = ""  # empty: the client is the subscriber
     relationship: str = "self"
+    plan_name: str = ""  # the plan on the card ("Gold PPO"), shown with the payer when given
 
 
 @dataclass(frozen=True)

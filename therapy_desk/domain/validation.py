@@ -146,6 +146,14 @@ def check_required(value: str, field: str, label: str) -> str:
     return text
 
 
+def check_length(value: str, limit: int, field: str, label: str) -> str:
+    """`value` with its runs of whitespace made single spaces, refused when longer than `limit` characters."""
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise ValidationError(f"{label} is longer than {limit} characters; shorten it.", field)
+    return text
+
+
 def check_not_future(value: date | None, today: date, field: str, label: str) -> None:
     if value is not None and value > today:
         raise ValidationError(f"{label} cannot be in the future.", field)

@@ -38,6 +38,13 @@ _COVERAGE_FIELDS = (
     "authorization_end",
     "start_date",
     "end_date",
+    "plan_name",
+    "subscriber_street",
+    "subscriber_city",
+    "subscriber_state",
+    "subscriber_zip",
+    "subscriber_phone",
+    "coinsurance_percent",
 )
 # The subscriber of a 'self' coverage is read from the client's own row, so it never goes stale.
 _COVERAGE_SELECT = (
@@ -54,8 +61,8 @@ def _payer_from_row(row: tuple[Any, ...]) -> Payer:
 
 def _coverage_from_row(row: tuple[Any, ...]) -> Coverage:
     (client_id, payer_id, rank, member_id, group_number, relationship, sub_first, sub_last, sub_dob, sub_sex,
-     copay, auth_number, auth_visits, auth_start, auth_end, start, end, cid, payer_name,
-     first, last, dob, sex) = row  # fmt: skip
+     copay, auth_number, auth_visits, auth_start, auth_end, start, end, plan_name, sub_street, sub_city,
+     sub_state, sub_zip, sub_phone, coinsurance, cid, payer_name, first, last, dob, sex) = row  # fmt: skip
     coverage = Coverage(
         client_id=client_id,
         payer_id=payer_id,
@@ -74,6 +81,13 @@ def _coverage_from_row(row: tuple[Any, ...]) -> Coverage:
         authorization_start=to_date(auth_start),
         authorization_end=to_date(auth_end),
         end_date=to_date(end),
+        plan_name=plan_name,
+        subscriber_street=sub_street,
+        subscriber_city=sub_city,
+        subscriber_state=sub_state,
+        subscriber_zip=sub_zip,
+        subscriber_phone=sub_phone,
+        coinsurance_percent=coinsurance,
         id=cid,
         payer_name=payer_name,
     )

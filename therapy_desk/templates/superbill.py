@@ -90,7 +90,10 @@ def _client_box(doc: Superbill, width: float) -> Table:
     ]
     if insurance is not None:
         facts += [
-            ("Insurance", insurance.payer_name),
+            (
+                "Insurance",
+                f"{insurance.payer_name} — {insurance.plan_name}" if insurance.plan_name else insurance.payer_name,
+            ),
             ("Member ID", insurance.member_id),
             ("Group", insurance.group_number),
             ("Subscriber", insurance.subscriber_name or ("Client" if insurance.relationship == "self" else "")),

@@ -51,7 +51,7 @@ class CoverageModel(RecordsModel):
         if column == 0:
             return item.rank.value.capitalize()
         if column == 1:
-            return item.payer_name
+            return f"{item.payer_name} · {item.plan_name}" if item.plan_name else item.payer_name
         if column == 2:
             return item.member_id
         if column == 3:

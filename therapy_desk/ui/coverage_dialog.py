@@ -1,5 +1,6 @@
-"""Add or edit a client's insurance coverage: payer, rank, member and group IDs, the subscriber when it is
-not the client, copay, authorization, and the dates the policy covers. The domain's `Coverage.validated`
+"""Add or edit a client's insurance coverage: payer and plan name, rank, member and group IDs, the subscriber
+(name, birth date, sex, address and phone) when it is not the client, copay and coinsurance, authorization,
+and the dates the policy covers. The domain's `Coverage.validated`
 rules apply through the store; each refusal shows under its field."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QSpinBox, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relationship
 from therapy_desk.domain.clients import AdministrativeSex
@@ -19,6 +20,7 @@ from therapy_desk.ui.chart_common import OptionalDateEdit, from_qdate, to_qdate
 from therapy_desk.ui.chart_contact_dialogs import _line
 from therapy_desk.ui.widgets.client_form import DOB_DESCRIPTION
 from therapy_desk.ui.widgets.date_field import DateField
+from therapy_desk.ui.widgets.focus import focus_through
 
 _RELATIONSHIPS = {
     Relationship.SELF: "Self (the client is the subscriber)",
@@ -36,6 +38,23 @@ def _combo(parent: QWidget, name: str, items: dict[Any, str], current: object) -
         combo.addItem(text, value)
     combo.setCurrentIndex(max(0, combo.findData(current)))
     return combo
+
+
+def _side_by_side(parent: QWidget, *widgets: QWidget) -> QWidget:
+    """Fields on one line under one caption (“City, state, ZIP:”); the caption's key focuses the first."""
+    row = QWidget(parent)
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        layout.addWidget(widget)
+    layout.addStretch(1)
+    focus_through(row, widgets[0])
+    return row
+
+
+def _narrow(edit: QLineEdit, sample: str) -> QLineEdit:
+    edit.setMaximumWidth(edit.fontMetrics().horizontalAdvance(sample) * 2)
+    return edit
 
 
 @registry.view
@@ -60,15 +79,31 @@ class CoverageDialog(_BillingForm):
         self.rank = _combo(self, "Plan rank", {r: r.value.capitalize() for r in CoverageRank}, c.rank)
         self.member_id = _line(self, "Member ID", c.member_id, "As on the insurance card")
         self.group_number = _line(self, "Group number", c.group_number)
+        self.plan_name = _line(self, "Plan name", c.plan_name, "As on the card, e.g. Gold PPO (optional)")
         self.relationship = _combo(self, "Relationship to the subscriber", _RELATIONSHIPS, c.relationship)
         other = c.relationship is not Relationship.SELF
         self.subscriber_first = _line(self, "Subscriber first name", c.subscriber_first if other else "")
         self.subscriber_last = _line(self, "Subscriber last name", c.subscriber_last if other else "")
+        self.subscriber_sex = _combo(self, "Subscriber's sex", _SEXES, c.subscriber_sex if other else None)
         self.subscriber_dob = OptionalDateEdit("Set", "Subscriber's date of birth", self)
         self.subscriber_dob.edit.setAccessibleDescription(DOB_DESCRIPTION)
         self.subscriber_dob.set_day(c.subscriber_dob if other else None, default=date(1980, 1, 1))
-        self.subscriber_sex = _combo(self, "Subscriber's sex", _SEXES, c.subscriber_sex if other else None)
+        self.born = _side_by_side(self, self.subscriber_sex, self.subscriber_dob)
+        self.subscriber_street = _line(self, "Subscriber's street", c.subscriber_street)
+        self.subscriber_city = _line(self, "Subscriber's city", c.subscriber_city)
+        self.subscriber_state = _narrow(_line(self, "Subscriber's state", c.subscriber_state, "NY"), "WWW")
+        self.subscriber_zip = _narrow(_line(self, "Subscriber's ZIP code", c.subscriber_zip, "12345"), "12345-6789")
+        self.subscriber_phone = _line(self, "Subscriber's phone", c.subscriber_phone, "(555) 201-3344")
+        self.place = _side_by_side(self, self.subscriber_city, self.subscriber_state, self.subscriber_zip)
         self.copay = money_line(self, "Copay", c.copay_cents if coverage else None)
+        self.coinsurance = QSpinBox(self)
+        self.coinsurance.setAccessibleName("Coinsurance percent")
+        self.coinsurance.setAccessibleDescription("The client's share after the deductible; None when not known")
+        self.coinsurance.setRange(-1, 100)
+        self.coinsurance.setSpecialValueText("None")
+        self.coinsurance.setSuffix(" %")
+        self.coinsurance.setValue(-1 if c.coinsurance_percent is None else c.coinsurance_percent)
+        self.payment_share = _side_by_side(self, self.copay, self.coinsurance)
         self.authorization = _line(self, "Authorization number", c.authorization_number)
         self.visits = QSpinBox(self)
         self.visits.setAccessibleName("Authorized visits")
@@ -91,12 +126,16 @@ class CoverageDialog(_BillingForm):
                 ("Plan ran&k:", self.rank, "rank"),
                 ("&Member ID:", self.member_id, "member_id"),
                 ("&Group number:", self.group_number, "group_number"),
+                # After the IDs the card gives (optional, so a refused member ID is still the first to fill).
+                ("Pla&n name:", self.plan_name, "plan_name"),
                 ("&Relationship:", self.relationship, "relationship"),
                 ("Subscriber &first name:", self.subscriber_first, "subscriber_first"),
                 ("Subscriber &last name:", self.subscriber_last, "subscriber_last"),
-                ("Subscriber's &date of birth:", self.subscriber_dob, "subscriber_dob"),
-                ("Subscriber's se&x:", self.subscriber_sex, "subscriber_sex"),
-                ("C&opay:", self.copay, "copay_cents"),
+                ("Subscriber's se&x, date of birth:", self.born, "subscriber_sex"),
+                ("Subscriber's s&treet:", self.subscriber_street, "subscriber_street"),
+                ("Subscriber's cit&y, state, ZIP:", self.place, "subscriber_city"),
+                ("Subscriber's p&hone:", self.subscriber_phone, "subscriber_phone"),
+                ("C&opay, coinsurance:", self.payment_share, "copay_cents"),
                 ("&Authorization number:", self.authorization, "authorization_number"),
                 ("Authorized &visits:", self.visits, "authorized_visits"),
                 ("Authori&zation from:", self.auth_start, "authorization_start"),
@@ -105,20 +144,67 @@ class CoverageDialog(_BillingForm):
                 ("Coverage &ends:", self.end, "end_date"),
             ),
         )
+        self._refused: str | None = None  # the field the store named when it last refused
+        self._share_row(self.born, {"subscriber_sex": self.subscriber_sex, "subscriber_dob": self.subscriber_dob})
+        self._share_row(
+            self.place,
+            {
+                "subscriber_city": self.subscriber_city,
+                "subscriber_state": self.subscriber_state,
+                "subscriber_zip": self.subscriber_zip,
+            },
+        )
+        self._share_row(self.payment_share, {"copay_cents": self.copay, "coinsurance_percent": self.coinsurance})
         self.relationship.currentIndexChanged.connect(lambda _i: self._show_subscriber())
         self._show_subscriber()
         (self.payer if coverage is None else self.member_id).setFocus()
         self.remember_initial()
 
+    def _share_row(self, row: QWidget, fields: dict[str, QWidget]) -> None:
+        """A row of fields under one caption (`add_rows` laid it out under its first field's name): the
+        caption is the row's, so "City, state, ZIP" is heard over City; each field's sentence shows under
+        the row, and a refusal focuses the field it names (see `focus_error`)."""
+        box = row.parentWidget()
+        label = None if box is None else self.form.labelForField(box)
+        if isinstance(label, QLabel):
+            label.setBuddy(row)
+        shared = self.errors.label(next(iter(fields)))
+        for field, widget in fields.items():
+            self.errors.add(field, shared)
+            self.fields[field] = widget
+
+    def focus_error(self) -> None:
+        widget = self.fields.get(self._refused or "")
+        if widget is None:
+            super().focus_error()
+            return
+        widget.setFocus()
+        if isinstance(widget, QLineEdit):
+            widget.selectAll()
+
+    def _subscriber_fields(self) -> tuple[QWidget, ...]:
+        return (
+            self.subscriber_first,
+            self.subscriber_last,
+            self.subscriber_dob,
+            self.subscriber_sex,
+            self.subscriber_street,
+            self.subscriber_city,
+            self.subscriber_state,
+            self.subscriber_zip,
+            self.subscriber_phone,
+        )
+
     def _show_subscriber(self) -> None:
         """The subscriber's fields are asked for only when the client is not the subscriber."""
         other = self.relationship.currentData() != Relationship.SELF
-        for widget in (self.subscriber_first, self.subscriber_last, self.subscriber_dob, self.subscriber_sex):
+        for widget in self._subscriber_fields():
             widget.setEnabled(other)
 
     def snapshot(self) -> tuple[Any, ...]:
         return (
             self.payer.currentIndex(),
+            self.plan_name.text(),
             self.rank.currentIndex(),
             self.member_id.text(),
             self.group_number.text(),
@@ -127,7 +213,13 @@ class CoverageDialog(_BillingForm):
             self.subscriber_last.text(),
             self.subscriber_dob.day(),
             self.subscriber_sex.currentIndex(),
+            self.subscriber_street.text(),
+            self.subscriber_city.text(),
+            self.subscriber_state.text(),
+            self.subscriber_zip.text(),
+            self.subscriber_phone.text(),
             self.copay.text(),
+            self.coinsurance.value(),
             self.authorization.text(),
             self.visits.value(),
             self.auth_start.day(),
@@ -137,6 +229,7 @@ class CoverageDialog(_BillingForm):
         )
 
     def value(self) -> Coverage:
+        self._refused = None
         payer_id = self.payer.currentData()
         if payer_id is None:
             raise ValidationError("Add the payer on the Billing page (Payers) first, then choose it here.", "payer_id")
@@ -154,6 +247,13 @@ class CoverageDialog(_BillingForm):
             subscriber_dob=self.subscriber_dob.day() if other else None,
             subscriber_sex=AdministrativeSex(self.subscriber_sex.currentData()) if other else AdministrativeSex.UNKNOWN,
             copay_cents=read_cents(self.copay, "copay_cents", blank=0),
+            plan_name=self.plan_name.text(),
+            subscriber_street=self.subscriber_street.text() if other else "",
+            subscriber_city=self.subscriber_city.text() if other else "",
+            subscriber_state=self.subscriber_state.text() if other else "",
+            subscriber_zip=self.subscriber_zip.text() if other else "",
+            subscriber_phone=self.subscriber_phone.text() if other else "",
+            coinsurance_percent=None if self.coinsurance.value() < 0 else self.coinsurance.value(),
             authorization_number=self.authorization.text(),
             authorized_visits=None if self.visits.value() < 0 else self.visits.value(),
             authorization_start=self.auth_start.day(),
@@ -163,6 +263,11 @@ class CoverageDialog(_BillingForm):
         )
 
     def submit(self, value: Coverage) -> Coverage:
-        saved = self._submit(value)
+        self._refused = None
+        try:
+            saved = self._submit(value)
+        except ValidationError as err:
+            self._refused = err.field
+            raise
         self._coverage = saved
         return saved

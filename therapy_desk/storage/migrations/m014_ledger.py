@@ -11,6 +11,10 @@ An EOB (`eob_postings`, one per insurer's check or EFT) has one `eob_lines` row 
 the client's responsibility (deductible, coinsurance, copay), the adjustment group and reason code. Its
 payment rows and its contractual adjustments name it; an EOB is reversed by a reversing posting.
 
+Coverage gains what a claim and a superbill ask of a policy beyond step 8's: the plan's name, the
+subscriber's address and phone (blank when the client is the subscriber, relationship 'self': the client's
+own are used, as for the name), and the coinsurance percentage.
+
 `documents_issued` lists every document written for a client (or the practice); `good_faith_estimates`
 keeps each Good Faith Estimate given to a self-pay client. Both are append-only.
 """
@@ -259,4 +263,25 @@ _TRIGGERS = (
     """,
 )
 
-STATEMENTS: tuple[str, ...] = (*_TABLES, *_TRIGGERS)
+_SELF_BLANK = "(relationship <> 'self' OR {0} = '')"
+_DIGITS = "[0-9][0-9][0-9]"
+_COVERAGE = (
+    "ALTER TABLE coverages ADD COLUMN plan_name TEXT NOT NULL DEFAULT '' CHECK (length(plan_name) <= 80)",
+    "ALTER TABLE coverages ADD COLUMN subscriber_street TEXT NOT NULL DEFAULT '' "
+    f"CHECK (length(subscriber_street) <= 200 AND {_SELF_BLANK.format('subscriber_street')})",
+    "ALTER TABLE coverages ADD COLUMN subscriber_city TEXT NOT NULL DEFAULT '' "
+    f"CHECK (length(subscriber_city) <= 80 AND {_SELF_BLANK.format('subscriber_city')})",
+    "ALTER TABLE coverages ADD COLUMN subscriber_state TEXT NOT NULL DEFAULT '' "
+    "CHECK ((subscriber_state = '' OR subscriber_state GLOB '[A-Z][A-Z]') "
+    f"AND {_SELF_BLANK.format('subscriber_state')})",
+    "ALTER TABLE coverages ADD COLUMN subscriber_zip TEXT NOT NULL DEFAULT '' "
+    f"CHECK ((subscriber_zip = '' OR subscriber_zip GLOB '{_DIGITS}[0-9][0-9]' "
+    f"OR subscriber_zip GLOB '{_DIGITS}[0-9][0-9]-[0-9]{_DIGITS}') AND {_SELF_BLANK.format('subscriber_zip')})",
+    "ALTER TABLE coverages ADD COLUMN subscriber_phone TEXT NOT NULL DEFAULT '' "
+    f"CHECK ((subscriber_phone = '' OR subscriber_phone GLOB '({_DIGITS}) {_DIGITS}-[0-9]{_DIGITS}') "
+    f"AND {_SELF_BLANK.format('subscriber_phone')})",
+    "ALTER TABLE coverages ADD COLUMN coinsurance_percent INTEGER "
+    "CHECK (coinsurance_percent IS NULL OR coinsurance_percent BETWEEN 0 AND 100)",
+)
+
+STATEMENTS: tuple[str, ...] = (*_TABLES, *_COVERAGE, *_TRIGGERS)
