@@ -94,6 +94,7 @@ def main() -> int:
     chart.close()
     the_day(vault, window, shot)  # issue 11's screens: the schedule, notes, measures
     backups(vault, window, shot, home / "usb")
+    billing(vault, window, shot, home / "documents")
     window.lock()
     app.processEvents()
     shutil.rmtree(home, ignore_errors=True)  # the throwaway demo vault
@@ -123,6 +124,71 @@ def backups(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
     assert isinstance(page, BackupsView)
     page.refresh()
     shot(window, "30-backups")
+
+
+# -- issue 13: billing and documents ----------------------------------------------------------------------
+
+
+def billing(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], None], folder: Path) -> None:
+    """31: the Billing page's aging; 32: an insured client's Billing tab (coverage, ledger, documents) after
+    a superbill was written; 33: the superbill dialog that wrote it."""
+    from datetime import date, timedelta
+
+    from therapy_desk.storage.documents import DocumentKind
+    from therapy_desk.ui.billing_page import TAB_AGING, BillingView
+    from therapy_desk.ui.chart import TAB_BILLING
+
+    window.show_page(window.page_titles.index("Billing"))
+    page = window.current_page()
+    assert isinstance(page, BillingView)
+    page.tabs.setCurrentIndex(TAB_AGING)
+    _settle(lambda: page.aging.read_once and not window.ops.busy)
+    shot(window, "31-billing-aging")
+
+    last_day = date.today().replace(day=1) - timedelta(days=1)  # of last month, the dialog's first choice
+    first_day = last_day.replace(day=1)
+
+    def billed_last_month(client_id: int) -> bool:
+        return any(
+            first_day <= charge.date_of_service <= last_day and charge.kind == "session" and not charge.voided
+            for charge in vault.billing.charges(client_id)
+        )
+
+    insured = next(
+        row.client_id
+        for row in vault.caseload.page()
+        if row.name.isascii()
+        and row.principal_code
+        and vault.billing.coverage_for(row.client_id, last_day)
+        and billed_last_month(row.client_id)
+    )
+    window.open_chart(insured)
+    chart = next(iter(window.chart_windows()))
+    chart.show_tab(TAB_BILLING)
+    folder.mkdir()
+    dialog = chart.billing.documents.open_document(DocumentKind.SUPERBILL)
+    assert dialog is not None
+    dialog.folder.edit.setText(str(folder))
+    dialog.issue()
+    _settle(lambda: dialog.op is None)
+    shot(dialog, "33-superbill-dialog")
+    dialog.close()
+    shot(chart, "32-chart-billing")
+    chart.close()
+
+
+def _settle(done: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Let the GUI run until `done()` (work on a worker has come back), then a little more to paint."""
+    import time
+
+    from PySide6.QtWidgets import QApplication
+
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    for _ in range(10):
+        QApplication.processEvents()
 
 
 # -- issue 11: the therapist's day ----------------------------------------------------------------------
