@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import make_client
@@ -72,6 +73,25 @@ def test_the_aging_tab_puts_charges_of_known_ages_in_their_buckets(qtbot: QtBot,
     assert opened.args == [ben]
     page.aging.table.selectRow(2)  # the total row opens nothing
     assert not page.aging.open_button.isEnabled()
+
+
+def test_coming_back_to_the_window_reads_the_list_again_and_keeps_the_client_selected(
+    qtbot: QtBot, vault: Vault, ops: Ops
+) -> None:
+    ana, ben = _practice(vault)
+    page = _page(qtbot, vault, ops)
+    page.tabs.setCurrentIndex(TAB_AGING)
+    model = page.aging.model
+    qtbot.waitUntil(lambda: model.rowCount() == 3)
+    page.aging.table.selectRow(1)  # Ben, whose chart the clinician opens and pays in
+    vault.billing.record_payment(Payment(ana, TODAY, 17_000, PaymentMethod.CARD))  # Ana pays what she owed, unapplied
+
+    QApplication.sendEvent(page, QEvent(QEvent.Type.WindowActivate))  # back from the chart window
+
+    qtbot.waitUntil(lambda: model.rowCount() == 3 and model.text(model.row(0), 10) != "$170.00")
+    assert [model.text(model.row(0), c) for c in (0, 9, 10)] == ["Alvarez, Ana", "$190.00", "$0.00"]  # credit now
+    assert page.aging.table.selectionModel().selectedRows()[0].row() == 1  # still Ben
+    assert page.aging._client_at(1) == ben
 
 
 def test_unpaid_claims_and_uncollected_copays_are_listed(qtbot: QtBot, vault: Vault, ops: Ops) -> None:

@@ -176,12 +176,16 @@ class ListPanel(QWidget):
         self._update_buttons()
 
     def load(self) -> None:
+        """Read the list again on a worker; the client selected before stays selected if still listed."""
+        kept = self._client_at(self._selected())
+
         def show(rows: list[Any]) -> None:
             self.model.set_rows(rows)
             self.read_once = True
             self.status.setText(self._summary(rows))
             if rows:
-                self.table.selectRow(0)
+                again = [n for n in range(len(rows)) if kept is not None and self._client_at(n) == kept]
+                self.table.selectRow(again[0] if again else 0)
             self._update_buttons()
 
         self.status.setText("Reading…")

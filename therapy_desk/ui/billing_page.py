@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -190,6 +190,22 @@ class BillingView(QWidget):
             if row >= 0 and table.model().rowCount():
                 table.selectRow(row)
         self._update_buttons()
+
+    def event(self, event: QEvent) -> bool:
+        """Coming back to the window (from a chart where a payment or an EOB was posted): the list in view,
+        if it was read, is read again."""
+        if event.type() == QEvent.Type.WindowActivate and self.isVisible():
+            self.refresh_current()
+        return super().event(event)
+
+    def refresh_current(self) -> None:
+        """Read again the list on the tab in view (balances, aging, unpaid claims, copays), if read before."""
+        index = self.tabs.currentIndex()
+        panel = self.panels.get(index)
+        if panel is not None and panel.read_once:
+            panel.load()
+        elif index == TAB_BALANCES and self._balances_read:
+            self.load_balances()
 
     def _tab_shown(self, index: int) -> None:
         if index == TAB_BALANCES and not self._balances_read:
