@@ -23,6 +23,7 @@ from therapy_desk.demo.builder import build_demo
 from therapy_desk.errors import UserError
 from therapy_desk.storage import backup as backup_module
 from therapy_desk.storage import backup_read
+from therapy_desk.storage import files as files_module
 from therapy_desk.storage.backup import create_backup, last_verified_backup, verify_backup
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.vault import Vault
@@ -104,9 +105,10 @@ FAULTS: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
         backup_module, "os", FailingOs({"write": errno.ENODEV}, write_after=0)
     ),
     "fsync": lambda mp: mp.setattr(backup_module, "os", FailingOs({"fsync": errno.EIO})),
-    "link": lambda mp: mp.setattr(backup_module, "os", FailingOs({"link": errno.EIO})),
+    # The final name is given by storage/files.link_into_place.
+    "link": lambda mp: mp.setattr(files_module, "os", FailingOs({"link": errno.EIO})),
     "rename (no hard links, as on FAT)": lambda mp: mp.setattr(
-        backup_module, "os", FailingOs({"link": errno.EPERM, "rename": errno.EIO})
+        files_module, "os", FailingOs({"link": errno.EPERM, "rename": errno.EIO})
     ),
     "folder fsync": lambda mp: mp.setattr(backup_module, "fsync_dir", _fail_dir_fsync),
     "read back from the drive": lambda mp: mp.setattr(backup_read, "os", FailingOs({"read": errno.EIO})),

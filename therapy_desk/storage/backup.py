@@ -62,7 +62,7 @@ from therapy_desk.storage.backup_read import (
 )
 from therapy_desk.storage.backup_rotation import PruneResult, load_policy, prune
 from therapy_desk.storage.backup_target import check_target
-from therapy_desk.storage.files import fsync_dir, user_error_for_os_error
+from therapy_desk.storage.files import fsync_dir, link_into_place, user_error_for_os_error
 from therapy_desk.storage.keyslots import Keyslots, normalize_recovery_code
 from therapy_desk.storage.practice_zone import practice_zone_name
 from therapy_desk.storage.vault_folder import database_salt, refuse_mismatched_pair
@@ -389,25 +389,15 @@ def _info(name: str, stamp: tuple[int, ...]) -> zipfile.ZipInfo:
 
 
 def _place(partial: Path, final: Path) -> None:
-    """Rename the finished file to its final name, never over a file already there."""
+    """Give the finished file its final name, never over a file already there (`files.link_into_place`; on
+    FAT and exFAT a check, then a rename, while the vault lock keeps other backups of it away)."""
     try:
-        os.link(partial, final)  # fails if `final` exists, where rename would replace it
+        link_into_place(partial, final)
     except FileExistsError:
         raise UnusableLocation(
-            f"A backup named {final.name} appeared in {final.parent} while this one was written; it was not touched. "
-            "Try again."
+            f"A backup named {final.name} is already in {final.parent}; it was not touched. Try again."
         ) from None
-    except OSError as err:
-        if err.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK, errno.ENOSYS, errno.EXDEV):
-            raise
-        # FAT and exFAT have no hard links: check, then rename (the vault lock keeps other backups of it away).
-        if final.exists():
-            raise UnusableLocation(
-                f"A backup named {final.name} is already in {final.parent}; it was not touched."
-            ) from err
-        os.rename(partial, final)
-        return
-    partial.unlink()
+    partial.unlink(missing_ok=True)
 
 
 # -- verifying any backup file ----------------------------------------------------------------------------

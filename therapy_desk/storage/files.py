@@ -146,20 +146,30 @@ def write_new_file(folder: Path, name: str, data: bytes, *, numbered: bool = Tru
         return final
 
 
+def link_into_place(tmp: Path, final: Path) -> None:
+    """Give the finished file `tmp` the name `final`, never over a file there (`FileExistsError` then): a hard
+    link, which fails when the name is taken where a rename would replace the file; on a disk without hard
+    links (FAT, exFAT), a check, then a rename. Removing `tmp` after a link is the caller's."""
+    try:
+        os.link(tmp, final)
+        return
+    except FileExistsError:
+        raise
+    except OSError as err:
+        if err.errno not in _NO_HARD_LINKS:
+            raise
+    if final.exists():
+        raise FileExistsError(errno.EEXIST, "the name is taken", str(final))
+    os.rename(tmp, final)
+
+
 def _place_new(tmp: Path, folder: Path, name: str, numbered: bool) -> Path:
     for number in range(1, MAX_NUMBERED + 1 if numbered else 2):
         final = folder / numbered_name(name, number)
         try:
-            os.link(tmp, final)
-            return final
+            link_into_place(tmp, final)
         except FileExistsError:
             continue
-        except OSError as err:
-            if err.errno not in _NO_HARD_LINKS:
-                raise
-        if final.exists():  # no hard links on this disk: check, then rename
-            continue
-        os.rename(tmp, final)
         return final
     if not numbered:
         raise UnusableLocation(f"{folder / name} already exists; it was not touched. Choose another name.")
