@@ -14,9 +14,11 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import make_client, open_chart
 from therapy_desk.domain.billing import Payer, PaymentMethod
+from therapy_desk.domain.clients import Client
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.billing_page import TAB_BALANCES, BillingView
 from therapy_desk.ui.chart import TAB_BILLING, ChartWindow
+from therapy_desk.ui.coverage_dialog import CoverageDialog
 from therapy_desk.ui.models.ledger_model import COL_BALANCE, COL_CHARGE, COL_CREDIT, COL_KIND
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.payment_dialog import PaymentDialog
@@ -44,6 +46,17 @@ def _chart_on_billing(qtbot: QtBot, vault: Vault, client_id: int) -> ChartWindow
     return window
 
 
+def _adding_coverage(qtbot: QtBot, vault: Vault) -> tuple[Client, ChartWindow, CoverageDialog]:
+    """A payer, a client, the client's chart on Billing and its Add coverage dialog open."""
+    vault.billing.add_payer(Payer("Cascade Health Plan"))
+    client = make_client(vault)
+    assert client.id is not None
+    window = _chart_on_billing(qtbot, vault, client.id)
+    dialog = window.billing.add_coverage()
+    assert dialog is not None
+    return client, window, dialog
+
+
 def test_a_coverage_added_through_the_dialog_is_listed(qtbot: QtBot, vault: Vault) -> None:
     payer = vault.billing.add_payer(Payer("Cascade Health Plan", electronic_id="CHP01"))
     client = make_client(vault)
@@ -65,12 +78,7 @@ def test_a_coverage_added_through_the_dialog_is_listed(qtbot: QtBot, vault: Vaul
 
 
 def test_a_missing_member_id_is_a_sentence_under_the_field(qtbot: QtBot, vault: Vault) -> None:
-    vault.billing.add_payer(Payer("Cascade Health Plan"))
-    client = make_client(vault)
-    assert client.id is not None
-    window = _chart_on_billing(qtbot, vault, client.id)
-    dialog = window.billing.add_coverage()
-    assert dialog is not None
+    client, _window, dialog = _adding_coverage(qtbot, vault)
     qtbot.waitUntil(dialog.isActiveWindow)
 
     assert not dialog.save()
@@ -85,12 +93,7 @@ def test_a_missing_member_id_is_a_sentence_under_the_field(qtbot: QtBot, vault: 
 
 
 def test_a_subscriber_who_is_not_the_client_is_asked_for(qtbot: QtBot, vault: Vault) -> None:
-    vault.billing.add_payer(Payer("Cascade Health Plan"))
-    client = make_client(vault)
-    assert client.id is not None
-    window = _chart_on_billing(qtbot, vault, client.id)
-    dialog = window.billing.add_coverage()
-    assert dialog is not None
+    client, _window, dialog = _adding_coverage(qtbot, vault)
     assert not dialog.subscriber_last.isEnabled()  # self: the client is the subscriber
     dialog.relationship.setCurrentIndex(dialog.relationship.findText("Spouse"))
     assert dialog.subscriber_last.isEnabled()
@@ -106,12 +109,7 @@ def test_a_subscriber_who_is_not_the_client_is_asked_for(qtbot: QtBot, vault: Va
 
 
 def test_a_spouse_subscribers_address_phone_plan_and_coinsurance_are_stored(qtbot: QtBot, vault: Vault) -> None:
-    vault.billing.add_payer(Payer("Cascade Health Plan"))
-    client = make_client(vault)
-    assert client.id is not None
-    window = _chart_on_billing(qtbot, vault, client.id)
-    dialog = window.billing.add_coverage()
-    assert dialog is not None
+    client, window, dialog = _adding_coverage(qtbot, vault)
     qtbot.waitUntil(dialog.isActiveWindow)
     assert not dialog.subscriber_street.isEnabled()  # self: the client's own address is used
     assert not dialog.subscriber_phone.isEnabled()
@@ -158,12 +156,7 @@ def test_a_spouse_subscribers_address_phone_plan_and_coinsurance_are_stored(qtbo
 
 
 def test_a_bad_subscriber_zip_is_a_sentence_under_its_row_and_the_zip_has_the_focus(qtbot: QtBot, vault: Vault) -> None:
-    vault.billing.add_payer(Payer("Cascade Health Plan"))
-    client = make_client(vault)
-    assert client.id is not None
-    window = _chart_on_billing(qtbot, vault, client.id)
-    dialog = window.billing.add_coverage()
-    assert dialog is not None
+    client, _window, dialog = _adding_coverage(qtbot, vault)
     qtbot.waitUntil(dialog.isActiveWindow)
     dialog.member_id.setText("M1")
     dialog.relationship.setCurrentIndex(dialog.relationship.findText("Child"))
