@@ -14,7 +14,6 @@ from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import make_client, open_chart
 from therapy_desk.domain.billing import Payer, PaymentMethod
-from therapy_desk.domain.clients import Client
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.billing_page import TAB_BALANCES, BillingView
 from therapy_desk.ui.chart import TAB_BILLING, ChartWindow
@@ -46,7 +45,7 @@ def _chart_on_billing(qtbot: QtBot, vault: Vault, client_id: int) -> ChartWindow
     return window
 
 
-def _adding_coverage(qtbot: QtBot, vault: Vault) -> tuple[Client, ChartWindow, CoverageDialog]:
+def _adding_coverage(qtbot: QtBot, vault: Vault) -> tuple[int, ChartWindow, CoverageDialog]:
     """A payer, a client, the client's chart on Billing and its Add coverage dialog open."""
     vault.billing.add_payer(Payer("Cascade Health Plan"))
     client = make_client(vault)
@@ -54,7 +53,7 @@ def _adding_coverage(qtbot: QtBot, vault: Vault) -> tuple[Client, ChartWindow, C
     window = _chart_on_billing(qtbot, vault, client.id)
     dialog = window.billing.add_coverage()
     assert dialog is not None
-    return client, window, dialog
+    return client.id, window, dialog
 
 
 def test_a_coverage_added_through_the_dialog_is_listed(qtbot: QtBot, vault: Vault) -> None:
@@ -78,7 +77,7 @@ def test_a_coverage_added_through_the_dialog_is_listed(qtbot: QtBot, vault: Vaul
 
 
 def test_a_missing_member_id_is_a_sentence_under_the_field(qtbot: QtBot, vault: Vault) -> None:
-    client, _window, dialog = _adding_coverage(qtbot, vault)
+    client_id, _window, dialog = _adding_coverage(qtbot, vault)
     qtbot.waitUntil(dialog.isActiveWindow)
 
     assert not dialog.save()
@@ -89,11 +88,11 @@ def test_a_missing_member_id_is_a_sentence_under_the_field(qtbot: QtBot, vault: 
     assert label.text() == "The member ID is required."
     assert dialog.member_id.hasFocus()
     assert dialog.isVisible()
-    assert vault.billing.coverages(client.id) == []
+    assert vault.billing.coverages(client_id) == []
 
 
 def test_a_subscriber_who_is_not_the_client_is_asked_for(qtbot: QtBot, vault: Vault) -> None:
-    client, _window, dialog = _adding_coverage(qtbot, vault)
+    client_id, _window, dialog = _adding_coverage(qtbot, vault)
     assert not dialog.subscriber_last.isEnabled()  # self: the client is the subscriber
     dialog.relationship.setCurrentIndex(dialog.relationship.findText("Spouse"))
     assert dialog.subscriber_last.isEnabled()
@@ -104,12 +103,12 @@ def test_a_subscriber_who_is_not_the_client_is_asked_for(qtbot: QtBot, vault: Va
     dialog.subscriber_last.setText("Quintanilla")
     dialog.subscriber_dob.set_day(date(1980, 4, 2))
     assert dialog.save()
-    [saved] = vault.billing.coverages(client.id)
+    [saved] = vault.billing.coverages(client_id)
     assert (saved.subscriber_last, saved.subscriber_dob) == ("Quintanilla", date(1980, 4, 2))
 
 
 def test_a_spouse_subscribers_address_phone_plan_and_coinsurance_are_stored(qtbot: QtBot, vault: Vault) -> None:
-    client, window, dialog = _adding_coverage(qtbot, vault)
+    client_id, window, dialog = _adding_coverage(qtbot, vault)
     qtbot.waitUntil(dialog.isActiveWindow)
     assert not dialog.subscriber_street.isEnabled()  # self: the client's own address is used
     assert not dialog.subscriber_phone.isEnabled()
@@ -133,7 +132,7 @@ def test_a_spouse_subscribers_address_phone_plan_and_coinsurance_are_stored(qtbo
     dialog.coinsurance.setValue(20)
     assert dialog.save()
 
-    [saved] = vault.billing.coverages(client.id)
+    [saved] = vault.billing.coverages(client_id)
     assert saved.plan_name == "Gold PPO"
     assert (saved.subscriber_street, saved.subscriber_city, saved.subscriber_state, saved.subscriber_zip) == (
         "12 Alder St",
@@ -156,7 +155,7 @@ def test_a_spouse_subscribers_address_phone_plan_and_coinsurance_are_stored(qtbo
 
 
 def test_a_bad_subscriber_zip_is_a_sentence_under_its_row_and_the_zip_has_the_focus(qtbot: QtBot, vault: Vault) -> None:
-    client, _window, dialog = _adding_coverage(qtbot, vault)
+    client_id, _window, dialog = _adding_coverage(qtbot, vault)
     qtbot.waitUntil(dialog.isActiveWindow)
     dialog.member_id.setText("M1")
     dialog.relationship.setCurrentIndex(dialog.relationship.findText("Child"))
@@ -174,7 +173,7 @@ def test_a_bad_subscriber_zip_is_a_sentence_under_its_row_and_the_zip_has_the_fo
     assert label.text() == "A ZIP code is 5 digits, or ZIP+4 as 12345-6789."
     assert set(dialog.errors.visible_messages()) == {label.text()}  # one label serves the row
     assert dialog.subscriber_zip.hasFocus()
-    assert vault.billing.coverages(client.id) == []
+    assert vault.billing.coverages(client_id) == []
 
 
 def test_a_copay_recorded_with_ctrl_p_moves_the_balance_and_the_running_balance(qtbot: QtBot, vault: Vault) -> None:
