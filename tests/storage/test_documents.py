@@ -67,3 +67,13 @@ def test_an_estimate_is_kept_and_warns_when_charges_run_400_dollars_above_it(vau
         vault.documents.set_estimate_document(estimate.id, SHA)
     with pytest.raises(ValidationError, match="at most 12 months"):
         vault.documents.add_estimate(client_id, date(2025, 1, 1), date(2026, 1, 1), lines)
+
+
+def test_an_estimate_covers_at_most_12_months_even_from_february_29(vault: Vault) -> None:
+    client = vault.clients.create(Client("Leap", "Day", date(1990, 1, 1)))
+    assert client.id is not None
+    line = [EstimateLine("90834", "Psychotherapy", 12, 14_000)]
+    kept = vault.documents.add_estimate(client.id, date(2028, 2, 29), date(2029, 2, 28), line)
+    assert kept.id is not None
+    with pytest.raises(ValidationError, match="at most 12 months"):
+        vault.documents.add_estimate(client.id, date(2028, 2, 29), date(2029, 3, 1), line)

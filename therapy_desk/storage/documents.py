@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from therapy_desk.domain.billing import format_cents
+from therapy_desk.domain.documents import estimate_period_end
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
@@ -21,7 +22,6 @@ from therapy_desk.storage.rows import iso, now_utc, to_date
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_DETAILS = 4096
 ESTIMATE_EXCEEDED_CENTS = 40_000  # the No Surprises Act's "substantially in excess": $400 or more
-MAX_ESTIMATE_DAYS = 366  # an estimate covers up to 12 months: at most 365 days
 
 
 class DocumentKind(enum.StrEnum):
@@ -187,8 +187,7 @@ class DocumentStore:
         """Keep a Good Faith Estimate given to a client: its period (up to 12 months) and lines."""
         if period_to < period_from:
             raise ValidationError("The estimate's period ends before it starts.", "period_to")
-        year_later = period_from.replace(year=period_from.year + 1, day=min(period_from.day, 28))
-        if period_to >= year_later and (period_to - period_from).days >= MAX_ESTIMATE_DAYS - 1:
+        if period_to > estimate_period_end(period_from):
             raise ValidationError("A Good Faith Estimate covers at most 12 months.", "period_to")
         if not lines:
             raise ValidationError("An estimate needs at least one service line.", "lines")
