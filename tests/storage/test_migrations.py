@@ -252,7 +252,7 @@ def test_signed_notes_and_plans_still_match_their_seals(upgraded: Upgrade) -> No
 
 
 def _balances(u: Upgrade) -> dict[int, tuple[int, int, int]]:
-    """client id -> (charged, paid, unapplied credit), from the fixture's own rows."""
+    """client id -> (charged, paid, unapplied credit less refunds), from the fixture's own rows."""
     totals = {c["id"]: [0, 0, 0] for c in u.rows("clients")}
     for charge in u.rows("charges"):
         if charge["voided_at"] is None:
@@ -261,7 +261,16 @@ def _balances(u: Upgrade) -> dict[int, tuple[int, int, int]]:
     for payment in u.rows("payments"):
         if payment["voided_at"] is None:
             totals[payment["client_id"]][2] += payment["amount_cents"] - payment["allocated_cents"]
+    for refund in u.rows("refunds"):  # schema 14: a refund takes from the credit, its reversal gives it back
+        totals[refund["client_id"]][2] -= refund["amount_cents"] * (-1 if refund["reverses_id"] else 1)
     return {cid: (charged, paid, credit) for cid, (charged, paid, credit) in totals.items()}
+
+
+def _adjusted(u: Upgrade, client_id: int) -> int:
+    """What adjustments and write-offs took off the client's live charges (schema 14 on)."""
+    return sum(
+        c.get("adjusted_cents", 0) for c in u.rows("charges") if c["client_id"] == client_id and c["voided_at"] is None
+    )
 
 
 def test_balances_are_the_same_after_the_upgrade(upgraded: Upgrade) -> None:
@@ -310,7 +319,7 @@ def _expected_caseload_row(u: Upgrade, client: dict[str, Any]) -> tuple[Any, ...
         seen[1] if seen else None,
         principal[0] if principal else None,
         payer[0] if payer else None,
-        charged - paid - credit,
+        charged - paid - _adjusted(u, cid) - credit,
         sum(1 for n in u.rows("notes") if n["client_id"] == cid and n["status"] == "draft"),
         review[0] if review else None,
     )
