@@ -25,7 +25,7 @@ from therapy_desk.storage.backup import back_up_and_rotate, verify_backup
 from therapy_desk.storage.backup_read import Progress
 from therapy_desk.storage.backup_target import list_backups
 from therapy_desk.storage.files import os_errors_as_user_errors
-from therapy_desk.storage.restore import BackupDamaged, record_restored_backup, restore_backup, test_restore
+from therapy_desk.storage.restore import BackupDamaged, restore_and_open, test_restore
 from therapy_desk.storage.vault import Vault
 
 if TYPE_CHECKING:
@@ -97,10 +97,8 @@ def _cmd_backup_restore(args: argparse.Namespace, secrets: Secrets, out: TextIO)
     new = secrets.ask("New passphrase: ", confirm=True) if kind == "recovery" else None
     try:
         with _progress("restore") as progress, os_errors_as_user_errors(path.absolute().parent):
-            result = restore_backup(path, folder, kind, secret, new_passphrase=new, progress=progress)
-        if result.clean:  # the status line and the automatic backups start from this backup, not "never"
-            with Vault.open(result.folder, new if new is not None else secret) as restored:
-                record_restored_backup(restored, result)
+            result, restored = restore_and_open(path, folder, kind, secret, new_passphrase=new, progress=progress)
+        restored.close()  # it recorded the backup it came from: the status line starts from it, not "never"
     except BackupDamaged as damaged:
         return _damaged(
             path.absolute(), damaged.problems, out, "Nothing was restored: use an earlier backup that verifies."

@@ -183,6 +183,31 @@ def restore_backup(
     return RestoreResult(target, manifest, pre, problems, time.perf_counter() - started, verified)
 
 
+def restore_and_open(
+    backup_path: Path,
+    target_folder: Path,
+    secret_kind: SecretKind,
+    secret: str,
+    *,
+    new_passphrase: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[RestoreResult, Vault]:
+    """`restore_backup`, then the restored vault opened with its passphrase (the backup's, or the new one the
+    recovery code set) and, when it checked clean, the backup it came from recorded as its last verified one
+    (`record_restored_backup`). The caller closes the vault."""
+    result = restore_backup(
+        backup_path, target_folder, secret_kind, secret, new_passphrase=new_passphrase, progress=progress
+    )
+    passphrase = new_passphrase if secret_kind == "recovery" and new_passphrase else secret  # noqa: S105 - a kind
+    vault = Vault.open(result.folder, passphrase)
+    try:
+        record_restored_backup(vault, result)
+    except BaseException:
+        vault.close()
+        raise
+    return result, vault
+
+
 def record_restored_backup(vault: Vault, result: RestoreResult) -> None:
     """In the vault just restored (and opened), record the backup it came from as its last verified backup:
     it was verified from its drive moments ago and holds exactly this vault, so the status line is not

@@ -5,7 +5,7 @@ vault as it was is kept beside its folder as the pre-restore copy, and the resto
 `MainWindow.restore_over`, then `UnlockWindow.restore_and_open`), or go into a new folder (a folder that
 does not exist yet or is empty, then opened with Vault › Open another vault…). A backup of another vault
 goes only into a new folder. It is unlocked with the passphrase it was taken under, or with the recovery
-code plus a new passphrase. The restore itself is `storage/restore.restore_backup`, always on a worker.
+code plus a new passphrase. The restore itself is `storage/restore.restore_and_open`, always on a worker.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from therapy_desk.domain.backup_names import parse_backup_name
 from therapy_desk.domain.passphrase import check_new_passphrase
 from therapy_desk.errors import UserError
 from therapy_desk.storage.backup_read import Progress
-from therapy_desk.storage.restore import RestoreResult, SecretKind, record_restored_backup, restore_backup
+from therapy_desk.storage.restore import RestoreResult, SecretKind
+from therapy_desk.storage.restore import restore_and_open as open_restored
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.format import fmt_datetime
@@ -53,35 +54,14 @@ class RestoreRequest:
     secret: str = field(repr=False)
     new_passphrase: str | None = field(default=None, repr=False)  # with a recovery code
 
-    @property
-    def passphrase_after(self) -> str:
-        """The restored vault's passphrase: the backup's own, or the new one set with the recovery code."""
-        return self.new_passphrase if self.kind == "recovery" and self.new_passphrase else self.secret
-
-    def run(self, target: Path, progress: Progress | None = None) -> RestoreResult:
-        return restore_backup(
-            self.path,
-            target,
-            self.kind,
-            self.secret,
-            new_passphrase=self.new_passphrase,
-            progress=progress,
-        )
-
 
 def restore_and_open(
     request: RestoreRequest, target: Path, progress: Progress | None = None
 ) -> tuple[RestoreResult, Vault]:
-    """Restore into `target`, open the restored vault with its passphrase and record the backup it came from
-    as its last verified one (on a worker)."""
-    result = request.run(target, progress)
-    vault = Vault.open(target, request.passphrase_after)
-    try:
-        record_restored_backup(vault, result)
-    except BaseException:
-        vault.close()
-        raise
-    return result, vault
+    """`storage.restore.restore_and_open` for the dialog's request (on a worker); the caller closes the vault."""
+    return open_restored(
+        request.path, target, request.kind, request.secret, new_passphrase=request.new_passphrase, progress=progress
+    )
 
 
 def restore_into(request: RestoreRequest, target: Path, progress: Progress | None = None) -> RestoreResult:
