@@ -12,11 +12,17 @@ import gzip
 import re
 import threading
 from dataclasses import dataclass
+from datetime import date
 from importlib import resources
 
 from therapy_desk.errors import ValidationError
 
 ATTRIBUTION = "ICD-10-CM code set: Centers for Disease Control and Prevention (CDC), public domain."
+# The shipped release (CDC's FY2026 code set with its April 1, 2026 update) is the one in force for dates of
+# service from October 1, 2025 to September 30, 2026; claims for other dates are checked against it with a
+# warning (claim scrub), until the next release ships.
+IN_FORCE_FROM = date(2025, 10, 1)
+IN_FORCE_TO = date(2026, 9, 30)
 _CODE_LIKE = re.compile(r"[A-Za-z]\d[0-9A-Za-z.]*")
 _WORD = re.compile(r"[a-z0-9]+")
 # Chapters a therapist reaches for first: mental and behavioural (F), then social factors (Z), then R.
@@ -97,6 +103,11 @@ class CodeSet:
                 return []
         ordered = sorted(matches, key=lambda i: (*self._rank[i], self._keys[i]))
         return [self._entries[i] for i in ordered[:limit]]
+
+
+def edition_covers(day: date) -> bool:
+    """Whether the shipped release is the ICD-10-CM release in force on `day`."""
+    return IN_FORCE_FROM <= day <= IN_FORCE_TO
 
 
 def _load() -> CodeSet:
