@@ -26,7 +26,7 @@ from therapy_desk.domain.plans import content_sha256
 from therapy_desk.storage import integrity, measures, migrations
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.integrity import CheckReport
-from therapy_desk.storage.migrations import m008_billing, m011_note_billing, m014_ledger
+from therapy_desk.storage.migrations import m008_billing, m011_note_billing, m014_ledger, m015_claims
 from therapy_desk.storage.vault import Vault
 
 pytestmark = pytest.mark.reliability  # each attack on the seals
@@ -323,17 +323,18 @@ def _schema_8_measures(old_app: pytest.MonkeyPatch) -> None:
     old_app.setattr(measures.MeasureStore, "mark_followed_up", follow_up)
 
 
-def _undo_step_14(conn: Any) -> None:
-    """Drop what step 14 made (its triggers, indexes and tables, the columns it added to charges and
-    coverages) and put back step 8's indexes it replaced. The practice holds no ledger rows and its
-    coverage none of the new fields: none are lost."""
-    made = re.findall(r"CREATE (TABLE|INDEX|TRIGGER) (\w+)", " ".join(m014_ledger.STATEMENTS))
+def _undo_steps_14_15(conn: Any) -> None:
+    """Drop what steps 14 and 15 made (their triggers, indexes and tables, the columns they added to charges,
+    coverages, care contacts and the practice profile) and put back step 8's indexes step 14 replaced. The
+    practice holds no ledger rows or claims, and none of the new fields: none are lost."""
+    statements = " ".join((*m014_ledger.STATEMENTS, *m015_claims.STATEMENTS))
+    made = re.findall(r"CREATE (TABLE|INDEX|TRIGGER) (\w+)", statements)
     for kind in ("TRIGGER", "INDEX", "TABLE"):
         for name in reversed([name for found, name in made if found == kind]):
             conn.execute(f"DROP {kind} IF EXISTS {name}")
     for name in ("charges_open_by_client", "allocations_by_charge"):  # step 14 made them anew
         conn.execute(next(sql for sql in m008_billing.STATEMENTS if f"INDEX {name} " in sql))
-    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", " ".join(m014_ledger.STATEMENTS)):
+    for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", statements):
         conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
@@ -341,13 +342,19 @@ def _undo_step_14(conn: Any) -> None:
 def schema_8_practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Practice:
     """The practice as an app of schema 8 left it.
 
-    Today's note store writes the columns step 11 added, and today's billing store reads the ledger of
-    step 14, so the practice is built with them in step 8 and they are dropped afterwards: the notes and
-    billing tables are then as schema 8 had them."""
+    Today's note store writes the columns step 11 added, and today's stores read the ledger of step 14
+    and the claim boxes of step 15, so the practice is built with them in step 8 and they are dropped
+    afterwards: the notes and billing tables are then as schema 8 had them."""
     record = AuditStore.record
     step_8 = migrations.MIGRATIONS[7]
     with_step_11_columns = dataclasses.replace(
-        step_8, statements=(*step_8.statements, *m011_note_billing.STATEMENTS, *m014_ledger.STATEMENTS)
+        step_8,
+        statements=(
+            *step_8.statements,
+            *m011_note_billing.STATEMENTS,
+            *m014_ledger.STATEMENTS,
+            *m015_claims.STATEMENTS,
+        ),
     )
     with monkeypatch.context() as old_app:
         old_app.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS[:7], with_step_11_columns))
@@ -363,7 +370,7 @@ def schema_8_practice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Practi
         for column in ("service_code", "code_reason", "late_entry_reason"):
             conn.execute(f"ALTER TABLE notes DROP COLUMN {column}")
         conn.execute("DROP TABLE snippets")
-        _undo_step_14(conn)
+        _undo_steps_14_15(conn)
         conn.commit()
     finally:
         conn.close()

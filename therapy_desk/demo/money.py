@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from therapy_desk.demo.people import NamePool, birth_date, pick_name
 from therapy_desk.domain.billing import Coverage, Payer, PayerKind, Payment, PaymentMethod, Relationship
+from therapy_desk.domain.claims import InsuranceType
 from therapy_desk.domain.clients import AdministrativeSex, Client
 
 # Invented insurers: names, addresses and payer IDs belong to no real company.
@@ -50,6 +51,8 @@ PAYERS: tuple[tuple[Payer, int, str], ...] = (
     ),
 )  # fmt: skip
 _PAYER_WEIGHTS = [weight for _, weight, _ in PAYERS]
+_INSURANCE_TYPES = {PayerKind.MEDICAID: InsuranceType.MEDICAID, PayerKind.MEDICARE: InsuranceType.MEDICARE,
+                    PayerKind.EAP: InsuranceType.OTHER}  # fmt: skip
 EAP_VISITS = 6
 
 
@@ -101,24 +104,35 @@ def choose_coverage(
     age = (intake - client.dob).days // 365
     relationship = Relationship.SELF
     subscriber: dict[str, object] = {}
+    # The subscriber (a parent or spouse) lives at the client's address.
+    household = {
+        "subscriber_street": client.street,
+        "subscriber_city": client.city,
+        "subscriber_state": client.state,
+        "subscriber_zip": client.zip,
+        "subscriber_phone": client.phone,
+    }
     if kind is not PayerKind.EAP and age < 26 and rng.random() < 0.6:
         relationship = Relationship.CHILD
-        first, _, _, _ = pick_name(
-            rng, pool, AdministrativeSex.FEMALE if rng.random() < 0.5 else AdministrativeSex.MALE
-        )
+        sex = AdministrativeSex.FEMALE if rng.random() < 0.5 else AdministrativeSex.MALE
+        first, _, _, _ = pick_name(rng, pool, sex)
         subscriber = {
             "subscriber_first": first,
             "subscriber_last": client.legal_last,
             "subscriber_dob": birth_date(rng, client.dob, 22, 38),
-            "subscriber_sex": AdministrativeSex.UNKNOWN,
+            "subscriber_sex": sex,
+            **household,
         }
     elif kind is PayerKind.COMMERCIAL and rng.random() < 0.12:
         relationship = Relationship.SPOUSE
-        first, last, _, _ = pick_name(rng, pool, AdministrativeSex.UNKNOWN)
+        sex = AdministrativeSex.FEMALE if rng.random() < 0.5 else AdministrativeSex.MALE
+        first, last, _, _ = pick_name(rng, pool, sex)
         subscriber = {
             "subscriber_first": first,
             "subscriber_last": last if rng.random() < 0.4 else client.legal_last,
             "subscriber_dob": birth_date(rng, today, max(age - 5, 20), age + 8),
+            "subscriber_sex": sex,
+            **household,
         }
     authorization: dict[str, object] = {}
     if kind is PayerKind.EAP:
@@ -136,6 +150,10 @@ def choose_coverage(
         relationship=relationship,
         group_number=f"GRP-{rng.randrange(1000, 99999)}" if kind is PayerKind.COMMERCIAL else "",
         copay_cents=copay,
+        insurance_type=_INSURANCE_TYPES.get(kind, InsuranceType.GROUP),
+        # Signed at intake with the rest of the paperwork (CMS-1500 boxes 12 and 13).
+        release_signed_on=intake,
+        assignment_signed_on=intake,
         **subscriber,  # type: ignore[arg-type]
         **authorization,  # type: ignore[arg-type]
     )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from therapy_desk.domain import validation as v
+from therapy_desk.domain.claims import InsuranceType
 from therapy_desk.domain.clients import AdministrativeSex, Client
 from therapy_desk.domain.codes import (
     BILLING_RULES,
@@ -339,6 +340,9 @@ class Coverage:
     subscriber_zip: str = ""
     subscriber_phone: str = ""
     coinsurance_percent: int | None = None  # the client's share after the deductible, 0-100
+    insurance_type: InsuranceType = InsuranceType.GROUP  # CMS-1500 box 1
+    release_signed_on: date | None = None  # box 12: the client signed the release of information (on file)
+    assignment_signed_on: date | None = None  # box 13: the insured signed the assignment of benefits
     authorization_number: str = ""
     authorized_visits: int | None = None
     authorization_start: date | None = None
@@ -361,6 +365,7 @@ class Coverage:
             self,
             rank=CoverageRank(self.rank),
             relationship=Relationship(self.relationship),
+            insurance_type=InsuranceType(self.insurance_type),
             subscriber_sex=AdministrativeSex(self.subscriber_sex),
             member_id=_identifier(self.member_id, "member_id", "The member ID", required=True),
             group_number=_identifier(self.group_number, "group_number", "The group number", required=False),
@@ -383,6 +388,8 @@ class Coverage:
         if share is not None and (isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= 100):
             raise ValidationError("Coinsurance is a whole percentage from 0 to 100, or blank.", "coinsurance_percent")
         v.check_order(self.start_date, self.end_date, "end_date", "The coverage end date", "its start date")
+        v.check_not_future(self.release_signed_on, today, "release_signed_on", "The release's signing date")
+        v.check_not_future(self.assignment_signed_on, today, "assignment_signed_on", "The assignment's signing date")
         v.check_order(
             self.authorization_start,
             self.authorization_end,

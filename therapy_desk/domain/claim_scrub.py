@@ -24,7 +24,7 @@ from therapy_desk.domain.claims import (
     Frequency,
     Provider,
 )
-from therapy_desk.domain.icd10cm import CodeSet, edition_covers
+from therapy_desk.domain.icd10cm import EDITION, CodeSet, edition_covers
 from therapy_desk.errors import ValidationError
 
 _ZIP_PLUS4 = re.compile(r"\d{5}-\d{4}")
@@ -99,8 +99,6 @@ def _missing(form: ClaimForm, _codes: CodeSet) -> Iterator[Finding]:
                            "needs it (Billing › Payers).")  # fmt: skip
     if not form.payer.address.street:
         yield _warning("", f"{form.payer.name} has no mailing address for a paper claim (Billing › Payers).")
-    if not form.provider_signed_on:
-        yield _warning("31", "The claim is not dated: it will carry the date it is printed or sent.")
 
 
 def _npi(box: str, who: str, provider_npi: str, *, required: bool) -> Iterator[Finding]:
@@ -157,7 +155,7 @@ def _diagnoses(form: ClaimForm, codes: CodeSet) -> Iterator[Finding]:
             yield _error("21", str(error))
     outside = sorted({line.date_of_service for line in form.lines if not edition_covers(line.date_of_service)})
     if outside:
-        yield _warning("21", f"The shipped ICD-10-CM code set ({codes.edition}) is not the release in force on "
+        yield _warning("21", f"The shipped ICD-10-CM code set ({EDITION}) is not the release in force on "
                              f"{outside[0]:%m/%d/%Y}; check the codes against that year's release.")  # fmt: skip
 
 

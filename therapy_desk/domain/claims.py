@@ -9,9 +9,11 @@ written as an 837P file (`therapy_desk.claims.x12`); all three read only this mo
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from datetime import date
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
+from therapy_desk.domain import validation as v
 from therapy_desk.errors import ValidationError
 
 MAX_DIAGNOSES = 12  # box 21 A-L; 837P HI holds 12
@@ -126,6 +128,105 @@ class ReferringQualifier(enum.StrEnum):
 def claim_number(claim_id: int) -> str:
     """The claim's own number (837P CLM01, the patient control number payers echo on remittances)."""
     return f"{CLAIM_NUMBER_PREFIX}{claim_id:06d}"
+
+
+# -- the claim as kept -----------------------------------------------------------------------------------------
+
+_REFERENCE = re.compile(r"[0-9A-Za-z][0-9A-Za-z -]{0,49}")
+_CLAIM_CODES = re.compile(r"[0-9A-Z]{2}( [0-9A-Z]{2}){0,5}")
+
+
+def _reference(value: str, field: str, label: str) -> str:
+    text = " ".join(value.split()).upper()
+    if text and not _REFERENCE.fullmatch(text):
+        raise ValidationError(f"{label} may hold only letters, digits, spaces and dashes (up to 50).", field)
+    return text
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim as the vault keeps it: who, which payer and coverage, its state, and the boxes a clinician
+    fills in per claim (the rest of the form is read from the chart, the coverage and the practice)."""
+
+    id: int
+    client_id: int
+    payer_id: int
+    coverage_id: int
+    state: ClaimState = ClaimState.DRAFT
+    frequency: Frequency = Frequency.ORIGINAL
+    original_claim_id: int | None = None
+    original_reference: str = ""  # box 22: the payer's number for the claim this one corrects or voids
+    payer_claim_number: str = ""  # the payer's number for this claim (from its acknowledgement or EOB)
+    employment_related: bool = False  # 10a
+    auto_accident: bool = False  # 10b
+    auto_accident_state: str = ""
+    other_accident: bool = False  # 10c
+    claim_codes: str = ""  # 10d
+    illness_onset: date | None = None  # 14
+    referring_contact_id: int | None = None  # 17: one of the client's care contacts
+    referring_qualifier: ReferringQualifier = ReferringQualifier.REFERRING
+    prior_authorization: str = ""  # 23
+    accept_assignment: bool = True  # 27
+    provider_signed_on: date | None = None  # 31
+    denial_reason: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def number(self) -> str:
+        return claim_number(self.id)
+
+    def validated(self, today: date) -> Claim:
+        """A normalised copy of the per-claim boxes, or `ValidationError` naming the field."""
+        state = v.check_state(self.auto_accident_state, "auto_accident_state") if self.auto_accident else ""
+        codes = " ".join(self.claim_codes.upper().split())
+        if codes and not _CLAIM_CODES.fullmatch(codes):
+            raise ValidationError("Claim codes (box 10d) are two-character codes separated by spaces.", "claim_codes")
+        v.check_not_future(self.illness_onset, today, "illness_onset", "The date of the current illness")
+        v.check_not_future(self.provider_signed_on, today, "provider_signed_on", "The signature date")
+        return replace(
+            self,
+            frequency=Frequency(self.frequency),
+            referring_qualifier=ReferringQualifier(self.referring_qualifier),
+            auto_accident_state=state,
+            claim_codes=codes,
+            original_reference=_reference(self.original_reference, "original_reference", "The original claim number"),
+            payer_claim_number=_reference(self.payer_claim_number, "payer_claim_number", "The payer's claim number"),
+            prior_authorization=_reference(
+                self.prior_authorization, "prior_authorization", "The prior authorization number"
+            ),
+            denial_reason=v.check_length(self.denial_reason, 500, "denial_reason", "The denial reason"),
+        )
+
+
+@dataclass(frozen=True)
+class ClaimSummary:
+    """One row of the Claims page."""
+
+    id: int
+    client_id: int
+    client_name: str
+    payer_name: str
+    state: ClaimState
+    frequency: Frequency
+    total_cents: int
+    lines: int
+    first_date: date
+    last_date: date
+    updated_at: datetime
+
+    @property
+    def number(self) -> str:
+        return claim_number(self.id)
+
+
+@dataclass(frozen=True)
+class ClaimEvent:
+    """One step of a claim's history."""
+
+    at: datetime
+    state: ClaimState
+    detail: str
 
 
 # -- the form -----------------------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ class CareContact:
     email: str = ""
     notes: str = ""
     id: int | None = None
+    npi: str = ""  # a provider's NPI, for a claim's referring provider (CMS-1500 box 17b)
 
 
 @dataclass(frozen=True)

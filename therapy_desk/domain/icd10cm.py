@@ -23,6 +23,7 @@ ATTRIBUTION = "ICD-10-CM code set: Centers for Disease Control and Prevention (C
 # warning (claim scrub), until the next release ships.
 IN_FORCE_FROM = date(2025, 10, 1)
 IN_FORCE_TO = date(2026, 9, 30)
+EDITION = "FY2026 with the April 2026 update"
 _CODE_LIKE = re.compile(r"[A-Za-z]\d[0-9A-Za-z.]*")
 _WORD = re.compile(r"[a-z0-9]+")
 # Chapters a therapist reaches for first: mental and behavioural (F), then social factors (Z), then R.

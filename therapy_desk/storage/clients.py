@@ -250,13 +250,15 @@ class ClientStore:
             fax=v.check_phone(contact.fax, "fax") if contact.fax.strip() else "",
             email=v.check_email(contact.email) if contact.email.strip() else "",
             notes=contact.notes.strip(),
+            npi=v.check_npi(contact.npi) if contact.npi.strip() else "",
         )
-        values = (clean.role.value, clean.name, clean.organization, clean.phone, clean.fax, clean.email, clean.notes)
+        values = (clean.role.value, clean.name, clean.organization, clean.phone, clean.fax, clean.email, clean.notes,
+                  clean.npi)  # fmt: skip
         with self._db.transaction():
             if clean.id is None:
                 cursor = self._db.execute(
-                    "INSERT INTO care_contacts (role, name, organization, phone, fax, email, notes, client_id) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO care_contacts (role, name, organization, phone, fax, email, notes, npi, client_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (*values, clean.client_id),
                 )
                 clean = dataclasses.replace(clean, id=int(cursor.lastrowid))
@@ -264,7 +266,7 @@ class ClientStore:
             else:
                 updated = self._db.execute(
                     "UPDATE care_contacts SET role = ?, name = ?, organization = ?, phone = ?, fax = ?, email = ?, "
-                    "notes = ? WHERE id = ? AND client_id = ?",
+                    "notes = ?, npi = ? WHERE id = ? AND client_id = ?",
                     (*values, clean.id, clean.client_id),
                 )
                 if updated.rowcount != 1:
@@ -275,7 +277,7 @@ class ClientStore:
 
     def contacts(self, client_id: int) -> list[CareContact]:
         rows = self._db.execute(
-            "SELECT client_id, role, name, organization, phone, fax, email, notes, id FROM care_contacts "
+            "SELECT client_id, role, name, organization, phone, fax, email, notes, id, npi FROM care_contacts "
             "WHERE client_id = ? ORDER BY role, name",
             (client_id,),
         ).fetchall()

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, PayerKind, Relationship
+from therapy_desk.domain.claims import InsuranceType
 from therapy_desk.domain.clients import AdministrativeSex, Client
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
@@ -45,6 +46,9 @@ _COVERAGE_FIELDS = (
     "subscriber_zip",
     "subscriber_phone",
     "coinsurance_percent",
+    "insurance_type",
+    "release_signed_on",
+    "assignment_signed_on",
 )
 # The subscriber of a 'self' coverage is read from the client's own row, so it never goes stale.
 _COVERAGE_SELECT = (
@@ -62,7 +66,8 @@ def _payer_from_row(row: tuple[Any, ...]) -> Payer:
 def _coverage_from_row(row: tuple[Any, ...]) -> Coverage:
     (client_id, payer_id, rank, member_id, group_number, relationship, sub_first, sub_last, sub_dob, sub_sex,
      copay, auth_number, auth_visits, auth_start, auth_end, start, end, plan_name, sub_street, sub_city,
-     sub_state, sub_zip, sub_phone, coinsurance, cid, payer_name, first, last, dob, sex) = row  # fmt: skip
+     sub_state, sub_zip, sub_phone, coinsurance, insurance_type, release_on, assignment_on, cid, payer_name, first,
+     last, dob, sex) = row  # fmt: skip
     coverage = Coverage(
         client_id=client_id,
         payer_id=payer_id,
@@ -88,6 +93,9 @@ def _coverage_from_row(row: tuple[Any, ...]) -> Coverage:
         subscriber_zip=sub_zip,
         subscriber_phone=sub_phone,
         coinsurance_percent=coinsurance,
+        insurance_type=InsuranceType(insurance_type),
+        release_signed_on=to_date(release_on),
+        assignment_signed_on=to_date(assignment_on),
         id=cid,
         payer_name=payer_name,
     )

@@ -38,6 +38,7 @@ from therapy_desk.storage.anchor import AuditAnchor
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.billing import BillingStore
 from therapy_desk.storage.caseload import CaseloadStore
+from therapy_desk.storage.claims import ClaimStore
 from therapy_desk.storage.clients import ClientStore
 from therapy_desk.storage.documents import DocumentStore
 from therapy_desk.storage.files import (
@@ -140,6 +141,7 @@ class Vault:
         self.measures = MeasureStore(self.db, self.audit)
         self.billing = BillingStore(self.db, self.audit)
         self.documents = DocumentStore(self.db, self.audit)
+        self.claims = ClaimStore(self.db, self.audit)
         self.sessions = SessionFlows(self.db, self.notes, self.schedule, self.billing)
         self.caseload = CaseloadStore(
             self.db,

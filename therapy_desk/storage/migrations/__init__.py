@@ -27,6 +27,7 @@ from therapy_desk.storage.migrations import (
     m012_measure_details,
     m013_week_index,
     m014_ledger,
+    m015_claims,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -59,6 +60,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(13, "the schedule's range read from one index", m013_week_index.STATEMENTS),
     Migration(14, "ledger: adjustments, write-offs, refunds, EOB posting; documents issued", m014_ledger.STATEMENTS),
+    Migration(15, "insurance claims, their history and 837P batches; the CMS-1500 boxes", m015_claims.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 

@@ -170,11 +170,15 @@ class ProfileForm(QWidget):
     def profile(self) -> PracticeProfile:
         """The profile as typed (not yet validated)."""
         values = {name: self.editors[name].text() for name in _TEXT_FIELDS}
-        return PracticeProfile(**values, taxonomy=self._taxonomy_code(), tax_id_kind=self.tax_id_kind.currentText())
+        # Fields this form does not show (billing as a group, the service facility) keep their saved values.
+        return replace(
+            self._saved, **values, taxonomy=self._taxonomy_code(), tax_id_kind=self.tax_id_kind.currentText()
+        )
 
     def set_profile(self, profile: PracticeProfile) -> None:
         """Show `profile` as the saved state (the form is clean afterwards)."""
         self._loading = True
+        self._saved = profile
         try:
             for name in _TEXT_FIELDS:
                 self.editors[name].setText(getattr(profile, name))
