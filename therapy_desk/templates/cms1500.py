@@ -42,6 +42,7 @@ from therapy_desk.templates.cms1500_layout import (
     SUB_CAPTIONS,
     TICKS,
     Grid,
+    diagnosis_box,
     draw_text,
     row_line,
 )
@@ -202,7 +203,8 @@ def _clinical_puts(form: ClaimForm) -> list[Put]:
         puts += [Put(34, 1, 2, ref.qualifier.value), Put(34, 4, 25, name), Put(34, 33, 16, ref.npi)]
     puts.append(Put(37, 42, 1, "0"))  # 21: ICD indicator, 0 = ICD-10-CM
     for index, diagnosis in enumerate(form.diagnoses[: len(DIAGNOSIS_LETTERS)]):
-        puts.append(Put(38 + index // 4, 3 + 13 * (index % 4), 9, diagnosis.code.upper()))
+        place = diagnosis_box(index)
+        puts.append(Put(place.first_line, place.first_col + 2, 9, diagnosis.code.upper()))
     if form.frequency is not Frequency.ORIGINAL:  # 22
         puts += [Put(38, 50, 10, form.frequency.value), Put(38, 62, 18, form.original_reference)]
     puts.append(Put(40, 50, 30, form.prior_authorization))  # 23
@@ -330,11 +332,10 @@ def _draw_skeleton(canvas: Any, grid: Grid) -> None:
     canvas.setDash()
     # Box 21's letters, and the tick boxes with their labels.
     canvas.setFillColor(base.MUTED)
-    for index, letter in enumerate(DIAGNOSIS_LETTERS):
-        draw_text(
-            canvas, grid.x(1 + 13 * (index % 4)) + 2, grid.baseline(38 + index // 4), f"{letter}.", base.FONT, 6.5, 9
-        )
     draw_text(canvas, grid.x(37), grid.baseline(37), "ICD Ind.", base.FONT, CAPTION_SIZE, 30)
+    for index, letter in enumerate(DIAGNOSIS_LETTERS):
+        place = diagnosis_box(index)
+        draw_text(canvas, grid.x(place.first_col) + 1, grid.baseline(place.first_line), f"{letter}.", base.FONT, 6.5, 9)
     for sub_line, sub_col, text in SUB_CAPTIONS:
         top = grid.line_top(sub_line)
         draw_text(canvas, grid.x(sub_col), top - CAPTION_SIZE - 0.6, text, base.FONT, CAPTION_SIZE, 14)

@@ -168,6 +168,17 @@ def row_box(row: int, column: str) -> Box:
     raise KeyError(column)
 
 
+def diagnosis_box(index: int) -> Box:
+    """Box 21's place for diagnosis `index` (0 = A): four to a line, A-D on line 38, E-H on 39, I-L on 40."""
+    line, first = 38 + index // 4, 1 + 13 * (index % 4)
+    return Box(f"21{index}", "", line, line, first, first + 12)
+
+
+def grid_cell(line: int, col: int) -> Box:
+    """One cell of the grid (a tick box, the ICD indicator), for reading a printed form back."""
+    return Box(f"cell{line}.{col}", "", line, line, col, col)
+
+
 @dataclass(frozen=True)
 class Tick:
     """A tick box the plain-paper form draws, with its label (the red form has them printed)."""
