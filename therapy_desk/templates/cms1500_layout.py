@@ -230,6 +230,8 @@ def draw_text(
     smaller until it fits: a long name is printed whole, never cut."""
     if not text:
         return
+    if font.startswith("Courier") and not text.isascii():
+        size *= 0.85  # Noto's capitals are taller than Courier's at one size: keep the line's look
     width = text_width(text, font, size)
     if width > room > 0:
         size *= room / width
