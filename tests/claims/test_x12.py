@@ -342,6 +342,34 @@ def test_several_claims_share_one_envelope_and_one_billing_level_per_provider() 
     assert find(text, "IEA") == [["IEA", "1", "000000007"]]
 
 
+def test_claims_of_two_billing_providers_are_grouped_under_each() -> None:
+    forms = [sample_form(), sample_form(claim_id=8, claim_number="TD000008", billing=GROUP)]
+    forms.append(sample_form(claim_id=9, claim_number="TD000009"))
+    text = write_837p(forms, ENVELOPE)
+    assert_file_is_right(text, forms)
+    assert [row[1] for row in find(text, "CLM")] == ["TD000007", "TD000009", "TD000008"]
+    assert [row[1:4] for row in find(text, "HL")] == [
+        ["1", "", "20"],
+        ["2", "1", "22"],
+        ["3", "1", "22"],
+        ["4", "", "20"],
+        ["5", "4", "22"],
+    ]
+
+
+def test_a_batch_of_sixty_claims_passes() -> None:
+    forms = [
+        replace(
+            _child() if number % 3 == 0 else sample_form(),
+            claim_id=number,
+            claim_number=f"TD{number:06d}",
+            billing=GROUP if number % 4 == 0 else BILLING,
+        )
+        for number in range(1, 61)
+    ]
+    assert_file_is_right(write_837p(forms, ENVELOPE), forms)
+
+
 def test_billing_provider_zip_is_nine_digits_and_tax_id_digits_only() -> None:
     text = write_837p([sample_form()], ENVELOPE)
     assert find(text, "N4")[0] == ["N4", "SPRINGFIELD", "IL", "627041234"]

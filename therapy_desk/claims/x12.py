@@ -95,13 +95,15 @@ def write_837p(forms: Sequence[ClaimForm], envelope: Envelope) -> str:
     writer.add("NM1", "40", "2", _text(envelope.receiver_name, "clearinghouse's name", 60), "", "", "", "", "46",
                _text(envelope.receiver_id, "receiver ID", 80))  # fmt: skip
     hl = _Levels()
-    billing_levels: dict[tuple[Provider, str, str], int] = {}
+    # A subscriber level's parent is the billing provider level just before it: claims go by billing provider.
+    by_billing: dict[tuple[Provider, str, str], list[ClaimForm]] = {}
     for form in forms:
-        key = (form.billing, form.tax_id, form.tax_id_kind)
-        if key not in billing_levels:
-            billing_levels[key] = hl.next()
-            _billing_provider(writer, form, billing_levels[key])
-        _claim(writer, hl, billing_levels[key], form)
+        by_billing.setdefault((form.billing, form.tax_id, form.tax_id_kind), []).append(form)
+    for batch in by_billing.values():
+        level = hl.next()
+        _billing_provider(writer, batch[0], level)
+        for form in batch:
+            _claim(writer, hl, level, form)
     writer.add("SE", str(len(writer.segments) - start + 1), "0001")
     writer.add("GE", "1", str(envelope.control_number))
     writer.add("IEA", "1", f"{envelope.control_number:09d}")
@@ -285,7 +287,7 @@ def _address(writer: _Writer, address: Address, who: str) -> None:
 
 
 def _demographics(writer: _Writer, person: Person) -> None:
-    writer.add("DMG", "D8", _d8(person.dob) if person.dob else "", person.sex if person.sex in "FMU" else "U")
+    writer.add("DMG", "D8", _d8(person.dob) if person.dob else "", person.sex if person.sex in ("F", "M", "U") else "U")
 
 
 def _text(value: str, field: str, limit: int) -> str:
