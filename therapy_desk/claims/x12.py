@@ -11,7 +11,7 @@ provider's ZIP+4 and billable ICD-10-CM codes.
 
 Where the implementation guide says "if not required, do not send", this follows it: SV105 only when the
 line's place of service differs from the claim's, the subscriber's DMG only when the patient is the
-subscriber, SBR04 (plan name) only when there is no group number. The ordering provider (box 17 DK) is an
+subscriber, SBR04 (plan name) only when there is no group number. The ordering provider (box 17 DK) is a
 2420E loop on each line; the supervising provider (DQ) is 2310D.
 """
 

@@ -9,9 +9,9 @@ The rule, for every free-text value written into an 837P (names, addresses, IDs)
   ! " & ' ( ) + , - . / ; ? = . The delimiters the file itself uses (* : ^ ~) and every other symbol (#, %,
   @, emoji) become a space; runs of spaces collapse to one and the ends are trimmed.
 - A letter with no Latin form (Chinese, Cyrillic, Arabic, Greek...) is refused with a ValidationError that
-  names the field: guessing a romanisation could send a name the insurer does not have on file, and
-  leaving the letter out would send a different name. The clinician enters the name as the insurance card
-  spells it.
+  names the field, and so is a value the rule would leave empty (such as "***"): guessing a romanisation
+  could send a name the insurer does not have on file, and leaving the letter out would send a different
+  name. The clinician enters the name as the insurance card spells it.
 """
 
 from __future__ import annotations
@@ -96,5 +96,9 @@ def x12_text(value: str, field: str) -> str:
             out.append(str(unicodedata.decimal(char)))
         else:
             out.append(" ")
-    text = "".join(c if c in _BASIC else " " for c in "".join(out))
-    return " ".join(text.split())
+    text = " ".join("".join(c if c in _BASIC else " " for c in "".join(out)).split())
+    if not text and value.strip():
+        raise ValidationError(
+            f"The {field} has nothing an insurance claim file can carry (only A to Z, 0 to 9).", field
+        )
+    return text
