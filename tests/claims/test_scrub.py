@@ -124,3 +124,9 @@ def test_add_on_with_its_primary_and_a_distinct_session_with_59_are_clean() -> N
     distinct = _lines(sample_line(), sample_line(code="90834", charge_id=2, modifiers=("59",)))
     assert _findings(sample_form(**with_primary)) == []
     assert _findings(sample_form(**distinct)) == []
+
+
+def test_an_accident_needs_its_date() -> None:
+    found = _findings(sample_form(other_accident=True))
+    assert (ERROR, "15", "An accident needs its date (box 15, qualifier 439).") in found
+    assert _findings(sample_form(other_accident=True, accident_date=date(2026, 2, 1))) == []

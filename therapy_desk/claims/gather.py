@@ -123,6 +123,7 @@ def claim_form(vault: Vault, claim_id: int, *, today: date) -> ClaimForm:
         auto_accident=claim.auto_accident,
         auto_accident_state=claim.auto_accident_state,
         other_accident=claim.other_accident,
+        accident_date=claim.accident_on,
         claim_codes=claim.claim_codes,
         release_signed_on=coverage.release_signed_on,
         assignment_signed_on=coverage.assignment_signed_on,

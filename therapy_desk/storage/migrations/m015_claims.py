@@ -66,6 +66,7 @@ _TABLES = (
         auto_accident_state   TEXT NOT NULL DEFAULT ''
             CHECK (auto_accident_state = '' OR auto_accident_state GLOB '[A-Z][A-Z]'),
         other_accident        INTEGER NOT NULL DEFAULT 0 CHECK (other_accident IN (0, 1)),
+        accident_on           TEXT,
         claim_codes           TEXT NOT NULL DEFAULT '' CHECK (length(claim_codes) <= 19),
         illness_onset         TEXT,
         referring_contact_id  INTEGER REFERENCES care_contacts (id),
