@@ -35,6 +35,8 @@ CLIENT_FIELDS = [
 PROFILE_FIELDS = [
     *("Name as on your NPI record", "Credentials", "License number", "License state", "NPI", "Taxonomy code"),
     *("Tax ID type", "Tax ID", "Show the tax ID", "Street address", "City", "State", "ZIP+4", "Phone", "Email"),
+    *("Billing group", "Group NPI", "Facility name", "Facility NPI"),
+    *("Facility street", "Facility city", "Facility state", "Facility ZIP+4"),
 ]
 
 
@@ -132,7 +134,7 @@ def test_editing_demographics_in_the_chart_follows_the_same_order(qtbot: QtBot, 
 
 def test_contact_dialog(qtbot: QtBot, vault: Vault, chart: ChartWindow) -> None:
     dialog = ContactDialog(chart.client_id, None, lambda contact: contact)
-    fields = ["Role", "Name", "Organization", "Phone", "Fax", "Email", "Notes"]
+    fields = ["Role", "Name", "Organization", "NPI", "Phone", "Fax", "Email", "Notes"]
     around(qtbot, dialog, dialog.role, fields, dialog.buttons)
 
 
