@@ -170,7 +170,8 @@ def test_a_referring_contacts_npi_is_saved_and_shown_when_edited(qtbot: QtBot, v
     QTest.keyClick(dialog, Qt.Key.Key_I, Qt.KeyboardModifier.AltModifier)
     assert dialog.npi.hasFocus()
     QTest.keyClicks(dialog.npi, f" {GOOD_NPI[:5]} {GOOD_NPI[5:]}")
-    assert "refers the client for a claim" in dialog.npi.placeholderText()
+    assert dialog.npi_hint.isVisible()
+    assert "refers the client for a claim" in dialog.npi_hint.text()
     assert dialog.save()
 
     [saved] = vault.clients.contacts(client_id)

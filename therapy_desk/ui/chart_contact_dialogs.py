@@ -30,7 +30,10 @@ from therapy_desk.ui.chart_common import (
     to_qdate,
 )
 from therapy_desk.ui.widgets.date_field import DateField
+from therapy_desk.ui.widgets.passphrase import muted_label
 from therapy_desk.ui.widgets.status_label import error_label
+
+NPI_HINT = "Needed when this contact refers the client for a claim (CMS-1500 box 17b)."
 
 
 def _line(parent: QWidget, name: str, text: str = "", placeholder: str = "") -> QLineEdit:
@@ -114,7 +117,9 @@ class ContactDialog(_FormDialog):
         self.role.setCurrentIndex(self.role.findData(c.role))
         self.name = _line(self, "Name", c.name, "Dr. Jane Smith")
         self.organization = _line(self, "Organization", c.organization)
-        self.npi = _line(self, "NPI", c.npi, "10 digits; needed when this contact refers the client for a claim")
+        self.npi = _line(self, "NPI", c.npi, "10 digits (optional)")
+        self.npi_hint = muted_label(NPI_HINT)
+        self.npi.setAccessibleDescription(NPI_HINT)
         self.phone = _line(self, "Phone", c.phone, "(555) 201-3344")
         self.fax = _line(self, "Fax", c.fax)
         self.email = _line(self, "Email", c.email, "name@example.com")
@@ -135,6 +140,9 @@ class ContactDialog(_FormDialog):
         ):
             self._fields[field] = widget
             row = self.errors.under(widget, field)
+            lines = row.layout()
+            if widget is self.npi and isinstance(lines, QVBoxLayout):  # `under` stacks the field and its sentence
+                lines.insertWidget(1, self.npi_hint)
             self.form.addRow(caption, row)
             label = self.form.labelForField(row)
             if isinstance(label, QLabel):

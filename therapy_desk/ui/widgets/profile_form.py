@@ -181,6 +181,7 @@ class ProfileForm(QWidget):
         street = line("facility_street", "Facility street", "Not a PO box")
         lines.addWidget(street)
         place = QHBoxLayout()
+        place.setSpacing(2)  # as the practice's own City, state, ZIP row (`_row`), so the two line up
         place.addWidget(line("facility_city", "Facility city", "City"))
         place.addWidget(line("facility_state", "Facility state", "NY", 60))
         place.addWidget(line("facility_zip", "Facility ZIP+4", "12345-6789", 120))
