@@ -11,7 +11,7 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import make_client, open_chart
-from therapy_desk.domain.billing import Payer, PayerKind
+from therapy_desk.domain.billing import Payer, PayerKind, insurance_type_for
 from therapy_desk.domain.claims import InsuranceType
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import npi_check_digit_ok
@@ -285,3 +285,25 @@ def test_a_facility_npi_with_a_wrong_check_digit_is_refused_on_its_row(qtbot: Qt
     assert form.errors["facility_npi"].text() == BAD_NPI_SENTENCE
     assert form.editors["facility_npi"].hasFocus()
     assert vault.practice.profile().name == ""
+
+
+def test_the_name_on_the_card_is_reached_by_its_mnemonic_and_saved(qtbot: QtBot, vault: Vault) -> None:
+    client_id, window = _billing_chart(qtbot, vault, Payer("Cascade Health Plan"))
+    dialog = _add_coverage(window)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.member_id.setText("M1")
+    QTest.keyClick(dialog, Qt.Key.Key_C, Qt.KeyboardModifier.AltModifier)
+    assert dialog.card_first.hasFocus()
+    QTest.keyClicks(dialog.card_first, "Wei")
+    dialog.card_last.setText("Zhang")
+    assert dialog.save()
+    [saved] = vault.billing.coverages(client_id)
+    assert (saved.card_first, saved.card_last) == ("Wei", "Zhang")
+    again = window.billing.edit_coverage()
+    assert again is not None
+    assert (again.card_first.text(), again.card_last.text()) == ("Wei", "Zhang")
+
+
+def test_an_eap_payer_is_box_1_other() -> None:
+    assert insurance_type_for(PayerKind.EAP) is InsuranceType.OTHER
+    assert insurance_type_for(PayerKind.COMMERCIAL) is InsuranceType.GROUP

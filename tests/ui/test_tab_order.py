@@ -148,6 +148,7 @@ def test_coverage_dialog_asks_box_1_after_the_payer_and_the_signatures_on_file_l
     dialog.release_signed.check.setChecked(True)  # a set date is a stop of its own after its check box
     fields = [
         *("Payer", "Insurance type", "Plan rank", "Member ID", "Group number", "Plan name"),
+        *("Name on the card, first", "Name on the card, last"),
         *("Relationship to the subscriber", "Copay", "Coinsurance percent", "Authorization number"),
         *("Authorized visits", "Authorization from: set", "Authorization until: set", "Coverage starts"),
         "Coverage ends: set",

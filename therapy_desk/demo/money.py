@@ -13,8 +13,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from therapy_desk.demo.people import NamePool, birth_date, pick_name
-from therapy_desk.domain.billing import Coverage, Payer, PayerKind, Payment, PaymentMethod, Relationship
-from therapy_desk.domain.claims import InsuranceType
+from therapy_desk.domain.billing import (
+    Coverage,
+    Payer,
+    PayerKind,
+    Payment,
+    PaymentMethod,
+    Relationship,
+    insurance_type_for,
+)
 from therapy_desk.domain.clients import AdministrativeSex, Client
 
 # Invented insurers: names, addresses and payer IDs belong to no real company.
@@ -51,8 +58,6 @@ PAYERS: tuple[tuple[Payer, int, str], ...] = (
     ),
 )  # fmt: skip
 _PAYER_WEIGHTS = [weight for _, weight, _ in PAYERS]
-_INSURANCE_TYPES = {PayerKind.MEDICAID: InsuranceType.MEDICAID, PayerKind.MEDICARE: InsuranceType.MEDICARE,
-                    PayerKind.EAP: InsuranceType.OTHER}  # fmt: skip
 EAP_VISITS = 6
 
 
@@ -156,7 +161,7 @@ def choose_coverage(
         relationship=relationship,
         group_number=f"GRP-{rng.randrange(1000, 99999)}" if kind is PayerKind.COMMERCIAL else "",
         copay_cents=copay,
-        insurance_type=_INSURANCE_TYPES.get(kind, InsuranceType.GROUP),
+        insurance_type=insurance_type_for(kind),
         card_first=card_first,
         card_last=card_last,
         # Signed at intake with the rest of the paperwork (CMS-1500 boxes 12 and 13).

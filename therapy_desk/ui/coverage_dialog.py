@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
-from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, PayerKind, Relationship
+from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relationship, insurance_type_for
 from therapy_desk.domain.claims import InsuranceType
 from therapy_desk.domain.clients import AdministrativeSex
 from therapy_desk.errors import ValidationError
@@ -30,7 +30,6 @@ _RELATIONSHIPS = {
     Relationship.OTHER: "Other",
 }
 # Box 1's usual answer for a payer of each kind (any other kind: a group health plan); the user may pick another.
-_TYPE_FOR_KIND = {PayerKind.MEDICARE: InsuranceType.MEDICARE, PayerKind.MEDICAID: InsuranceType.MEDICAID}
 _SEXES = {AdministrativeSex.UNKNOWN: "Unknown", AdministrativeSex.FEMALE: "Female", AdministrativeSex.MALE: "Male"}
 
 
@@ -90,6 +89,10 @@ class CoverageDialog(_BillingForm):
         self.member_id = _line(self, "Member ID", c.member_id, "As on the insurance card")
         self.group_number = _line(self, "Group number", c.group_number)
         self.plan_name = _line(self, "Plan name", c.plan_name, "As on the card, e.g. Gold PPO (optional)")
+        # The client's name as the card spells it, when it is not the legal name (another script, a former name).
+        self.card_first = _line(self, "Name on the card, first", c.card_first, "First (blank: the legal name)")
+        self.card_last = _line(self, "Name on the card, last", c.card_last, "Last (blank: the legal name)")
+        self.card_name = _side_by_side(self, self.card_first, self.card_last)
         self.relationship = _combo(self, "Relationship to the subscriber", _RELATIONSHIPS, c.relationship)
         other = c.relationship is not Relationship.SELF
         self.subscriber_first = _line(self, "Subscriber first name", c.subscriber_first if other else "")
@@ -147,6 +150,7 @@ class CoverageDialog(_BillingForm):
                 ("&Group number:", self.group_number, "group_number"),
                 # After the IDs the card gives (optional, so a refused member ID is still the first to fill).
                 ("Pla&n name:", self.plan_name, "plan_name"),
+                ("Name on the &card:", self.card_name, "card_first"),
                 ("&Relationship:", self.relationship, "relationship"),
                 ("Subscriber &first name:", self.subscriber_first, "subscriber_first"),
                 ("Subscriber &last name:", self.subscriber_last, "subscriber_last"),
@@ -166,6 +170,7 @@ class CoverageDialog(_BillingForm):
             ),
         )
         self._refused: str | None = None  # the field the store named when it last refused
+        self._share_row(self.card_name, {"card_first": self.card_first, "card_last": self.card_last})
         self._share_row(self.born, {"subscriber_sex": self.subscriber_sex, "subscriber_dob": self.subscriber_dob})
         self._share_row(
             self.place,
@@ -192,7 +197,7 @@ class CoverageDialog(_BillingForm):
         if self._type_picked:
             return
         kind = self._payer_kinds.get(self.payer.currentData())
-        chosen = _TYPE_FOR_KIND.get(kind, InsuranceType.GROUP) if kind is not None else InsuranceType.GROUP
+        chosen = insurance_type_for(kind) if kind is not None else InsuranceType.GROUP
         self.insurance_type.setCurrentIndex(self.insurance_type.findData(chosen))
 
     def _share_row(self, row: QWidget, fields: dict[str, QWidget]) -> None:
@@ -241,6 +246,8 @@ class CoverageDialog(_BillingForm):
             self.payer.currentIndex(),
             self.insurance_type.currentIndex(),
             self.plan_name.text(),
+            self.card_first.text(),
+            self.card_last.text(),
             self.rank.currentIndex(),
             self.member_id.text(),
             self.group_number.text(),
@@ -286,6 +293,8 @@ class CoverageDialog(_BillingForm):
             subscriber_sex=AdministrativeSex(self.subscriber_sex.currentData()) if other else AdministrativeSex.UNKNOWN,
             copay_cents=read_cents(self.copay, "copay_cents", blank=0),
             plan_name=self.plan_name.text(),
+            card_first=self.card_first.text(),
+            card_last=self.card_last.text(),
             subscriber_street=self.subscriber_street.text() if other else "",
             subscriber_city=self.subscriber_city.text() if other else "",
             subscriber_state=self.subscriber_state.text() if other else "",

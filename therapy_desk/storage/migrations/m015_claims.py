@@ -7,8 +7,8 @@ claim (frequency 7) or a void claim (8) is a new claim naming the one it replace
 
 What the boxes need beyond step 14, with defaults an existing vault can live with:
 - coverages: the patient's name as the insurance card spells it, when it is not the legal name (another
-  script, a former name; blank: the legal name), the insurance type (box 1; from the payer's kind:
-  Medicare, Medicaid, otherwise a group health plan), and the dates the client signed the release of
+  script, a former name; blank: the legal name), the insurance type (box 1; from the payer's kind as
+  domain.billing.insurance_type_for says), and the dates the client signed the release of
   information (box 12) and the assignment of benefits (box 13): unknown (NULL) until recorded, which the
   claim scrub asks for;
 - care contacts: an NPI, for a referring provider (box 17b);
@@ -26,7 +26,8 @@ _COLUMNS = (
     "CHECK (insurance_type IN ('medicare', 'medicaid', 'tricare', 'champva', 'group', 'feca', 'other'))",
     """
     UPDATE coverages SET insurance_type = CASE (SELECT kind FROM payers WHERE payers.id = coverages.payer_id)
-        WHEN 'medicare' THEN 'medicare' WHEN 'medicaid' THEN 'medicaid' ELSE 'group' END
+        WHEN 'medicare' THEN 'medicare' WHEN 'medicaid' THEN 'medicaid' WHEN 'commercial' THEN 'group'
+        ELSE 'other' END
     """,
     "ALTER TABLE coverages ADD COLUMN card_first TEXT NOT NULL DEFAULT '' CHECK (length(card_first) <= 80)",
     "ALTER TABLE coverages ADD COLUMN card_last TEXT NOT NULL DEFAULT '' CHECK (length(card_last) <= 80)",
