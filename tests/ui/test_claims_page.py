@@ -265,6 +265,44 @@ def test_void_of_a_draft_asks_then_voids_it(qtbot: QtBot, vault: Vault, ops: Ops
     assert not page.edit_button.isEnabled()
 
 
+def test_void_of_a_sent_claim_makes_a_void_claim_to_send(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
+    payer_id = practice(vault)
+    insured_client(vault, payer_id, "Reyes")
+    page = open_page(qtbot, vault, ops)
+    bill_week(page, ops)
+    [row] = page.claims.rows()
+    page.submitted_button.click()
+    vault.claims.move(row.id, ClaimState.ACCEPTED, payer_claim_number="HV-7781")
+    page.load()
+
+    dialog = page.void()
+    assert isinstance(dialog, PayerNumberDialog)
+    assert dialog.number.text() == "HV-7781"  # the number on record, filled in
+    assert dialog.save()
+
+    made = page.selected()
+    assert made is not None
+    # shown, so checked: ready to send
+    assert (made.frequency, made.original_reference, made.state) == (Frequency.VOID, "HV-7781", ClaimState.READY)
+    assert vault.claims.claim(row.id).state is ClaimState.VOIDED
+
+
+def test_a_ready_claim_whose_check_now_fails_is_not_marked_submitted(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
+    payer_id = practice(vault)
+    client_id = insured_client(vault, payer_id, "Reyes")
+    page = open_page(qtbot, vault, ops)
+    bill_week(page, ops)
+    [row] = page.claims.rows()
+    [coverage] = vault.billing.coverages(client_id)
+    vault.billing.update_coverage(replace(coverage, release_signed_on=None), today=TODAY)
+
+    page.submitted_button.click()
+
+    assert vault.claims.claim(row.id).state is ClaimState.READY
+    assert page.error.isVisible()
+    assert "Box 12" in page.error.text()
+
+
 def test_the_state_filter_lists_one_state(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
     payer_id = practice(vault)
     insured_client(vault, payer_id, "Reyes")

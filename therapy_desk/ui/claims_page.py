@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk.claims.workflow import Scrubbed, create_and_scrub, make_ready, scrub_claim
+from therapy_desk.claims.workflow import Scrubbed, create_and_scrub, make_ready, ready_forms, scrub_claim
 from therapy_desk.domain.claim_scrub import Finding
 from therapy_desk.domain.claims import EDITABLE_STATES, SENT_STATES, TRANSITIONS, Claim, ClaimState, ClaimSummary
 from therapy_desk.errors import UserError
@@ -142,12 +142,14 @@ class ClaimsView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.horizontalHeader().setSectionResizeMode(CLAIM_COL_CLIENT, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
+        self.table.activated.connect(lambda _i: self.edit_boxes())
         self.empty = StatusLabel("About claims", parent=self)
         self.empty.setWordWrap(True)
 
         self.findings = QListWidget(self)
         self.findings.setAccessibleName("Scrub findings")
         self.findings.setWordWrap(True)
+        self.findings.setSpacing(3)
         self.events = ClaimEventModel(self)
         self.history = record_table("Claim history", self)
         self.history.setModel(self.events)
@@ -411,8 +413,16 @@ class ClaimsView(QWidget):
         return dialog
 
     def mark_submitted(self) -> None:
+        """The claim was mailed or uploaded; refused (with the list) if its check now finds an error."""
         claim = self.selected()
         if claim is None:
+            return
+        self._clear_messages()
+        try:
+            ready_forms(self.vault, [claim.id], today=self.today())
+        except UserError as err:
+            self.show_error(str(err))
+            self._after(claim.id)
             return
         self._move(claim.id, ClaimState.SUBMITTED, "marked submitted")
 
