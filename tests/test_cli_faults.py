@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.children import child_env, cli_command
+from tests.claims.practice import claims_practice
 from tests.conftest import PASSPHRASE
-from tests.documents import practice as documents_practice
 from therapy_desk import cli
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.storage.backup import create_backup
@@ -306,7 +306,7 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (
             [SECRET],
             "The command must be one of vault, clients, search, notes, schedule, demo, backup, ledger, aging, "
-            "superbill, statement or estimate",
+            "superbill, statement, estimate, claims, cms1500 or x12",
         ),
     ],
 )
@@ -512,6 +512,31 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
         ],
         "{passphrase}\n",
     ),
+    "claims list": (["claims", "list", "--vault", "{vault}", "--passphrase-stdin"], "{passphrase}\n"),
+    "claims create": (
+        [
+            "claims",
+            "create",
+            "--client",
+            "{insured}",
+            "--from",
+            "2025-03-01",
+            "--to",
+            "2025-03-31",
+            "--vault",
+            "{vault}",
+            "--passphrase-stdin",
+        ],
+        "{passphrase}\n",
+    ),
+    "cms1500": (
+        ["cms1500", "--claim", "{claim}", "-o", "{new}.pdf", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
+    "x12 837p": (
+        ["x12", "837p", "--payer", "{payer}", "-o", "{new}.x12", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
     "--help": (["--help"], ""),
     "--version": (["--version"], ""),
     "vault --help": (["vault", "--help"], ""),
@@ -551,7 +576,9 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_p
     backups.mkdir()
     (tmp_path / "empty").mkdir()
     with Vault.open(created[0], PASSPHRASE) as vault:
-        practice = documents_practice.build(vault)  # complete enough for a superbill, statement and estimate
+        # Complete enough for a superbill, statement and estimate, and for a claim (created here).
+        practice = claims_practice(vault)
+        [claim] = vault.claims.create(date(2025, 3, 1), date(2025, 3, 31)).claims
         backup = create_backup(vault, backups).path
     values = {
         "insured": str(practice.insured),
@@ -564,6 +591,8 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_p
         "passphrase": PASSPHRASE,
         "other": "a different long passphrase for this test",
         "recovery": created[1],
+        "claim": str(claim.id),
+        "payer": str(claim.payer_id),
     }
     read_end, write_end = os.pipe()
     os.close(read_end)

@@ -189,6 +189,8 @@ SCENARIOS: dict[str, Callable[[], list[ClaimForm]]] = {
             ),
             auto_accident=True,
             auto_accident_state="MO",
+            accident_date=date(2026, 1, 30),
+            claim_codes="W2 AP",
             employment_related=True,
             prior_authorization="PA-5521",
             amount_paid_cents=2_500,
@@ -287,12 +289,16 @@ def test_claim_segment_carries_the_boxes() -> None:
     form = sample_form(
         auto_accident=True,
         auto_accident_state="MO",
+        accident_date=date(2026, 1, 30),
+        claim_codes="W2 AP",
         employment_related=True,
         prior_authorization="PA-5521",
         illness_onset=date(2026, 2, 1),
         amount_paid_cents=2_500,
     )
     text = write_837p([form], ENVELOPE)
+    assert find(text, "DTP", "439") == [["DTP", "439", "D8", "20260130"]]
+    assert find(text, "HI", "BG:W2") == [["HI", "BG:W2", "BG:AP"]]
     assert find(text, "CLM") == [["CLM", "TD000007", "300", "", "", "11:B:1", "Y", "A", "Y", "Y", "", "EM:AA::MO"]]
     assert find(text, "DTP", "431") == [["DTP", "431", "D8", "20260201"]]
     assert find(text, "REF", "G1") == [["REF", "G1", "PA-5521"]]

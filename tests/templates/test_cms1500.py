@@ -170,6 +170,12 @@ def test_a_corrected_claim_shows_code_7_and_the_original_reference() -> None:
     assert original.box("22") == "22 Resubmission code / original ref. no."
 
 
+def test_an_accidents_date_goes_in_box_15_with_qualifier_439() -> None:
+    out = plain(sample_form(other_accident=True, accident_date=date(2026, 1, 30)))
+    assert out.box("15").endswith("439 01 30 2026")
+    assert plain(sample_form()).box("15") == "15 Other date"
+
+
 def test_billing_as_a_group_names_the_rendering_npi_on_each_line() -> None:
     group = Provider(
         "Riverside Counseling Group", npi="1245319599", organization=True, taxonomy="261QM0801X",

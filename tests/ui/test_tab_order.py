@@ -16,11 +16,13 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QDialogButtonBox, Q
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import make_client, open_chart
+from therapy_desk.domain.billing import Payer
 from therapy_desk.domain.clients import CareContact, ContactRole
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui.chart import TAB_DIAGNOSES, TAB_OVERVIEW, TAB_PLAN, ChartWindow
 from therapy_desk.ui.chart_common import DateDialog
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
+from therapy_desk.ui.coverage_dialog import CoverageDialog
 from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.settings import ChangePassphraseDialog, RecoveryCodeDialog, SettingsView
@@ -35,6 +37,8 @@ CLIENT_FIELDS = [
 PROFILE_FIELDS = [
     *("Name as on your NPI record", "Credentials", "License number", "License state", "NPI", "Taxonomy code"),
     *("Tax ID type", "Tax ID", "Show the tax ID", "Street address", "City", "State", "ZIP+4", "Phone", "Email"),
+    *("Billing group", "Group NPI", "Facility name", "Facility NPI"),
+    *("Facility street", "Facility city", "Facility state", "Facility ZIP+4"),
 ]
 
 
@@ -132,8 +136,25 @@ def test_editing_demographics_in_the_chart_follows_the_same_order(qtbot: QtBot, 
 
 def test_contact_dialog(qtbot: QtBot, vault: Vault, chart: ChartWindow) -> None:
     dialog = ContactDialog(chart.client_id, None, lambda contact: contact)
-    fields = ["Role", "Name", "Organization", "Phone", "Fax", "Email", "Notes"]
+    fields = ["Role", "Name", "Organization", "NPI", "Phone", "Fax", "Email", "Notes"]
     around(qtbot, dialog, dialog.role, fields, dialog.buttons)
+
+
+def test_coverage_dialog_asks_box_1_after_the_payer_and_the_signatures_on_file_last(
+    qtbot: QtBot, chart: ChartWindow
+) -> None:
+    payers = [Payer("Cascade Health Plan", id=1)]
+    dialog = CoverageDialog(chart.client_id, None, payers, lambda coverage: coverage)
+    dialog.release_signed.check.setChecked(True)  # a set date is a stop of its own after its check box
+    fields = [
+        *("Payer", "Insurance type", "Plan rank", "Member ID", "Group number", "Plan name"),
+        *("Relationship to the subscriber", "Copay", "Coinsurance percent", "Authorization number"),
+        *("Authorized visits", "Authorization from: set", "Authorization until: set", "Coverage starts"),
+        "Coverage ends: set",
+        *("Release of information signed on: on file", "Release of information signed on"),
+        "Assignment of benefits signed on: on file",
+    ]
+    around(qtbot, dialog, dialog.payer, fields, dialog.buttons)
 
 
 def test_release_dialog(qtbot: QtBot, chart: ChartWindow) -> None:

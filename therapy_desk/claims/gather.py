@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from therapy_desk.domain.billing import Charge, Relationship
@@ -84,6 +85,9 @@ def claim_form(vault: Vault, claim_id: int, *, today: date) -> ClaimForm:
     coverage = vault.billing.coverage(claim.coverage_id)
     payer = vault.billing.payer(claim.payer_id)
     patient = _patient(client)
+    if coverage.card_first or coverage.card_last:
+        patient = replace(patient, last=coverage.card_last or patient.last, first=coverage.card_first or patient.first,
+                          middle="")  # fmt: skip
     insured = patient
     if coverage.relationship is not Relationship.SELF:
         insured = Person(
@@ -119,6 +123,7 @@ def claim_form(vault: Vault, claim_id: int, *, today: date) -> ClaimForm:
         auto_accident=claim.auto_accident,
         auto_accident_state=claim.auto_accident_state,
         other_accident=claim.other_accident,
+        accident_date=claim.accident_on,
         claim_codes=claim.claim_codes,
         release_signed_on=coverage.release_signed_on,
         assignment_signed_on=coverage.assignment_signed_on,

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from therapy_desk.claims.gather import claim_form
-from therapy_desk.domain.claim_scrub import Finding, blocking, scrub
+from therapy_desk.claims.x12_text import x12_text
+from therapy_desk.domain.claim_scrub import Finding, Severity, blocking, scrub
 from therapy_desk.domain.claims import ClaimForm, ClaimState, claim_number
 from therapy_desk.domain.icd10cm import code_set
-from therapy_desk.errors import UserError
+from therapy_desk.domain.text import plural
+from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage.claims import Created
 from therapy_desk.storage.vault import Vault
 
@@ -51,14 +53,53 @@ class Scrubbed:
 
 def scrub_claim(vault: Vault, claim_id: int, *, today: date) -> Scrubbed:
     form = claim_form(vault, claim_id, today=today)
-    return Scrubbed(form, scrub(form, code_set()))
+    return Scrubbed(form, [*_latin_letters(form), *scrub(form, code_set())])
+
+
+_WHERE = {
+    "2": "the coverage's name on the card",
+    "4": "the coverage's name on the card, or its subscriber",
+    "5": "the client's address",
+    "7": "the coverage's subscriber address",
+}
+
+
+def _latin_letters(form: ClaimForm) -> list[Finding]:
+    """Names and addresses a claim file (X12's character set) cannot carry, as errors on their boxes: an
+    insurer has them on file as the insurance card spells them, in Latin letters, and a payer's scanner
+    reads a paper form the same way."""
+    values = (
+        ("2", "patient's name", (form.patient.last, form.patient.first, form.patient.middle)),
+        ("4", "insured's name", (form.insured.last, form.insured.first, form.insured.middle)),
+        ("5", "patient's address", (form.patient.address.street, form.patient.address.city)),
+        ("7", "insured's address", (form.insured.address.street, form.insured.address.city)),
+    )
+    findings = []
+    for box, label, parts in values:
+        try:
+            for part in parts:
+                if part.strip():
+                    x12_text(part, box)
+        except ValidationError:
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    box,
+                    f"The {label} has letters a claim cannot carry (only A to Z): enter it in Latin letters as "
+                    f"the insurance card spells it ({_WHERE[box]}).",
+                )
+            )
+    return findings
 
 
 def make_ready(vault: Vault, claim_id: int, *, today: date) -> Scrubbed:
-    """Scrub a claim and, when nothing blocks it, mark a draft ready. The findings say why not."""
+    """Scrub a claim: a draft with no error becomes ready, a ready claim with an error (the chart or the
+    coverage changed since) goes back to draft. The findings say why."""
     result = scrub_claim(vault, claim_id, today=today)
     if not result.errors and result.form.state is ClaimState.DRAFT:
         vault.claims.move(claim_id, ClaimState.READY, detail=_passed(result.findings))
+    elif result.errors and result.form.state is ClaimState.READY:  # something it reads changed since
+        vault.claims.move(claim_id, ClaimState.DRAFT, detail=f"the scrub found {plural(len(result.errors), 'error')}")
     return result
 
 

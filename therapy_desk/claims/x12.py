@@ -206,6 +206,8 @@ def _claim_information(writer: _Writer, form: ClaimForm) -> None:
     )
     if form.illness_onset:
         writer.add("DTP", "431", "D8", _d8(form.illness_onset))
+    if form.accident_date and (form.auto_accident or form.other_accident):
+        writer.add("DTP", "439", "D8", _d8(form.accident_date))
     if form.amount_paid_cents > 0:
         writer.add("AMT", "F5", _amount(form.amount_paid_cents))
     if form.prior_authorization:
@@ -215,6 +217,8 @@ def _claim_information(writer: _Writer, form: ClaimForm) -> None:
     if form.diagnoses:
         codes = [f"{'ABK' if i == 0 else 'ABF'}{COMPONENT}{d.x12_code}" for i, d in enumerate(form.diagnoses)]
         writer.add("HI", *codes)
+    if form.claim_codes:  # box 10d: NUCC condition codes
+        writer.add("HI", *(f"BG{COMPONENT}{_text(code, 'claim code', 2)}" for code in form.claim_codes.split()[:12]))
     referring = form.referring
     if referring and referring.qualifier is ReferringQualifier.REFERRING:  # 2310A
         writer.add("NM1", "DN", "1", *_names(referring.last, referring.first, "", "referring provider"), "", "", "XX",
@@ -392,6 +396,8 @@ def _claim_findings(segments: list[list[str]], forms: Sequence[ClaimForm]) -> It
         elif tag == "HI":
             for composite in segment[1:]:
                 qualifier, _, code = composite.partition(COMPONENT)
+                if qualifier not in ("ABK", "ABF"):  # condition codes (BG), not diagnoses
+                    continue
                 entry = codes.get(code)
                 if entry is None or not entry.billable:
                     yield f"Claim {current}: {code or 'an empty code'} ({qualifier}) is not a billable ICD-10-CM code."

@@ -196,7 +196,7 @@ class CasePlanner:
         share = {"individual": 0.7, "couple": 0.4, "family": 1.0}[kind]
         coverage, billing = choose_coverage(
             rng, dataclasses.replace(clients[0], id=billed), pool, self.payer_ids, intake_day, today,
-            insured_share=share,
+            insured_share=share, latin_name=(people[0].latin_first, people[0].latin_last),
         )  # fmt: skip
         eap = coverage is not None and bool(coverage.authorization_number)
         if eap:  # the EAP authorised six visits: the intake and five sessions

@@ -92,8 +92,11 @@ def choose_coverage(
     today: date,
     *,
     insured_share: float = 0.7,
+    latin_name: tuple[str, str] | None = None,
 ) -> tuple[Coverage | None, Billing]:
-    """A policy for `client` (saved, with an id) about `insured_share` of the time, or self-pay."""
+    """A policy for `client` (saved, with an id) about `insured_share` of the time, or self-pay. A client
+    whose name is in another script has it on the card in Latin letters (`latin_name`: first, last), and
+    so do their family's subscribers."""
     if rng.random() >= insured_share:
         return None, SELF_PAY
     index = rng.choices(range(len(PAYERS)), _PAYER_WEIGHTS)[0]
@@ -104,6 +107,9 @@ def choose_coverage(
     age = (intake - client.dob).days // 365
     relationship = Relationship.SELF
     subscriber: dict[str, object] = {}
+    card_first, card_last = latin_name or ("", "")
+    if (card_first, card_last) == (client.legal_first, client.legal_last):
+        card_first = card_last = ""
     # The subscriber (a parent or spouse) lives at the client's address.
     household = {
         "subscriber_street": client.street,
@@ -115,10 +121,10 @@ def choose_coverage(
     if kind is not PayerKind.EAP and age < 26 and rng.random() < 0.6:
         relationship = Relationship.CHILD
         sex = AdministrativeSex.FEMALE if rng.random() < 0.5 else AdministrativeSex.MALE
-        first, _, _, _ = pick_name(rng, pool, sex)
+        _, _, first, _ = pick_name(rng, pool, sex)
         subscriber = {
             "subscriber_first": first,
-            "subscriber_last": client.legal_last,
+            "subscriber_last": card_last or client.legal_last,
             "subscriber_dob": birth_date(rng, client.dob, 22, 38),
             "subscriber_sex": sex,
             **household,
@@ -126,10 +132,10 @@ def choose_coverage(
     elif kind is PayerKind.COMMERCIAL and rng.random() < 0.12:
         relationship = Relationship.SPOUSE
         sex = AdministrativeSex.FEMALE if rng.random() < 0.5 else AdministrativeSex.MALE
-        first, last, _, _ = pick_name(rng, pool, sex)
+        _, _, first, last = pick_name(rng, pool, sex)
         subscriber = {
             "subscriber_first": first,
-            "subscriber_last": last if rng.random() < 0.4 else client.legal_last,
+            "subscriber_last": last if rng.random() < 0.4 else card_last or client.legal_last,
             "subscriber_dob": birth_date(rng, today, max(age - 5, 20), age + 8),
             "subscriber_sex": sex,
             **household,
@@ -151,6 +157,8 @@ def choose_coverage(
         group_number=f"GRP-{rng.randrange(1000, 99999)}" if kind is PayerKind.COMMERCIAL else "",
         copay_cents=copay,
         insurance_type=_INSURANCE_TYPES.get(kind, InsuranceType.GROUP),
+        card_first=card_first,
+        card_last=card_last,
         # Signed at intake with the rest of the paperwork (CMS-1500 boxes 12 and 13).
         release_signed_on=intake,
         assignment_signed_on=intake,

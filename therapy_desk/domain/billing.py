@@ -341,6 +341,10 @@ class Coverage:
     subscriber_phone: str = ""
     coinsurance_percent: int | None = None  # the client's share after the deductible, 0-100
     insurance_type: InsuranceType = InsuranceType.GROUP  # CMS-1500 box 1
+    # The client's name as the insurance card spells it when it is not their legal name (another script, a
+    # former name): what claims carry in box 2 (and box 4 for SELF). Blank: the legal name.
+    card_first: str = ""
+    card_last: str = ""
     release_signed_on: date | None = None  # box 12: the client signed the release of information (on file)
     assignment_signed_on: date | None = None  # box 13: the insured signed the assignment of benefits
     authorization_number: str = ""
@@ -376,6 +380,8 @@ class Coverage:
             subscriber_last=self.subscriber_last.strip(),
             copay_cents=check_cents(self.copay_cents, "copay_cents", label="The copay"),
             plan_name=v.check_length(self.plan_name, 80, "plan_name", "The plan name"),
+            card_first=v.check_length(self.card_first, 80, "card_first", "The first name on the card"),
+            card_last=v.check_length(self.card_last, 80, "card_last", "The last name on the card"),
             subscriber_street=v.check_length(
                 self.subscriber_street, 200, "subscriber_street", "The subscriber's street"
             ),

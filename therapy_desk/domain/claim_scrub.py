@@ -136,6 +136,8 @@ def _facility(facility: Provider) -> Iterator[Finding]:
 def _conditions(form: ClaimForm, _codes: CodeSet) -> Iterator[Finding]:
     if form.auto_accident and not form.auto_accident_state:
         yield _error("10b", "An auto accident needs the state where it happened.")
+    if (form.auto_accident or form.other_accident) and not form.accident_date:
+        yield _error("15", "An accident needs its date (box 15, qualifier 439).")
     if form.frequency is not Frequency.ORIGINAL and not form.original_reference:
         kind = "corrected" if form.frequency is Frequency.CORRECTED else "void"
         yield _error("22", f"A {kind} claim needs the payer's claim number of the original claim.")

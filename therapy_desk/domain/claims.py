@@ -161,6 +161,7 @@ class Claim:
     auto_accident: bool = False  # 10b
     auto_accident_state: str = ""
     other_accident: bool = False  # 10c
+    accident_on: date | None = None  # 15 (qualifier 439): the accident's date, for 10b and 10c
     claim_codes: str = ""  # 10d
     illness_onset: date | None = None  # 14
     referring_contact_id: int | None = None  # 17: one of the client's care contacts
@@ -183,12 +184,14 @@ class Claim:
         if codes and not _CLAIM_CODES.fullmatch(codes):
             raise ValidationError("Claim codes (box 10d) are two-character codes separated by spaces.", "claim_codes")
         v.check_not_future(self.illness_onset, today, "illness_onset", "The date of the current illness")
+        v.check_not_future(self.accident_on, today, "accident_on", "The accident's date")
         v.check_not_future(self.provider_signed_on, today, "provider_signed_on", "The signature date")
         return replace(
             self,
             frequency=Frequency(self.frequency),
             referring_qualifier=ReferringQualifier(self.referring_qualifier),
             auto_accident_state=state,
+            accident_on=self.accident_on if self.auto_accident or self.other_accident else None,
             claim_codes=codes,
             original_reference=_reference(self.original_reference, "original_reference", "The original claim number"),
             payer_claim_number=_reference(self.payer_claim_number, "payer_claim_number", "The payer's claim number"),
@@ -375,7 +378,8 @@ class ClaimForm:
     auto_accident: bool = False  # 10b
     auto_accident_state: str = ""
     other_accident: bool = False  # 10c
-    claim_codes: str = ""  # 10d
+    accident_date: date | None = None  # 15, qualifier 439 (837P DTP*439)
+    claim_codes: str = ""  # 10d (837P HI*BG condition codes)
     release_signed_on: date | None = None  # 12
     assignment_signed_on: date | None = None  # 13
     illness_onset: date | None = None  # 14 (qualifier 431)

@@ -41,7 +41,7 @@ _LIVE = "('" + "', '".join(sorted(LIVE_STATES)) + "')"
 _FIELDS = (
     "client_id", "payer_id", "coverage_id", "state", "frequency", "original_claim_id", "original_reference",
     "payer_claim_number", "employment_related", "auto_accident", "auto_accident_state", "other_accident",
-    "claim_codes", "illness_onset", "referring_contact_id", "referring_qualifier", "prior_authorization",
+    "accident_on", "claim_codes", "illness_onset", "referring_contact_id", "referring_qualifier", "prior_authorization",
     "accept_assignment", "provider_signed_on", "denial_reason",
 )  # fmt: skip
 _SELECT = f"SELECT id, {', '.join(_FIELDS)}, created_at, updated_at FROM claims"  # noqa: S608 - fixed columns
@@ -51,7 +51,7 @@ _INSERT = (
 )
 # The boxes a clinician edits on a draft or ready claim.
 _EDITABLE = (
-    "employment_related", "auto_accident", "auto_accident_state", "other_accident", "claim_codes",
+    "employment_related", "auto_accident", "auto_accident_state", "other_accident", "accident_on", "claim_codes",
     "illness_onset", "referring_contact_id", "referring_qualifier", "prior_authorization", "accept_assignment",
     "provider_signed_on", "original_reference",
 )  # fmt: skip
@@ -70,8 +70,8 @@ _SUMMARY = (
 
 def _claim_from_row(row: tuple[Any, ...]) -> Claim:
     (cid, client_id, payer_id, coverage_id, state, frequency, original_id, original_ref, payer_number, employment,
-     auto, auto_state, other, codes, onset, referring, qualifier, authorization, accept, signed, denial, created,
-     updated) = row  # fmt: skip
+     auto, auto_state, other, accident, codes, onset, referring, qualifier, authorization, accept, signed, denial,
+     created, updated) = row  # fmt: skip
     return Claim(
         id=cid,
         client_id=client_id,
@@ -86,6 +86,7 @@ def _claim_from_row(row: tuple[Any, ...]) -> Claim:
         auto_accident=bool(auto),
         auto_accident_state=auto_state,
         other_accident=bool(other),
+        accident_on=to_date(accident),
         claim_codes=codes,
         illness_onset=to_date(onset),
         referring_contact_id=referring,

@@ -47,6 +47,8 @@ _COVERAGE_FIELDS = (
     "subscriber_phone",
     "coinsurance_percent",
     "insurance_type",
+    "card_first",
+    "card_last",
     "release_signed_on",
     "assignment_signed_on",
 )
@@ -66,8 +68,8 @@ def _payer_from_row(row: tuple[Any, ...]) -> Payer:
 def _coverage_from_row(row: tuple[Any, ...]) -> Coverage:
     (client_id, payer_id, rank, member_id, group_number, relationship, sub_first, sub_last, sub_dob, sub_sex,
      copay, auth_number, auth_visits, auth_start, auth_end, start, end, plan_name, sub_street, sub_city,
-     sub_state, sub_zip, sub_phone, coinsurance, insurance_type, release_on, assignment_on, cid, payer_name, first,
-     last, dob, sex) = row  # fmt: skip
+     sub_state, sub_zip, sub_phone, coinsurance, insurance_type, card_first, card_last, release_on,
+     assignment_on, cid, payer_name, first, last, dob, sex) = row  # fmt: skip
     coverage = Coverage(
         client_id=client_id,
         payer_id=payer_id,
@@ -94,6 +96,8 @@ def _coverage_from_row(row: tuple[Any, ...]) -> Coverage:
         subscriber_phone=sub_phone,
         coinsurance_percent=coinsurance,
         insurance_type=InsuranceType(insurance_type),
+        card_first=card_first,
+        card_last=card_last,
         release_signed_on=to_date(release_on),
         assignment_signed_on=to_date(assignment_on),
         id=cid,

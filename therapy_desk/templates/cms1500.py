@@ -197,6 +197,9 @@ def _clinical_puts(form: ClaimForm) -> list[Put]:
     if form.illness_onset:  # 14
         month, dom, year = _date(form.illness_onset)
         puts += [Put(32, 2, 2, month), Put(32, 5, 2, dom), Put(32, 8, 4, year), Put(32, 16, 3, "431")]
+    if form.accident_date and (form.auto_accident or form.other_accident):  # 15, qualifier 439
+        month, dom, year = _date(form.accident_date)
+        puts += [Put(32, 31, 3, "439"), Put(32, 37, 2, month), Put(32, 40, 2, dom), Put(32, 43, 4, year)]
     if form.referring is not None:  # 17, 17b
         ref = form.referring
         name = _up(f"{ref.last}, {ref.first}" if ref.first else ref.last)

@@ -30,7 +30,10 @@ from therapy_desk.ui.chart_common import (
     to_qdate,
 )
 from therapy_desk.ui.widgets.date_field import DateField
+from therapy_desk.ui.widgets.passphrase import muted_label
 from therapy_desk.ui.widgets.status_label import error_label
+
+NPI_HINT = "Needed when this contact refers the client for a claim (CMS-1500 box 17b)."
 
 
 def _line(parent: QWidget, name: str, text: str = "", placeholder: str = "") -> QLineEdit:
@@ -114,6 +117,9 @@ class ContactDialog(_FormDialog):
         self.role.setCurrentIndex(self.role.findData(c.role))
         self.name = _line(self, "Name", c.name, "Dr. Jane Smith")
         self.organization = _line(self, "Organization", c.organization)
+        self.npi = _line(self, "NPI", c.npi, "10 digits (optional)")
+        self.npi_hint = muted_label(NPI_HINT)
+        self.npi.setAccessibleDescription(NPI_HINT)
         self.phone = _line(self, "Phone", c.phone, "(555) 201-3344")
         self.fax = _line(self, "Fax", c.fax)
         self.email = _line(self, "Email", c.email, "name@example.com")
@@ -121,16 +127,22 @@ class ContactDialog(_FormDialog):
         self.notes.setAccessibleName("Notes")
         self.notes.setTabChangesFocus(True)
         self.notes.setFixedHeight(self.fontMetrics().lineSpacing() * 4)
+        self._fields: dict[str, QWidget] = {}
         for caption, widget, field in (
             ("&Role:", self.role, "role"),
             ("&Name:", self.name, "name"),
             ("&Organization:", self.organization, "organization"),
+            ("NP&I:", self.npi, "npi"),
             ("&Phone:", self.phone, "phone"),
             ("&Fax:", self.fax, "fax"),
             ("&Email:", self.email, "email"),
             ("No&tes:", self.notes, "notes"),
         ):
+            self._fields[field] = widget
             row = self.errors.under(widget, field)
+            lines = row.layout()
+            if widget is self.npi and isinstance(lines, QVBoxLayout):  # `under` stacks the field and its sentence
+                lines.insertWidget(1, self.npi_hint)
             self.form.addRow(caption, row)
             label = self.form.labelForField(row)
             if isinstance(label, QLabel):
@@ -138,11 +150,21 @@ class ContactDialog(_FormDialog):
         (self.name if contact is None else self.role).setFocus()  # a new contact's role has a default
         self.remember_initial()
 
+    def save(self) -> bool:
+        saved = super().save()
+        refused = [w for f, w in self._fields.items() if (label := self.errors.label(f)) and not label.isHidden()]
+        if refused:  # the cursor goes to the field the sentence is about, so typing fixes it
+            refused[0].setFocus()
+            if isinstance(refused[0], QLineEdit):
+                refused[0].selectAll()
+        return saved
+
     def snapshot(self) -> tuple[Any, ...]:
         return (
             self.role.currentData(),
             self.name.text(),
             self.organization.text(),
+            self.npi.text(),
             self.phone.text(),
             self.fax.text(),
             self.email.text(),
@@ -160,6 +182,7 @@ class ContactDialog(_FormDialog):
             email=self.email.text(),
             notes=self.notes.toPlainText(),
             id=None if self._contact is None else self._contact.id,
+            npi=self.npi.text(),
         )
 
     def submit(self, value: CareContact) -> CareContact:

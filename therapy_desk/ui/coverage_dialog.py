@@ -1,7 +1,7 @@
-"""Add or edit a client's insurance coverage: payer and plan name, rank, member and group IDs, the subscriber
-(name, birth date, sex, address and phone) when it is not the client, copay and coinsurance, authorization,
-and the dates the policy covers. The domain's `Coverage.validated`
-rules apply through the store; each refusal shows under its field."""
+"""Add or edit a client's insurance coverage: payer, insurance type (CMS-1500 box 1) and plan name, rank,
+member and group IDs, the subscriber (name, birth date, sex, address and phone) when it is not the client,
+copay and coinsurance, authorization, the signatures on file (boxes 12 and 13) and the dates the policy
+covers. The domain's `Coverage.validated` rules apply through the store; each refusal shows under its field."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
-from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relationship
+from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, PayerKind, Relationship
+from therapy_desk.domain.claims import InsuranceType
 from therapy_desk.domain.clients import AdministrativeSex
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import registry
@@ -28,6 +29,8 @@ _RELATIONSHIPS = {
     Relationship.CHILD: "Child",
     Relationship.OTHER: "Other",
 }
+# Box 1's usual answer for a payer of each kind (any other kind: a group health plan); the user may pick another.
+_TYPE_FOR_KIND = {PayerKind.MEDICARE: InsuranceType.MEDICARE, PayerKind.MEDICAID: InsuranceType.MEDICAID}
 _SEXES = {AdministrativeSex.UNKNOWN: "Unknown", AdministrativeSex.FEMALE: "Female", AdministrativeSex.MALE: "Male"}
 
 
@@ -76,6 +79,13 @@ class CoverageDialog(_BillingForm):
         self._submit = submit
         c = coverage or Coverage(client_id, 0, "", date.today())
         self.payer = _combo(self, "Payer", {p.id: p.name for p in payers}, c.payer_id)
+        self._payer_kinds = {p.id: p.kind for p in payers}
+        self.insurance_type = _combo(self, "Insurance type", {t: t.label for t in InsuranceType}, c.insurance_type)
+        self.insurance_type.setAccessibleDescription("CMS-1500 box 1; chosen from the payer's kind until you pick one")
+        # A new coverage's type follows the payer until the user picks one; an edited one keeps its own
+        # until the payer changes.
+        self._type_picked = False
+        self.insurance_type.activated.connect(self._type_chosen)
         self.rank = _combo(self, "Plan rank", {r: r.value.capitalize() for r in CoverageRank}, c.rank)
         self.member_id = _line(self, "Member ID", c.member_id, "As on the insurance card")
         self.group_number = _line(self, "Group number", c.group_number)
@@ -119,10 +129,19 @@ class CoverageDialog(_BillingForm):
         self.start.setDate(to_qdate(c.start_date))
         self.end = OptionalDateEdit("Set", "Coverage ends", self)
         self.end.set_day(c.end_date)
+        self.release_signed = OptionalDateEdit("On file", "Release of information signed on", self)
+        self.release_signed.setToolTip("CMS-1500 box 12: the client's signature authorizing release, on file")
+        self.release_signed.set_day(c.release_signed_on)
+        self.release_signed.check.setAccessibleName("Release of information signed on: on file")
+        self.assignment_signed = OptionalDateEdit("On file", "Assignment of benefits signed on", self)
+        self.assignment_signed.setToolTip("CMS-1500 box 13: the insured's signature assigning benefits, on file")
+        self.assignment_signed.set_day(c.assignment_signed_on)
+        self.assignment_signed.check.setAccessibleName("Assignment of benefits signed on: on file")
         add_rows(
             self,
             (
                 ("&Payer:", self.payer, "payer_id"),
+                ("&Insurance type:", self.insurance_type, "insurance_type"),
                 ("Plan ran&k:", self.rank, "rank"),
                 ("&Member ID:", self.member_id, "member_id"),
                 ("&Group number:", self.group_number, "group_number"),
@@ -142,6 +161,8 @@ class CoverageDialog(_BillingForm):
                 ("Authorization &until:", self.auth_end, "authorization_end"),
                 ("Coverage &starts:", self.start, "start_date"),
                 ("Coverage &ends:", self.end, "end_date"),
+                ("Release of information signe&d on:", self.release_signed, "release_signed_on"),
+                ("Assignment of &benefits signed on:", self.assignment_signed, "assignment_signed_on"),
             ),
         )
         self._refused: str | None = None  # the field the store named when it last refused
@@ -156,9 +177,23 @@ class CoverageDialog(_BillingForm):
         )
         self._share_row(self.payment_share, {"copay_cents": self.copay, "coinsurance_percent": self.coinsurance})
         self.relationship.currentIndexChanged.connect(lambda _i: self._show_subscriber())
+        self.payer.currentIndexChanged.connect(lambda _i: self._default_type())
+        if coverage is None:
+            self._default_type()
         self._show_subscriber()
         (self.payer if coverage is None else self.member_id).setFocus()
         self.remember_initial()
+
+    def _type_chosen(self, _index: int) -> None:
+        self._type_picked = True
+
+    def _default_type(self) -> None:
+        """Box 1 from the chosen payer's kind (Medicare, Medicaid, else a group health plan), unless picked."""
+        if self._type_picked:
+            return
+        kind = self._payer_kinds.get(self.payer.currentData())
+        chosen = _TYPE_FOR_KIND.get(kind, InsuranceType.GROUP) if kind is not None else InsuranceType.GROUP
+        self.insurance_type.setCurrentIndex(self.insurance_type.findData(chosen))
 
     def _share_row(self, row: QWidget, fields: dict[str, QWidget]) -> None:
         """A row of fields under one caption (`add_rows` laid it out under its first field's name): the
@@ -204,6 +239,7 @@ class CoverageDialog(_BillingForm):
     def snapshot(self) -> tuple[Any, ...]:
         return (
             self.payer.currentIndex(),
+            self.insurance_type.currentIndex(),
             self.plan_name.text(),
             self.rank.currentIndex(),
             self.member_id.text(),
@@ -226,6 +262,8 @@ class CoverageDialog(_BillingForm):
             self.auth_end.day(),
             self.start.date(),
             self.end.day(),
+            self.release_signed.day(),
+            self.assignment_signed.day(),
         )
 
     def value(self) -> Coverage:
@@ -253,6 +291,9 @@ class CoverageDialog(_BillingForm):
             subscriber_state=self.subscriber_state.text() if other else "",
             subscriber_zip=self.subscriber_zip.text() if other else "",
             subscriber_phone=self.subscriber_phone.text() if other else "",
+            insurance_type=InsuranceType(self.insurance_type.currentData()),
+            release_signed_on=self.release_signed.day(),
+            assignment_signed_on=self.assignment_signed.day(),
             coinsurance_percent=None if self.coinsurance.value() < 0 else self.coinsurance.value(),
             authorization_number=self.authorization.text(),
             authorized_visits=None if self.visits.value() < 0 else self.visits.value(),

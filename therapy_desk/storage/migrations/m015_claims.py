@@ -6,9 +6,11 @@ claim (frequency 7) or a void claim (8) is a new claim naming the one it replace
 837P file written: its id is the interchange control number, so control numbers are stored and only grow.
 
 What the boxes need beyond step 14, with defaults an existing vault can live with:
-- coverages: the insurance type (box 1; from the payer's kind: Medicare, Medicaid, otherwise a group health
-  plan), and the dates the client signed the release of information (box 12) and the assignment of benefits
-  (box 13): unknown (NULL) until recorded, which the claim scrub asks for;
+- coverages: the patient's name as the insurance card spells it, when it is not the legal name (another
+  script, a former name; blank: the legal name), the insurance type (box 1; from the payer's kind:
+  Medicare, Medicaid, otherwise a group health plan), and the dates the client signed the release of
+  information (box 12) and the assignment of benefits (box 13): unknown (NULL) until recorded, which the
+  claim scrub asks for;
 - care contacts: an NPI, for a referring provider (box 17b);
 - the practice profile: a group (Type 2) NPI and name for billing as a group (box 33), and a service
   facility (box 32) when sessions are not at the practice address.
@@ -26,6 +28,8 @@ _COLUMNS = (
     UPDATE coverages SET insurance_type = CASE (SELECT kind FROM payers WHERE payers.id = coverages.payer_id)
         WHEN 'medicare' THEN 'medicare' WHEN 'medicaid' THEN 'medicaid' ELSE 'group' END
     """,
+    "ALTER TABLE coverages ADD COLUMN card_first TEXT NOT NULL DEFAULT '' CHECK (length(card_first) <= 80)",
+    "ALTER TABLE coverages ADD COLUMN card_last TEXT NOT NULL DEFAULT '' CHECK (length(card_last) <= 80)",
     "ALTER TABLE coverages ADD COLUMN release_signed_on TEXT",
     "ALTER TABLE coverages ADD COLUMN assignment_signed_on TEXT",
     f"ALTER TABLE care_contacts ADD COLUMN npi TEXT NOT NULL DEFAULT '' CHECK (npi = '' OR npi GLOB {_NPI})",
@@ -62,6 +66,7 @@ _TABLES = (
         auto_accident_state   TEXT NOT NULL DEFAULT ''
             CHECK (auto_accident_state = '' OR auto_accident_state GLOB '[A-Z][A-Z]'),
         other_accident        INTEGER NOT NULL DEFAULT 0 CHECK (other_accident IN (0, 1)),
+        accident_on           TEXT,
         claim_codes           TEXT NOT NULL DEFAULT '' CHECK (length(claim_codes) <= 19),
         illness_onset         TEXT,
         referring_contact_id  INTEGER REFERENCES care_contacts (id),

@@ -1,5 +1,8 @@
 """The practice profile form, shared by the first run and Settings.
 
+Below the clinician's own details: billing as a group (its name and Type 2 NPI, both or neither) and the
+service facility, for sessions held somewhere other than the practice address (CMS-1500 boxes 33 and 32).
+
 It shows the store's own sentences: each field is checked by the domain rules (`PracticeProfile.validated`)
 when the user leaves it, the NPI as it is typed, and a `ValidationError` from saving lands next to the
 field it names (`err.field`).
@@ -8,9 +11,11 @@ field it names (`err.field`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -27,6 +32,7 @@ from therapy_desk.domain.validation import check_npi
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import theme
 from therapy_desk.ui.widgets.focus import focus_through
+from therapy_desk.ui.widgets.passphrase import muted_label
 from therapy_desk.ui.widgets.status_label import error_label
 
 # The taxonomy codes solo therapists use most; any other code can be typed.
@@ -43,7 +49,11 @@ NPI_OK = "✓ Valid NPI"
 _TEXT_FIELDS = (
     *("name", "credentials", "license_number", "license_state", "npi", "tax_id"),
     *("street", "city", "state", "zip", "phone", "email"),
+    *("group_name", "group_npi"),
+    *("facility_name", "facility_npi", "facility_street", "facility_city", "facility_state", "facility_zip"),
 )
+_GROUP = ("group_name", "group_npi")
+_A_VALID_NPI = "1234567893"  # stands in for a blank partner, so a group field's own rule is checked alone
 _DIGITS = re.compile(r"\d")
 
 
@@ -141,9 +151,45 @@ class ProfileForm(QWidget):
         )
         form.addRow("Ph&one:", self._row(["phone"], line("phone", "Phone", "(555) 201-3344", 200)))
         form.addRow("&Email:", self._row(["email"], line("email", "Email", "Optional")))
+
+        form.addRow(_section("Billing as a group"))
+        form.addRow(muted_label("Only if you bill under a group's own (Type 2) NPI; your NPI above is then the one "
+                                "who saw the client. Leave both blank to bill under your own."))  # fmt: skip
+        group = line("group_name", "Billing group", "The group's name, as on its NPI record")
+        form.addRow(
+            "&Billing group, NPI:", self._row(list(_GROUP), group, line("group_npi", "Group NPI", "10 digits", 160))
+        )
+        form.addRow(_section("Service facility (when sessions are not at the practice address)"))
+        form.addRow(
+            "Facilit&y name, NPI:",
+            self._row(
+                ["facility_name", "facility_npi"],
+                line("facility_name", "Facility name", "Leave blank when you see clients at the practice"),
+                line("facility_npi", "Facility NPI", "Optional", 160),
+            ),
+        )
+        form.addRow("Facility street ad&dress:", self._facility_address(line))
         self.general_error = error_label()
         form.addRow("", self.general_error)
         self.editors["npi"].textChanged.connect(self._npi_changed)
+
+    def _facility_address(self, line: Callable[..., QLineEdit]) -> QWidget:
+        """The facility's street over its city, state and ZIP, under one caption and one message line."""
+        address = QWidget()
+        lines = QVBoxLayout(address)
+        lines.setContentsMargins(0, 0, 0, 0)
+        street = line("facility_street", "Facility street", "Not a PO box")
+        lines.addWidget(street)
+        place = QHBoxLayout()
+        place.setSpacing(2)  # as the practice's own City, state, ZIP row (`_row`), so the two line up
+        place.addWidget(line("facility_city", "Facility city", "City"))
+        place.addWidget(line("facility_state", "Facility state", "NY", 60))
+        place.addWidget(line("facility_zip", "Facility ZIP+4", "12345-6789", 120))
+        lines.addLayout(place)
+        row = self._row(["facility_street", "facility_city", "facility_state", "facility_zip"], address)
+        focus_through(row, street)  # the caption's key goes to the street, past the block holding the lines
+        address.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        return row
 
     def _row(self, names: list[str], *widgets: QWidget) -> QWidget:
         """Editors side by side, with one message line under them for any of `names`."""
@@ -170,7 +216,7 @@ class ProfileForm(QWidget):
     def profile(self) -> PracticeProfile:
         """The profile as typed (not yet validated)."""
         values = {name: self.editors[name].text() for name in _TEXT_FIELDS}
-        # Fields this form does not show (billing as a group, the service facility) keep their saved values.
+        # Any field this form does not show keeps its saved value.
         return replace(
             self._saved, **values, taxonomy=self._taxonomy_code(), tax_id_kind=self.tax_id_kind.currentText()
         )
@@ -218,6 +264,8 @@ class ProfileForm(QWidget):
         label.setText(str(err))
         label.setVisible(True)
         target: QWidget | None = self.editors.get(err.field or "")
+        if err.field == "group_npi" and not self.editors["group_name"].text().strip():
+            target = self.editors["group_name"]  # "both or neither": the blank half is the one to fill
         if target is None:
             target = self.taxonomy if err.field == "taxonomy" else self.tax_id_kind
         target.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -240,7 +288,11 @@ class ProfileForm(QWidget):
         """The domain's sentence for one field's value on its own, or None when it is fine."""
         current = self.profile()
         # Every other field blank (and a placeholder name), so only this field's rule can speak.
-        alone = replace(PracticeProfile(name="-"), **{name: getattr(current, name)})
+        value = getattr(current, name)
+        if name in _GROUP and not str(value).strip():
+            return None  # a blank half of the group is named when saving, not while the other is typed
+        # A group field is checked with a stand-in partner: "both or neither" waits for saving.
+        alone = replace(PracticeProfile(name="-", group_name="-", group_npi=_A_VALID_NPI), **{name: value})
         if name == "tax_id":
             alone = replace(alone, tax_id_kind=current.tax_id_kind)
         try:
@@ -297,3 +349,14 @@ class ProfileForm(QWidget):
         digits = _DIGITS.findall(self.editors["tax_id"].text())
         hidden = not self.show_tax_id.isChecked()
         self.tax_id_hint.setText(f"ends in {''.join(digits[-4:])}" if hidden and len(digits) >= 4 else "")
+
+
+def _section(title: str) -> QLabel:
+    """A heading over a group of rows."""
+    label = QLabel(title)
+    font = label.font()
+    font.setWeight(QFont.Weight.DemiBold)
+    label.setFont(font)
+    label.setWordWrap(True)
+    label.setContentsMargins(0, 8, 0, 0)
+    return label
