@@ -156,6 +156,13 @@ def test_edit_boxes_saves_a_prior_authorization_and_the_claim_is_checked_again(
     assert not dialog.save()
     assert dialog.errors.visible_messages() == ["Claim codes (box 10d) are two-character codes separated by spaces."]
     dialog.claim_codes.clear()
+    assert not dialog.accident_on.isEnabled()  # box 15 only for an accident
+    dialog.other_accident.setChecked(True)
+    assert dialog.accident_on.isEnabled()
+    dialog.accident_on.set_day(TODAY + timedelta(days=1))
+    assert not dialog.save()
+    assert dialog.errors.visible_messages() == ["The accident's date cannot be in the future."]
+    dialog.other_accident.setChecked(False)
     assert dialog.save()
 
     saved = vault.claims.claim(row.id)
@@ -287,7 +294,9 @@ def test_void_of_a_sent_claim_makes_a_void_claim_to_send(qtbot: QtBot, vault: Va
     assert vault.claims.claim(row.id).state is ClaimState.VOIDED
 
 
-def test_a_ready_claim_whose_check_now_fails_is_not_marked_submitted(qtbot: QtBot, vault: Vault, ops: Ops) -> None:
+def test_a_ready_claim_whose_check_now_fails_is_not_marked_submitted_and_goes_back_to_draft(
+    qtbot: QtBot, vault: Vault, ops: Ops
+) -> None:
     payer_id = practice(vault)
     client_id = insured_client(vault, payer_id, "Reyes")
     page = open_page(qtbot, vault, ops)
@@ -298,7 +307,9 @@ def test_a_ready_claim_whose_check_now_fails_is_not_marked_submitted(qtbot: QtBo
 
     page.submitted_button.click()
 
-    assert vault.claims.claim(row.id).state is ClaimState.READY
+    assert vault.claims.claim(row.id).state is ClaimState.DRAFT  # back to draft, to be fixed
+    assert page.claims.row(0).state is ClaimState.DRAFT
+    assert not page.submitted_button.isEnabled()
     assert page.error.isVisible()
     assert "Box 12" in page.error.text()
 

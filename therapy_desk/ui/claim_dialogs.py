@@ -114,6 +114,8 @@ class ClaimBoxesDialog(_BillingForm):
         self.auto_state = _line(self, "Accident state (10b)", claim.auto_accident_state, "Two letters, e.g. NY")
         self.auto_state.setMaxLength(2)
         self.other_accident = _check("Other acci&dent (10c)", self, claim.other_accident)
+        self.accident_on = OptionalDateEdit("Set", "Accident date (15)", self)
+        self.accident_on.set_day(claim.accident_on)
         self.claim_codes = _line(self, "Claim codes (10d)", claim.claim_codes, "Two-character codes, e.g. AA BB")
         self.onset = OptionalDateEdit("Set", "Date of current illness (14)", self)
         self.onset.set_day(claim.illness_onset)
@@ -140,6 +142,7 @@ class ClaimBoxesDialog(_BillingForm):
             ("", self.auto_accident, "auto_accident"),
             ("Accident &state (10b):", self.auto_state, "auto_accident_state"),
             ("", self.other_accident, "other_accident"),
+            ("Acciden&t date (15):", self.accident_on, "accident_on"),
             ("&Claim codes (10d):", self.claim_codes, "claim_codes"),
             ("Date of current &illness (14):", self.onset, "illness_onset"),
             ("&Referring provider (17):", self.referring, "referring"),
@@ -154,20 +157,30 @@ class ClaimBoxesDialog(_BillingForm):
             ("Si&gnature date (31):", self.signed, "provider_signed_on"),
         ]
         add_rows(self, rows)
-        for optional in (self.onset, self.signed):
+        for optional in (self.onset, self.accident_on, self.signed):
             focus_through(optional, optional.check)
         self.auto_accident.toggled.connect(self.auto_state.setEnabled)
         self.auto_state.setEnabled(claim.auto_accident)
+        for box in (self.auto_accident, self.other_accident):
+            box.toggled.connect(lambda _on: self._accident_shown())
+        self._accident_shown()
         self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 80)
         self.authorization.setFocus()  # the box most often filled in per claim
         self.remember_initial()
 
+    def _accident(self) -> bool:
+        return self.auto_accident.isChecked() or self.other_accident.isChecked()
+
+    def _accident_shown(self) -> None:
+        """Box 15's date is asked only for an accident (10b or 10c)."""
+        self.accident_on.setEnabled(self._accident())
+
     def snapshot(self) -> tuple[Any, ...]:
         return (
             self.employment.isChecked(), self.auto_accident.isChecked(), self.auto_state.text(),
-            self.other_accident.isChecked(), self.claim_codes.text(), self.onset.day(), self.referring.currentIndex(),
-            self.qualifier.currentIndex(), self.original.text(), self.authorization.text(), self.assignment.isChecked(),
-            self.signed.day(),
+            self.other_accident.isChecked(), self.accident_on.day(), self.claim_codes.text(), self.onset.day(),
+            self.referring.currentIndex(), self.qualifier.currentIndex(), self.original.text(),
+            self.authorization.text(), self.assignment.isChecked(), self.signed.day(),
         )  # fmt: skip
 
     def value(self) -> Claim:
@@ -177,6 +190,7 @@ class ClaimBoxesDialog(_BillingForm):
             auto_accident=self.auto_accident.isChecked(),
             auto_accident_state=self.auto_state.text() if self.auto_accident.isChecked() else "",
             other_accident=self.other_accident.isChecked(),
+            accident_on=self.accident_on.day() if self._accident() else None,
             claim_codes=self.claim_codes.text(),
             illness_onset=self.onset.day(),
             referring_contact_id=self.referring.currentData(),

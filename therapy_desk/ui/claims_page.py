@@ -3,7 +3,8 @@ findings, errors first), moved along their life (ready, submitted, the payer's a
 printed on a CMS-1500 or sent as an 837P file.
 
 The list and a claim's details are small reads on the GUI thread; creating claims and writing files run
-through `Ops`. Selecting a draft scrubs it, and a draft with no error becomes ready (claims.workflow).
+through `Ops`. Selecting a draft or ready claim scrubs it: a draft with no error becomes ready, a ready claim with an
+error goes back to draft (claims.workflow).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk.claims.workflow import Scrubbed, create_and_scrub, make_ready, ready_forms, scrub_claim
+from therapy_desk.claims.workflow import Scrubbed, create_and_scrub, make_ready, ready_forms
 from therapy_desk.domain.claim_scrub import Finding
 from therapy_desk.domain.claims import EDITABLE_STATES, SENT_STATES, TRANSITIONS, Claim, ClaimState, ClaimSummary
 from therapy_desk.errors import UserError
@@ -300,10 +301,8 @@ class ClaimsView(QWidget):
             return
         claim = self.vault.claims.claim(claim_id)
         try:
-            if claim.state is ClaimState.DRAFT:
+            if claim.state in EDITABLE_STATES:  # a ready claim with an error (the chart changed) goes back to draft
                 self.scrubbed = make_ready(self.vault, claim_id, today=self.today())
-            elif claim.state is ClaimState.READY:
-                self.scrubbed = scrub_claim(self.vault, claim_id, today=self.today())
         except UserError as err:
             self.findings.addItem(f"Error: {err}")
         moved = self.vault.claims.claim(claim_id)
