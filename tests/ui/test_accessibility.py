@@ -887,6 +887,71 @@ def _billing_classes() -> tuple[type[QWidget], ...]:
 OPENERS["billing"] = (billing_states, _billing_classes())
 
 
+# -- the Claims page and its dialogs (issue 14) -------------------------------------------------------------
+
+
+def claims_states(world: World) -> States:
+    from datetime import date, timedelta
+
+    from therapy_desk.domain.claims import ClaimState
+    from therapy_desk.ui.claims_page import ClaimsView
+
+    page = ClaimsView(world.vault, world.ops)
+    page.resize(1200, 750)
+    show(world, page)
+    yield "Claims, none yet", page
+    page.create_claims(date.today() - timedelta(days=400), date.today())
+    world.ops.wait_idle()
+    world.qtbot.waitUntil(lambda: page.claims.rowCount() > 0)
+    yield "Claims, after creating them", page
+    draft = next((r for r in page.claims.rows() if r.state is ClaimState.DRAFT), None)
+    if draft is not None:
+        page.select_claim(draft.id)
+        yield "Claims, a draft with findings", page
+    ready = next(r for r in page.claims.rows() if r.state is ClaimState.READY)
+    page.select_claim(ready.id)
+    yield "Claims, a ready claim", page
+    for make in (page.open_create, page.edit_boxes, page.files.print_forms):
+        dialog = make()
+        assert dialog is not None
+        world.qtbot.waitUntil(dialog.isActiveWindow)
+        yield dialog.windowTitle(), dialog
+        dialog.reject()
+    page.mark_submitted()
+    yield "Claims, a submitted claim", show(world, page)
+    outcome = page.record_outcome()
+    assert outcome is not None
+    world.qtbot.waitUntil(outcome.isActiveWindow)
+    yield "Record outcome", outcome
+    outcome.number.setText("HV-2290")
+    outcome.choose(ClaimState.DENIED)
+    assert not outcome.save()
+    yield "Record outcome, a denial without its reason", outcome
+    outcome.reject()
+    correct = page.correct()
+    assert correct is not None
+    world.qtbot.waitUntil(correct.isActiveWindow)
+    yield "Correct claim, the payer's number asked", correct
+    correct.number.setText("HV-2290")
+    assert correct.save()
+    boxes = page.edit_boxes()  # a corrected claim shows box 22
+    assert boxes is not None
+    world.qtbot.waitUntil(boxes.isActiveWindow)
+    yield "Boxes of a corrected claim", boxes
+    boxes.reject()
+
+
+def _claims_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.claim_dialogs import ClaimBoxesDialog, CreateClaimsDialog, OutcomeDialog, PayerNumberDialog
+    from therapy_desk.ui.claim_files import PrintClaimsDialog
+    from therapy_desk.ui.claims_page import ClaimsView
+
+    return (ClaimsView, CreateClaimsDialog, ClaimBoxesDialog, OutcomeDialog, PayerNumberDialog, PrintClaimsDialog)
+
+
+OPENERS["claims"] = (claims_states, _claims_classes())
+
+
 # -- documents: superbill, statement, Good Faith Estimate, batch (issue 13; tests/ui/document_views.py) ----
 
 

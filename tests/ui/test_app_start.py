@@ -22,6 +22,7 @@ from therapy_desk.ui import app
 from therapy_desk.ui.backups import BackupsView
 from therapy_desk.ui.billing_page import BillingView
 from therapy_desk.ui.caseload import CaseloadView
+from therapy_desk.ui.claims_page import ClaimsView
 from therapy_desk.ui.first_run import WelcomeWindow
 from therapy_desk.ui.schedule import ScheduleView
 from therapy_desk.ui.settings import SettingsView
@@ -125,11 +126,12 @@ def test_the_views_are_the_real_ones_in_navigation_order() -> None:
         ("Unsigned notes", UnsignedView),
         ("Caseload", CaseloadView),
         ("Billing", BillingView),
+        ("Claims", ClaimsView),
         ("Backups", BackupsView),
         ("Settings", SettingsView),
     ]
     assert [title for title, _factory in app.default_pages()] == [
-        "Today", "Schedule", "Unsigned notes", "Caseload", "Billing", "Backups", "Settings",
+        "Today", "Schedule", "Unsigned notes", "Caseload", "Billing", "Claims", "Backups", "Settings",
     ]  # fmt: skip
 
 

@@ -91,6 +91,7 @@ def test_navigation_lists_only_the_views_that_exist() -> None:
         "Unsigned notes",
         "Caseload",
         "Billing",
+        "Claims",
         "Backups",
         "Settings",
     ]

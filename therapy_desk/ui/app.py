@@ -35,6 +35,7 @@ from therapy_desk.ui.backups import BackupsView, mounted_drives
 from therapy_desk.ui.billing_page import BillingView
 from therapy_desk.ui.caseload import CaseloadView
 from therapy_desk.ui.chart import ChartWindow
+from therapy_desk.ui.claims_page import ClaimsView
 from therapy_desk.ui.first_run import WelcomeWindow, demo_vault_dir
 from therapy_desk.ui.format import fmt_datetime
 from therapy_desk.ui.main_window import DEFAULT_SIZE, MAX_RECENT_VAULTS, ChartFactory, MainWindow, PageFactory
@@ -61,6 +62,7 @@ VIEWS: tuple[tuple[str, Callable[[Vault, Ops], QWidget]], ...] = (
     ("Unsigned notes", UnsignedView),
     ("Caseload", CaseloadView),
     ("Billing", BillingView),
+    ("Claims", ClaimsView),
     ("Backups", BackupsView),
     ("Settings", SettingsView),
 )
