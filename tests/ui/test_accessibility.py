@@ -939,14 +939,28 @@ def claims_states(world: World) -> States:
     world.qtbot.waitUntil(boxes.isActiveWindow)
     yield "Boxes of a corrected claim", boxes
     boxes.reject()
+    settings = page.open_x12_settings()
+    world.qtbot.waitUntil(settings.isActiveWindow)
+    yield "837P settings", settings
+    settings.submitter_id.setText("X")
+    assert not settings.save()
+    yield "837P settings, an ID refused", settings
+    settings.reject()
 
 
 def _claims_classes() -> tuple[type[QWidget], ...]:
-    from therapy_desk.ui.claim_dialogs import ClaimBoxesDialog, CreateClaimsDialog, OutcomeDialog, PayerNumberDialog
+    from therapy_desk.ui.claim_dialogs import (
+        ClaimBoxesDialog,
+        CreateClaimsDialog,
+        OutcomeDialog,
+        PayerNumberDialog,
+        X12SettingsDialog,
+    )
     from therapy_desk.ui.claim_files import PrintClaimsDialog
     from therapy_desk.ui.claims_page import ClaimsView
 
-    return (ClaimsView, CreateClaimsDialog, ClaimBoxesDialog, OutcomeDialog, PayerNumberDialog, PrintClaimsDialog)
+    return (ClaimsView, CreateClaimsDialog, ClaimBoxesDialog, OutcomeDialog, PayerNumberDialog, PrintClaimsDialog,
+            X12SettingsDialog)  # fmt: skip
 
 
 OPENERS["claims"] = (claims_states, _claims_classes())

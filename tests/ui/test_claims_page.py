@@ -8,11 +8,14 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from tests.documents.practice import PROFILE
 from tests.ui.test_chart import Answers, answers, make_client
+from therapy_desk.claims.files import red_form_offsets
 from therapy_desk.domain.billing import Coverage, Payer
 from therapy_desk.domain.claims import ClaimState, Frequency
 from therapy_desk.domain.clients import AdministrativeSex, CareContact, ContactRole
@@ -417,6 +420,59 @@ def test_export_writes_the_payers_ready_claims_and_refuses_one_with_errors(
     states = {r.id: r.state for r in page.claims.rows()}
     assert sorted(states.values()) == [ClaimState.DRAFT, ClaimState.SUBMITTED, ClaimState.SUBMITTED]
     assert page.summary.text().startswith("2 claims written to")
+
+
+def test_837p_settings_are_kept_and_go_into_the_files_envelope(
+    qtbot: QtBot, vault: Vault, ops: Ops, tmp_path: Path
+) -> None:
+    payer_id = practice(vault)
+    insured_client(vault, payer_id, "Reyes")
+    page = open_page(qtbot, vault, ops)
+    dialog = page.open_x12_settings()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.submitter_id.setText("x")
+    assert not dialog.save()  # refused in words, by the field
+    assert "2 to 15 letters and digits" in dialog.errors.label("submitter_id").text()  # type: ignore[union-attr]
+    assert dialog.submitter_id.hasFocus()
+    dialog.submitter_id.setText("sub4471")
+    dialog.receiver_id.setText("CLRHOUSE")
+    dialog.receiver_name.setText("Clear House")
+    QTest.keyClick(dialog, Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(dialog.test_files.isChecked)  # a mnemonic clicks a check box after its short animation
+    assert dialog.save()
+    bill_week(page, ops)
+    select(page, page.claims.rows()[0].id)
+    page.files.export_837p({payer_id: tmp_path / "out.x12"})
+    ops.wait_idle()
+    envelope = (tmp_path / "out.x12").read_text().split("~")[0].split("*")
+    assert (envelope[6].strip(), envelope[8].strip(), envelope[15]) == ("SUB4471", "CLRHOUSE", "T")
+    again = page.open_x12_settings()
+    assert (again.submitter_id.text(), again.receiver_name.text()) == ("SUB4471", "Clear House")
+    again.reject()
+
+
+def test_red_form_offsets_are_kept_for_the_printer(
+    qtbot: QtBot, vault: Vault, ops: Ops, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payer_id = practice(vault)
+    insured_client(vault, payer_id, "Reyes")
+    page = open_page(qtbot, vault, ops)
+    bill_week(page, ops)
+    select(page, page.claims.rows()[0].id)
+    monkeypatch.setattr(claim_files, "ask_save_path", lambda *_a, **_k: tmp_path / "red.pdf")
+    dialog = page.files.print_forms()
+    assert isinstance(dialog, PrintClaimsDialog)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.paper.setCurrentIndex(dialog.paper.findData(claim_files.RED))
+    dialog.right.setValue(2.5)
+    dialog.up.setValue(-1.0)
+    assert dialog.save()
+    ops.wait_idle()
+    assert red_form_offsets(vault) == (2.5, -1.0)
+    again = page.files.print_forms()
+    assert isinstance(again, PrintClaimsDialog)
+    assert (again.right.value(), again.up.value()) == (2.5, -1.0)
+    again.reject()
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,12 @@ SUBMITTER_ID = "claims.submitter_id"  # the ID the clearinghouse assigned the pr
 RECEIVER_ID = "claims.receiver_id"  # the clearinghouse's ID
 RECEIVER_NAME = "claims.receiver_name"
 TEST_FILES = "claims.test_files"  # "1": files are marked as tests (ISA15 T) while trying a clearinghouse
+# How far the red form's values move on this practice's printer, in millimetres (right, up), from the
+# alignment page.
+RED_RIGHT_MM = "claims.red_form_right_mm"
+RED_UP_MM = "claims.red_form_up_mm"
+MAX_OFFSET_MM = 20.0
+_POINTS_PER_MM = 72 / 25.4
 
 
 @dataclass(frozen=True)
@@ -54,20 +60,40 @@ def x12_settings(vault: Vault) -> X12Settings:
 
 
 def save_x12_settings(vault: Vault, settings: X12Settings) -> None:
-    for key, value, label in (
-        (SUBMITTER_ID, settings.submitter_id, "The submitter ID"),
-        (RECEIVER_ID, settings.receiver_id, "The receiver ID"),
+    for field, value, label in (
+        ("submitter_id", settings.submitter_id, "The submitter ID"),
+        ("receiver_id", settings.receiver_id, "The receiver ID"),
     ):
         text = value.strip().upper()
-        if text and not (2 <= len(text) <= 15 and text.isalnum()):
-            raise ValidationError(f"{label} is 2 to 15 letters and digits, as the clearinghouse gave it.", key)
+        if text and not (2 <= len(text) <= 15 and text.isascii() and text.isalnum()):
+            raise ValidationError(f"{label} is 2 to 15 letters and digits, as the clearinghouse gave it.", field)
     name = " ".join(settings.receiver_name.split())
     if len(name) > 60:
-        raise ValidationError("The clearinghouse's name is longer than 60 characters.", RECEIVER_NAME)
+        raise ValidationError("The clearinghouse's name is longer than 60 characters.", "receiver_name")
     vault.practice.set_setting(SUBMITTER_ID, settings.submitter_id.strip().upper())
     vault.practice.set_setting(RECEIVER_ID, settings.receiver_id.strip().upper())
     vault.practice.set_setting(RECEIVER_NAME, name)
     vault.practice.set_setting(TEST_FILES, "1" if settings.test_files else "0")
+
+
+def red_form_offsets(vault: Vault) -> tuple[float, float]:
+    """The red form's printer offsets in millimetres (right, up); 0 when not set or not a number."""
+    values = []
+    for key in (RED_RIGHT_MM, RED_UP_MM):
+        try:
+            value = float(vault.practice.setting(key, "0") or "0")
+        except ValueError:
+            value = 0.0
+        values.append(value if abs(value) <= MAX_OFFSET_MM else 0.0)
+    return values[0], values[1]
+
+
+def save_red_form_offsets(vault: Vault, right_mm: float, up_mm: float) -> None:
+    for value in (right_mm, up_mm):
+        if not -MAX_OFFSET_MM <= value <= MAX_OFFSET_MM:
+            raise ValidationError(f"An offset moves the print at most {MAX_OFFSET_MM:.0f} mm.", "offset")
+    vault.practice.set_setting(RED_RIGHT_MM, f"{right_mm:.1f}")
+    vault.practice.set_setting(RED_UP_MM, f"{up_mm:.1f}")
 
 
 def envelope_for(vault: Vault, form: ClaimForm, control_number: int, now: datetime) -> Envelope:
@@ -108,8 +134,12 @@ def write_cms1500(vault: Vault, claim_ids: Sequence[int], path: Path, *, today: 
     if not claim_ids:
         raise ValidationError("Choose the claims to print.", "claims")
     forms = _signed(ready_forms(vault, claim_ids, today=today), today)
-    render = render_cms1500_red if red else render_cms1500
-    pdfs = [render(form, printed_on=today) for form in forms]
+    if red:
+        right, up = red_form_offsets(vault)
+        pdfs = [render_cms1500_red(form, printed_on=today, offset_x_pt=right * _POINTS_PER_MM,
+                                   offset_y_pt=up * _POINTS_PER_MM) for form in forms]  # fmt: skip
+    else:
+        pdfs = [render_cms1500(form, printed_on=today) for form in forms]
     data = pdfs[0] if len(pdfs) == 1 else _joined(pdfs)
     written: Path | None = None
     try:
@@ -144,12 +174,12 @@ def _joined(pdfs: Sequence[bytes]) -> bytes:
     return out.getvalue()
 
 
-def write_alignment_page(path: Path, *, offset_x_pt: float = 0.0, offset_y_pt: float = 0.0) -> Path:
-    """The red-form alignment test page as a new PDF at `path`."""
+def write_alignment_page(vault: Vault, path: Path) -> Path:
+    """The red-form alignment test page as a new PDF at `path`, with the practice's printer offsets."""
     folder, name = _target(path, ".pdf")
-    return write_new_file(
-        folder, name, render_alignment_page(offset_x_pt=offset_x_pt, offset_y_pt=offset_y_pt), numbered=False
-    )
+    right, up = red_form_offsets(vault)
+    page = render_alignment_page(offset_x_pt=right * _POINTS_PER_MM, offset_y_pt=up * _POINTS_PER_MM)
+    return write_new_file(folder, name, page, numbered=False)
 
 
 def write_837p(vault: Vault, payer_id: int, claim_ids: Sequence[int], path: Path, *, now: datetime) -> Path:

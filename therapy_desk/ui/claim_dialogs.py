@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QPlainTextEdit, QWidget
 
+from therapy_desk.claims.files import X12Settings
 from therapy_desk.domain.claims import Claim, ClaimState, Frequency, ReferringQualifier
 from therapy_desk.domain.clients import CareContact
 from therapy_desk.domain.scheduling import zone
@@ -310,4 +311,51 @@ class PayerNumberDialog(_BillingForm):
         return self.number.text()
 
     def submit(self, value: str) -> object:
+        return self._submit(value)
+
+
+@registry.view
+class X12SettingsDialog(_BillingForm):
+    """Who an 837P file is from and to: the IDs the clearinghouse gave the practice, and whether files are
+    marked as tests while the clearinghouse is being tried."""
+
+    def __init__(
+        self, settings: X12Settings, submit: Callable[[X12Settings], object], parent: QWidget | None = None
+    ) -> None:
+        super().__init__("837P settings", parent)
+        self.setObjectName("x12SettingsDialog")
+        self._submit = submit
+        intro = QLabel(
+            "Your clearinghouse gives you these when you sign up. Left blank, a file goes from your NPI to the "
+            "payer's electronic ID, for a payer that takes files directly.",
+            self,
+        )
+        intro.setWordWrap(True)
+        self.form.addRow(intro)
+        self.submitter_id = _line(self, "Submitter ID", settings.submitter_id, "The ID the clearinghouse gave you")
+        self.receiver_id = _line(self, "Receiver ID", settings.receiver_id, "The clearinghouse's own ID")
+        self.receiver_name = _line(self, "Clearinghouse name", settings.receiver_name)
+        self.test_files = _check("Mark files as &tests (while trying the clearinghouse)", self, settings.test_files)
+        add_rows(
+            self,
+            (
+                ("&Submitter ID:", self.submitter_id, "submitter_id"),
+                ("&Receiver ID:", self.receiver_id, "receiver_id"),
+                ("Clearinghouse &name:", self.receiver_name, "receiver_name"),
+                ("", self.test_files, "test_files"),
+            ),
+        )
+        self.submitter_id.setFocus()
+        self.remember_initial()
+
+    def snapshot(self) -> tuple[Any, ...]:
+        return (self.submitter_id.text(), self.receiver_id.text(), self.receiver_name.text(),
+                self.test_files.isChecked())  # fmt: skip
+
+    def value(self) -> X12Settings:
+        return X12Settings(
+            self.submitter_id.text(), self.receiver_id.text(), self.receiver_name.text(), self.test_files.isChecked()
+        )
+
+    def submit(self, value: X12Settings) -> object:
         return self._submit(value)

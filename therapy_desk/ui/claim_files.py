@@ -9,9 +9,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QLabel, QPushButton, QWidget
 
-from therapy_desk.claims.files import write_837p, write_alignment_page, write_cms1500
+from therapy_desk.claims.files import (
+    MAX_OFFSET_MM,
+    red_form_offsets,
+    save_red_form_offsets,
+    write_837p,
+    write_alignment_page,
+    write_cms1500,
+)
 from therapy_desk.domain.claims import ClaimState, claim_number
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
@@ -53,25 +60,55 @@ class PrintClaimsDialog(_BillingForm):
         self.paper.setAccessibleName("Paper")
         self.paper.addItem("Plain paper", PLAIN)
         self.paper.addItem("Red CMS-1500 form (data only)", RED)
+        right, up = red_form_offsets(files.page.vault)
+        self.right = _offset(self, "Move the red form's values right", right)
+        self.up = _offset(self, "Move the red form's values up", up)
         self.alignment_button = QPushButton("Print the &alignment page…", self)
         self.alignment_button.setAccessibleName("Print the alignment page")
         self.alignment_button.setToolTip("A page of Xs in the red form's boxes: print it on a red form to check")
-        self.alignment_button.clicked.connect(lambda: self._files.alignment_page())
-        add_rows(self, (("&Paper:", self.paper, "paper"), ("", self.alignment_button, "alignment")))
+        self.alignment_button.clicked.connect(self._alignment)
+        add_rows(
+            self,
+            (
+                ("&Paper:", self.paper, "paper"),
+                ("Move the red form's values &right:", self.right, "offset"),
+                ("Move the red form's values &up:", self.up, "offset_up"),
+                ("", self.alignment_button, "alignment"),
+            ),
+        )
         self.save_button.setText("Save PDF…")
         self.save_button.setAccessibleName("Save PDF")
         self.save_button.setDefault(True)
         self.paper.setFocus()
         self.remember_initial()
 
+    def _alignment(self) -> None:
+        """The alignment page with the offsets as set here (kept for the next print)."""
+        save_red_form_offsets(self._files.page.vault, self.right.value(), self.up.value())  # within the boxes' range
+        self._files.alignment_page()
+
     def snapshot(self) -> tuple[Any, ...]:
-        return (self.paper.currentIndex(),)
+        return (self.paper.currentIndex(), self.right.value(), self.up.value())
 
     def value(self) -> bool:
         return self.paper.currentData() == RED
 
     def submit(self, value: bool) -> None:
+        save_red_form_offsets(self._files.page.vault, self.right.value(), self.up.value())
         self._files.pending_red = value
+
+
+def _offset(parent: QWidget, name: str, value: float) -> QDoubleSpinBox:
+    """Millimetres the red form's values move on this printer (negative: left or down)."""
+    box = QDoubleSpinBox(parent)
+    box.setAccessibleName(name)
+    box.setRange(-MAX_OFFSET_MM, MAX_OFFSET_MM)
+    box.setSingleStep(0.5)
+    box.setDecimals(1)
+    box.setSuffix(" mm")
+    box.setValue(value)
+    box.setToolTip("Print the alignment page on a red form; if the Xs sit off their boxes, move them by this much")
+    return box
 
 
 class ClaimFiles:
@@ -116,8 +153,8 @@ class ClaimFiles:
             return
         chosen = path
 
-        def work(_vault: Vault) -> list[Path]:
-            return [write_alignment_page(chosen)]
+        def work(vault: Vault) -> list[Path]:
+            return [write_alignment_page(vault, chosen)]
 
         self._run(work, "Writing the alignment page…", "The alignment page was written to {files}.", None)
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapy_desk.claims.files import save_x12_settings, x12_settings
 from therapy_desk.claims.workflow import Scrubbed, create_and_scrub, make_ready, ready_forms
 from therapy_desk.domain.claim_scrub import Finding
 from therapy_desk.domain.claims import EDITABLE_STATES, SENT_STATES, TRANSITIONS, Claim, ClaimState, ClaimSummary
@@ -43,6 +44,7 @@ from therapy_desk.ui.claim_dialogs import (
     Outcome,
     OutcomeDialog,
     PayerNumberDialog,
+    X12SettingsDialog,
     practice_now,
     practice_today,
     this_week,
@@ -173,6 +175,8 @@ class ClaimsView(QWidget):
         self.export_button = _button("E&xport 837P…", "Export 837P", self, self.files.export_837p,
                                      "The selected claims, or every ready claim of the selected claim's payer, "
                                      "as an 837P file for a clearinghouse (they are marked submitted)")  # fmt: skip
+        self.settings_button = _button("837P setti&ngs…", "837P settings", self, self.open_x12_settings,
+                                       "The IDs your clearinghouse gave you, for every 837P file")  # fmt: skip
         self._layout()
         self._update_buttons()
 
@@ -210,6 +214,7 @@ class ClaimsView(QWidget):
         actions.addStretch(1)
         actions.addWidget(self.print_button)
         actions.addWidget(self.export_button)
+        actions.addWidget(self.settings_button)
         outer = QVBoxLayout(self)
         outer.addLayout(top)
         outer.addWidget(self.summary)
@@ -357,6 +362,11 @@ class ClaimsView(QWidget):
 
     def bill_this_week(self) -> None:
         self.create_claims(*this_week(self.today()))
+
+    def open_x12_settings(self) -> X12SettingsDialog:
+        dialog = X12SettingsDialog(x12_settings(self.vault), lambda value: save_x12_settings(self.vault, value), self)
+        self.show_dialog(dialog)
+        return dialog
 
     def open_create(self) -> CreateClaimsDialog:
         dialog = CreateClaimsDialog(self.today(), self.create_claims, self)
