@@ -95,6 +95,7 @@ def main() -> int:
     the_day(vault, window, shot)  # issue 11's screens: the schedule, notes, measures
     backups(vault, window, shot, home / "usb")
     billing(vault, window, shot, home / "documents")
+    claims(vault, window, shot)
     window.lock()
     app.processEvents()
     shutil.rmtree(home, ignore_errors=True)  # the throwaway demo vault
@@ -175,6 +176,37 @@ def billing(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], Non
     dialog.close()
     shot(chart, "32-chart-billing")
     chart.close()
+
+
+# -- issue 14: claims ------------------------------------------------------------------------------------------
+
+
+def claims(vault: Vault, window: MainWindow, shot: Callable[[QWidget, str], None]) -> None:
+    """34: the Claims page after billing last month, a claim selected with its findings and history; 35: a
+    claim's boxes; 36: the CMS-1500 print dialog."""
+    from datetime import date, timedelta
+
+    from therapy_desk.domain.claims import ClaimState
+    from therapy_desk.ui.claims_page import ClaimsView
+
+    window.show_page(window.page_titles.index("Claims"))
+    page = window.current_page()
+    assert isinstance(page, ClaimsView)
+    last_day = date.today().replace(day=1) - timedelta(days=1)
+    page.create_claims(last_day.replace(day=1), last_day)
+    _settle(lambda: not window.ops.busy)
+    rows = page.claims.rows()
+    chosen = next((r for r in rows if r.state is ClaimState.READY and r.lines > 2), rows[0])
+    page.select_claim(chosen.id)
+    shot(window, "34-claims")
+    boxes = page.edit_boxes()
+    assert boxes is not None
+    shot(boxes, "35-claim-boxes")
+    boxes.reject()
+    printing = page.files.print_forms()
+    assert printing is not None
+    shot(printing, "36-print-cms1500")
+    printing.reject()
 
 
 def _settle(done: Callable[[], bool], seconds: float = 20.0) -> None:

@@ -123,7 +123,7 @@ class Created:
     """What `create` made, and the charges it could not bill (no primary coverage on their date)."""
 
     claims: list[Claim]
-    not_covered: list[int]  # charge ids
+    not_covered: list[int]  # charge ids of clients insured at some time but not on the charge's date
 
 
 @dataclass(frozen=True)
@@ -228,7 +228,8 @@ class ClaimStore:
                 None,
             )
             if coverage is None:
-                not_covered.append(charge.charge_id)
+                if charge.client_id in spans:  # insured at some time, not on this date (a self-pay client's
+                    not_covered.append(charge.charge_id)  # charges are simply not for a claim)
             else:
                 groups.setdefault((charge.client_id, coverage), []).append(charge)
         accept = self._setting(ACCEPT_ASSIGNMENT) != "0"

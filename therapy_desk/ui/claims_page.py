@@ -52,7 +52,7 @@ from therapy_desk.ui.claim_dialogs import (
 from therapy_desk.ui.claim_files import ClaimFiles
 from therapy_desk.ui.eob_dialog import EobDialog
 from therapy_desk.ui.format import fmt_date
-from therapy_desk.ui.models.claim_model import CLAIM_COL_CLIENT, ClaimEventModel, ClaimModel
+from therapy_desk.ui.models.claim_model import CLAIM_COL_CLIENT, CLAIM_COL_PAYER, ClaimEventModel, ClaimModel
 from therapy_desk.ui.ops import Ops
 from therapy_desk.ui.widgets.focus import record_table
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
@@ -143,7 +143,12 @@ class ClaimsView(QWidget):
         self.table = record_table("Claims", self)
         self.table.setModel(self.claims)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.horizontalHeader().setSectionResizeMode(CLAIM_COL_CLIENT, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(CLAIM_COL_CLIENT, QHeaderView.ResizeMode.Stretch)
+        # A payer's name can be long ("Riverbend Community Care (Medicaid plan)"): elided, so the client's
+        # name and the state keep their room; the whole name is in the selected claim's title.
+        header.setSectionResizeMode(CLAIM_COL_PAYER, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(CLAIM_COL_PAYER, self.fontMetrics().averageCharWidth() * 22)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
         self.table.activated.connect(lambda _i: self.edit_boxes())
         self.empty = StatusLabel("About claims", parent=self)
@@ -207,6 +212,7 @@ class ClaimsView(QWidget):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 400])
         actions = QHBoxLayout()
         for button in (self.edit_button, self.submitted_button, self.outcome_button, self.correct_button,
                        self.void_button):  # fmt: skip
@@ -326,7 +332,7 @@ class ClaimsView(QWidget):
 
     def _title(self, claim: Claim) -> str:
         row = self.claims.row_where(id=claim.id)
-        who = f" for {self.claims.row(row).client_name}" if row >= 0 else ""
+        who = f" for {self.claims.row(row).client_name} to {self.claims.row(row).payer_name}" if row >= 0 else ""
         number = f"; the payer's number {claim.payer_claim_number}" if claim.payer_claim_number else ""
         denied = f"; denied: {claim.denial_reason}" if claim.state is ClaimState.DENIED and claim.denial_reason else ""
         return f"Claim {claim.number}{who}: {claim.state.value}{number}{denied}."
