@@ -9,19 +9,20 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relationship, insurance_type_for
 from therapy_desk.domain.claims import InsuranceType
 from therapy_desk.domain.clients import AdministrativeSex
 from therapy_desk.errors import ValidationError
-from therapy_desk.ui import registry
+from therapy_desk.ui import registry, windows
 from therapy_desk.ui.billing_dialogs import _BillingForm, add_rows, money_line, read_cents
 from therapy_desk.ui.chart_common import OptionalDateEdit, from_qdate, to_qdate
 from therapy_desk.ui.chart_contact_dialogs import _line
 from therapy_desk.ui.widgets.client_form import DOB_DESCRIPTION
 from therapy_desk.ui.widgets.date_field import DateField
-from therapy_desk.ui.widgets.focus import focus_through
+from therapy_desk.ui.widgets.focus import focus_through, scrolling
 
 _RELATIONSHIPS = {
     Relationship.SELF: "Self (the client is the subscriber)",
@@ -90,8 +91,8 @@ class CoverageDialog(_BillingForm):
         self.group_number = _line(self, "Group number", c.group_number)
         self.plan_name = _line(self, "Plan name", c.plan_name, "As on the card, e.g. Gold PPO (optional)")
         # The client's name as the card spells it, when it is not the legal name (another script, a former name).
-        self.card_first = _line(self, "Name on the card, first", c.card_first, "First (blank: the legal name)")
-        self.card_last = _line(self, "Name on the card, last", c.card_last, "Last (blank: the legal name)")
+        self.card_first = _line(self, "Name on the card, first", c.card_first, "First, if not the legal name")
+        self.card_last = _line(self, "Name on the card, last", c.card_last, "Last")
         self.card_name = _side_by_side(self, self.card_first, self.card_last)
         self.relationship = _combo(self, "Relationship to the subscriber", _RELATIONSHIPS, c.relationship)
         other = c.relationship is not Relationship.SELF
@@ -186,8 +187,29 @@ class CoverageDialog(_BillingForm):
         if coverage is None:
             self._default_type()
         self._show_subscriber()
+        self._scroll_the_form()
         (self.payer if coverage is None else self.member_id).setFocus()
         self.remember_initial()
+
+    def _scroll_the_form(self) -> None:
+        """Twenty-odd rows are taller than a 720-pixel screen: the rows scroll (to the field with the focus),
+        the sentences and buttons below them stay in view, and the dialog is no taller than the screen."""
+        outer = self.layout()
+        assert isinstance(outer, QVBoxLayout)  # _FormDialog's
+        outer.removeItem(self.form)
+        body = QWidget(self)
+        self.form.setParent(None)
+        body.setLayout(self.form)
+        area = scrolling(body)
+        wanted = body.sizeHint()
+        screen = windows.screen_for(self)
+        room = screen.availableGeometry().height() - 200 if screen is not None else wanted.height()
+        area.setMinimumSize(wanted.width() + area.verticalScrollBar().sizeHint().width(), min(wanted.height(), room))
+        outer.insertWidget(0, area, 1)
+
+    def showEvent(self, event: QShowEvent) -> None:  # Qt's name
+        super().showEvent(event)
+        windows.fit_on_screen(self)
 
     def _type_chosen(self, _index: int) -> None:
         self._type_picked = True
