@@ -8,7 +8,7 @@ if DIR is new), creates the claims for every unbilled insurance charge of the la
 then times over N runs (default 5), after one untimed warm-up:
 
 - scrub: each claim's form gathered from the vault (claims.gather) and scrubbed (the checks before ready);
-- 837P: every payer's file written (claims.x12.write_837p) and checked by the app's own rules (check_837p);
+- 837P: every payer's file written (exports.x12_837p.write_837p) and checked by the app's own rules (check_837p);
 - scrub + 837P: the two together, the budget (500 claims under 5 s);
 - one CMS-1500: one claim's plain-paper form rendered (templates.cms1500), budget 50 ms.
 
@@ -33,9 +33,9 @@ from stats import cpu_model, load_average, memory, percentile
 
 from therapy_desk.claims.files import envelope_for
 from therapy_desk.claims.workflow import scrub_claim
-from therapy_desk.claims.x12 import check_837p, write_837p
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.claims import ClaimForm
+from therapy_desk.exports.x12_837p import check_837p, write_837p
 from therapy_desk.storage.vault import Vault
 from therapy_desk.templates.cms1500 import render_cms1500
 

@@ -111,3 +111,19 @@ def test_documents_sit_above_storage_and_templates() -> None:
         if bad:
             offenders.append(f"{path.relative_to(PACKAGE)}: {sorted(bad)}")
     assert offenders == []
+
+
+def test_exports_are_pure() -> None:
+    """`therapy_desk/exports` writes files from domain values alone: it imports no store, no vault, no
+    template, no app or command line, and nothing of the layers below imports it."""
+    offenders = []
+    for path in (PACKAGE / "exports").rglob("*.py"):
+        allowed = ("therapy_desk.domain", "therapy_desk.errors", "therapy_desk.exports")
+        bad = {m for m in _imported_modules(path) if m.startswith("therapy_desk") and not m.startswith(allowed)}
+        if bad:
+            offenders.append(f"{path.relative_to(PACKAGE)}: {sorted(bad)}")
+    for layer in ("domain", "storage", "templates"):
+        for path in (PACKAGE / layer).rglob("*.py"):
+            if any(m.startswith("therapy_desk.exports") for m in _imported_modules(path)):
+                offenders.append(str(path.relative_to(PACKAGE)))
+    assert offenders == []

@@ -32,13 +32,17 @@ def test_a_claim_bills_each_unbilled_session_once(vault: Vault) -> None:
     assert summary.total_cents == sum(vault.billing.charge(c).fee_cents for c in practice.charges)
 
 
-def test_self_pay_sessions_are_never_put_on_a_claim(vault: Vault) -> None:
+def test_self_pay_sessions_are_never_put_on_a_claim_and_uncovered_ones_are_named(vault: Vault) -> None:
     practice = claims_practice(vault)
     vault.clients.add_diagnosis(practice.self_pay, "F41.1", onset=date(2025, 1, 6), today=TODAY)
-    _, self_pay_charge = sign_session(vault, practice.self_pay, date(2025, 3, 5))
+    sign_session(vault, practice.self_pay, date(2025, 3, 5))
+    coverage = vault.billing.coverages(practice.insured)[0]
+    assert coverage.id is not None
+    vault.billing.end_coverage(coverage.id, date(2025, 3, 12))  # the third session is after it ended
     created = vault.claims.create(*MARCH)
-    assert created.not_covered == [self_pay_charge]
-    assert all(c.client_id == practice.insured for c in created.claims)
+    assert created.not_covered == [practice.charges[2]]  # the self-pay client's session is not for a claim at all
+    assert [c.client_id for c in created.claims] == [practice.insured]
+    assert vault.claims.charge_ids(created.claims[0].id) == list(practice.charges[:2])
 
 
 def test_a_clean_claim_becomes_ready_and_one_with_an_error_stays_a_draft(vault: Vault) -> None:

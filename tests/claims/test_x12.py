@@ -11,8 +11,6 @@ import pytest
 
 from tests.claims.forms import BILLING, PATIENT, PRACTICE_ADDRESS, sample_form, sample_line
 from tests.claims.x12_verdict import pyx12_errors
-from therapy_desk.claims.x12 import Envelope, check_837p, write_837p
-from therapy_desk.claims.x12_text import x12_text
 from therapy_desk.domain.claim_scrub import blocking, scrub
 from therapy_desk.domain.claims import (
     Address,
@@ -28,6 +26,8 @@ from therapy_desk.domain.claims import (
 )
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.errors import ValidationError
+from therapy_desk.exports.x12_837p import Envelope, check_837p, write_837p
+from therapy_desk.exports.x12_text import x12_text
 
 ENVELOPE = Envelope(
     control_number=42,

@@ -92,6 +92,9 @@ def test_bill_this_week_creates_claims_and_counts_them(qtbot: QtBot, vault: Vaul
     diagnosis = vault.clients.add_diagnosis(uninsured.id, "F41.1", onset=date(2025, 1, 6), today=TODAY)
     assert diagnosis.id is not None
     vault.billing.add_charge(uninsured.id, MONDAY, "90834", diagnosis_ids=[diagnosis.id], billable_to_insurance=True)
+    # Insured until last week: this week's charge is named as uncovered (a never-insured client's is not).
+    lapsed = Coverage(uninsured.id, payer_id, "LAPSED-1", date(2024, 1, 1), end_date=MONDAY - timedelta(days=7))
+    vault.billing.add_coverage(lapsed, today=TODAY)
     page = open_page(qtbot, vault, ops)
     assert page.claims.rowCount() == 0
     assert page.empty.isVisible()

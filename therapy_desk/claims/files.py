@@ -18,11 +18,11 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from therapy_desk.claims import x12
 from therapy_desk.claims.workflow import ready_forms
-from therapy_desk.claims.x12 import Envelope, check_837p
 from therapy_desk.domain.claims import ClaimForm
 from therapy_desk.errors import UnusableLocation, UserError, ValidationError
+from therapy_desk.exports import x12_837p as x12
+from therapy_desk.exports.x12_837p import Envelope, check_837p
 from therapy_desk.storage.documents import DocumentKind
 from therapy_desk.storage.files import write_new_file
 from therapy_desk.storage.vault import Vault

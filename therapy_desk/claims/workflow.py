@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from therapy_desk.claims.gather import claim_form
-from therapy_desk.claims.x12_text import x12_text
 from therapy_desk.domain.claim_scrub import Finding, Severity, blocking, scrub
 from therapy_desk.domain.claims import ClaimForm, ClaimState, claim_number
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError, ValidationError
+from therapy_desk.exports.x12_text import x12_text
 from therapy_desk.storage.claims import Created
 from therapy_desk.storage.vault import Vault
 

@@ -3,7 +3,7 @@
 
 A claim groups live charges of one client billed to one payer. Its form is gathered from the vault
 (`therapy_desk.claims.gather`), checked (`domain/claim_scrub.py`), printed (`templates/cms1500.py`) and
-written as an 837P file (`therapy_desk.claims.x12`); all three read only this module's values.
+written as an 837P file (`therapy_desk.exports.x12_837p`); all three read only this module's values.
 """
 
 from __future__ import annotations

@@ -77,8 +77,8 @@ def created_sentence(created: Created, scrubbed: dict[int, Scrubbed], first: dat
         if uncovered:
             return f"No claim was created. {no_insurance}"
         return (
-            f"Nothing to bill from {fmt_date(first)} to {fmt_date(last)}: every charge billed to insurance in "
-            "that period is on a claim already."
+            f"Nothing to bill from {fmt_date(first)} to {fmt_date(last)}: every insured client's charge in that "
+            "period is on a claim already."
         )
     ready = sum(1 for result in scrubbed.values() if not result.errors)
     fixing = len(created.claims) - ready

@@ -22,7 +22,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from therapy_desk.claims.x12_text import x12_text
 from therapy_desk.domain.claims import (
     MAX_DIAGNOSES,
     Address,
@@ -36,6 +35,7 @@ from therapy_desk.domain.claims import (
 from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.domain.validation import npi_check_digit_ok
 from therapy_desk.errors import ValidationError
+from therapy_desk.exports.x12_text import x12_text
 
 VERSION = "005010X222A1"
 ELEMENT, COMPONENT, REPETITION, TERMINATOR = "*", ":", "^", "~"
