@@ -55,7 +55,8 @@ CASES: list[tuple[str, dict[str, Any], Severity, str, str]] = [
     ("a category code", {"diagnoses": (Diagnosis("F41"),)}, ERROR, "21", "category, not a billable code"),
     ("an unknown code", {"diagnoses": (Diagnosis("F99.99"),)}, ERROR, "21", "is not an ICD-10-CM code"),
     ("13 diagnoses", {"diagnoses": tuple(Diagnosis("F41.1") for _ in range(13))}, ERROR, "21", "at most 12"),
-    ("code set year", _lines(sample_line(OLD)), WARNING, "21", "not the release in force on 05/06/2024"),
+    ("no release shipped", _lines(sample_line(OLD)), WARNING, "21", "No shipped ICD-10-CM release is in force on "
+     "05/06/2024"),
     ("no lines", {"lines": ()}, ERROR, "24", "no service lines"),
     ("51 lines", _lines(*(sample_line(charge_id=i) for i in range(51))), ERROR, "24", "at most 50"),
     ("not covered", _lines(sample_line(covered=False)), ERROR, "24A", "no coverage with Prairie Health Plan"),
@@ -130,3 +131,22 @@ def test_an_accident_needs_its_date() -> None:
     found = _findings(sample_form(other_accident=True))
     assert (ERROR, "15", "An accident needs its date (box 15, qualifier 439).") in found
     assert _findings(sample_form(other_accident=True, accident_date=date(2026, 2, 1))) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "day", "billable"),
+    [
+        ("G35", date(2025, 6, 2), True),  # billable in FY2025 ...
+        ("G35", date(2026, 3, 4), False),  # ... a category from FY2026 on
+        ("R10.24", date(2025, 6, 2), False),  # new in FY2026: unknown before
+        ("R10.24", date(2026, 3, 4), True),
+    ],
+)
+def test_codes_are_checked_against_the_release_in_force_on_the_date_of_service(
+    code: str, day: date, billable: bool
+) -> None:
+    form = sample_form(diagnoses=(Diagnosis(code),), lines=(sample_line(day),))
+    errors = [m for s, b, m in _findings(form) if s is ERROR and b == "21"]
+    assert (errors == []) is billable, errors
+    if not billable:
+        assert f"FY{2025 if day.year == 2025 else 2026}" in errors[0]

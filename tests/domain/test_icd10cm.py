@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from therapy_desk.domain.icd10cm import code_set
@@ -45,3 +47,18 @@ def test_category_is_refused_where_a_billable_code_is_needed() -> None:
         code_set().require("F32", billable=True)
     with pytest.raises(ValidationError, match="not an ICD-10-CM code"):
         code_set().require("ZZ9")
+
+
+def test_each_date_of_service_has_the_release_in_force_on_it() -> None:
+    from therapy_desk.domain.icd10cm import NEWEST, RELEASES, release_for
+
+    fy2025, fy2026 = RELEASES
+    assert release_for(date(2024, 9, 30)) is None
+    assert release_for(date(2024, 10, 1)) is fy2025
+    assert release_for(date(2025, 9, 30)) is fy2025
+    assert release_for(date(2025, 10, 1)) is fy2026 is NEWEST
+    assert release_for(date(2026, 10, 1)) is None  # FY2027 is not shipped yet: the scrub warns
+    assert code_set(fy2025).require("G35", billable=True).billable
+    assert not code_set(fy2026).require("G35").billable
+    assert code_set(fy2025).get("R10.24") is None
+    assert code_set(fy2025).edition == "simple-icd-10-cm 1.4.0"

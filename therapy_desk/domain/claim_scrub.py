@@ -24,7 +24,7 @@ from therapy_desk.domain.claims import (
     Frequency,
     Provider,
 )
-from therapy_desk.domain.icd10cm import EDITION, CodeSet, edition_covers
+from therapy_desk.domain.icd10cm import NEWEST, CodeSet, Release, code_set, release_for
 from therapy_desk.errors import ValidationError
 
 _ZIP_PLUS4 = re.compile(r"\d{5}-\d{4}")
@@ -146,19 +146,26 @@ def _conditions(form: ClaimForm, _codes: CodeSet) -> Iterator[Finding]:
 
 
 def _diagnoses(form: ClaimForm, codes: CodeSet) -> Iterator[Finding]:
-    """Billable ICD-10-CM codes from the code set in force on the dates of service; at most 12."""
+    """Billable ICD-10-CM codes of the release in force on each date of service that points to them (`codes`
+    where no shipped release is: with a warning); at most 12."""
     if len(form.diagnoses) > MAX_DIAGNOSES:
         yield _error("21", f"The claim has {len(form.diagnoses)} diagnoses; a claim carries at most 12. "
                            "Split it (create the claims again from its charges).")  # fmt: skip
-    for diagnosis in form.diagnoses:
-        try:
-            codes.require(diagnosis.code, billable=True)
-        except ValidationError as error:
-            yield _error("21", str(error))
-    outside = sorted({line.date_of_service for line in form.lines if not edition_covers(line.date_of_service)})
+    releases: dict[int, set[Release | None]] = {}
+    for line in form.lines:
+        for pointer in line.pointers:
+            releases.setdefault(pointer, set()).add(release_for(line.date_of_service))
+    for position, diagnosis in enumerate(form.diagnoses, start=1):
+        for release in sorted(releases.get(position) or {None}, key=lambda r: r.in_force_from if r else date.max):
+            try:
+                (codes if release is None else code_set(release)).require(diagnosis.code, billable=True)
+            except ValidationError as error:
+                where = f" (ICD-10-CM {release.name}, in force on its dates of service)" if release else ""
+                yield _error("21", f"{str(error).rstrip('.')}{where}.")
+    outside = sorted({line.date_of_service for line in form.lines if release_for(line.date_of_service) is None})
     if outside:
-        yield _warning("21", f"The shipped ICD-10-CM code set ({EDITION}) is not the release in force on "
-                             f"{outside[0]:%m/%d/%Y}; check the codes against that year's release.")  # fmt: skip
+        yield _warning("21", f"No shipped ICD-10-CM release is in force on {outside[0]:%m/%d/%Y}: the codes were "
+                             f"checked against {NEWEST.name}; check them against that year's release.")  # fmt: skip
 
 
 def _lines(form: ClaimForm, _codes: CodeSet) -> Iterator[Finding]:

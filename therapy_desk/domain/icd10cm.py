@@ -1,8 +1,9 @@
 """ICD-10-CM: validation and a fast completer over the official code set.
 
 The code set is the CDC's (public domain), shipped offline by `simple-icd-10-cm` and condensed at
-build time into resources/icd10cm.tsv.gz (scripts/build_icd_index.py). It is read once, lazily,
-the first time a code is looked up; after that lookups are in-memory.
+build time into resources/icd10cm.tsv.gz (scripts/build_icd_index.py), with the previous fiscal year's
+release beside it for claims dated then (`RELEASES`). Each is read once, lazily, the first time one of its
+codes is looked up; after that lookups are in-memory.
 """
 
 from __future__ import annotations
@@ -18,12 +19,37 @@ from importlib import resources
 from therapy_desk.errors import ValidationError
 
 ATTRIBUTION = "ICD-10-CM code set: Centers for Disease Control and Prevention (CDC), public domain."
-# The shipped release (CDC's FY2026 code set with its April 1, 2026 update) is the one in force for dates of
-# service from October 1, 2025 to September 30, 2026; claims for other dates are checked against it with a
-# warning (claim scrub), until the next release ships.
-IN_FORCE_FROM = date(2025, 10, 1)
-IN_FORCE_TO = date(2026, 9, 30)
-EDITION = "FY2026 with the April 2026 update"
+
+
+@dataclass(frozen=True)
+class Release:
+    """One shipped ICD-10-CM release and the dates of service it is the one in force for (a fiscal year runs
+    October 1 to September 30; each file holds that year's code set with its April 1 update)."""
+
+    name: str
+    resource: str
+    in_force_from: date
+    in_force_to: date
+
+    def covers(self, day: date) -> bool:
+        return self.in_force_from <= day <= self.in_force_to
+
+
+# Oldest first; the last is the newest, what new diagnoses are checked against. A claim's diagnoses are
+# checked against the release in force on each date of service; dates no shipped release covers are checked
+# against the newest with a warning (claim scrub), until the next release ships.
+RELEASES = (
+    Release("FY2025 with the April 2025 update", "icd10cm-fy2025.tsv.gz", date(2024, 10, 1), date(2025, 9, 30)),
+    Release("FY2026 with the April 2026 update", "icd10cm.tsv.gz", date(2025, 10, 1), date(2026, 9, 30)),
+)
+NEWEST = RELEASES[-1]
+
+
+def release_for(day: date) -> Release | None:
+    """The shipped release in force on `day`, or None when none is."""
+    return next((release for release in RELEASES if release.covers(day)), None)
+
+
 _CODE_LIKE = re.compile(r"[A-Za-z]\d[0-9A-Za-z.]*")
 _WORD = re.compile(r"[a-z0-9]+")
 # Chapters a therapist reaches for first: mental and behavioural (F), then social factors (Z), then R.
@@ -106,13 +132,8 @@ class CodeSet:
         return [self._entries[i] for i in ordered[:limit]]
 
 
-def edition_covers(day: date) -> bool:
-    """Whether the shipped release is the ICD-10-CM release in force on `day`."""
-    return IN_FORCE_FROM <= day <= IN_FORCE_TO
-
-
-def _load() -> CodeSet:
-    raw = resources.files("therapy_desk.resources").joinpath("icd10cm.tsv.gz").read_bytes()
+def _load(release: Release) -> CodeSet:
+    raw = resources.files("therapy_desk.resources").joinpath(release.resource).read_bytes()
     lines = gzip.decompress(raw).decode("utf-8").splitlines()
     edition = lines[0].lstrip("#").strip()
     entries = []
@@ -123,13 +144,13 @@ def _load() -> CodeSet:
 
 
 _lock = threading.Lock()
-_cached: CodeSet | None = None
+_cached: dict[Release, CodeSet] = {}
 
 
-def code_set() -> CodeSet:
-    """The shipped code set, loaded on first use (thread-safe; call early on a worker to prewarm)."""
-    global _cached
+def code_set(release: Release = NEWEST) -> CodeSet:
+    """A release's code set (the newest by default), loaded on first use (thread-safe; call early on a worker
+    to prewarm)."""
     with _lock:
-        if _cached is None:
-            _cached = _load()
-        return _cached
+        if release not in _cached:
+            _cached[release] = _load(release)
+        return _cached[release]

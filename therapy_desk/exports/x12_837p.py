@@ -32,7 +32,7 @@ from therapy_desk.domain.claims import (
     Provider,
     ReferringQualifier,
 )
-from therapy_desk.domain.icd10cm import code_set
+from therapy_desk.domain.icd10cm import NEWEST, code_set, release_for
 from therapy_desk.domain.validation import npi_check_digit_ok
 from therapy_desk.errors import ValidationError
 from therapy_desk.exports.x12_text import x12_text
@@ -373,7 +373,6 @@ def _claim_findings(segments: list[list[str]], forms: Sequence[ClaimForm]) -> It
     claims: dict[str, tuple[int | None, int]] = {}  # CLM01: (CLM02, sum of SV1 charges)
     current = ""
     entity = ""
-    codes = code_set()
     for segment in segments:
         tag = segment[0]
         if tag == "NM1":
@@ -398,7 +397,9 @@ def _claim_findings(segments: list[list[str]], forms: Sequence[ClaimForm]) -> It
                 qualifier, _, code = composite.partition(COMPONENT)
                 if qualifier not in ("ABK", "ABF"):  # condition codes (BG), not diagnoses
                     continue
-                entry = codes.get(code)
+                form = by_number.get(current)
+                release = release_for(form.first_date) if form is not None and form.first_date else None
+                entry = code_set(release or NEWEST).get(code)
                 if entry is None or not entry.billable:
                     yield f"Claim {current}: {code or 'an empty code'} ({qualifier}) is not a billable ICD-10-CM code."
     for number, (total, lines) in claims.items():
