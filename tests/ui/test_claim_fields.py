@@ -11,8 +11,8 @@ from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
 from tests.ui.test_chart import make_client, open_chart
-from therapy_desk.domain.billing import Payer, PayerKind, insurance_type_for
-from therapy_desk.domain.claims import InsuranceType
+from therapy_desk.domain.billing import Payer, PayerKind
+from therapy_desk.domain.claims import InsuranceType, insurance_type_for
 from therapy_desk.domain.practice import PracticeProfile
 from therapy_desk.domain.validation import npi_check_digit_ok
 from therapy_desk.storage.vault import Vault

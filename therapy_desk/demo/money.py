@@ -20,8 +20,8 @@ from therapy_desk.domain.billing import (
     Payment,
     PaymentMethod,
     Relationship,
-    insurance_type_for,
 )
+from therapy_desk.domain.claims import insurance_type_for
 from therapy_desk.domain.clients import AdministrativeSex, Client
 
 # Invented insurers: names, addresses and payer IDs belong to no real company.

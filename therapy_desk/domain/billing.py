@@ -271,20 +271,6 @@ class Relationship(enum.StrEnum):
     OTHER = "other"
 
 
-_INSURANCE_TYPES = {
-    PayerKind.MEDICARE: InsuranceType.MEDICARE,
-    PayerKind.MEDICAID: InsuranceType.MEDICAID,
-    PayerKind.EAP: InsuranceType.OTHER,
-    PayerKind.OTHER: InsuranceType.OTHER,
-}
-
-
-def insurance_type_for(kind: PayerKind) -> InsuranceType:
-    """The CMS-1500 box 1 type a payer of `kind` usually is (the user can pick another): Medicare, Medicaid,
-    a group health plan for a commercial insurer, otherwise Other (an EAP, an auto or work-injury insurer)."""
-    return _INSURANCE_TYPES.get(kind, InsuranceType.GROUP)
-
-
 def _identifier(value: str, field: str, label: str, *, required: bool) -> str:
     text = " ".join(value.split())
     if not text:

@@ -117,6 +117,21 @@ _FILING = {
 }
 
 
+# Payer kinds (domain.billing.PayerKind's values) -> box 1; a commercial insurer is a group health plan.
+_INSURANCE_TYPES = {
+    "medicare": InsuranceType.MEDICARE,
+    "medicaid": InsuranceType.MEDICAID,
+    "eap": InsuranceType.OTHER,
+    "other": InsuranceType.OTHER,
+}
+
+
+def insurance_type_for(payer_kind: str) -> InsuranceType:
+    """The CMS-1500 box 1 type a payer of this kind usually is (the user can pick another): Medicare, Medicaid,
+    a group health plan for a commercial insurer, otherwise Other (an EAP, an auto or work-injury insurer)."""
+    return _INSURANCE_TYPES.get(payer_kind, InsuranceType.GROUP)
+
+
 class ReferringQualifier(enum.StrEnum):
     """Box 17's qualifier (and the 837P 2310A entity): referring, ordering, supervising provider."""
 

@@ -12,8 +12,8 @@ from typing import Any
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
-from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relationship, insurance_type_for
-from therapy_desk.domain.claims import InsuranceType
+from therapy_desk.domain.billing import Coverage, CoverageRank, Payer, Relationship
+from therapy_desk.domain.claims import InsuranceType, insurance_type_for
 from therapy_desk.domain.clients import AdministrativeSex
 from therapy_desk.errors import ValidationError
 from therapy_desk.ui import registry, windows

@@ -8,7 +8,7 @@ claim (frequency 7) or a void claim (8) is a new claim naming the one it replace
 What the boxes need beyond step 14, with defaults an existing vault can live with:
 - coverages: the patient's name as the insurance card spells it, when it is not the legal name (another
   script, a former name; blank: the legal name), the insurance type (box 1; from the payer's kind as
-  domain.billing.insurance_type_for says), and the dates the client signed the release of
+  domain.claims.insurance_type_for says), and the dates the client signed the release of
   information (box 12) and the assignment of benefits (box 13): unknown (NULL) until recorded, which the
   claim scrub asks for;
 - care contacts: an NPI, for a referring provider (box 17b);
