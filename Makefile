@@ -1,13 +1,15 @@
 # Two entry points, both self-installing into a project-local virtualenv:
 #   make run    launch Therapy Desk (installs only what the app needs)
 #   make test   run the whole test suite headless (adds the test and lint tools)
+#   make installer  build the desktop app with PyInstaller into dist/ (see build_installer.py)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
+BUILD_STAMP := $(VENV)/.installed-build
 
-.PHONY: run test lint
+.PHONY: run test lint installer
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +34,10 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+$(BUILD_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[build]'
+	touch $(APP_STAMP) $(BUILD_STAMP)
+
+installer: $(BUILD_STAMP)
+	$(PY) build_installer.py
