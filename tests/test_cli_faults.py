@@ -539,6 +539,7 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
     ),
     "--help": (["--help"], ""),
     "--version": (["--version"], ""),
+    "--self-test": (["--self-test"], ""),
     "vault --help": (["vault", "--help"], ""),
     "search --help": (["search", "--help"], ""),
 }

@@ -231,6 +231,12 @@ def _parser() -> CommandParser:
         "opens the desktop app (on the vault in DIR with --vault).",
     )
     parser.add_argument("--version", action="version", version=f"therapy-desk {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this copy works: a vault, a client, a signed note, a superbill, a backup restored and the "
+        "app opened, all in a temporary folder with no window; exit 0 when every step passed",
+    )
     # Its own name: a command's --vault (after the command) would otherwise quietly overwrite it.
     parser.add_argument(
         "--vault",
@@ -350,6 +356,12 @@ def _run(argv: list[str], stdin: TextIO, out: TextIO) -> int:
         args = parser.parse_command_line(argv)
     except SystemExit as done:  # --help, --version, or a command line that was not understood
         return done.code if isinstance(done.code, int) else EXIT_USER_ERROR
+    if args.self_test:
+        if args.group is not None or args.app_vault is not None:
+            raise UserError("--self-test runs on its own, in a temporary folder: give it without a command or --vault.")
+        from therapy_desk.self_test import run as self_test  # lazy: only the self-test loads its steps
+
+        return self_test(out)
     if getattr(args, "func", None) is None:
         if args.group is None:  # no command: the desktop app
             return _run_app(args.app_vault)
