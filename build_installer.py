@@ -84,9 +84,13 @@ EXCLUDED_MODULES = (
     "pyx12", "mypy", "ruff", "IPython", "numpy", "PyInstaller",
     "fontTools",  # pypdf's optional font parser; the app only encrypts PDFs with pypdf (templates/protect.py)
 )  # fmt: skip
-# Left out of a one-folder bundle after PyInstaller (paths below the bundle, matched anywhere in it): Qt's own
-# translations (the app is in English and installs no QTranslator), and the platform plugins of embedded
-# devices (framebuffer, EGLFS, VNC, evdev input) that no desktop uses. xcb, wayland, offscreen stay.
+# Left out of a one-folder bundle after PyInstaller (a path below the bundle, matched at its end, so the same
+# entry works in Linux's and Windows' _internal/ and in a macOS .app). Qt's own translations: the app is in
+# English and installs no QTranslator. The platform plugins of embedded devices (framebuffer, EGLFS, VNC, evdev
+# input) that no desktop uses; xcb, wayland and offscreen stay. Qt's GTK 3 theme plugin and the GTK stack it
+# drags in from the build machine (cairo, pango, ...): it would load the user's own GTK 3 against these
+# copies, a known source of symbol clashes; without it Qt uses its Fusion style (the app's theme) and the
+# XDG desktop portal for dialogs. Symbolic links left pointing at nothing are removed too.
 PRUNED = (
     "PySide6/Qt/translations",
     "PySide6/Qt/plugins/generic",
@@ -98,7 +102,11 @@ PRUNED = (
     "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so",
     "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
     "PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6",
-)
+    "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+    "libatk-1.0.so.0", "libcairo-gobject.so.2", "libcairo.so.2", "libgdk_pixbuf-2.0.so.0", "libpango-1.0.so.0",
+    "libpangocairo-1.0.so.0", "libpangoft2-1.0.so.0", "libthai.so.0", "libdatrie.so.1", "libfribidi.so.0",
+    "libpixman-1.so.0", "libgraphite2.so.3", "libharfbuzz.so.0",
+)  # fmt: skip
 # Imported by name at run time (plugins, optional imports, C extensions' helpers): analysis alone misses them.
 HIDDEN_IMPORTS = (
     # importlib.resources.files() imports it by name only: without it the data folder is a namespace package,
@@ -304,16 +312,20 @@ def windows_archive(bundle: Path, out: Path) -> None:
             archive.write(path, Path(APP) / path.relative_to(bundle))
 
 
-def prune(bundle: Path) -> list[Path]:
-    """Remove what PRUNED names from a one-folder bundle; returns what was removed."""
+def prune(bundle: Path) -> list[str]:
+    """Remove what PRUNED names from a one-folder bundle; returns what was removed (paths below it)."""
     removed = []
-    for name in PRUNED:
-        parent, leaf = Path(name).parent, Path(name).name
-        for folder in bundle.rglob(parent.name):
-            path = folder / leaf
-            if folder.as_posix().endswith(parent.as_posix()) and (path.exists() or path.is_symlink()):
-                shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
-                removed.append(path)
+    for path in sorted(bundle.rglob("*")):
+        name = path.relative_to(bundle).as_posix()
+        if not (path.exists() or path.is_symlink()):
+            continue  # inside a folder removed already
+        if any(name == entry or name.endswith(f"/{entry}") for entry in PRUNED):
+            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
+            removed.append(name)
+    for path in sorted(bundle.rglob("*")):
+        if path.is_symlink() and not path.exists():
+            path.unlink()
+            removed.append(path.relative_to(bundle).as_posix())
     return removed
 
 

@@ -291,3 +291,26 @@ def test_the_icons_are_real_images_in_every_size() -> None:
     desktop = (ROOT / bi.DESKTOP_FILE).read_text()
     assert "Exec=therapy-desk" in desktop
     assert "Icon=therapy-desk" in desktop
+
+
+def test_pruning_removes_what_no_desktop_uses_and_the_links_left_dangling(tmp_path: Path) -> None:
+    internal = tmp_path / "therapy-desk" / "_internal"
+    qt = internal / "PySide6" / "Qt"
+    for name in (
+        "translations/qt_de.qm",
+        "plugins/platforms/libqvnc.so",
+        "plugins/platforms/libqxcb.so",
+        "plugins/platformthemes/libqgtk3.so",
+        "lib/libQt6EglFsKmsSupport.so.6",
+        "lib/libQt6Gui.so.6",
+    ):
+        (qt / name).parent.mkdir(parents=True, exist_ok=True)
+        (qt / name).write_text("x")
+    (internal / "libcairo.so.2").write_text("x")
+    (internal / "libQt6EglFsKmsSupport.so.6").symlink_to("PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6")
+    (internal / "libQt6Gui.so.6").symlink_to("PySide6/Qt/lib/libQt6Gui.so.6")  # fmt: skip
+    removed = bi.prune(tmp_path / "therapy-desk")
+    assert "_internal/PySide6/Qt/translations" in removed
+    assert "_internal/libQt6EglFsKmsSupport.so.6" in removed
+    left = {p.relative_to(internal).as_posix() for p in internal.rglob("*") if p.is_file()}
+    assert left == {"PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/lib/libQt6Gui.so.6", "libQt6Gui.so.6"}
