@@ -1,14 +1,15 @@
 """Build Therapy Desk as a desktop app that needs no Python: `python build_installer.py [--onefile]`.
 
-PyInstaller freezes the app (its `build` extra: `.venv/bin/pip install -e '.[build]'`); the arguments it is
-given are spelt out in `pyinstaller_args`, so this file is also the spec. What lands in `dist/`:
+PyInstaller freezes the app (its `build` extra: `.venv/bin/pip install -e '.[build]'`) from the spec
+resources/therapy-desk.spec, which reads this build's settings (`spec_settings`, written as JSON) and the lists
+below: data files, hidden imports, excluded modules, and what is pruned from the bundle. What lands in `dist/`:
 
 - Linux: `dist/therapy-desk/` (run `therapy-desk` in it) and `dist/therapy-desk-<version>-linux-<arch>.tar.gz`
   holding that folder, the .desktop file and the icons (see INSTALL.txt inside).
 - Windows: `dist/therapy-desk/therapy-desk.exe` with the icon and version information, and
   `dist/therapy-desk-<version>-windows-<arch>.zip`. A console program whose console hides when it is started
   from Explorer (PyInstaller's hide-early), so the command line still prints in a terminal.
-- macOS: `dist/Therapy Desk.app` (resources/macos/Info.plist merged over PyInstaller's, the version set) and,
+- macOS: `dist/Therapy Desk.app` (resources/macos/Info.plist as its Info.plist, the version set) and,
   where `hdiutil` exists, `dist/therapy-desk-<version>-macos-<arch>.dmg`.
 - `--onefile`: one executable, `dist/therapy-desk-<version>-<os>-<arch>[.exe]` (not on macOS, where an app is a
   folder by design).
@@ -21,6 +22,7 @@ a tree with uncommitted changes builds with a warning and the version stamped `+
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import plistlib
@@ -62,8 +64,10 @@ ICON_ICNS = "resources/icons/therapy-desk.icns"
 DESKTOP_FILE = "resources/linux/therapy-desk.desktop"
 VERSION_INFO = "resources/windows/version_info.txt.in"
 INFO_PLIST = "resources/macos/Info.plist"
+SPEC = "resources/therapy-desk.spec"
 INSTALLER_ASSETS = (
-    *(ICON_PNG.format(size=size) for size in ICON_SIZES), ICON_ICO, ICON_ICNS, DESKTOP_FILE, VERSION_INFO, INFO_PLIST
+    *(ICON_PNG.format(size=size) for size in ICON_SIZES), ICON_ICO, ICON_ICNS, DESKTOP_FILE, VERSION_INFO, INFO_PLIST,
+    SPEC,
 )  # fmt: skip
 
 # The Qt modules therapy_desk/ui imports; every other PySide6 module is left out of the bundle.
@@ -84,28 +88,23 @@ EXCLUDED_MODULES = (
     "pyx12", "mypy", "ruff", "IPython", "numpy", "PyInstaller",
     "fontTools",  # pypdf's optional font parser; the app only encrypts PDFs with pypdf (templates/protect.py)
 )  # fmt: skip
-# Left out of a one-folder bundle after PyInstaller (a path below the bundle, matched at its end, so the same
-# entry works in Linux's and Windows' _internal/ and in a macOS .app). Qt's own translations: the app is in
-# English and installs no QTranslator. The platform plugins of embedded devices (framebuffer, EGLFS, VNC, evdev
-# input) that no desktop uses; xcb, wayland and offscreen stay. Qt's GTK 3 theme plugin and the GTK stack it
-# drags in from the build machine (cairo, pango, ...): it would load the user's own GTK 3 against these
-# copies, a known source of symbol clashes; without it Qt uses its Fusion style (the app's theme) and the
-# XDG desktop portal for dialogs. Symbolic links left pointing at nothing are removed too.
-PRUNED = (
-    "PySide6/Qt/translations",
-    "PySide6/Qt/plugins/generic",
-    "PySide6/Qt/plugins/egldeviceintegrations",
-    "PySide6/Qt/plugins/platforms/libqeglfs.so",
-    "PySide6/Qt/plugins/platforms/libqlinuxfb.so",
-    "PySide6/Qt/plugins/platforms/libqminimalegl.so",
-    "PySide6/Qt/plugins/platforms/libqvnc.so",
-    "PySide6/Qt/plugins/platforms/libqvkkhrdisplay.so",
-    "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
-    "PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6",
-    "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
-    "libatk-1.0.so.0", "libcairo-gobject.so.2", "libcairo.so.2", "libgdk_pixbuf-2.0.so.0", "libpango-1.0.so.0",
-    "libpangocairo-1.0.so.0", "libpangoft2-1.0.so.0", "libthai.so.0", "libdatrie.so.1", "libfribidi.so.0",
-    "libpixman-1.so.0", "libgraphite2.so.3", "libharfbuzz.so.0",
+# Left out of the bundle (the spec drops them after analysis; `pruned` decides), by their path in the bundle
+# below Qt's folder (PySide6/Qt/ on Linux and macOS, PySide6/ on Windows) or, for a library, by file name. Qt's
+# own translations: the app is in English and installs no QTranslator. The platform plugins of embedded devices
+# (framebuffer, EGLFS, VNC, evdev input) that no desktop uses; xcb, wayland, offscreen, windows and cocoa stay.
+# Qt's GTK 3 theme plugin and the GTK stack it pulls in from the build machine (cairo, pango, ...): it would
+# load the user's own GTK 3 against these copies, a known source of symbol clashes; without it Qt uses its
+# Fusion style (the app's theme) and the XDG desktop portal's dialogs.
+QT_PRUNED = (
+    "translations", "plugins/generic", "plugins/egldeviceintegrations", "plugins/platforms/libqeglfs.so",
+    "plugins/platforms/libqlinuxfb.so", "plugins/platforms/libqminimalegl.so", "plugins/platforms/libqvnc.so",
+    "plugins/platforms/libqvkkhrdisplay.so", "plugins/platformthemes/libqgtk3.so",
+)  # fmt: skip
+LIBRARIES_PRUNED = (
+    "libQt6EglFSDeviceIntegration.so.6", "libQt6EglFsKmsSupport.so.6", "libatk-1.0.so.0", "libcairo-gobject.so.2",
+    "libcairo.so.2", "libgdk_pixbuf-2.0.so.0", "libpango-1.0.so.0", "libpangocairo-1.0.so.0",
+    "libpangoft2-1.0.so.0", "libthai.so.0", "libdatrie.so.1", "libfribidi.so.0", "libpixman-1.so.0",
+    "libgraphite2.so.3", "libharfbuzz.so.0",
 )  # fmt: skip
 # Imported by name at run time (plugins, optional imports, C extensions' helpers): analysis alone misses them.
 HIDDEN_IMPORTS = (
@@ -212,35 +211,47 @@ def version_tuple(version: str) -> tuple[int, int, int, int]:
     return tuple([*numbers, 0, 0, 0, 0][:4])  # type: ignore[return-value]
 
 
-def data_files(root: Path) -> list[tuple[Path, str]]:
-    """(source, folder in the bundle) for every data file the bundle carries."""
-    pairs = [(root / name, str(Path(name).parent)) for name in PACKAGE_DATA]
-    pairs += [(root / ICON_PNG.format(size=size), "icons") for size in (256, 512)]
+def data_files(root: Path) -> list[tuple[str, str]]:
+    """(source, folder in the bundle) for every data file the bundle carries besides the packages' own."""
+    pairs = [(str(root / name), str(Path(name).parent)) for name in PACKAGE_DATA]
+    pairs += [(str(root / ICON_PNG.format(size=size)), "icons") for size in (256, 512)]
     return pairs
 
 
-def pyinstaller_args(root: Path, work: Path, target: Target, version: str, *, onefile: bool) -> list[str]:
-    """The PyInstaller command line for `target` (the spec of the build), writing into `work`."""
-    sep = ";" if target.os == "windows" else ":"
-    args = [
-        str(root / ENTRY),
-        "--name", APP,
-        "--noconfirm", "--clean", "--log-level", "WARN",
-        "--distpath", str(work / "dist"), "--workpath", str(work / "pyinstaller"), "--specpath", str(work),
-        "--paths", str(root),
-        "--runtime-hook", str(write_version_hook(work, version)),
-        "--onefile" if onefile else "--onedir",
-    ]  # fmt: skip
-    for source, folder in data_files(root):
-        args += ["--add-data", f"{source}{sep}{folder}"]
-    for module in HIDDEN_IMPORTS:
-        args += ["--hidden-import", module]
-    for package in COLLECT_DATA:
-        args += ["--collect-data", package]
-    for package in COPY_METADATA:
-        args += ["--copy-metadata", package]
-    for module in (*(f"PySide6.{name}" for name in QT_EXCLUDED), *EXCLUDED_MODULES):
-        args += ["--exclude-module", module]
+def pruned(name: str) -> bool:
+    """Whether the file or folder at `name` (its path in the bundle, / or \\ separated) is left out."""
+    path = name.replace("\\", "/")
+    if path.rsplit("/", 1)[-1] in LIBRARIES_PRUNED:
+        return True
+    for qt in ("PySide6/Qt/", "PySide6/"):
+        if path.startswith(qt):
+            below = path[len(qt) :]
+            return any(below == entry or below.startswith(f"{entry}/") for entry in QT_PRUNED)
+    return False
+
+
+def spec_settings(root: Path, work: Path, target: Target, version: str, *, onefile: bool) -> dict[str, object]:
+    """What resources/therapy-desk.spec builds for `target`: everything that is not the same for every build."""
+    settings: dict[str, object] = {
+        "root": str(root),
+        "entry": str(root / ENTRY),
+        "name": APP,
+        "os": target.os,
+        "onefile": onefile,
+        "datas": data_files(root),
+        "hiddenimports": list(HIDDEN_IMPORTS),
+        "collect_data": list(COLLECT_DATA),
+        "copy_metadata": list(COPY_METADATA),
+        "excludes": [*(f"PySide6.{name}" for name in QT_EXCLUDED), *EXCLUDED_MODULES],
+        "runtime_hooks": [str(write_version_hook(work, version))],
+        "icon": None,
+        "version_file": None,
+        "windowed": False,
+        "hide_console": None,
+        "bundle_name": None,
+        "bundle_identifier": None,
+        "info_plist": None,
+    }
     if target.os == "windows":
         info = work / "version_info.txt"
         template = (root / VERSION_INFO).read_text(encoding="utf-8")
@@ -248,10 +259,23 @@ def pyinstaller_args(root: Path, work: Path, target: Target, version: str, *, on
             template.replace("{version_tuple}", repr(version_tuple(version))).replace("{version}", version),
             encoding="utf-8",
         )
-        args += ["--icon", str(root / ICON_ICO), "--version-file", str(info), "--hide-console", "hide-early"]
+        # A console program whose console hides when Explorer started it: the command line still prints.
+        settings.update(icon=str(root / ICON_ICO), version_file=str(info), hide_console="hide-early")
     elif target.os == "macos":
-        args += ["--windowed", "--icon", str(root / ICON_ICNS), "--osx-bundle-identifier", bundle_identifier(root)]
-    return args
+        plist = info_plist(root, version)
+        settings.update(
+            icon=str(root / ICON_ICNS), windowed=True, bundle_name=f"{APP_TITLE}.app",
+            bundle_identifier=plist["CFBundleIdentifier"], info_plist=plist,
+        )  # fmt: skip
+    return settings
+
+
+def pyinstaller_command(root: Path, work: Path, settings_file: Path) -> list[str]:
+    """`python -m PyInstaller` on the spec, building into `work`, with the settings file after `--`."""
+    return [
+        sys.executable, "-m", "PyInstaller", str(root / SPEC), "--noconfirm", "--clean", "--log-level", "WARN",
+        "--distpath", str(work / "dist"), "--workpath", str(work / "pyinstaller"), "--", str(settings_file),
+    ]  # fmt: skip
 
 
 def write_version_hook(work: Path, version: str) -> Path:
@@ -265,19 +289,12 @@ def write_version_hook(work: Path, version: str) -> Path:
     return hook
 
 
-def bundle_identifier(root: Path) -> str:
-    return str(plistlib.loads((root / INFO_PLIST).read_bytes())["CFBundleIdentifier"])
-
-
-def merge_info_plist(app: Path, template: Path, version: str) -> None:
-    """Lay resources/macos/Info.plist over the one PyInstaller wrote into `app`, with the version set."""
-    plist_path = app / "Contents" / "Info.plist"
-    merged = plistlib.loads(plist_path.read_bytes()) if plist_path.exists() else {}
-    merged.update(plistlib.loads(template.read_bytes()))
-    merged["CFBundleShortVersionString"] = version.split("+")[0]
-    merged["CFBundleVersion"] = version
-    plist_path.parent.mkdir(parents=True, exist_ok=True)
-    plist_path.write_bytes(plistlib.dumps(merged))
+def info_plist(root: Path, version: str) -> dict[str, object]:
+    """resources/macos/Info.plist with this build's version (the short one without a +local part)."""
+    plist: dict[str, object] = plistlib.loads((root / INFO_PLIST).read_bytes())
+    plist["CFBundleShortVersionString"] = version.split("+")[0]
+    plist["CFBundleVersion"] = version
+    return plist
 
 
 def linux_archive(root: Path, bundle: Path, out: Path, version: str) -> None:
@@ -312,16 +329,9 @@ def windows_archive(bundle: Path, out: Path) -> None:
             archive.write(path, Path(APP) / path.relative_to(bundle))
 
 
-def prune(bundle: Path) -> list[str]:
-    """Remove what PRUNED names from a one-folder bundle; returns what was removed (paths below it)."""
+def remove_dangling_links(bundle: Path) -> list[str]:
+    """Remove symbolic links in `bundle` whose target was pruned; returns their paths below it."""
     removed = []
-    for path in sorted(bundle.rglob("*")):
-        name = path.relative_to(bundle).as_posix()
-        if not (path.exists() or path.is_symlink()):
-            continue  # inside a folder removed already
-        if any(name == entry or name.endswith(f"/{entry}") for entry in PRUNED):
-            shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
-            removed.append(name)
     for path in sorted(bundle.rglob("*")):
         if path.is_symlink() and not path.exists():
             path.unlink()
@@ -368,9 +378,11 @@ def build(root: Path, *, onefile: bool = False) -> list[Path]:
 
 def _freeze(root: Path, work: Path, target: Target, version: str, *, onefile: bool) -> list[Path]:
     """Run PyInstaller into `work` and make the archives there; returns the finished artefacts."""
-    args = pyinstaller_args(root, work, target, version, onefile=onefile)
+    settings_file = work / "settings.json"
+    settings = spec_settings(root, work, target, version, onefile=onefile)
+    settings_file.write_text(json.dumps(settings, indent=1), encoding="utf-8")
     print(f"build_installer: building {APP} {version} for {target.os}-{target.arch} with PyInstaller", flush=True)
-    done = subprocess.run([sys.executable, "-m", "PyInstaller", *args], cwd=root, check=False)
+    done = subprocess.run(pyinstaller_command(root, work, settings_file), cwd=root, check=False)
     if done.returncode != 0:
         raise BuildError("PyInstaller failed (its messages are above); nothing was put in dist/.")
     dist = work / "dist"
@@ -384,9 +396,7 @@ def _freeze(root: Path, work: Path, target: Target, version: str, *, onefile: bo
         return [final]
     if target.os == "macos":
         app = work / f"{APP_TITLE}.app"
-        (dist / f"{APP}.app").rename(app)
-        merge_info_plist(app, root / INFO_PLIST, version)
-        prune(app)
+        (dist / f"{APP_TITLE}.app").rename(app)
         check_built(app / "Contents" / "MacOS" / APP, version)
         made = [app]
         hdiutil = shutil.which("hdiutil")
@@ -400,7 +410,7 @@ def _freeze(root: Path, work: Path, target: Target, version: str, *, onefile: bo
         return made
     bundle = work / APP
     (dist / APP).rename(bundle)
-    prune(bundle)
+    remove_dangling_links(bundle)
     check_built(bundle / target.exe, version)
     if target.os == "windows":
         archive = work / f"{stem}.zip"

@@ -112,14 +112,15 @@ def test_a_pyinstaller_failure_leaves_dist_as_it_was(tmp_path: Path) -> None:
 
 # A stand-in build: a one-folder "bundle" whose program prints the version the runtime hook stamps.
 PRINTS_HOOK_VERSION = """
-    import ast, os
+    import ast, json
     from pathlib import Path
     dist = Path(args[args.index("--distpath") + 1])
-    hook = Path(args[args.index("--runtime-hook") + 1]).read_text()
+    settings = json.loads(Path(args[args.index("--") + 1]).read_text())
+    hook = Path(settings["runtime_hooks"][0]).read_text()
     version = ast.literal_eval(hook.rsplit("= ", 1)[1].strip())
     bundle = dist / "therapy-desk"
-    (bundle / "_internal" / "PySide6" / "Qt" / "translations").mkdir(parents=True)
-    (bundle / "_internal" / "PySide6" / "Qt" / "translations" / "qt_de.qm").write_text("x")
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "_internal" / "libgone.so").symlink_to("PySide6/Qt/lib/libgone.so")  # its target pruned
     program = bundle / "therapy-desk"
     program.write_text(f"#!/bin/sh\\necho 'therapy-desk {PRINTED}'\\n")
     program.chmod(0o755)
@@ -142,7 +143,7 @@ def test_a_complete_build_lands_in_dist_with_its_archive(tmp_path: Path) -> None
         f"therapy-desk {version}\n"
     )
     assert not (bundle / "stale").exists()
-    assert not (bundle / "_internal" / "PySide6" / "Qt" / "translations").exists()  # pruned
+    assert not (bundle / "_internal" / "libgone.so").is_symlink()  # a link left dangling by pruning
     archive = tree / "dist" / f"therapy-desk-{version}-linux-{bi.host_target().arch}.tar.gz"
     with tarfile.open(archive) as tar:
         names = set(tar.getnames())
@@ -206,19 +207,24 @@ def test_windows_file_version_has_four_numbers() -> None:
 # -- the spec ----------------------------------------------------------------------------------------
 
 
-def option_values(args: list[str], option: str) -> list[str]:
-    return [args[i + 1] for i, word in enumerate(args) if word == option]
-
-
 def test_the_spec_carries_every_data_file_the_app_reads(tmp_path: Path) -> None:
-    args = bi.pyinstaller_args(ROOT, tmp_path, LINUX, "0.1.0", onefile=False)
-    added = {tuple(value.rsplit(":", 1)) for value in option_values(args, "--add-data")}
+    settings = bi.spec_settings(ROOT, tmp_path, LINUX, "0.1.0", onefile=False)
+    added = {tuple(pair) for pair in settings["datas"]}  # type: ignore[attr-defined]
     for name in bi.PACKAGE_DATA:
         assert (str(ROOT / name), str(Path(name).parent)) in added
-    assert "therapy_desk.resources" in option_values(args, "--hidden-import")
-    assert "tzdata" in option_values(args, "--collect-data")
-    assert "--onedir" in args
-    assert "--onefile" in bi.pyinstaller_args(ROOT, tmp_path, LINUX, "0.1.0", onefile=True)
+    assert "therapy_desk.resources" in settings["hiddenimports"]  # type: ignore[operator]
+    assert settings["collect_data"] == ["tzdata"]
+    assert settings["onefile"] is False
+    assert bi.spec_settings(ROOT, tmp_path, LINUX, "0.1.0", onefile=True)["onefile"] is True
+    hook = Path(settings["runtime_hooks"][0]).read_text()  # type: ignore[index]
+    assert "therapy_desk.__version__ = '0.1.0'" in hook
+    command = bi.pyinstaller_command(ROOT, tmp_path, tmp_path / "settings.json")
+    assert command[3] == str(ROOT / bi.SPEC)
+    assert command[-2:] == ["--", str(tmp_path / "settings.json")]
+    spec = (ROOT / bi.SPEC).read_text()
+    for key in settings:  # every setting is used by the spec, and the spec reads no other
+        assert f'settings["{key}"]' in spec
+    assert set(re.findall(r'settings\["(\w+)"\]', spec)) == set(settings)
 
 
 def test_package_data_is_what_the_app_loads_and_what_pyproject_ships() -> None:
@@ -244,37 +250,59 @@ def test_only_the_qt_modules_the_ui_imports_are_kept(tmp_path: Path) -> None:
                 imported.add(node.module.split(".")[1])
     assert imported <= set(bi.QT_USED)
     assert not set(bi.QT_USED) & set(bi.QT_EXCLUDED)
-    excluded = option_values(bi.pyinstaller_args(ROOT, tmp_path, LINUX, "0.1.0", onefile=False), "--exclude-module")
-    assert {"PySide6.QtWebEngineCore", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.Qt3DCore"} <= set(excluded)
-    assert {"pytest", "hypothesis", "PyInstaller"} <= set(excluded)
+    excluded = set(bi.spec_settings(ROOT, tmp_path, LINUX, "0.1.0", onefile=False)["excludes"])  # type: ignore[call-overload]
+    assert {"PySide6.QtWebEngineCore", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.Qt3DCore"} <= excluded
+    assert {"pytest", "hypothesis", "PyInstaller"} <= excluded
+
+
+def test_what_no_desktop_uses_is_pruned_and_what_the_app_needs_is_not() -> None:
+    for name in (
+        "PySide6/Qt/translations/qt_de.qm",
+        "PySide6/translations/qtbase_fr.qm",  # Linux, Windows
+        "PySide6/Qt/plugins/platforms/libqvnc.so",
+        "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
+        "PySide6\\Qt\\plugins\\generic",
+        "libcairo.so.2",
+        "PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6",
+    ):
+        assert bi.pruned(name), name
+    for name in (
+        "PySide6/Qt/plugins/platforms/libqxcb.so",
+        "PySide6/Qt/plugins/platforms/libqoffscreen.so",
+        "PySide6/plugins/platforms/qwindows.dll",
+        "PySide6/Qt/lib/libQt6Gui.so.6",
+        "libxcb-cursor.so.0",
+        "therapy_desk/resources/fonts/NotoSansThai-Regular.ttf",
+        "tzdata/zoneinfo/America/New_York",
+        "PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so",
+    ):
+        assert not bi.pruned(name), name
 
 
 def test_windows_gets_its_icon_and_version_information(tmp_path: Path) -> None:
-    args = bi.pyinstaller_args(ROOT, tmp_path, bi.Target("windows", "x86_64"), "1.2.3+dirty", onefile=False)
-    assert option_values(args, "--icon") == [str(ROOT / bi.ICON_ICO)]
-    assert option_values(args, "--hide-console") == ["hide-early"]
-    info = Path(option_values(args, "--version-file")[0]).read_text()
+    settings = bi.spec_settings(ROOT, tmp_path, bi.Target("windows", "x86_64"), "1.2.3+dirty", onefile=False)
+    assert settings["icon"] == str(ROOT / bi.ICON_ICO)
+    assert settings["hide_console"] == "hide-early"
+    assert settings["windowed"] is False
+    info = Path(str(settings["version_file"])).read_text()
     assert "filevers=(1, 2, 3, 0)" in info
     assert "StringStruct('ProductVersion', '1.2.3+dirty')" in info
     assert "{" not in re.sub(r"#.*", "", info)  # every placeholder filled
-    assert ";" in option_values(args, "--add-data")[0]  # Windows' separator
 
 
 def test_macos_app_gets_the_info_plist_with_the_version(tmp_path: Path) -> None:
-    args = bi.pyinstaller_args(ROOT, tmp_path, bi.Target("macos", "arm64"), "1.2.3", onefile=False)
-    assert "--windowed" in args
-    assert option_values(args, "--icon") == [str(ROOT / bi.ICON_ICNS)]
-    assert option_values(args, "--osx-bundle-identifier") == ["org.therapydesk.TherapyDesk"]
-    app = tmp_path / "Therapy Desk.app"
-    (app / "Contents").mkdir(parents=True)
-    (app / "Contents" / "Info.plist").write_bytes(plistlib.dumps({"CFBundleExecutable": "therapy-desk", "X": 1}))
-    bi.merge_info_plist(app, ROOT / bi.INFO_PLIST, "1.2.3+dirty")
-    merged = plistlib.loads((app / "Contents" / "Info.plist").read_bytes())
-    assert merged["CFBundleShortVersionString"] == "1.2.3"
-    assert merged["CFBundleVersion"] == "1.2.3+dirty"
-    assert merged["CFBundleName"] == "Therapy Desk"
-    assert merged["NSHighResolutionCapable"] is True
-    assert merged["X"] == 1  # PyInstaller's own keys kept
+    settings = bi.spec_settings(ROOT, tmp_path, bi.Target("macos", "arm64"), "1.2.3+dirty", onefile=False)
+    assert settings["windowed"] is True
+    assert settings["icon"] == str(ROOT / bi.ICON_ICNS)
+    assert settings["bundle_name"] == "Therapy Desk.app"
+    assert settings["bundle_identifier"] == "org.therapydesk.TherapyDesk"
+    plist = settings["info_plist"]
+    assert isinstance(plist, dict)
+    assert plist["CFBundleShortVersionString"] == "1.2.3"
+    assert plist["CFBundleVersion"] == "1.2.3+dirty"
+    assert plist["CFBundleName"] == "Therapy Desk"
+    assert plist["NSHighResolutionCapable"] is True
+    assert plistlib.loads(plistlib.dumps(plist)) == plist  # what BUNDLE writes reads back the same
 
 
 def test_the_icons_are_real_images_in_every_size() -> None:
@@ -291,26 +319,3 @@ def test_the_icons_are_real_images_in_every_size() -> None:
     desktop = (ROOT / bi.DESKTOP_FILE).read_text()
     assert "Exec=therapy-desk" in desktop
     assert "Icon=therapy-desk" in desktop
-
-
-def test_pruning_removes_what_no_desktop_uses_and_the_links_left_dangling(tmp_path: Path) -> None:
-    internal = tmp_path / "therapy-desk" / "_internal"
-    qt = internal / "PySide6" / "Qt"
-    for name in (
-        "translations/qt_de.qm",
-        "plugins/platforms/libqvnc.so",
-        "plugins/platforms/libqxcb.so",
-        "plugins/platformthemes/libqgtk3.so",
-        "lib/libQt6EglFsKmsSupport.so.6",
-        "lib/libQt6Gui.so.6",
-    ):
-        (qt / name).parent.mkdir(parents=True, exist_ok=True)
-        (qt / name).write_text("x")
-    (internal / "libcairo.so.2").write_text("x")
-    (internal / "libQt6EglFsKmsSupport.so.6").symlink_to("PySide6/Qt/lib/libQt6EglFsKmsSupport.so.6")
-    (internal / "libQt6Gui.so.6").symlink_to("PySide6/Qt/lib/libQt6Gui.so.6")  # fmt: skip
-    removed = bi.prune(tmp_path / "therapy-desk")
-    assert "_internal/PySide6/Qt/translations" in removed
-    assert "_internal/libQt6EglFsKmsSupport.so.6" in removed
-    left = {p.relative_to(internal).as_posix() for p in internal.rglob("*") if p.is_file()}
-    assert left == {"PySide6/Qt/plugins/platforms/libqxcb.so", "PySide6/Qt/lib/libQt6Gui.so.6", "libQt6Gui.so.6"}
