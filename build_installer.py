@@ -308,9 +308,9 @@ def linux_archive(root: Path, bundle: Path, out: Path, version: str) -> None:
         f"  cp -r therapy-desk ~/.local/opt/ && ln -sf ~/.local/opt/{APP}/{APP} ~/.local/bin/{APP}\n"
         "  cp therapy-desk.desktop ~/.local/share/applications/\n"
         "  cp -r icons ~/.local/share/\n\n"
-        "Qt needs a few X libraries that minimal systems lack; on Debian and Ubuntu:\n"
-        "  sudo apt-get install libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \\\n"
-        "    libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libegl1 libfontconfig1 libdbus-1-3\n"
+        "It carries its own Qt and X client libraries; from the system it needs glibc 2.36 or later, OpenGL/EGL\n"
+        "and libxcb (every desktop has them; on a minimal Debian or Ubuntu: sudo apt-get install libegl1 libgl1\n"
+        "libxcb1), and for quick unlock a keychain (GNOME Keyring or KWallet).\n"
     )
     staging = out.parent / f".{top}-install.txt"
     staging.write_text(install, encoding="utf-8")
