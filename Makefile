@@ -2,6 +2,7 @@
 #   make run    launch Therapy Desk (installs only what the app needs)
 #   make test   run the whole test suite headless (adds the test and lint tools)
 #   make installer  build the desktop app with PyInstaller into dist/ (see build_installer.py)
+#   make installer-check  build it, then run the built app's --self-test with no display (CI runs this)
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -9,7 +10,7 @@ APP_STAMP := $(VENV)/.installed-app
 DEV_STAMP := $(VENV)/.installed-dev
 BUILD_STAMP := $(VENV)/.installed-build
 
-.PHONY: run test lint installer
+.PHONY: run test lint installer installer-check
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,4 +41,8 @@ $(BUILD_STAMP): pyproject.toml | $(PY)
 	touch $(APP_STAMP) $(BUILD_STAMP)
 
 installer: $(BUILD_STAMP)
+	@scripts/build-deps.sh
 	$(PY) build_installer.py
+
+installer-check: installer
+	QT_QPA_PLATFORM=offscreen dist/therapy-desk/therapy-desk --self-test
