@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from tests.templates.document_samples import CLIENT, PROVIDER, superbill, weekly_lines
 from tests.templates.pdf_text import pages, text
 from therapy_desk.domain.codes import PlaceOfService
-from therapy_desk.domain.documents import DocumentIncomplete, ServiceLine
+from therapy_desk.domain.documents import DocumentIncomplete, PaymentLine, ServiceLine, money
 from therapy_desk.templates.superbill import render
 
 NOW = datetime(2026, 4, 1, 9, 30)
@@ -82,6 +82,16 @@ def test_a_forty_line_superbill_continues_on_page_two_with_its_header_and_the_cl
     every_date = [line.date_of_service.strftime("%m/%d/%Y") for line in weekly_lines(date(2026, 3, 2), 40)]
     assert all(day in " ".join(out) for day in every_date)
     assert "40 services $6,400.00" in " ".join(out)
+
+
+def test_a_year_of_payments_runs_on_over_pages_with_the_totals_after_them() -> None:
+    year = superbill(52)
+    paid = tuple(PaymentLine(line.date_of_service, "Card", line.paid_cents, "Visa") for line in year.lines)
+    out = " ".join(pages(render(replace(year, payments=paid), now=NOW)))  # one table row taller than a page once
+
+    assert all(line.date_of_service.strftime("%m/%d/%Y") in out for line in year.lines)
+    assert out.index("Payment received") < out.index("Total charges") < out.index("Balance due")
+    assert f"Amount paid {money(sum(p.amount_cents for p in paid))}" in out
 
 
 @pytest.mark.parametrize("name", ["张伟", "نور العلي", "Zoë Ngozi Adébáyọ̀-Oyelaran", "Παπαδοπούλου"])

@@ -258,7 +258,7 @@ def totals_box(rows: Sequence[tuple[str, int, bool]], width: float, note: str = 
     if note:
         cells.append([plain(note, ds.num_bold.clone("note", fontSize=10, leading=14)), ""])
         commands.append(("SPAN", (0, len(cells) - 1), (1, len(cells) - 1)))
-    table = Table(cells, colWidths=[width * 0.75, width * 0.25], hAlign="RIGHT")
+    table = Table(cells, colWidths=[width * 0.58, width * 0.42], hAlign="RIGHT")  # room for $99,999.00
     table.setStyle(TableStyle(commands))
     return table
 

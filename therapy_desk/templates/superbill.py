@@ -45,6 +45,7 @@ ATTESTATION = (
     "I certify that the services listed above were medically necessary and were provided by me on the dates "
     "shown, and that the fees are my usual charges."
 )
+SIDE_BY_SIDE_PAYMENTS = 12  # more payments than this are listed whole width, above the totals
 # Fractions of the frame's width: date, POS, service, modifiers, pointers, units, fee, paid.
 _WIDTHS = (0.115, 0.06, 0.32, 0.105, 0.085, 0.06, 0.125, 0.13)
 
@@ -71,7 +72,7 @@ def render(doc: Superbill, *, now: datetime | None = None, pagesize: tuple[float
         plain("Services", ds.heading),
         _services(doc, width),
         Spacer(1, 8),
-        _payments_and_totals(doc, width),
+        *_payments_and_totals(doc, width),
         Spacer(1, 4),
         plain(_pos_legend(doc), ds.small),
     ]
@@ -161,8 +162,10 @@ def _services(doc: Superbill, width: float) -> Table:
     return table
 
 
-def _payments_and_totals(doc: Superbill, width: float) -> Table:
-    """Proof of payment on the left, the totals on the right: side by side, so a month fits one page."""
+def _payments_and_totals(doc: Superbill, width: float) -> list[Flowable]:
+    """Proof of payment on the left, the totals on the right: side by side, so a month fits one page. Many
+    payments (a long period) are listed whole width first, so their table can run on over pages (a row of a
+    table never splits), and the totals follow."""
     totals = totals_box(
         [
             ("Total charges", doc.total_fee_cents, False),
@@ -172,6 +175,8 @@ def _payments_and_totals(doc: Superbill, width: float) -> Table:
         width * 0.36,
         note="Paid in full" if doc.paid_in_full else "",
     )
+    if len(doc.payments) > SIDE_BY_SIDE_PAYMENTS:
+        return [_payments(doc, width), Spacer(1, 8), totals]
     left: Flowable | str = ""
     if doc.payments:
         left = _payments(doc, width * 0.58)
@@ -186,7 +191,7 @@ def _payments_and_totals(doc: Superbill, width: float) -> Table:
             ]
         )
     )
-    return table
+    return [table]
 
 
 def _payments(doc: Superbill, width: float) -> Table:
