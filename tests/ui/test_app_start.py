@@ -86,7 +86,7 @@ def test_help_says_the_app_opens_with_no_command_and_names_the_vault_option(
 ) -> None:
     assert cli.main(["--help"], stdout=io.StringIO()) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "usage: therapy-desk [-h] [--version] [--vault DIR] COMMAND" in text
+    assert "usage: therapy-desk [-h] [--version] [--self-test] [--vault DIR] COMMAND" in text
     assert "With no command, opens the desktop app (on the vault in DIR with --vault)." in text
     assert "--vault DIR open the app on the vault in DIR" in text
 
@@ -152,3 +152,12 @@ def test_a_view_that_cannot_be_imported_stops_the_app_at_start() -> None:
     assert child.returncode == crash.EXIT_SOFTWARE, child.stderr
     assert "an internal error stopped" in child.stderr
     assert "Traceback" not in child.stderr
+
+
+def test_every_window_carries_the_apps_icon(qtbot: QtBot) -> None:
+    from therapy_desk.ui.app import make_application
+
+    app = make_application(["therapy-desk"])
+    sizes = app.windowIcon().availableSizes()
+    assert sizes
+    assert max(s.width() for s in sizes) == 256

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, Slot
-from PySide6.QtGui import QFontDatabase
+from PySide6.QtGui import QFontDatabase, QIcon, QPixmap
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from therapy_desk import crash, paths
@@ -363,6 +363,13 @@ def _options(argv: list[str]) -> argparse.Namespace:
     return known
 
 
+def app_icon() -> QIcon:
+    """The app's icon (every window's, and the task bar's where the desktop has no .desktop file for it)."""
+    pixmap = QPixmap()
+    pixmap.loadFromData(resources.files("therapy_desk.resources").joinpath("icon-256.png").read_bytes())
+    return QIcon(pixmap)
+
+
 def make_application(argv: list[str]) -> QApplication:
     """The QApplication with Qt 6's defaults: high DPI on, the native style and palette (dark mode follows the OS),
     its placeholder and selection colours made readable (`theme.install`)."""
@@ -373,6 +380,7 @@ def make_application(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName("TherapyDesk")
     app.setDesktopFileName("therapy-desk")
+    app.setWindowIcon(app_icon())
     theme.install(app)
     _offer_bundled_fonts()
     return app
