@@ -68,3 +68,17 @@ def test_the_document_alone_opens_a_vault_and_reads_a_signed_note(created: tuple
         conn.close()
     assert status == "signed"
     assert dict(json.loads(sections)) == SOAP
+
+
+def test_every_table_of_the_vault_is_described(vault: Vault) -> None:
+    tables = {
+        name
+        for (name,) in vault.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND name NOT LIKE 'search_index_%'"
+        )
+    }
+    described = DOC.split("## The tables", 1)[1].split("\n## ", 1)[0]
+    assert tables
+    assert {t for t in tables if f"`{t}`" not in described} == set()
+    assert f"Schema {vault.schema_version}." in described
