@@ -15,7 +15,7 @@ from pydantic import ValidationError as FhirInvalid
 
 from tests.documents.practice import TODAY, build
 from tests.storage.test_notes import draft
-from tests.storage.test_plans import SIGNER, a_plan
+from tests.storage.test_plans import SIGNER, a_plan, reviewed
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.clients import Release
 from therapy_desk.domain.notes import ProcessNote
@@ -209,12 +209,41 @@ def test_coverage_and_releases(bundle: dict[str, Any]) -> None:
     assert consents["Employer EAP"]["provision"]["period"]["end"] == "2025-02-01"
 
 
+def test_a_revised_plan_replaces_the_version_before_and_a_result_in_error_says_so(vault: Vault) -> None:
+    client_id = chart(vault)
+    first = vault.plans.active(client_id)
+    assert first is not None
+    assert first.id is not None
+    revision = vault.plans.update_draft(reviewed(vault.plans.revise(first.id, effective_date=date(2025, 6, 2))))
+    assert revision.id is not None
+    vault.plans.sign(revision.id, SIGNER)
+    phq = vault.measures.series(client_id, "PHQ-9")[0]
+    assert phq.id is not None
+    vault.measures.mark_entered_in_error(phq.id, "Another client's form")
+
+    bundle = client_fhir(vault, client_id, today=TODAY, now=NOW)
+
+    validated(bundle)
+    plans = {p["title"]: p for p in of_type(bundle, "CarePlan")}
+    assert plans["Treatment plan, version 1"]["status"] == "revoked"
+    assert plans["Treatment plan, version 2"]["status"] == "active"
+    assert plans["Treatment plan, version 2"]["replaces"] == [
+        {"reference": f"urn:uuid:{plans['Treatment plan, version 1']['id']}"}
+    ]
+    assert len(of_type(bundle, "Goal")) == 4
+    phq_observation = next(o for o in of_type(bundle, "Observation") if o["valueInteger"] == 7)
+    assert phq_observation["status"] == "entered-in-error"
+
+
 @pytest.mark.slow
 def test_the_demo_practices_bundle_validates(vault: Vault) -> None:
     build_demo(vault, clients=15, years=1, today=TODAY)
+    some_client = vault.caseload.ids()[0]
+    vault.notes.save_process_note(ProcessNote(some_client, PROCESS_WORDS, date(2025, 3, 17)))
     bundle = practice_fhir(vault, today=TODAY, now=NOW)
 
     validated(bundle)
+    assert PROCESS_WORDS not in json.dumps(bundle) + "".join(attachment_texts(bundle))
     assert len(of_type(bundle, "Patient")) == 15
     assert len(of_type(bundle, "Practitioner")) == 1
     assert len(of_type(bundle, "DocumentReference")) > 15
