@@ -40,6 +40,7 @@ from therapy_desk.storage.billing import BillingStore
 from therapy_desk.storage.caseload import CaseloadStore
 from therapy_desk.storage.claims import ClaimStore
 from therapy_desk.storage.clients import ClientStore
+from therapy_desk.storage.disclosures import DisclosureStore
 from therapy_desk.storage.documents import DocumentStore
 from therapy_desk.storage.files import (
     fsync_dir,
@@ -142,6 +143,7 @@ class Vault:
         self.billing = BillingStore(self.db, self.audit)
         self.documents = DocumentStore(self.db, self.audit)
         self.claims = ClaimStore(self.db, self.audit)
+        self.disclosures = DisclosureStore(self.db, self.audit)
         self.sessions = SessionFlows(self.db, self.notes, self.schedule, self.billing)
         self.caseload = CaseloadStore(
             self.db,

@@ -28,6 +28,7 @@ from therapy_desk.storage.migrations import (
     m013_week_index,
     m014_ledger,
     m015_claims,
+    m016_disclosures,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -61,6 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "the schedule's range read from one index", m013_week_index.STATEMENTS),
     Migration(14, "ledger: adjustments, write-offs, refunds, EOB posting; documents issued", m014_ledger.STATEMENTS),
     Migration(15, "insurance claims, their history and 837P batches; the CMS-1500 boxes", m015_claims.STATEMENTS),
+    Migration(16, "the disclosures log", m016_disclosures.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
