@@ -59,9 +59,14 @@ def period_label(date_from: date, date_to: date) -> str:
     return f"{date_from.isoformat()} to {date_to.isoformat()}"
 
 
+def file_part(text: str) -> str:
+    """`text` (an account number, say) made safe inside a file name on any system."""
+    return _UNSAFE.sub("-", text).strip(" .-")
+
+
 def document_name(kind: DocumentKind, account_number: str, label: str) -> str:
     """The file name: the kind, its period and the client's account number (never the client's name)."""
-    account = _UNSAFE.sub("-", account_number).strip(" .-")
+    account = file_part(account_number)
     return " ".join(p for p in (TITLES[kind], label, account) if p) + ".pdf"
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from therapy_desk.domain import validation as v
+from therapy_desk.domain.documents import ClientInfo, Provider
 from therapy_desk.domain.text import clean_text
 from therapy_desk.errors import ValidationError
 
@@ -101,3 +102,28 @@ def accounting_window(requested_on: date) -> tuple[date, date]:
     except ValueError:  # 29 February
         start = requested_on.replace(year=requested_on.year - ACCOUNTING_YEARS, day=28)
     return start, requested_on
+
+
+@dataclass(frozen=True)
+class Accounting:
+    """A client's accounting of disclosures: the practice, the client, the period, what it lists.
+
+    `complete` lists every logged disclosure; otherwise only those 164.528 requires."""
+
+    provider: Provider
+    client: ClientInfo
+    requested_on: date
+    since: date
+    until: date
+    disclosures: tuple[Disclosure, ...]
+    release_names: dict[int, str]  # release id -> "recipient, signed 03/02/2026", for rows that relied on one
+    complete: bool = False
+
+    @property
+    def listed(self) -> tuple[Disclosure, ...]:
+        return tuple(d for d in self.disclosures if self.complete or d.basis.accountable)
+
+    @property
+    def left_out(self) -> int:
+        """How many logged disclosures of the period the accounting leaves out, as the law allows."""
+        return len(self.disclosures) - len(self.listed)
