@@ -26,6 +26,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,8 @@ from tests.ui.test_chart import Answers, answers, open_chart
 from tests.ui.test_shortcuts import clashes, window_bindings
 from tests.ui.test_theme import dark_palette, light_palette
 from therapy_desk.demo.builder import MIN_CLIENTS, build_demo
-from therapy_desk.domain.clients import CareContact, ContactRole
+from therapy_desk.domain.clients import CareContact, ContactRole, Release
+from therapy_desk.domain.disclosures import Disclosure, DisclosureBasis
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import app, dialogs, registry, theme
 from therapy_desk.ui.app import default_pages
@@ -69,6 +71,7 @@ from therapy_desk.ui.chart_common import ChartTab, DateDialog
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
+from therapy_desk.ui.chart_disclosures import AccountingDialog, DisclosureDialog
 from therapy_desk.ui.chart_overview import OverviewTab
 from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.chart_sessions import SessionsTab
@@ -456,6 +459,10 @@ def chart_states(world: World) -> States:
     chart.overview.cancel_edit()
     chart.show_tab(TAB_DIAGNOSES)
     yield "Chart, Diagnoses", chart
+    world.vault.disclosures.record(
+        Disclosure(world.client_id, date.today(), "Kings County Family Court", DisclosureBasis.COURT, "Subpoena",
+                   "Chart copy, January to June")
+    )  # fmt: skip
     chart.show_tab(TAB_CONTACTS)
     yield "Chart, Contacts and releases", chart
     chart.show_tab(TAB_PLAN)
@@ -483,6 +490,15 @@ def chart_dialog_states(world: World) -> States:
     yield "Add contact", show(world, ContactDialog(world.client_id, None, lambda saved: saved))
     yield "Edit contact", show(world, ContactDialog(world.client_id, contact, lambda saved: saved))
     yield "Add release", show(world, ReleaseDialog(world.client_id, [contact], lambda saved: saved))
+    release = Release(world.client_id, "Dr. Lena Fischer", "diagnosis", "coordination", date(2026, 1, 5), id=1)
+    logging = DisclosureDialog(world.client_id, [release], lambda logged: logged.validated(date.today()))
+    yield "Log a disclosure", show(world, logging)
+    logging.save()  # nothing typed: each missing field says so
+    yield "Log a disclosure, refused", logging
+    accounting = AccountingDialog(world.vault, world.client_id)
+    yield "Accounting of disclosures", show(world, accounting)
+    accounting.write()  # no folder chosen yet: a sentence
+    yield "Accounting of disclosures, no folder", accounting
     yield "Resolve diagnosis", show(world, DateDialog("Resolve diagnosis", "F41.1 resolves.", "Resolved on", print))
 
 
@@ -565,7 +581,10 @@ OPENERS: dict[str, tuple[Callable[[World], States], tuple[type[QWidget], ...]]] 
     "main window": (main_window_states, (MainWindow, TodayView, CaseloadView, SettingsView)),
     "chart": (chart_states, (ChartWindow, OverviewTab, DiagnosesTab, PlanTab, ContactsTab)),
     "add client": (add_client_states, (AddClientDialog,)),
-    "chart dialogs": (chart_dialog_states, (ContactDialog, ReleaseDialog, DateDialog)),
+    "chart dialogs": (
+        chart_dialog_states,
+        (ContactDialog, ReleaseDialog, DateDialog, DisclosureDialog, AccountingDialog),
+    ),
     "settings dialogs": (settings_dialog_states, (ChangePassphraseDialog, RecoveryCodeDialog)),
     "messages": (message_states, (dialogs.CrashDialog,)),
     "notes": (note_states, (SessionsTab, NoteEditor, PresignDialog, AddendumDialog, SnippetsDialog)),

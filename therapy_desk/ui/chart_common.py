@@ -45,6 +45,7 @@ class FieldErrors:
 
     def __init__(self, fallback: QLabel) -> None:
         self._labels: dict[str, QLabel] = {}
+        self._fields: dict[str, QWidget] = {}
         self._fallback = fallback
 
     def add(self, field: str, label: QLabel | None = None) -> QLabel:
@@ -59,7 +60,13 @@ class FieldErrors:
         layout.setSpacing(2)
         layout.addWidget(widget)
         layout.addWidget(self.add(field, error_label(box)))
+        self._fields[field] = widget
         return box
+
+    def focus(self, field: str | None) -> None:
+        """Put the keyboard in the field a sentence is about, when `under` placed it."""
+        if (widget := self._fields.get(field or "")) is not None:
+            (widget.focusProxy() or widget).setFocus()
 
     def label(self, field: str) -> QLabel | None:
         """The label that shows sentences about `field`, if the form has one."""

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -77,6 +78,21 @@ class _FormDialog(QDialog):
     def remember_initial(self) -> None:
         self._initial = self.snapshot()
 
+    def event(self, event: QEvent) -> bool:
+        # Ctrl+S is the Save button's, and also the chart's (it saves the open tab, forms included): both
+        # would match, and Qt runs neither of two matching shortcuts. The form claims the key for itself.
+        claimed = isinstance(event, QKeyEvent) and event.matches(QKeySequence.StandardKey.Save)
+        if event.type() == QEvent.Type.ShortcutOverride and claimed:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Save):
+            self.save()
+            return
+        super().keyPressEvent(event)
+
     def is_dirty(self) -> bool:
         return self.snapshot() != self._initial
 
@@ -87,6 +103,7 @@ class _FormDialog(QDialog):
             self.submit(self.value())
         except ValidationError as err:
             self.errors.show(err)
+            self.errors.focus(err.field)
             return False
         self.remember_initial()
         self.accept()

@@ -1,4 +1,5 @@
-"""The chart's Contacts and releases tab: care contacts (add, edit) and releases of information (add, revoke)."""
+"""The chart's Contacts and releases tab: care contacts (add, edit), releases of information (add, revoke) and
+the disclosures log (log one, print the accounting of disclosures)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,18 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import CareContact, Release
+from therapy_desk.domain.disclosures import Disclosure
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import ChartTab, DateDialog, muted_text
 from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
+from therapy_desk.ui.chart_disclosures import (
+    DISCLOSURE_COL_WHAT,
+    DISCLOSURE_HEADERS,
+    AccountingDialog,
+    DisclosureDialog,
+    disclosure_cell,
+)
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.models import OBJECT_ROLE, SORT_ROLE
 from therapy_desk.ui.models.rows_model import RowsModel
@@ -136,6 +145,13 @@ class ReleaseModel(_ListModel):
         return release_status(item, self.today).lower()
 
 
+class DisclosureModel(_ListModel):
+    headers = DISCLOSURE_HEADERS
+
+    def value(self, item: Disclosure, column: int, *, sort: bool) -> Any:
+        return disclosure_cell(item, column, sort=sort)
+
+
 def _table(model: QAbstractTableModel, name: str, stretch: int, parent: QWidget) -> QTableView:
     table = record_table(name, parent)
     table.setModel(model)
@@ -156,6 +172,8 @@ class ContactsTab(ChartTab):
         self.contact_dialog: ContactDialog | None = None
         self.release_dialog: ReleaseDialog | None = None
         self.revoke_dialog: DateDialog | None = None
+        self.disclosure_dialog: DisclosureDialog | None = None
+        self.accounting_dialog: AccountingDialog | None = None
 
         contacts = QGroupBox("Care contacts", self)
         self.contacts = ContactModel(self)
@@ -197,9 +215,29 @@ class ContactsTab(ChartTab):
         layout.addWidget(self.release_error)
         layout.addLayout(row)
 
+        disclosures = QGroupBox("Disclosures", self)
+        self.disclosures = DisclosureModel(self)
+        self.disclosure_table = _table(self.disclosures, "Disclosures", DISCLOSURE_COL_WHAT, disclosures)
+        self.log_button = QPushButton("Log &disclosure…", disclosures)
+        self.log_button.setAccessibleName("Log disclosure")
+        self.log_button.setToolTip("Record a disclosure made outside Therapy Desk: to whom, why, and what went")
+        self.log_button.clicked.connect(lambda: self.log_disclosure())
+        self.accounting_button = QPushButton("Print accou&nting…", disclosures)
+        self.accounting_button.setAccessibleName("Print accounting of disclosures")
+        self.accounting_button.setToolTip("The client's accounting of disclosures of the last six years, as a PDF")
+        self.accounting_button.clicked.connect(lambda: self.print_accounting())
+        row = QHBoxLayout()
+        row.addWidget(self.log_button)
+        row.addWidget(self.accounting_button)
+        row.addStretch(1)
+        layout = QVBoxLayout(disclosures)
+        layout.addWidget(self.disclosure_table)
+        layout.addLayout(row)
+
         outer = QVBoxLayout(self)
         outer.addWidget(contacts, 2)
         outer.addWidget(releases, 3)
+        outer.addWidget(disclosures, 3)
         self.contact_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.release_table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self._update_buttons()
@@ -216,6 +254,7 @@ class ContactsTab(ChartTab):
         self.contacts.set_rows(self._vault.clients.contacts(self._client_id))
         self.releases.today = date.today()
         self.releases.set_rows(self._vault.clients.releases(self._client_id))
+        self.disclosures.set_rows(self._vault.disclosures.for_client(self._client_id))
         if (row := self.contacts.row_of(contact_id)) >= 0:
             self.contact_table.selectRow(row)
         if (row := self.releases.row_of(release_id)) >= 0:
@@ -304,6 +343,32 @@ class ContactsTab(ChartTab):
         self.revoke_dialog.open()
         return self.revoke_dialog
 
+    # -- disclosures ----------------------------------------------------------------------------
+
+    def log_disclosure(self) -> DisclosureDialog | None:
+        if self._client_id is None:
+            return None
+
+        def submit(disclosure: Disclosure) -> Disclosure:
+            logged = self._vault.disclosures.record(disclosure)
+            self.reload()
+            self.changed.emit()
+            return logged
+
+        releases = self._vault.clients.releases(self._client_id)
+        self.disclosure_dialog = DisclosureDialog(self._client_id, releases, submit, self)
+        self.disclosure_dialog.finished.connect(lambda _r: self._forget("disclosure_dialog"))
+        self.disclosure_dialog.open()
+        return self.disclosure_dialog
+
+    def print_accounting(self) -> AccountingDialog | None:
+        if self._client_id is None:
+            return None
+        self.accounting_dialog = AccountingDialog(self._vault, self._client_id, self)
+        self.accounting_dialog.finished.connect(lambda _r: self._forget("accounting_dialog"))
+        self.accounting_dialog.open()
+        return self.accounting_dialog
+
     def _forget(self, name: str) -> None:
         dialog = getattr(self, name)
         if dialog is not None:
@@ -312,8 +377,9 @@ class ContactsTab(ChartTab):
 
     # -- the chart's contract -------------------------------------------------------------------
 
-    def _open_forms(self) -> list[ContactDialog | ReleaseDialog]:
-        return [d for d in (self.contact_dialog, self.release_dialog) if d is not None and d.isVisible()]
+    def _open_forms(self) -> list[ContactDialog | ReleaseDialog | DisclosureDialog]:
+        forms = (self.contact_dialog, self.release_dialog, self.disclosure_dialog)
+        return [d for d in forms if d is not None and d.isVisible()]
 
     def is_dirty(self) -> bool:
         return any(d.is_dirty() for d in self._open_forms())
@@ -322,24 +388,29 @@ class ContactsTab(ChartTab):
         return all(d.save() for d in self._open_forms() if d.is_dirty())
 
     def save_for_lock(self) -> None:
-        # A contact can be corrected later, so a valid one is kept. A release cannot be edited once
-        # written and revoking is a decision: both wait for the clinician's own click.
+        # A contact can be corrected later, so a valid one is kept. A release or a disclosure cannot be edited
+        # once written and revoking is a decision: they wait for the clinician's own click.
         if self.contact_dialog is not None and self.contact_dialog.isVisible() and self.contact_dialog.is_dirty():
             self.contact_dialog.save()
 
     def cancel_edit(self) -> None:
-        for dialog in (self.contact_dialog, self.release_dialog, self.revoke_dialog):
+        for dialog in (
+            self.contact_dialog, self.release_dialog, self.revoke_dialog, self.disclosure_dialog, self.accounting_dialog
+        ):  # fmt: skip
             if dialog is not None:
                 dialog.reject()
 
     def clear(self) -> None:
         self._client_id = None
         self.contact_dialog = self.release_dialog = self.revoke_dialog = None
+        self.disclosure_dialog = None
+        self.accounting_dialog = None
         for dialog in self.findChildren(QDialog):  # open, or closed and not yet deleted
             dialog.hide()
             dialog.setParent(None)
             dialog.deleteLater()
         self.contacts.set_rows([])
         self.releases.set_rows([])
+        self.disclosures.set_rows([])
         self.release_error.clear()
         self._update_buttons()
