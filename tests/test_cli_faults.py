@@ -306,7 +306,7 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (
             [SECRET],
             "The command must be one of vault, clients, search, notes, schedule, demo, backup, ledger, aging, "
-            "superbill, statement, estimate, claims, cms1500, x12 or export",
+            "superbill, statement, estimate, claims, cms1500, x12, export or chart-export",
         ),
     ],
 )
@@ -531,6 +531,10 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
     ),
     "cms1500": (
         ["cms1500", "--claim", "{claim}", "-o", "{new}.pdf", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
+    "chart-export": (
+        ["chart-export", "--client", "{insured}", "-o", "{new}.pdf", "--vault", "{vault}", "--passphrase-stdin"],
         "{passphrase}\n",
     ),
     "export fhir": (

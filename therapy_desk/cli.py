@@ -22,6 +22,7 @@ from typing import TextIO
 from therapy_desk import __version__, crash
 from therapy_desk.cli_backup import add_backup_commands
 from therapy_desk.cli_billing import add_billing_commands
+from therapy_desk.cli_chart import add_chart_commands
 from therapy_desk.cli_claims import add_claim_commands
 from therapy_desk.cli_documents import add_document_commands
 from therapy_desk.cli_export import add_export_commands
@@ -321,6 +322,7 @@ def _parser() -> CommandParser:
     add_document_commands(groups, _add_command)
     add_claim_commands(groups, _add_command)
     add_export_commands(groups, _add_command)
+    add_chart_commands(groups, _add_command)
     return parser
 
 
