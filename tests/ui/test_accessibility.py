@@ -24,6 +24,7 @@ import itertools
 import pkgutil
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -72,6 +73,7 @@ from therapy_desk.ui.chart_contact_dialogs import ContactDialog, ReleaseDialog
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
 from therapy_desk.ui.chart_disclosures import AccountingDialog, DisclosureDialog
+from therapy_desk.ui.chart_export_dialog import ChartExportDialog
 from therapy_desk.ui.chart_overview import OverviewTab
 from therapy_desk.ui.chart_plan import PlanTab
 from therapy_desk.ui.chart_sessions import SessionsTab
@@ -995,6 +997,41 @@ def documents_states(world: World) -> States:
 
 
 OPENERS["documents"] = (documents_states, document_views.VIEWS)
+
+
+# -- the chart export (issue 16) --------------------------------------------------------------------------
+
+
+def chart_export_states(world: World) -> States:
+    release = world.vault.clients.add_release(
+        Release(world.client_id, "Dr. Sato, evaluator", "psychotherapy notes", "court-ordered evaluation",
+                 date.today(), covers_psychotherapy_notes=True)
+    )  # fmt: skip
+    chart = open_chart(world.qtbot, world.vault, world.client_id)
+    dialog = chart.open_export()
+    assert dialog is not None
+    world.qtbot.waitUntil(dialog.isActiveWindow)
+    yield "Export chart", dialog
+    dialog.limit.setChecked(True)
+    dialog.psychotherapy.setChecked(True)
+    dialog.recipient_kind.setCurrentIndex(dialog.recipient_kind.findData(release.id))
+    yield "Export chart, a period, psychotherapy notes, under a release", dialog
+    dialog.recipient_kind.setCurrentIndex(dialog.recipient_kind.count() - 1)
+    dialog.folder.edit.clear()
+    dialog.export()
+    yield "Export chart, someone else, refused", dialog
+    with tempfile.TemporaryDirectory() as folder:
+        dialog.recipient_kind.setCurrentIndex(0)
+        dialog.psychotherapy.setChecked(False)
+        dialog.folder.edit.setText(folder)
+        dialog.export()
+        world.qtbot.waitUntil(lambda: dialog.op is None, timeout=60_000)
+        assert dialog.written is not None, dialog.visible_error()
+        yield "Export chart, written", dialog
+        dialog.reject()
+
+
+OPENERS["chart export"] = (chart_export_states, (ChartExportDialog,))
 
 
 # -- the tests -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from therapy_desk.ui.chart_billing import BillingTab
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
 from therapy_desk.ui.chart_diagnoses import DiagnosesTab
+from therapy_desk.ui.chart_export_dialog import ChartExportDialog
 from therapy_desk.ui.chart_measures import MeasuresTab, open_measure_result
 from therapy_desk.ui.chart_overview import OverviewTab, age_on
 from therapy_desk.ui.chart_plan import PlanTab
@@ -120,6 +121,11 @@ class ChartWindow(QWidget):
         self.process_notes_button.setToolTip(f"Open the private psychotherapy notes ({PROCESS_NOTES_KEY})")
         self.process_notes_button.clicked.connect(self.open_process_notes)
         self._action("Psychotherapy notes", QKeySequence(PROCESS_NOTES_KEY), self.open_process_notes)
+        self.export_dialog: ChartExportDialog | None = None
+        self.export_button = QPushButton("E&xport chart…", self)
+        self.export_button.setAccessibleName("Export chart")
+        self.export_button.setToolTip("Write a copy of the chart as a PDF (for a records request or an audit)")
+        self.export_button.clicked.connect(self.open_export)
 
         header = QVBoxLayout()
         header.setSpacing(2)
@@ -127,6 +133,7 @@ class ChartWindow(QWidget):
         header.addWidget(self.facts_label)
         top = QHBoxLayout()
         top.addLayout(header, 1)
+        top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.process_notes_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -253,6 +260,16 @@ class ChartWindow(QWidget):
         self.process_notes.activateWindow()
         return self.process_notes
 
+    def open_export(self) -> ChartExportDialog | None:
+        """The chart export dialog for this client (a fresh one each time: releases may have changed)."""
+        if self._client is None or self._client.id is None:
+            return None
+        if self.export_dialog is not None:
+            self.export_dialog.close()
+        self.export_dialog = ChartExportDialog(self._vault, self._ops, self._client.id, self)
+        self.export_dialog.show()
+        return self.export_dialog
+
     # -- closing and locking ---------------------------------------------------------------------
 
     def is_dirty(self) -> bool:
@@ -295,6 +312,9 @@ class ChartWindow(QWidget):
         failure: Exception | None = None
         if self.process_notes is not None:
             self.process_notes.clear_for_lock()
+        if self.export_dialog is not None:
+            self.export_dialog.close()
+            self.export_dialog = None
         for tab in self._tab_list:
             try:
                 tab.save_for_lock()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -20,11 +21,15 @@ from PySide6.QtWidgets import (
 from therapy_desk.domain.caseload import ChartSummary, review_overdue
 from therapy_desk.domain.clients import ClientStatus
 from therapy_desk.domain.plans import TreatmentPlan
-from therapy_desk.errors import ValidationError
+from therapy_desk.errors import UserError, ValidationError
+from therapy_desk.records.treatment_plan import plan_file_name, treatment_plan_pdf
+from therapy_desk.storage.files import write_new_file
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_plan_editor import PlanEditor
+from therapy_desk.ui.dialogs import show_error
+from therapy_desk.ui.files import ask_save_path
 from therapy_desk.ui.format import fmt_date
 from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.status_label import StatusLabel, announce
@@ -104,11 +109,16 @@ class PlanTab(ChartTab):
         self.revise_button.setAccessibleName("Revise plan")
         self.revise_button.setToolTip("Start a new version from this plan (for a review or a change)")
         self.revise_button.clicked.connect(self.revise)
+        self.print_button = QPushButton("&Print plan…", view_page)
+        self.print_button.setAccessibleName("Print plan")
+        self.print_button.setToolTip("Save the signed plan as a PDF, with lines for the client and you to sign")
+        self.print_button.clicked.connect(lambda: self.print_plan())
         layout = QVBoxLayout(view_page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
         row = QHBoxLayout()
         row.addStretch(1)
+        row.addWidget(self.print_button)
         row.addWidget(self.revise_button)
         layout.addLayout(row)
 
@@ -191,6 +201,22 @@ class PlanTab(ChartTab):
         if not self._dirty:
             self._dirty = True
             self._update_status()
+
+    def print_plan(self, path: Path | None = None) -> Path | None:
+        """Save the signed plan as a PDF where the user chooses (a new file, never over another)."""
+        if self._active is None or self._active.id is None:
+            return None
+        plan_id = self._active.id
+        path = path or ask_save_path(self, "Save the treatment plan", plan_file_name(self._vault, plan_id))
+        if path is None:
+            return None
+        try:
+            written = write_new_file(path.parent, path.name, treatment_plan_pdf(self._vault, plan_id), numbered=False)
+        except UserError as err:
+            show_error(self, str(err))
+            return None
+        self.status.setText(f"Plan written: “{written.name}” in {written.parent}.")
+        return written
 
     # -- drafting --------------------------------------------------------------------------------
 

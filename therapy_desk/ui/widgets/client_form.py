@@ -255,7 +255,7 @@ class ClientForm(QWidget):
         about = QGroupBox("About", self)
         about_form = self._form_layout(about)
         self._add_row(about_form, "dob", "Date of &birth:", self.dob, focus=self.dob.edit)
-        self._add_row(about_form, "sex", "Se&x (administrative):", self.sex)
+        self._add_row(about_form, "sex", "&Sex (administrative):", self.sex)
         self._add_row(about_form, "status", "Status:", self.status)
         self._add_row(about_form, "referral_source", "&Referral source:", self.referral)
 
