@@ -110,7 +110,7 @@ def _demographics(doc: ChartDocument, width: float) -> list[Flowable]:
         ("Preferred name", c.preferred_name),
         ("Pronouns", c.pronouns),
         ("Date of birth", dob_text(c.dob)),
-        ("Sex", c.sex.value),
+        ("Sex (administrative)", c.sex.name.capitalize()),
         ("Account", c.account_number),
         ("Status", c.status.value),
         ("Address", address),
