@@ -10,13 +10,12 @@ psychotherapy notes only against a release of this client that covers them).
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from therapy_desk.documents.gather import provider_of
-from therapy_desk.documents.issue import page_count
+from therapy_desk.documents.issue import file_part, page_count
 from therapy_desk.domain.chart_export import (
     ALL_SECTIONS,
     ChartDocument,
@@ -45,7 +44,6 @@ __all__ = [
     "write_chart_export",
 ]
 DOCUMENT = "chart export"  # documents_issued.details["document"]: the kind CHECK has no 'chart' of its own
-_UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
 
 
 def chart_document(
@@ -107,7 +105,7 @@ def chart_pdf(vault: Vault, client_id: int, options: ChartExportOptions | None =
 
 def chart_file_name(vault: Vault, client_id: int, today: date) -> str:
     """ "chart-C000042-2026-12-03.pdf": the account number (else the id) and the day, never a name."""
-    account = _UNSAFE.sub("-", vault.clients.get(client_id).account_number).strip(" .-") or str(client_id)
+    account = file_part(vault.clients.get(client_id).account_number) or str(client_id)
     return f"chart-{account}-{today.isoformat()}.pdf"
 
 
