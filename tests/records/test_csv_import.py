@@ -16,7 +16,15 @@ from therapy_desk.domain.billing import Payer
 from therapy_desk.domain.clients import AdministrativeSex, Client, ClientStatus
 from therapy_desk.domain.csv_import import PRESET_BY_KEY, Mapping, mapping_from_json
 from therapy_desk.errors import UserError
-from therapy_desk.records.csv_import import DryRun, dry_run, import_csv, read_mapping, read_table
+from therapy_desk.records.csv_import import (
+    MAX_ROWS,
+    DryRun,
+    dry_run,
+    import_csv,
+    parse_table,
+    read_mapping,
+    read_table,
+)
 from therapy_desk.storage.clients_import import CLIENTS_IMPORTED
 from therapy_desk.storage.vault import Vault
 
@@ -349,3 +357,18 @@ def test_ten_thousand_rows_import_with_exact_counts_in_one_transaction(vault: Va
     assert vault.db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == events_before + 1
     assert len(set(vault.db.execute("SELECT account_number FROM clients").fetchall())) == 10_000
     assert len(vault.caseload.ids(text="reyes9999")) == 1
+
+
+def test_more_rows_than_the_limit_is_a_sentence_before_anything_is_checked() -> None:
+    text = "First Name,Last Name\n" + "a,b\n" * (MAX_ROWS + 1)
+
+    with pytest.raises(UserError, match=r"big\.csv has more than 100,000 rows; split it into smaller files"):
+        parse_table("big.csv", text)
+
+
+def test_a_field_longer_than_the_limit_is_a_reason_without_its_value(vault: Vault, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "caseload.csv", [client_row(1, **{"Last Name": "x" * 201}), client_row(2)])
+
+    report = dry_run(vault, read_table(path), SIMPLEPRACTICE, today=TODAY)
+
+    assert _reasons(report) == ["Row 2: the legal last name is longer than 200 characters."]
