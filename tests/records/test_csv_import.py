@@ -372,3 +372,15 @@ def test_a_field_longer_than_the_limit_is_a_reason_without_its_value(vault: Vaul
     report = dry_run(vault, read_table(path), SIMPLEPRACTICE, today=TODAY)
 
     assert _reasons(report) == ["Row 2: the legal last name is longer than 200 characters."]
+
+
+def test_a_generated_account_number_never_takes_one_a_later_row_brings(vault: Vault, tmp_path: Path) -> None:
+    headings = [*HEADINGS, "Account"]
+    rows = [[*client_row(1), ""], [*client_row(2), "C000001"]]
+    path = write_csv(tmp_path / "caseload.csv", rows, headings)
+
+    outcome = import_csv(vault, path, SIMPLEPRACTICE.with_column("account_number", "Account"), today=TODAY)
+
+    assert outcome.imported is not None
+    accounts = {c.legal_first: c.account_number for c in vault.clients.by_ids(vault.caseload.ids()).values()}
+    assert accounts == {"Ana1": "C000001-2", "Ana2": "C000001"}

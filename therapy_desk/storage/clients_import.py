@@ -54,6 +54,16 @@ def payer_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def _free_account(client_id: int, taken: set[str]) -> str:
+    """The account number `create` would give (C000123), or with -2, -3… when a row of the file brought it."""
+    account = f"C{client_id:06d}"
+    suffix = 1
+    while account in taken:
+        suffix += 1
+        account = f"C{client_id:06d}-{suffix}"
+    return account
+
+
 class ClientImportMixin:
     """`identities`, `account_numbers`, `payers_by_name` and `import_clients`; mixed into `ClientStore`."""
 
@@ -95,17 +105,20 @@ class ClientImportMixin:
                         "legal_last",
                     )
                 seen.add(item.identity)
+                given = item.client.account_number.strip()
+                if given in accounts:
+                    raise ValidationError(
+                        f"Row {item.row}'s account number is already used by another client; nothing was imported.",
+                        "account_number",
+                    )
+                if given:
+                    accounts.add(given)
             payer_ids, added = self._payer_ids(items, now)
             first_id = self._db.next_id("clients")
             client_rows, diagnosis_rows, coverage_rows = [], [], []
             for offset, item in enumerate(items):
                 client_id = first_id + offset
-                account = item.client.account_number.strip() or f"C{client_id:06d}"
-                if account in accounts:
-                    raise ValidationError(
-                        f"Row {item.row}'s account number is already used by another client; nothing was imported.",
-                        "account_number",
-                    )
+                account = item.client.account_number.strip() or _free_account(client_id, accounts)
                 accounts.add(account)
                 clean = item.client
                 client_rows.append(
