@@ -94,6 +94,19 @@ def test_a_file_that_is_not_utf8_is_one_sentence(
     assert "Traceback" not in run.err
 
 
+def test_windows_1252_is_read_when_asked_for(
+    capsys: pytest.CaptureFixture[str], created: tuple[Path, str], tmp_path: Path, mapping: Path
+) -> None:
+    path = write_csv(tmp_path / "old.csv", [client_row(1, **{"First Name": "Zoë"})], encoding="cp1252")
+
+    run = _import(capsys, created[0], path, mapping, "--encoding", "windows-1252")
+
+    assert run.code == cli.EXIT_OK, run.err
+    with Vault.open(created[0], PASSPHRASE) as vault:
+        [client] = vault.clients.by_ids(vault.caseload.ids()).values()
+    assert client.legal_first == "Zoë"
+
+
 @pytest.mark.parametrize(
     ("text", "sentence"),
     [

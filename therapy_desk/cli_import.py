@@ -17,7 +17,7 @@ from therapy_desk.cli_parser import EXIT_OK, EXIT_PROBLEMS, CommandParser
 from therapy_desk.cli_records import _told
 from therapy_desk.domain.csv_import import PRESETS
 from therapy_desk.domain.text import plural
-from therapy_desk.records.csv_import import DryRun, dry_run, read_mapping, read_table
+from therapy_desk.records.csv_import import ENCODINGS, UTF8, DryRun, dry_run, read_mapping, read_table
 from therapy_desk.storage.vault import Vault
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def _write_report(report: DryRun, out: TextIO) -> None:
 
 def _cmd_csv(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     mapping = read_mapping(Path(args.mapping))
-    table = read_table(Path(args.file))
+    table = read_table(Path(args.file), args.encoding)
     blank = mapping.unmatched(table.headings)
     with _told(Vault.open(vault_dir(args.vault), secrets.ask("Passphrase: "))) as vault:
         report = dry_run(vault, table, mapping, today=date.today())
@@ -78,3 +78,10 @@ def add_import_commands(groups: argparse._SubParsersAction[CommandParser], add_c
         f"(presets: {presets}; columns override the preset)",
     )
     command.add_argument("--dry-run", action="store_true", help="check every row and import nothing")
+    command.add_argument(
+        "--encoding",
+        choices=list(ENCODINGS),
+        default=UTF8,
+        help="how the file's text is encoded (default utf-8, with or without a byte-order mark; windows-1252 for "
+        "a file Excel on Windows saved as plain CSV)",
+    )

@@ -18,6 +18,7 @@ from therapy_desk.domain.csv_import import PRESET_BY_KEY, Mapping, mapping_from_
 from therapy_desk.errors import UserError
 from therapy_desk.records.csv_import import (
     MAX_ROWS,
+    WINDOWS_1252,
     DryRun,
     dry_run,
     import_csv,
@@ -118,6 +119,16 @@ def test_a_file_that_is_not_utf8_is_refused_with_how_to_save_it(vault: Vault, tm
 
     with pytest.raises(UserError, match=r"caseload.csv is not UTF-8 text: save it .* as 'CSV UTF-8'"):
         read_table(path)
+
+
+def test_a_windows_1252_file_is_read_only_when_the_user_says_so(vault: Vault, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "caseload.csv", [client_row(1, **{"First Name": "José"})], encoding="cp1252")
+
+    outcome = import_csv(vault, path, SIMPLEPRACTICE, today=TODAY, encoding=WINDOWS_1252)
+
+    assert outcome.imported is not None
+    [client] = vault.clients.by_ids(vault.caseload.ids()).values()
+    assert client.legal_first == "José"
 
 
 def test_a_byte_order_mark_is_not_part_of_the_first_heading(vault: Vault, tmp_path: Path) -> None:

@@ -145,3 +145,10 @@ def test_a_file_that_is_not_utf8_is_a_sentence_in_the_dialog(
     assert "old.csv is not UTF-8 text" in dialog.general_error.text()
     assert dialog.table is None
     assert not dialog.check_button.isEnabled()
+
+    dialog.encoding.setCurrentIndex(dialog.encoding.findData("windows-1252"))
+    ops.wait_idle()
+
+    assert not dialog.general_error.isVisible()
+    assert _cell(dialog, 0, 1) == "Reyes1, Zoë"
+    assert dialog.check_button.isEnabled()

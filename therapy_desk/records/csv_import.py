@@ -29,6 +29,11 @@ MAX_COLUMNS = 500
 MAX_HEADING = 200
 MAX_MAPPING_BYTES = 64 * 1024
 PREVIEW_ROWS = 5
+# The encodings a file may be read in: UTF-8 (with or without a byte-order mark), or, only when the user
+# says so, Windows-1252, what Excel on Windows writes when saving as plain "CSV".
+UTF8, WINDOWS_1252 = "utf-8", "windows-1252"
+ENCODINGS = {UTF8: "UTF-8", WINDOWS_1252: "Windows-1252 (plain “CSV” from Excel on Windows)"}
+_CODECS = {UTF8: "utf-8-sig", WINDOWS_1252: "cp1252"}
 
 Progress = Callable[[int, int], None]  # (rows checked, rows in all)
 
@@ -96,18 +101,26 @@ class Outcome:
     imported: ImportCounts | None
 
 
-def read_table(path: Path) -> Table:
-    """The file's headings and rows, or a `UserError` sentence: too large, not UTF-8, not CSV, empty."""
+def read_table(path: Path, encoding: str = UTF8) -> Table:
+    """The file's headings and rows, or a `UserError` sentence: too large, not UTF-8 (or the encoding the user
+    chose), not CSV, empty."""
     name = path.name
+    if encoding not in _CODECS:
+        raise UserError(f"The encoding must be {' or '.join(ENCODINGS)}.")
     with os_errors_as_user_errors(path), path.open("rb") as file:
         data = file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise UserError(f"{name} is larger than {MAX_BYTES // (1024 * 1024)} MB; split it into smaller files.")
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode(_CODECS[encoding])
     except UnicodeDecodeError:
+        if encoding == UTF8:
+            raise UserError(
+                f"{name} is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8' and try again. (A file "
+                "Excel on Windows saved as plain 'CSV' can be read as Windows-1252 instead: check its names after.)"
+            ) from None
         raise UserError(
-            f"{name} is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8' and try again."
+            f"{name} is not Windows-1252 text either: save it from your spreadsheet as 'CSV UTF-8' and try again."
         ) from None
     return parse_table(name, text)
 
@@ -225,6 +238,8 @@ def import_table(
     return Outcome(report, vault.clients.import_clients(report.accepted))
 
 
-def import_csv(vault: Vault, path: Path, mapping: Mapping, *, today: date | None = None) -> Outcome:
+def import_csv(
+    vault: Vault, path: Path, mapping: Mapping, *, today: date | None = None, encoding: str = UTF8
+) -> Outcome:
     """Read the CSV file at `path` and import it (see `import_table`)."""
-    return import_table(vault, read_table(path), mapping, today=today)
+    return import_table(vault, read_table(path, encoding), mapping, today=today)

@@ -32,7 +32,17 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.csv_import import FIELDS, PRESETS, ClientImport, Mapping, Preset
 from therapy_desk.errors import UserError
-from therapy_desk.records.csv_import import DryRun, Outcome, Progress, Table, dry_run, import_table, preview, read_table
+from therapy_desk.records.csv_import import (
+    ENCODINGS,
+    DryRun,
+    Outcome,
+    Progress,
+    Table,
+    dry_run,
+    import_table,
+    preview,
+    read_table,
+)
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
 from therapy_desk.ui.files import documents_dir
@@ -107,6 +117,14 @@ class CsvImportDialog(QDialog):
         file_label = QLabel("&File:", self)
         file_label.setBuddy(self.path)
 
+        self.encoding = QComboBox(self)
+        self.encoding.setAccessibleName("Encoding")
+        for key, caption in ENCODINGS.items():
+            self.encoding.addItem(caption, key)
+        self.encoding.currentIndexChanged.connect(lambda _index: self._encoding_changed())
+        encoding_label = QLabel("&Encoding:", self)
+        encoding_label.setBuddy(self.encoding)
+
         self.preset = QComboBox(self)
         self.preset.setAccessibleName("Preset")
         self.preset.addItem(NO_PRESET, None)
@@ -120,6 +138,7 @@ class CsvImportDialog(QDialog):
         top = QFormLayout()
         top.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         top.addRow(file_label, file_row)
+        top.addRow(encoding_label, self.encoding)
         top.addRow(preset_label, self.preset)
         top.addRow("", self.preset_note)
 
@@ -227,10 +246,17 @@ class CsvImportDialog(QDialog):
             self._fail(UserError("Choose the CSV file to import."))
             self.path.setFocus()
             return None
-        path = Path(text).expanduser()
+        path, encoding = Path(text).expanduser(), str(self.encoding.currentData())
         return self._start(
-            self._ops.run_plain(lambda: read_table(path), label="Reading the file…", parent=self).success(self._loaded)
+            self._ops.run_plain(lambda: read_table(path, encoding), label="Reading the file…", parent=self).success(
+                self._loaded
+            )
         )
+
+    def _encoding_changed(self) -> None:
+        """Read the file again in the encoding chosen (nothing to do before a file is read)."""
+        if self.table is not None or self.path.text().strip():
+            self.load()
 
     def _loaded(self, table: Table) -> None:
         self.table = table
