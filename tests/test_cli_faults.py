@@ -20,6 +20,7 @@ import pytest
 from tests.children import child_env, cli_command
 from tests.claims.practice import claims_practice
 from tests.conftest import PASSPHRASE
+from tests.records.test_csv_import import client_row, write_csv
 from therapy_desk import cli
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.storage.backup import create_backup
@@ -306,7 +307,7 @@ def test_an_option_is_never_taken_for_the_start_of_a_longer_one(
         (
             [SECRET],
             "The command must be one of vault, clients, search, notes, schedule, demo, backup, ledger, aging, "
-            "superbill, statement, estimate, claims, cms1500, x12, export or chart-export",
+            "superbill, statement, estimate, claims, cms1500, x12, export, chart-export or import",
         ),
     ],
 )
@@ -541,6 +542,10 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
         ["export", "fhir", "--client", "{insured}", "-o", "{new}.json", "--vault", "{vault}", "--passphrase-stdin"],
         "{passphrase}\n",
     ),
+    "import csv": (
+        ["import", "csv", "{csv}", "--mapping", "{mapping}", "--dry-run", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
     "x12 837p": (
         ["x12", "837p", "--payer", "{payer}", "-o", "{new}.x12", "--vault", "{vault}", "--passphrase-stdin"],
         "{passphrase}\n",
@@ -602,7 +607,10 @@ def test_output_into_a_closed_pipe_ends_quietly(created: tuple[Path, str], tmp_p
         "recovery": created[1],
         "claim": str(claim.id),
         "payer": str(claim.payer_id),
+        "csv": str(write_csv(tmp_path / "caseload.csv", [client_row(n) for n in range(900, 1000)])),
+        "mapping": str(tmp_path / "map.json"),
     }
+    (tmp_path / "map.json").write_text('{"preset": "simplepractice"}', "utf-8")
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:

@@ -27,6 +27,7 @@ from therapy_desk.cli_claims import add_claim_commands
 from therapy_desk.cli_documents import add_document_commands
 from therapy_desk.cli_export import add_export_commands
 from therapy_desk.cli_folders import vault_dir
+from therapy_desk.cli_import import add_import_commands
 from therapy_desk.cli_parser import EXIT_OK, EXIT_PROBLEMS, EXIT_USER_ERROR, CommandParser
 from therapy_desk.cli_records import (
     _cmd_clients_list,
@@ -323,6 +324,7 @@ def _parser() -> CommandParser:
     add_claim_commands(groups, _add_command)
     add_export_commands(groups, _add_command)
     add_chart_commands(groups, _add_command)
+    add_import_commands(groups, _add_command)
     return parser
 
 

@@ -113,6 +113,9 @@ def main(argv: list[str]) -> int:
     add = caseload.add_client()  # type: ignore[union-attr]
     check(add, "Add client")
     add.reject()
+    csv_import = caseload.import_csv()  # type: ignore[union-attr]
+    check(csv_import, "Import clients from CSV")
+    csv_import.reject()
 
     main_window.open_chart(client_id)
     (chart,) = main_window.chart_windows()

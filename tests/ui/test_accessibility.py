@@ -1034,6 +1034,41 @@ def chart_export_states(world: World) -> States:
 OPENERS["chart export"] = (chart_export_states, (ChartExportDialog,))
 
 
+# -- Import clients from CSV (issue 16) ---------------------------------------------------------------------
+
+
+def csv_import_states(world: World) -> States:
+    from tests.records.test_csv_import import client_row, write_csv
+    from therapy_desk.ui.csv_import_dialog import CsvImportDialog
+
+    rows = [client_row(n) for n in range(1, 9)]
+    rows[2] = client_row(3, **{"Date of Birth": "31/12/1980"})
+    path = write_csv(world.folder.parent / "caseload.csv", rows)
+    dialog = CsvImportDialog(world.vault, world.ops)
+    show(world, dialog)
+    assert isinstance(dialog, CsvImportDialog)
+    yield "Import clients from CSV", dialog
+    dialog.path.setText(str(path))
+    dialog.load()
+    world.ops.wait_idle()
+    world.qtbot.waitUntil(lambda: dialog.preview.rowCount() > 0)
+    yield "Import clients from CSV, a file read and mapped", dialog
+    dialog.check()
+    world.ops.wait_idle()
+    world.qtbot.waitUntil(lambda: dialog.problems.count() > 0)
+    yield "Import clients from CSV, problems listed", dialog
+    dialog.reject()
+
+
+def _csv_import_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.csv_import_dialog import CsvImportDialog
+
+    return (CsvImportDialog,)
+
+
+OPENERS["csv import"] = (csv_import_states, _csv_import_classes())
+
+
 # -- the tests -----------------------------------------------------------------------------------
 
 

@@ -24,6 +24,9 @@ from therapy_desk.domain.icd10cm import code_set
 from therapy_desk.errors import ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
+from therapy_desk.storage.clients_import import ClientImportMixin
+from therapy_desk.storage.clients_rows import EDITABLE as _EDITABLE
+from therapy_desk.storage.clients_rows import editable_values as _editable_values
 from therapy_desk.storage.rows import iso, now_utc, to_date
 
 _CLIENT_COLUMNS = (
@@ -32,28 +35,6 @@ _CLIENT_COLUMNS = (
     "referral_source, intake_date, discharge_date"
 )
 _CLIENT_SELECT = f"SELECT {_CLIENT_COLUMNS} FROM clients"  # noqa: S608 - fixed column list
-_EDITABLE = (
-    "status",
-    "legal_first",
-    "legal_middle",
-    "legal_last",
-    "preferred_name",
-    "pronouns",
-    "dob",
-    "sex",
-    "street",
-    "city",
-    "state",
-    "zip",
-    "phone",
-    "email",
-    "emergency_name",
-    "emergency_phone",
-    "emergency_relationship",
-    "referral_source",
-    "intake_date",
-    "discharge_date",
-)
 _UPDATE = f"UPDATE clients SET {', '.join(f'{c} = ?' for c in _EDITABLE)}, sort_name = ?, updated_at = ? WHERE id = ?"  # noqa: S608
 
 
@@ -86,15 +67,7 @@ def _client_from_row(row: tuple[Any, ...]) -> Client:
     )
 
 
-def _editable_values(client: Client) -> list[Any]:
-    values = []
-    for name in _EDITABLE:
-        value = getattr(client, name)
-        values.append(iso(value) if isinstance(value, date) else str(value) if value is not None else None)
-    return values
-
-
-class ClientStore:
+class ClientStore(ClientImportMixin):
     def __init__(self, database: db.Database, audit: AuditStore) -> None:
         self._db = database
         self._audit = audit

@@ -18,10 +18,10 @@ from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.rows import iso, now_utc, to_date
 
-_PAYER_FIELDS = ("name", "kind", "electronic_id", "street", "city", "state", "zip", "phone", "active")
-_PAYER_SELECT = f"SELECT id, {', '.join(_PAYER_FIELDS)} FROM payers"  # noqa: S608 - fixed column list
+PAYER_FIELDS = ("name", "kind", "electronic_id", "street", "city", "state", "zip", "phone", "active")
+_PAYER_SELECT = f"SELECT id, {', '.join(PAYER_FIELDS)} FROM payers"  # noqa: S608 - fixed column list
 
-_COVERAGE_FIELDS = (
+COVERAGE_FIELDS = (
     "client_id",
     "payer_id",
     "rank",
@@ -54,7 +54,7 @@ _COVERAGE_FIELDS = (
 )
 # The subscriber of a 'self' coverage is read from the client's own row, so it never goes stale.
 _COVERAGE_SELECT = (
-    f"SELECT {', '.join(f'v.{c}' for c in _COVERAGE_FIELDS)}, v.id, p.name, "  # noqa: S608 - fixed column list
+    f"SELECT {', '.join(f'v.{c}' for c in COVERAGE_FIELDS)}, v.id, p.name, "  # noqa: S608 - fixed column list
     "c.legal_first, c.legal_last, c.dob, c.sex "
     "FROM coverages v JOIN payers p ON p.id = v.payer_id JOIN clients c ON c.id = v.client_id"
 )
@@ -109,7 +109,7 @@ def _coverage_from_row(row: tuple[Any, ...]) -> Coverage:
     return coverage
 
 
-def _coverage_values(coverage: Coverage) -> list[Any]:
+def coverage_values(coverage: Coverage) -> list[Any]:
     stored = coverage
     if coverage.relationship is Relationship.SELF:
         stored = dataclasses.replace(
@@ -120,7 +120,7 @@ def _coverage_values(coverage: Coverage) -> list[Any]:
             subscriber_sex=AdministrativeSex.UNKNOWN,
         )
     values: list[Any] = []
-    for name in _COVERAGE_FIELDS:
+    for name in COVERAGE_FIELDS:
         value = getattr(stored, name)
         values.append(iso(value) if isinstance(value, date) else value)
     return values
@@ -137,11 +137,11 @@ class CoverageMixin:
     def add_payer(self, payer: Payer) -> Payer:
         clean = payer.validated()
         now = now_utc()
-        values = [getattr(clean, name) for name in _PAYER_FIELDS]
+        values = [getattr(clean, name) for name in PAYER_FIELDS]
         with self._db.transaction():
             cursor = self._db.execute(
-                f"INSERT INTO payers ({', '.join(_PAYER_FIELDS)}, created_at, updated_at) "  # noqa: S608
-                f"VALUES ({', '.join('?' for _ in _PAYER_FIELDS)}, ?, ?)",
+                f"INSERT INTO payers ({', '.join(PAYER_FIELDS)}, created_at, updated_at) "  # noqa: S608
+                f"VALUES ({', '.join('?' for _ in PAYER_FIELDS)}, ?, ?)",
                 (*values, now, now),
             )
             payer_id = int(cursor.lastrowid)
@@ -154,10 +154,10 @@ class CoverageMixin:
             raise ValidationError("Only a saved payer can be updated.", "id")
         self.payer(payer.id)
         clean = payer.validated()
-        values = [getattr(clean, name) for name in _PAYER_FIELDS]
+        values = [getattr(clean, name) for name in PAYER_FIELDS]
         with self._db.transaction():
             self._db.execute(
-                f"UPDATE payers SET {', '.join(f'{n} = ?' for n in _PAYER_FIELDS)}, updated_at = ? "  # noqa: S608
+                f"UPDATE payers SET {', '.join(f'{n} = ?' for n in PAYER_FIELDS)}, updated_at = ? "  # noqa: S608
                 "WHERE id = ?",
                 (*values, now_utc(), clean.id),
             )
@@ -207,9 +207,9 @@ class CoverageMixin:
         now = now_utc()
         with self._db.transaction():
             cursor = self._db.execute(
-                f"INSERT INTO coverages ({', '.join(_COVERAGE_FIELDS)}, created_at, updated_at) "  # noqa: S608
-                f"VALUES ({', '.join('?' for _ in _COVERAGE_FIELDS)}, ?, ?)",
-                (*_coverage_values(clean), now, now),
+                f"INSERT INTO coverages ({', '.join(COVERAGE_FIELDS)}, created_at, updated_at) "  # noqa: S608
+                f"VALUES ({', '.join('?' for _ in COVERAGE_FIELDS)}, ?, ?)",
+                (*coverage_values(clean), now, now),
             )
             coverage_id = int(cursor.lastrowid)
             self._audit.record(
@@ -229,9 +229,9 @@ class CoverageMixin:
         clean = self._checked_coverage(coverage, today, existing)
         with self._db.transaction():
             self._db.execute(
-                f"UPDATE coverages SET {', '.join(f'{n} = ?' for n in _COVERAGE_FIELDS)}, updated_at = ? "  # noqa: S608
+                f"UPDATE coverages SET {', '.join(f'{n} = ?' for n in COVERAGE_FIELDS)}, updated_at = ? "  # noqa: S608
                 "WHERE id = ?",
-                (*_coverage_values(clean), now_utc(), clean.id),
+                (*coverage_values(clean), now_utc(), clean.id),
             )
             self._audit.record(
                 "coverage updated",
@@ -273,7 +273,7 @@ class CoverageMixin:
         """Each listed client's primary payer on `on_date` (self-pay clients are absent), for lists."""
         day = on_date.isoformat()
         rows = self._db.select_in(
-            f"SELECT v.client_id, p.id, {', '.join(f'p.{c}' for c in _PAYER_FIELDS)} "  # noqa: S608
+            f"SELECT v.client_id, p.id, {', '.join(f'p.{c}' for c in PAYER_FIELDS)} "  # noqa: S608
             "FROM coverages v JOIN payers p ON p.id = v.payer_id WHERE v.client_id IN ({ids}) "
             "AND v.rank = 'primary' AND v.start_date <= ? AND (v.end_date IS NULL OR v.end_date >= ?)",
             client_ids,

@@ -35,6 +35,7 @@ from therapy_desk.domain.clients import Client, ClientStatus
 from therapy_desk.domain.text import noun, plural
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry
+from therapy_desk.ui.csv_import_dialog import CsvImportDialog
 from therapy_desk.ui.format import SELF_PAY, fmt_date, fmt_money, fmt_status, fmt_upcoming
 from therapy_desk.ui.models.caseload_model import (
     COL_BALANCE,
@@ -168,6 +169,7 @@ class CaseloadView(QWidget):
         self._was_shown = False
         self._select_after_load: int | None = None
         self.add_dialog: AddClientDialog | None = None
+        self.import_dialog: CsvImportDialog | None = None
 
         self.model = CaseloadModel(vault, self, rows_loader=self._load_rows)
         self._build()
@@ -208,6 +210,10 @@ class CaseloadView(QWidget):
         self.add_button = QPushButton("&Add client…", self)
         self.add_button.setAccessibleName("Add client")
         self.add_button.clicked.connect(self.add_client)
+        self.import_button = QPushButton("&Import from CSV…", self)
+        self.import_button.setAccessibleName("Import from CSV")
+        self.import_button.setToolTip("Bring in a client list exported as CSV by another system")
+        self.import_button.clicked.connect(self.import_csv)
 
         self.count_label = StatusLabel("Number of clients shown", parent=self)
         self.empty_label = QLabel(self)
@@ -247,6 +253,7 @@ class CaseloadView(QWidget):
         bar.addWidget(self.count_label)
         bar.addSpacing(8)
         bar.addWidget(self.add_button)
+        bar.addWidget(self.import_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.empty_label)
@@ -426,6 +433,27 @@ class CaseloadView(QWidget):
         dialog.open()
         return dialog
 
+    def import_csv(self) -> CsvImportDialog:
+        """Open Import clients from CSV (or bring back the one already open); the list refreshes after an import."""
+        if self.import_dialog is not None:
+            self.import_dialog.raise_()
+            self.import_dialog.activateWindow()
+            return self.import_dialog
+        dialog = CsvImportDialog(self._vault, self._ops, self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.imported.connect(lambda _count: self.refresh())
+        dialog.finished.connect(self._import_closed)
+        self.import_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _import_closed(self, _result: int) -> None:
+        dialog, self.import_dialog = self.import_dialog, None
+        if dialog is not None:
+            dialog.deleteLater()
+        if self.isVisible():
+            self.table.setFocus()
+
     def _dialog_closed(self, _result: int) -> None:
         self.add_dialog = None
         if self.isVisible():
@@ -461,6 +489,8 @@ class CaseloadView(QWidget):
 
     def clear_for_lock(self) -> None:
         """Save (or drop) the Add client form, then empty the list and the filter, even if saving failed."""
+        if self.import_dialog is not None:
+            self.import_dialog.reject()
         dialog, self.add_dialog = self.add_dialog, None
         try:
             if dialog is not None:
