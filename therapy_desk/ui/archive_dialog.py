@@ -4,11 +4,12 @@ on a worker through Ops, with its progress bar and Cancel here; cancelling remov
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QStyleFactory,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +39,7 @@ from therapy_desk.ui.widgets.focus import set_tab_order
 from therapy_desk.ui.widgets.status_label import StatusLabel, error_label
 
 MIN_PASSWORD = 8
+POLL_MS = 100  # how often the progress bar reads the worker's step
 
 
 @registry.view
@@ -44,8 +47,6 @@ class ArchiveDialog(QDialog):
     """Choose the scope (this client or the whole practice), folder or encrypted zip, psychotherapy notes (whole
     practice only, off by default) and where; then write it with progress and Cancel. `summary` holds the
     result once written. `chart_pdf` writes each client's chart PDF (None: no PDFs)."""
-
-    _stepped = Signal(int, int)
 
     def __init__(
         self,
@@ -112,6 +113,12 @@ class ArchiveDialog(QDialog):
         note.setWordWrap(True)
         theme.set_role(note, theme.MUTED)
         self.progress = QProgressBar(self)
+        # Fusion animates a bar in progress (moving stripes) and that animation was seen to crash the app while
+        # a PDF was written on the worker; the Windows style draws the same bar without animation.
+        self._bar_style = QStyleFactory.create("Windows")
+        if self._bar_style is not None:
+            self._bar_style.setParent(self)
+            self.progress.setStyle(self._bar_style)
         self.progress.setAccessibleName("Archive progress")
         self.progress.setFormat("")
         self.progress.setRange(0, 1)
@@ -143,7 +150,10 @@ class ArchiveDialog(QDialog):
         )  # fmt: skip
 
         self.scope.setFocus(Qt.FocusReason.OtherFocusReason)
-        self._stepped.connect(self._show_step, Qt.ConnectionType.QueuedConnection)
+        self._steps = [0, 0]
+        self._poll = QTimer(self)
+        self._poll.setInterval(POLL_MS)
+        self._poll.timeout.connect(self._show_step)
         self.scope.currentIndexChanged.connect(self._update)
         self.encrypted.toggled.connect(self._update)
         self._update()
@@ -220,11 +230,11 @@ class ArchiveDialog(QDialog):
         client_id = self.client_id()
         process = self.process_notes.isChecked() and client_id is None
         chart_pdf = self._chart_pdf
-        stepped = self._stepped
+        steps = self._steps = [0, 0]  # the worker's latest (done, total); no Qt object crosses to the worker
 
         def work(vault: Vault, progress: Callable[[int, int], None], is_cancelled: Callable[[], bool]) -> object:
             def step(done: int, total: int) -> None:
-                stepped.emit(done, total)
+                steps[:] = [done, total]
                 progress(done, total)
 
             return write_archive(
@@ -234,9 +244,14 @@ class ArchiveDialog(QDialog):
 
         self._running(True)
         self.progress.setFormat("Step %v of %m")
-        self.progress.setRange(0, 0)
+        # Not a busy bar (range 0, 0): Fusion's busy animation can paint after its animation object is gone.
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self._poll.start()
         self.op = self.ops.run(work, label="Writing the archive…", cancellable=True, parent=self)
-        self.op.quiet().success(self._written).failure(self._failed).finished(self._ended)
+        # The op keeps no strong hold on this dialog: were the op's last reference dropped on a worker thread,
+        # the dialog would not be destroyed there with it.
+        self.op.quiet().success(_weak(self._written)).failure(_weak(self._failed)).finished(_weak(self._ended))
         return self.op.start()
 
     def _running(self, running: bool) -> None:
@@ -250,8 +265,9 @@ class ArchiveDialog(QDialog):
         if not running:
             self._update()
 
-    @Slot(int, int)
-    def _show_step(self, done: int, total: int) -> None:
+    @Slot()
+    def _show_step(self) -> None:
+        done, total = self._steps
         if total > 0:
             self.progress.setRange(0, total)
             self.progress.setValue(min(done, total))
@@ -272,6 +288,7 @@ class ArchiveDialog(QDialog):
         if self.summary is None and not self.errors.visible_messages():
             self.result_label.setText("Cancelled: nothing was written.")
         self.op = None
+        self._poll.stop()
         self.progress.setRange(0, 1)
         self.progress.setValue(1 if self.summary is not None else 0)
         self.progress.setFormat("Done" if self.summary is not None else "")
@@ -297,6 +314,18 @@ class ArchiveDialog(QDialog):
             event.ignore()
             return
         super().closeEvent(event)
+
+
+def _weak(method: Callable[..., None]) -> Callable[..., None]:
+    """`method` called through a weak reference to its object (nothing once the object is gone)."""
+    ref = weakref.WeakMethod(method)
+
+    def call(*args: object) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(*args)
+
+    return call
 
 
 def open_archive_dialog(
