@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,7 @@ from reportlab.pdfgen.canvas import Canvas
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.domain.notes import ProcessNote
 from therapy_desk.domain.snippets import Snippet
-from therapy_desk.errors import UnusableLocation
+from therapy_desk.errors import UnusableLocation, UserError
 from therapy_desk.records.archive import ArchiveCancelled, write_archive
 from therapy_desk.records.archive_files import MANIFEST, verify_archive
 from therapy_desk.storage import archive_rows
@@ -99,6 +101,9 @@ def test_the_whole_practice_archive_holds_every_table_a_chart_per_client_and_a_m
     checked = subprocess.run(["sha256sum", "-c", "--quiet", MANIFEST], cwd=folder, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+    if os.name == "posix":  # health information: the owner's alone
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert stat.S_IMODE((folder / "data" / "notes.csv").stat().st_mode) == 0o600
 
 
 def test_a_changed_byte_a_missing_file_and_an_extra_file_are_each_named(practice: Vault, tmp_path: Path) -> None:
@@ -191,6 +196,12 @@ def test_an_existing_target_is_refused_untouched(practice: Vault, tmp_path: Path
         _archive(practice, tmp_path / "archive.zip", password="pw")
     assert list((tmp_path / "archive").iterdir()) == []
     assert (tmp_path / "archive.zip").read_bytes() == b"mine"
+
+
+def test_an_unknown_client_is_a_sentence_and_nothing_is_written(practice: Vault, tmp_path: Path) -> None:
+    with pytest.raises(UserError, match="999"):
+        _archive(practice, tmp_path / "archive", client_id=999)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vault"]
 
 
 def test_the_encrypted_zip_opens_with_its_password_only(practice: Vault, tmp_path: Path) -> None:

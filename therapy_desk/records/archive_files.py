@@ -16,9 +16,10 @@ from typing import IO, Protocol
 import pyzipper
 
 from therapy_desk.errors import UnusableLocation
-from therapy_desk.storage.files import DIR_MODE, fsync_dir, link_into_place, os_errors_as_user_errors
+from therapy_desk.storage.files import DIR_MODE, FILE_MODE, fsync_dir, link_into_place, os_errors_as_user_errors
 
 MANIFEST = "MANIFEST.sha256"
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
 
 
 class _Hashing:
@@ -67,13 +68,14 @@ class FolderSink:
         path = self._staging / relative
         with os_errors_as_user_errors(self.target.parent):
             path.parent.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-            with open(path, "xb") as handle:
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, FILE_MODE), "wb") as handle:
                 hashing = _Hashing(handle)
                 yield hashing
         self.manifest.append((hashing.sha256.hexdigest(), relative))
 
     def finish(self) -> Path:
         with os_errors_as_user_errors(self.target.parent):
+            _flush_to_disk(self._staging)
             if self.target.exists() or self.target.is_symlink():
                 raise UnusableLocation(f"{self.target} appeared while the archive was written; it was not touched.")
             os.rename(self._staging, self.target)
@@ -83,6 +85,18 @@ class FolderSink:
 
     def abandon(self) -> None:
         shutil.rmtree(self._staging, ignore_errors=True)
+
+
+def _flush_to_disk(folder: Path) -> None:
+    """Every file under `folder` on the disk before the folder takes its final name: one sync of the disks where
+    the system has it, otherwise each file's fsync."""
+    if hasattr(os, "sync"):
+        os.sync()
+        return
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb+") as handle:
+                os.fsync(handle.fileno())
 
 
 class ZipSink:
