@@ -129,9 +129,13 @@ def test_one_clients_archive_holds_only_that_clients_rows_and_never_psychotherap
     folder = _archive(practice, tmp_path / "one", client_id=client, include_psychotherapy_notes=True)
     assert verify_archive(folder) == []
     assert [p.name for p in (folder / "clients").iterdir()] == [str(client)]
-    for table in ("notes", "appointments", "diagnoses", "plans", "charges", "measure_results", "coverages"):
+    for table in ("notes", "diagnoses", "plans", "charges", "measure_results", "coverages"):
         rows = json.loads((folder / "data" / f"{table}.json").read_text("utf-8"))
         assert {row["client_id"] for row in rows} <= {client}, table
+        assert rows or table in ("charges", "coverages"), table
+    # a session booked on a couple, family or group the client is in has no client of its own
+    appointments = json.loads((folder / "data" / "appointments.json").read_text("utf-8"))
+    assert {row["client_id"] for row in appointments} <= {client, None}
     own = json.loads((folder / "data" / "clients.json").read_text("utf-8"))
     assert [row["id"] for row in own] == [client]
     goals = json.loads((folder / "data" / "plan_goals.json").read_text("utf-8"))
@@ -151,6 +155,21 @@ def test_one_clients_archive_holds_only_that_clients_rows_and_never_psychotherap
         assert not email or email not in text
     audit = json.loads((folder / "data" / "audit_log.json").read_text("utf-8"))
     assert all(row["entity"] != "psychotherapy_note" for row in audit)
+
+
+def test_a_unit_members_archive_holds_the_units_sessions_its_notes_point_at(practice: Vault, tmp_path: Path) -> None:
+    member = practice.db.execute(
+        "SELECT min(m.client_id) FROM unit_members AS m JOIN notes AS n ON n.client_id = m.client_id "
+        "JOIN appointments AS a ON a.id = n.appointment_id AND a.unit_id = m.unit_id"
+    ).fetchone()[0]
+    folder = _archive(practice, tmp_path / "one", client_id=member, chart_pdf=None)
+    appointments = {row["id"] for row in json.loads((folder / "data" / "appointments.json").read_text("utf-8"))}
+    notes = json.loads((folder / "data" / "notes.json").read_text("utf-8"))
+    pointed = {note["appointment_id"] for note in notes if note["appointment_id"] is not None}
+    assert pointed
+    assert pointed <= appointments
+    units = json.loads((folder / "data" / "units.json").read_text("utf-8"))
+    assert units
 
 
 def test_psychotherapy_notes_are_in_the_practice_archive_only_when_chosen(practice: Vault, tmp_path: Path) -> None:

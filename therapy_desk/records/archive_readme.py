@@ -65,7 +65,7 @@ def readme_text(facts: ReadmeFacts) -> str:
     if facts.charts:
         charts = "clients/<client id>/chart.pdf   each client's chart as a PDF: open it with any PDF reader."
     else:
-        charts = "(no chart PDFs were written in this archive: the data below holds the whole record)"
+        charts = "(no chart PDFs in this archive: the data folder holds the whole record)"
     if facts.client_id is not None:
         process = "Psychotherapy notes are never in an archive of one client."
     elif facts.psychotherapy_notes:

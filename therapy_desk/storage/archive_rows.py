@@ -67,6 +67,8 @@ _OWN = "client_id = :c"
 _PLANS = "plan_id IN (SELECT id FROM plans WHERE client_id = :c)"
 _CHARGES = "SELECT id FROM charges WHERE client_id = :c"
 _CLAIMS = "claim_id IN (SELECT id FROM claims WHERE client_id = :c)"
+# A couple's, family's or group's sessions are booked on the unit: the client's when the client is in it.
+_OWN_OR_UNITS = "client_id = :c OR unit_id IN (SELECT unit_id FROM unit_members WHERE client_id = :c)"
 
 # The audit events about one client: the client itself, an event whose detail names the client, and events
 # on a row of the client's (entity -> table); psychotherapy-note events are never in a one-client archive.
@@ -118,8 +120,8 @@ _CLIENT_WHERE: dict[str, str | None] = {
     "plan_goals": _PLANS,
     "plan_objectives": _PLANS,
     "plan_interventions": _PLANS,
-    "appointment_series": _OWN,
-    "appointments": _OWN,
+    "appointment_series": _OWN_OR_UNITS,
+    "appointments": _OWN_OR_UNITS,
     "notes": _OWN,
     "note_addenda": "note_id IN (SELECT id FROM notes WHERE client_id = :c)",
     "measure_results": _OWN,
