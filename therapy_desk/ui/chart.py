@@ -121,7 +121,7 @@ class ChartWindow(QWidget):
         self.process_notes_button.setToolTip(f"Open the private psychotherapy notes ({PROCESS_NOTES_KEY})")
         self.process_notes_button.clicked.connect(self.open_process_notes)
         self._action("Psychotherapy notes", QKeySequence(PROCESS_NOTES_KEY), self.open_process_notes)
-        self.archive_button = QPushButton("Export a&rchive…", self)
+        self.archive_button = QPushButton("Export archive…", self)
         self.archive_button.setAccessibleName("Export archive")
         self.archive_button.setToolTip("Write this client's record as a folder or encrypted zip, readable anywhere")
         self.archive_button.clicked.connect(self.export_archive)
