@@ -56,6 +56,7 @@ PACKAGE_DATA = (
     "therapy_desk/resources/icd10cm.tsv.gz",
     "therapy_desk/resources/icd10cm-fy2025.tsv.gz",
     "therapy_desk/resources/icon-256.png",
+    "therapy_desk/resources/VAULT-FORMAT.md",
     *(f"therapy_desk/resources/fonts/{name}" for name in FONTS),
 )
 ICON_SIZES = (16, 32, 48, 64, 128, 256, 512)

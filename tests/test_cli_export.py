@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import pyzipper
 from fhir.resources.R4B.bundle import Bundle
 
 from tests.conftest import PASSPHRASE
@@ -96,3 +97,79 @@ def test_an_unknown_client_is_a_sentence_and_nothing_is_written(
     assert "999" in run.err
     assert "Traceback" not in run.err
     assert not target.exists()
+
+
+# -- export archive / export verify ----------------------------------------------------------------------------
+
+
+def _archive(capsys: pytest.CaptureFixture[str], folder: Path, target: Path, *options: str, stdin: str = "") -> Run:
+    return therapy_desk(capsys, "export", "archive", *options, "-o", str(target), "--vault", str(folder),
+                        "--passphrase-stdin", stdin=PASSPHRASE + "\n" + stdin)  # fmt: skip
+
+
+def test_archive_of_one_client_is_a_folder_that_verify_finds_whole(
+    capsys: pytest.CaptureFixture[str], practice: tuple[Path, Practice], out: Path
+) -> None:
+    folder, made = practice
+    target = out / "archive"
+
+    run = _archive(capsys, folder, target, "--client", str(made.insured))
+
+    assert run.code == cli.EXIT_OK, run.err
+    assert f"Wrote {target}: a folder holding 1 client" in run.out
+    assert "Reyes" not in run.out + run.err
+    clients = json.loads((target / "data" / "clients.json").read_text("utf-8"))
+    assert [c["id"] for c in clients] == [made.insured]
+    assert not (target / "clients").exists()  # no chart PDFs until the chart export is wired in
+
+    checked = therapy_desk(capsys, "export", "verify", str(target))
+    assert checked.code == cli.EXIT_OK
+    assert "every file matches MANIFEST.sha256" in checked.out
+
+    (target / "README.txt").write_text("changed", "utf-8")
+    checked = therapy_desk(capsys, "export", "verify", str(target))
+    assert checked.code == cli.EXIT_PROBLEMS
+    assert "README.txt has changed since the archive was written" in checked.out
+
+
+def test_archive_as_an_encrypted_zip_takes_its_password_from_standard_input(
+    capsys: pytest.CaptureFixture[str], practice: tuple[Path, Practice], out: Path
+) -> None:
+    folder, _made = practice
+    target = out / "practice.zip"
+
+    run = _archive(capsys, folder, target, "--zip", "--include-psychotherapy-notes", stdin="zip password 1\n")
+
+    assert run.code == cli.EXIT_OK, run.err
+    assert "AES-256 encrypted zip holding 2 clients" in run.out
+    assert "psychotherapy notes included" in run.out
+    with pyzipper.AESZipFile(target) as archive:
+        archive.setpassword(b"zip password 1")
+        assert b"psychotherapy_notes" in archive.read("README.txt")
+    assert [p.name for p in out.iterdir()] == ["practice.zip"]
+
+
+def test_archive_refuses_psychotherapy_notes_for_one_client_an_existing_folder_and_a_short_password(
+    capsys: pytest.CaptureFixture[str], practice: tuple[Path, Practice], out: Path
+) -> None:
+    folder, made = practice
+
+    run = _archive(capsys, folder, out / "a", "--client", str(made.insured), "--include-psychotherapy-notes")
+    assert run.code == cli.EXIT_USER_ERROR
+    assert "never in one client's archive" in run.err
+
+    run = _archive(capsys, folder, out)
+    assert run.code == cli.EXIT_USER_ERROR
+    assert "already exists; it was not touched" in run.err
+
+    run = _archive(capsys, folder, out / "short.zip", "--zip", stdin="short\n")
+    assert run.code == cli.EXIT_USER_ERROR
+    assert "at least 8 characters" in run.err
+    assert list(out.iterdir()) == []
+
+
+def test_verify_of_a_folder_without_a_manifest_says_so(capsys: pytest.CaptureFixture[str], out: Path) -> None:
+    run = therapy_desk(capsys, "export", "verify", str(out))
+
+    assert run.code == cli.EXIT_PROBLEMS
+    assert "holds no MANIFEST.sha256" in run.out

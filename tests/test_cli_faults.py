@@ -546,6 +546,11 @@ _WRITERS: dict[str, tuple[list[str], str]] = {
         ["import", "csv", "{csv}", "--mapping", "{mapping}", "--dry-run", "--vault", "{vault}", "--passphrase-stdin"],
         "{passphrase}\n",
     ),
+    "export archive": (
+        ["export", "archive", "--client", "{insured}", "-o", "{new}", "--vault", "{vault}", "--passphrase-stdin"],
+        "{passphrase}\n",
+    ),
+    "export verify": (["export", "verify", "{empty}"], ""),
     "x12 837p": (
         ["x12", "837p", "--payer", "{payer}", "-o", "{new}.x12", "--vault", "{vault}", "--passphrase-stdin"],
         "{passphrase}\n",

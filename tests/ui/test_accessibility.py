@@ -759,6 +759,41 @@ def _backups_classes() -> tuple[type[QWidget], ...]:
 OPENERS["backups"] = (backups_states, _backups_classes())
 
 
+def _archive_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.archive_dialog import ArchiveDialog
+
+    return (ArchiveDialog,)
+
+
+# -- Export archive… (issue 16) ------------------------------------------------------------------------------
+
+
+def archive_states(world: World) -> States:
+    from therapy_desk.ui.archive_dialog import ArchiveDialog
+
+    chart = open_chart(world.qtbot, world.vault, world.client_id)
+    dialog = chart.export_archive()
+    assert isinstance(dialog, ArchiveDialog)
+    world.qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.folder_edit.setText(str(world.folder.parent))
+    yield "Export archive from the chart, this client", dialog
+    dialog.scope.setCurrentIndex(1)
+    dialog.encrypted.setChecked(True)
+    dialog.password.setText("one password")
+    dialog.again.setText("another one")
+    dialog.write_button.click()
+    yield "Export archive, whole practice as an encrypted zip, passwords differ", dialog
+    dialog.encrypted.setChecked(False)
+    dialog.write()
+    assert dialog.ops.wait_idle(60_000)
+    assert dialog.summary is not None
+    yield "Export archive, written", dialog
+    dialog.reject()
+
+
+OPENERS["archive"] = (archive_states, _archive_classes())
+
+
 # -- the Billing page, the chart's Billing tab and their dialogs (issue 13) --------------------------------
 
 

@@ -28,6 +28,7 @@ from therapy_desk.domain.caseload import ChartSummary
 from therapy_desk.domain.clients import Client, Diagnosis
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme, windows
+from therapy_desk.ui.archive_dialog import ArchiveDialog, open_archive_dialog
 from therapy_desk.ui.chart_billing import BillingTab
 from therapy_desk.ui.chart_common import ChartTab
 from therapy_desk.ui.chart_contacts import ContactsTab
@@ -126,6 +127,10 @@ class ChartWindow(QWidget):
         self.export_button.setAccessibleName("Export chart")
         self.export_button.setToolTip("Write a copy of the chart as a PDF (for a records request or an audit)")
         self.export_button.clicked.connect(self.open_export)
+        self.archive_button = QPushButton("Export archive…", self)
+        self.archive_button.setAccessibleName("Export archive")
+        self.archive_button.setToolTip("Write this client's record as a folder or encrypted zip, readable anywhere")
+        self.archive_button.clicked.connect(self.export_archive)
 
         header = QVBoxLayout()
         header.setSpacing(2)
@@ -134,6 +139,7 @@ class ChartWindow(QWidget):
         top = QHBoxLayout()
         top.addLayout(header, 1)
         top.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.archive_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.process_notes_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -246,6 +252,12 @@ class ChartWindow(QWidget):
         """The Measures tab on this result and, when its item-9 flag is open, "Record follow-up…" (Today's
         flag asks for it; the main window calls this). False when the chart has no such result."""
         return open_measure_result(self, result_id, follow_up=True)
+
+    def export_archive(self) -> ArchiveDialog | None:
+        """Export archive… for this client (the whole practice may be chosen there too)."""
+        if self._client is None or self._client.id is None:
+            return None
+        return open_archive_dialog(self, self._vault, self._ops, self._client.id, self._client.display_name)
 
     def open_process_notes(self) -> ProcessNotesWindow | None:
         """The client's psychotherapy notes, in their own private window (raised if already open)."""

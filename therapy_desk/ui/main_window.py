@@ -38,6 +38,7 @@ from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import backup_actions, backup_auto, dialogs, files, locking, note_editor, registry, theme, windows
+from therapy_desk.ui.archive_dialog import ArchiveDialog, open_archive_dialog
 from therapy_desk.ui.backup_restore import RestoreRequest
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
@@ -183,6 +184,8 @@ class MainWindow(QMainWindow):
         self.test_backup_action.setStatusTip("Restore a backup into a temporary folder, check it, delete the copy")
         self.test_backup_action.triggered.connect(self.try_restoring)
         vault_menu.addAction(self.test_backup_action)
+        self.archive_action = vault_menu.addAction("&Export archive…", self.export_archive)
+        self.archive_action.setStatusTip("Write every client's record as a folder or encrypted zip, readable anywhere")
         vault_menu.addSeparator()
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -365,6 +368,11 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("An automatic backup is running; wait for it to finish.", 5000)
         elif not self._is_locked and not self._locking:
             self.backup_op = backup_actions.back_up_now(self, self.ops, done=self.backups_changed)
+
+    @Slot()
+    def export_archive(self) -> ArchiveDialog | None:
+        """Export archive… of the whole practice (one client's is offered from the chart)."""
+        return None if self._is_locked or self._locking else open_archive_dialog(self, self.vault, self.ops)
 
     @Slot()
     def try_restoring(self) -> None:
