@@ -74,9 +74,8 @@ def _rows_of(conn: db.Connection, client_id: int) -> dict[str, int]:
     for table, where in STEPS:
         if table == "note_addenda":
             where = "note_id NOT IN (SELECT id FROM notes)"
-        found[table] = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE {where}", (client_id,) if "?1" in where else ()
-        ).fetchone()[0]  # noqa: E501, S608
+        sql = f"SELECT count(*) FROM {table} WHERE {where}"  # noqa: S608
+        found[table] = conn.execute(sql, (client_id,) if "?1" in where else ()).fetchone()[0]
     return {t: n for t, n in found.items() if n}
 
 
@@ -111,6 +110,10 @@ def test_a_disposal_deletes_every_row_keeps_the_record_and_the_check_stays_clean
         assert client.legal_last not in repr(event)
         assert all(hit.client_id != client_id for hit in vault.search.search(client.legal_last))
         assert client_id not in vault.caseload.ids()
+        # The audit log is never changed, and holds ids, not who the disposed client was.
+        details = " ".join(str(r[0]) for r in vault.db.execute("SELECT detail FROM audit_log"))
+        for phi in (client.legal_first, client.legal_last, client.account_number, client.dob.isoformat()):
+            assert phi not in details
         assert not vault.db.execute("PRAGMA foreign_key_check").fetchall()
         assert vault.db.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')") is not None
 

@@ -140,6 +140,10 @@ class RetentionStore:
             raise UserError("This client is no longer in the vault.")
         return found[0]
 
+    def counts(self, client_id: int) -> dict[str, int]:
+        """What disposing of this client would delete, rows per table (for the confirmation)."""
+        return count_rows(self._db, client_id)
+
     def dispose(self, client_id: int, *, reason: str, today: date) -> Disposal:
         """Delete every row of this client, after their retention date, and keep the disposal record.
 
