@@ -189,10 +189,19 @@ def test_vault_menu_has_back_up_lock_now_and_quit_with_their_shortcuts(main: Mai
         "&Recent vaults": "",
         "&Back up now…": "Ctrl+B",
         "&Test a backup…": "",
+        "Records &past retention…": "",
         "&Lock now": "Ctrl+L",
         "&Quit": "Ctrl+Q",
     }
     assert [a.text() for a in main.menuBar().actions()] == ["&Vault", "&Go", "&Help"]
+
+
+def test_vault_menu_opens_the_records_past_retention(main: MainWindow) -> None:
+    main.retention_action.trigger()
+    assert main.retention_dialog is not None
+    assert main.retention_dialog.isVisible()
+    assert main.retention_dialog.windowTitle() == "Records past retention"
+    main.retention_dialog.reject()
 
 
 def test_about_opens_without_blocking(qtbot: QtBot, main: MainWindow) -> None:

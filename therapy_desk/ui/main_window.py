@@ -42,6 +42,7 @@ from therapy_desk.ui.backup_restore import RestoreRequest
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.retention import RetentionDialog
 from therapy_desk.ui.search import SearchDialog
 from therapy_desk.ui.unlock import holds_vault
 from therapy_desk.ui.widgets.status_label import StatusLabel
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self._recent_vaults = list(recent_vaults)
         self.requested_folder: Path | None = None  # "Open another vault…": unlock it once this one is locked
         self.requested_restore: RestoreRequest | None = None  # a backup to put back once this vault is locked
+        self.retention_dialog: RetentionDialog | None = None
         self.lock_wait_limit_ms = LOCK_WAIT_LIMIT_MS
         self._clipboard: AppClipboard = app_clipboard()
         self._clipboard.watch()
@@ -183,6 +185,7 @@ class MainWindow(QMainWindow):
         self.test_backup_action.setStatusTip("Restore a backup into a temporary folder, check it, delete the copy")
         self.test_backup_action.triggered.connect(self.try_restoring)
         vault_menu.addAction(self.test_backup_action)
+        self.retention_action = vault_menu.addAction("Records &past retention…", self.open_retention)
         vault_menu.addSeparator()
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -367,6 +370,11 @@ class MainWindow(QMainWindow):
             self.backup_op = backup_actions.back_up_now(self, self.ops, done=self.backups_changed)
 
     @Slot()
+    def open_retention(self) -> None:
+        if not self._is_locked and not self._locking:
+            self.retention_dialog = RetentionDialog(self.vault, parent=self)
+            self.retention_dialog.open()
+
     def try_restoring(self) -> None:
         if not self._is_locked and not self._locking:
             self.test_backup_op = backup_actions.try_restoring(self, self.ops)
