@@ -222,6 +222,7 @@ def test_a_unit_session_shared_with_another_client_stays_for_them(vault: Vault) 
     disposal = vault.retention.dispose(ids[0], reason=REASON, today=date(2026, 1, 7))
 
     assert disposal.counts[SHARED_SESSIONS] == 1
+    assert (disposal.first_service, disposal.last_service) == (day, day)
     assert disposal.counts["unit_members"] == 1
     assert vault.schedule.get(session.id).unit_id == unit.id
     assert [m.client_id for m in vault.clients.unit(unit.id).members] == [ids[1]]

@@ -23,36 +23,38 @@ from therapy_desk.storage.practice import PracticeStore
 CLIENT_DISPOSED = "client disposed"
 DISPOSABLE = (ClientStatus.DISCHARGED, ClientStatus.INACTIVE)
 
-# One row per client: who, status, and the dates the retention date is computed from.
+# One row per client: who, status, and the dates the retention date is computed from. Each date is one
+# seek in an index per client (appointments by client, status and start; notes and charges by client and
+# date), so 10,000 clients are read in a fraction of a second. An appointment's `start` is the practice's
+# local time ("2025-05-30T10:00"): its first ten characters are the date of service, read from the index.
 _LIST = """
-WITH attended AS (
-    SELECT client_id, min(date_of_service) AS first, max(date_of_service) AS last FROM appointments
-    WHERE status = 'attended' AND client_id IS NOT NULL GROUP BY client_id
-), unit_attended AS (
-    SELECT m.client_id, min(a.date_of_service) AS first, max(a.date_of_service) AS last
-    FROM appointments AS a JOIN unit_members AS m ON m.unit_id = a.unit_id
-    WHERE a.status = 'attended' AND a.client_id IS NULL GROUP BY m.client_id
-), signed AS (
-    SELECT client_id, min(date_of_service) AS first, max(date_of_service) AS last FROM notes
-    WHERE status = 'signed' AND client_id IS NOT NULL GROUP BY client_id
-), charged AS (
-    SELECT client_id, min(date_of_service) AS first, max(date_of_service) AS last FROM charges
-    WHERE voided_at IS NULL GROUP BY client_id
-)
 SELECT c.id, c.legal_first, c.legal_middle, c.legal_last, c.preferred_name, c.account_number, c.dob, c.status,
        c.intake_date, c.discharge_date, substr(c.created_at, 1, 10),
-       max(coalesce(a.last, ''), coalesce(u.last, '')), s.last, ch.last,
-       min(coalesce(a.first, '9999'), coalesce(u.first, '9999'), coalesce(s.first, '9999'), coalesce(ch.first, '9999'))
+       (SELECT substr(a.start, 1, 10) FROM appointments AS a
+        WHERE a.client_id = c.id AND a.status = 'attended' ORDER BY a.start DESC LIMIT 1),
+       (SELECT substr(a.start, 1, 10) FROM unit_members AS m JOIN appointments AS a ON a.unit_id = m.unit_id
+        WHERE m.client_id = c.id AND a.status = 'attended' ORDER BY a.start DESC LIMIT 1),
+       (SELECT n.date_of_service FROM notes AS n
+        WHERE n.client_id = c.id AND n.status = 'signed' ORDER BY n.date_of_service DESC LIMIT 1),
+       (SELECT ch.date_of_service FROM charges AS ch
+        WHERE ch.client_id = c.id AND ch.voided_at IS NULL ORDER BY ch.date_of_service DESC LIMIT 1)
 FROM clients AS c
-LEFT JOIN attended AS a ON a.client_id = c.id
-LEFT JOIN unit_attended AS u ON u.client_id = c.id
-LEFT JOIN signed AS s ON s.client_id = c.id
-LEFT JOIN charged AS ch ON ch.client_id = c.id
+"""
+
+# The first service of one client, for the disposal record.
+_FIRST = """
+SELECT min(day) FROM (
+    SELECT min(date_of_service) AS day FROM appointments WHERE client_id = ?1 AND status = 'attended'
+    UNION ALL SELECT min(a.date_of_service) FROM unit_members AS m JOIN appointments AS a ON a.unit_id = m.unit_id
+        WHERE m.client_id = ?1 AND a.status = 'attended'
+    UNION ALL SELECT min(date_of_service) FROM notes WHERE client_id = ?1 AND status = 'signed'
+    UNION ALL SELECT min(date_of_service) FROM charges WHERE client_id = ?1 AND voided_at IS NULL
+)
 """
 
 
 def _day(value: str | None) -> date | None:
-    if not value or value == "9999":
+    if not value:
         return None
     return date.fromisoformat(value[:10])
 
@@ -68,7 +70,6 @@ class RetentionRow:
     dob: date | None
     status: ClientStatus
     discharge_date: date | None
-    first_service: date | None
     last_service: date
     retention_date: date
 
@@ -108,10 +109,11 @@ class RetentionStore:
         found = []
         for row in self._db.execute(f"{_LIST} {where} ORDER BY c.sort_name, c.id", params):
             cid, first, middle, last, preferred, account, dob_s, status, intake, discharge, created = row[:11]
-            attended, signed, charged, first_service = row[11:]
+            attended, unit_attended, signed, charged = row[11:]
             dob = _day(dob_s)
+            sessions = [d for d in (_day(attended), _day(unit_attended)) if d is not None]
             last_service = policy.last_service(
-                attended=_day(attended), signed_note=_day(signed), charge=_day(charged),
+                attended=max(sessions, default=None), signed_note=_day(signed), charge=_day(charged),
                 intake=_day(intake), created=_day(created) or date.min,
             )  # fmt: skip
             found.append(
@@ -123,7 +125,6 @@ class RetentionStore:
                     dob,
                     ClientStatus(status),
                     _day(discharge),
-                    _day(first_service),
                     last_service,
                     policy.retention_date(kept, last_service, dob),
                 )
@@ -165,6 +166,7 @@ class RetentionStore:
                 )
             profile = self._practice.profile()
             by = ", ".join(p for p in (profile.name, profile.credentials) if p) or "the clinician"
+            first_service = self._db.execute(_FIRST, (client_id,)).fetchone()[0]
             sealed = sealed_records(self._db, client_id)
             counts = count_rows(self._db, client_id)
             disposed_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -174,7 +176,7 @@ class RetentionStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     client_id, row.legal_name, row.dob.isoformat() if row.dob else None, row.account_number,
-                    row.first_service.isoformat() if row.first_service else None, row.last_service.isoformat(),
+                    first_service, row.last_service.isoformat(),
                     row.retention_date.isoformat(), disposed_at, policy.DISPOSAL_METHOD, by, why,
                     json.dumps(counts), json.dumps(sealed, sort_keys=True),
                 ),

@@ -38,7 +38,23 @@ def _of(table: str, key: str) -> str:
 _PLAN_LOCKED = "a signed treatment plan cannot be changed; revise it instead"
 _PLAN_DRAFT = "(SELECT status FROM plans WHERE id = OLD.plan_id) IS NOT 'draft'"
 
+# Deleting a parent row makes SQLite look for its children by each foreign key: these keys had no index
+# of their own, so a disposal would scan the whole child table once per row deleted.
+_FOREIGN_KEY_INDEXES = (
+    ("charges", "appointment_id"),
+    ("eob_lines", "payment_id"),
+    ("claims", "original_claim_id"),
+    ("claims", "coverage_id"),
+    ("claims", "referring_contact_id"),
+    ("releases", "contact_id"),
+    ("disclosures", "release_id"),
+)
+
 STATEMENTS: tuple[str, ...] = (
+    *(
+        f"CREATE INDEX {table}_by_{column} ON {table} ({column}) WHERE {column} IS NOT NULL"
+        for table, column in _FOREIGN_KEY_INDEXES
+    ),
     """
     CREATE TABLE disposals (
         id              INTEGER PRIMARY KEY,
