@@ -4,6 +4,7 @@ the guards still refuse every other delete, and `vault check` stays clean while 
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from therapy_desk.domain.scheduling import Appointment, AppointmentStatus
 from therapy_desk.errors import UserError, ValidationError
 from therapy_desk.storage import db
 from therapy_desk.storage.disposal import SHARED_SESSIONS, STEPS
-from therapy_desk.storage.retention import CLIENT_DISPOSED
+from therapy_desk.storage.seals import CLIENT_DISPOSED, disposed_seal_digest
 from therapy_desk.storage.vault import Vault
 
 AFTER = date(2040, 1, 2)  # the demo practice's last services are in 2025; some clients are minors
@@ -106,7 +107,9 @@ def test_a_disposal_deletes_every_row_keeps_the_record_and_the_check_stays_clean
         )  # fmt: skip
         assert vault.retention.disposals() == [disposal]
         event = vault.audit.named(CLIENT_DISPOSED)[-1]
-        assert event.detail == {"disposal_id": disposal.id, "counts": disposal.counts}
+        assert event.detail == {
+            "disposal_id": disposal.id, "counts": disposal.counts, "seal_digest": disposed_seal_digest(disposal.sealed),
+        }  # fmt: skip
         assert client.legal_last not in repr(event)
         assert all(hit.client_id != client_id for hit in vault.search.search(client.legal_last))
         assert client_id not in vault.caseload.ids()
@@ -145,6 +148,34 @@ def test_after_a_disposal_tampering_with_another_clients_note_is_still_found(pra
         report = vault.check()
     assert not report.clean
     assert any("no longer match their recorded seals" in p or f"note {other} " in p for p in report.problems)
+
+
+def test_a_disposal_row_written_outside_the_app_excuses_no_missing_note(practice: Practice) -> None:
+    with Vault.open(practice.folder, PASSPHRASE) as vault:
+        client_id = _owner(vault, practice)
+        _discharged(vault, client_id)
+        vault.retention.dispose(client_id, reason=REASON, today=AFTER)
+        victim, victim_client, seal = vault.db.execute(
+            "SELECT id, client_id, content_hash FROM notes WHERE status = 'signed' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+    conn = raw_connection(practice.folder)
+    try:
+        with triggers_lifted(conn):
+            forged = json.dumps({"addenda": [], "notes": [[victim, seal]], "plans": []})
+            conn.execute(
+                "INSERT INTO disposals (client_id, legal_name, account_number, last_service, retention_date, "
+                "disposed_at, method, disposed_by, reason, counts, sealed) VALUES "
+                "(?, 'x', 'x', '2020-01-01', '2027-01-01', '2030-01-01T00:00:00+00:00', 'x', 'x', 'x', '{}', ?)",
+                (victim_client, forged),
+            )
+            conn.execute("DELETE FROM notes WHERE id = ?", (victim,))
+        conn.commit()
+    finally:
+        conn.close()
+    with Vault.open_for_check(practice.folder, PASSPHRASE) as vault:
+        report = vault.check()
+    assert any("is not the one its audit event recorded" in p for p in report.problems), report.problems
+    assert any(f"note {victim} " in p or "no longer match their recorded seals" in p for p in report.problems)
 
 
 def test_the_guards_still_refuse_an_ordinary_delete_and_the_log_is_never_changed(practice: Practice) -> None:

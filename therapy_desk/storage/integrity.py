@@ -362,6 +362,7 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
             except (db.DatabaseError, UserError) as err:
                 checker.found[NOTES].add(_unreadable("seal records in the audit log", err))
             else:
+                checker.found[NOTES].extend(records.disposal_problems)
                 checker.run(NOTES, checker.notes(records.notes))
                 checker.run(ADDENDA, checker.addenda(records.addenda))
                 checker.run(PLANS, checker.plans(records.plans))

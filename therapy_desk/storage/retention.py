@@ -19,8 +19,8 @@ from therapy_desk.storage import db
 from therapy_desk.storage.audit import AuditStore
 from therapy_desk.storage.disposal import Disposal, count_rows, delete_client, disposal_from_row, sealed_records
 from therapy_desk.storage.practice import PracticeStore
+from therapy_desk.storage.seals import CLIENT_DISPOSED, disposed_seal_digest
 
-CLIENT_DISPOSED = "client disposed"
 DISPOSABLE = (ClientStatus.DISCHARGED, ClientStatus.INACTIVE)
 
 # One row per client: who, status, and the dates the retention date is computed from. Each date is one
@@ -185,7 +185,7 @@ class RetentionStore:
             delete_client(self._db, client_id, counts)
             self._audit.record(
                 CLIENT_DISPOSED, entity="client", entity_id=client_id,
-                detail={"disposal_id": disposal_id, "counts": counts},
+                detail={"disposal_id": disposal_id, "counts": counts, "seal_digest": disposed_seal_digest(sealed)},
             )  # fmt: skip
         return self.disposal(disposal_id)
 

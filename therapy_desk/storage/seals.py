@@ -17,6 +17,7 @@ whose content and seal were both rewritten outside Therapy Desk still stands out
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ NOTES_IMPORTED = "notes imported"
 PLAN_SIGNED = "plan signed"
 PLANS_IMPORTED = "plans imported"
 SEALS_RECORDED = "seals recorded"
+CLIENT_DISPOSED = "client disposed"  # storage/retention.py: detail disposal_id, counts, seal_digest
 SEALS_FROM_VERSION = 9  # the schema from which every seal is bound by an audit event
 _SEAL_EVENTS = (NOTE_SIGNED, ADDENDUM_ADDED, NOTES_IMPORTED, PLAN_SIGNED, PLANS_IMPORTED, SEALS_RECORDED)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -76,6 +78,13 @@ class AllSealRecords:
     notes: SealRecords = field(default_factory=SealRecords)
     addenda: SealRecords = field(default_factory=SealRecords)
     plans: SealRecords = field(default_factory=SealRecords)
+    # Sentences about disposal log rows no "client disposed" event binds (their records are not excused).
+    disposal_problems: list[str] = field(default_factory=list)
+
+
+def disposed_seal_digest(sealed: dict[str, Any]) -> str:
+    """The digest the "client disposed" event records over a disposal's `sealed` ids and seals."""
+    return hashlib.sha256(json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _seal(value: object) -> str:
@@ -155,9 +164,27 @@ def _read_disposed(database: db.Database, records: AllSealRecords) -> None:
     """The sealed records the disposal log (schema 17) says were deleted with their client's record."""
     if not database.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'disposals'").fetchone():
         return
+    bound: dict[int, tuple[str | None, object]] = {}
+    for entity_id, detail_json in database.execute(
+        "SELECT entity_id, detail FROM audit_log WHERE event = ? ORDER BY seq", (CLIENT_DISPOSED,)
+    ):
+        try:
+            detail = json.loads(detail_json)
+            bound.setdefault(_record_id(detail["disposal_id"]), (entity_id, detail.get("seal_digest")))
+        except (ValueError, TypeError, KeyError, RecursionError):
+            continue  # not a disposal event this check can read: its row stays unbound
     parts = {"notes": records.notes, "addenda": records.addenda, "plans": records.plans}
-    for (sealed_json,) in database.execute("SELECT sealed FROM disposals ORDER BY id"):
+    for disposal_id, client_id, sealed_json in database.execute(
+        "SELECT id, client_id, sealed FROM disposals ORDER BY id"
+    ):
         sealed = json.loads(sealed_json)
+        event = bound.get(int(disposal_id))
+        if event is None or event[0] != str(client_id) or event[1] != disposed_seal_digest(sealed):
+            records.disposal_problems.append(
+                f"disposal {disposal_id} (client {client_id}) is not the one its audit event recorded: the disposal "
+                "log was written outside Therapy Desk, and the records it lists are not taken as disposed of"
+            )
+            continue
         for kind, part in parts.items():
             for record_id, seal in sealed.get(kind, []):
                 part.disposed[_record_id(record_id)] = _seal(seal)
