@@ -150,6 +150,22 @@ def test_after_a_disposal_tampering_with_another_clients_note_is_still_found(pra
     assert any("no longer match their recorded seals" in p or f"note {other} " in p for p in report.problems)
 
 
+def test_the_practice_wide_lists_read_on_after_a_disposal(practice: Practice) -> None:
+    with Vault.open(practice.folder, PASSPHRASE) as vault:
+        client_id = _owner(vault, practice)
+        _discharged(vault, client_id)
+        vault.claims.create(date(2024, 1, 1), date(2025, 6, 2), client_id=client_id)
+        vault.retention.dispose(client_id, reason=REASON, today=AFTER)
+        listed = vault.caseload.page()
+        assert listed
+        assert client_id not in [row.client_id for row in listed]
+        assert all(a.client_id != client_id for a in vault.schedule.range(date(2025, 1, 1), date(2025, 6, 30)))
+        assert vault.billing.aging(date(2025, 6, 2)) is not None
+        assert all(c.client_id != client_id for c in vault.billing.uncollected_copays())
+        assert all(c.client_id != client_id for c in vault.claims.claims())
+        assert vault.retention.row(listed[0].client_id).client_id == listed[0].client_id
+
+
 def test_a_disposal_row_written_outside_the_app_excuses_no_missing_note(practice: Practice) -> None:
     with Vault.open(practice.folder, PASSPHRASE) as vault:
         client_id = _owner(vault, practice)
