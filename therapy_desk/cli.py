@@ -143,10 +143,15 @@ def _cmd_vault_check(args: argparse.Namespace, secrets: Secrets, out: TextIO) ->
             f"{vault.folder}: clean (database integrity ok, all {report.pages:,} pages authenticated, "
             f"{report.triggers} triggers as defined, audit log of {report.audit_rows:,} events intact; "
             f"{report.notes:,} signed notes, {report.addenda:,} addenda and {report.plans:,} treatment plans "
-            "match their seals).\n"
+            f"match their seals{_disposed(report.disposed)}).\n"
         )
         return EXIT_OK
     return _problems_found(vault.folder, report.problems, out)
+
+
+def _disposed(count: int) -> str:
+    """The sealed records the disposal log accounts for, said when there are any."""
+    return f"; {count:,} records disposed of after retention" if count else ""
 
 
 def _problems_found(folder: Path, problems: Sequence[str], out: TextIO) -> int:

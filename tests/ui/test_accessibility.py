@@ -1104,6 +1104,45 @@ def _csv_import_classes() -> tuple[type[QWidget], ...]:
 OPENERS["csv import"] = (csv_import_states, _csv_import_classes())
 
 
+# -- records past retention and their disposal (issue 16) --------------------------------------------------
+
+
+def retention_states(world: World) -> States:
+    from datetime import date
+
+    from therapy_desk.domain.clients import ClientStatus
+    from therapy_desk.ui.retention import RetentionDialog
+
+    yield "Records past retention, none", show(world, RetentionDialog(world.vault, today=date.today()))
+    other = next(c for c in world.vault.caseload.ids() if c != world.client_id)
+    world.vault.clients.set_status(other, ClientStatus.DISCHARGED, on=date.today())
+    later = date.today().replace(year=date.today().year + 40)
+    page = RetentionDialog(world.vault, today=later)
+    show(world, page)
+    page.table.selectRow(next(n for n, r in enumerate(page.past.rows()) if r.client_id == other))
+    yield "Records past retention, a list with a discharged client selected", page
+    confirm = page.open_dispose()
+    assert confirm is not None
+    world.qtbot.waitUntil(confirm.isActiveWindow)
+    yield "Dispose of record, empty", confirm
+    confirm.reason.setText("Retention period ended")
+    confirm.confirm.setText(confirm._last_name)
+    confirm.reason.setFocus()
+    yield "Dispose of record, ready", confirm
+    confirm.dispose_button.click()
+    assert [d.client_id for d in page.log.rows()] == [other]
+    yield "Records past retention, a disposal in the log", show(world, page)
+
+
+def _retention_classes() -> tuple[type[QWidget], ...]:
+    from therapy_desk.ui.retention import DisposeDialog, RetentionDialog
+
+    return (RetentionDialog, DisposeDialog)
+
+
+OPENERS["retention"] = (retention_states, _retention_classes())
+
+
 # -- the tests -----------------------------------------------------------------------------------
 
 

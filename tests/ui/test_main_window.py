@@ -190,6 +190,7 @@ def test_vault_menu_has_back_up_lock_now_and_quit_with_their_shortcuts(main: Mai
         "&Back up now…": "Ctrl+B",
         "&Test a backup…": "",
         "&Export archive…": "",
+        "Records &past retention…": "",
         "&Lock now": "Ctrl+L",
         "&Quit": "Ctrl+Q",
     }
@@ -206,6 +207,14 @@ def test_export_archive_opens_on_the_whole_practice(main: MainWindow) -> None:
     assert dialogs[0].client_id() is None
     assert dialogs[0].scope.count() == 1
     dialogs[0].reject()
+
+
+def test_vault_menu_opens_the_records_past_retention(main: MainWindow) -> None:
+    main.retention_action.trigger()
+    assert main.retention_dialog is not None
+    assert main.retention_dialog.isVisible()
+    assert main.retention_dialog.windowTitle() == "Records past retention"
+    main.retention_dialog.reject()
 
 
 def test_about_opens_without_blocking(qtbot: QtBot, main: MainWindow) -> None:

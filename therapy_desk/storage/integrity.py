@@ -75,6 +75,7 @@ class CheckReport:
     addenda: int = 0
     plans: int = 0
     seconds: dict[str, float] = field(default_factory=dict)  # per phase, for benchmarks
+    disposed: int = 0  # sealed records absent on purpose: disposed of with their client after retention
 
     @property
     def clean(self) -> bool:
@@ -198,6 +199,7 @@ class _Checker:
         self.found = {phase: _Found() for phase in _REPORT_ORDER}
         self.seconds: dict[str, float] = {}
         self.counts: dict[str, int] = {}
+        self.disposed = 0
 
     def tick(self, phase: str, done: int, total: int) -> None:
         if self._progress is not None:
@@ -259,6 +261,7 @@ class _Checker:
                 done += len(batch)
                 self.tick(phase, done, total)
             found.extend(ledger.finish())
+            self.disposed += ledger.disposed
             return done
 
         return work
@@ -325,6 +328,7 @@ class _Checker:
             addenda=count(ADDENDA, 0),
             plans=count(PLANS, 0),
             seconds=dict(self.seconds),
+            disposed=self.disposed,
         )
 
 
@@ -358,6 +362,7 @@ def check_vault(vault: Vault, progress: Progress | None = None) -> CheckReport:
             except (db.DatabaseError, UserError) as err:
                 checker.found[NOTES].add(_unreadable("seal records in the audit log", err))
             else:
+                checker.found[NOTES].extend(records.disposal_problems)
                 checker.run(NOTES, checker.notes(records.notes))
                 checker.run(ADDENDA, checker.addenda(records.addenda))
                 checker.run(PLANS, checker.plans(records.plans))

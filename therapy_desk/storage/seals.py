@@ -17,6 +17,7 @@ whose content and seal were both rewritten outside Therapy Desk still stands out
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ NOTES_IMPORTED = "notes imported"
 PLAN_SIGNED = "plan signed"
 PLANS_IMPORTED = "plans imported"
 SEALS_RECORDED = "seals recorded"
+CLIENT_DISPOSED = "client disposed"  # storage/retention.py: detail disposal_id, counts, seal_digest
 SEALS_FROM_VERSION = 9  # the schema from which every seal is bound by an audit event
 _SEAL_EVENTS = (NOTE_SIGNED, ADDENDUM_ADDED, NOTES_IMPORTED, PLAN_SIGNED, PLANS_IMPORTED, SEALS_RECORDED)
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -67,6 +69,8 @@ class SealRecords:
     batches: list[BatchSeal] = field(default_factory=list)  # imports, in id order
     upgrade: BatchSeal | None = None
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (audit seq, event)
+    # Records deleted with their client's record after retention (the disposal log): id -> seal.
+    disposed: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -74,6 +78,13 @@ class AllSealRecords:
     notes: SealRecords = field(default_factory=SealRecords)
     addenda: SealRecords = field(default_factory=SealRecords)
     plans: SealRecords = field(default_factory=SealRecords)
+    # Sentences about disposal log rows no "client disposed" event binds (their records are not excused).
+    disposal_problems: list[str] = field(default_factory=list)
+
+
+def disposed_seal_digest(sealed: dict[str, Any]) -> str:
+    """The digest the "client disposed" event records over a disposal's `sealed` ids and seals."""
+    return hashlib.sha256(json.dumps(sealed, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _seal(value: object) -> str:
@@ -145,7 +156,38 @@ def read_seal_records(database: db.Database) -> AllSealRecords:
                 (records.addenda if event == ADDENDUM_ADDED else kind).malformed.append((int(seq), event))
     for kind in (records.notes, records.plans):
         kind.batches.sort(key=lambda b: b.first_id)
+    _read_disposed(database, records)
     return records
+
+
+def _read_disposed(database: db.Database, records: AllSealRecords) -> None:
+    """The sealed records the disposal log (schema 17) says were deleted with their client's record."""
+    if not database.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'disposals'").fetchone():
+        return
+    bound: dict[int, tuple[str | None, object]] = {}
+    for entity_id, detail_json in database.execute(
+        "SELECT entity_id, detail FROM audit_log WHERE event = ? ORDER BY seq", (CLIENT_DISPOSED,)
+    ):
+        try:
+            detail = json.loads(detail_json)
+            bound.setdefault(_record_id(detail["disposal_id"]), (entity_id, detail.get("seal_digest")))
+        except (ValueError, TypeError, KeyError, RecursionError):
+            continue  # not a disposal event this check can read: its row stays unbound
+    parts = {"notes": records.notes, "addenda": records.addenda, "plans": records.plans}
+    for disposal_id, client_id, sealed_json in database.execute(
+        "SELECT id, client_id, sealed FROM disposals ORDER BY id"
+    ):
+        sealed = json.loads(sealed_json)
+        event = bound.get(int(disposal_id))
+        if event is None or event[0] != str(client_id) or event[1] != disposed_seal_digest(sealed):
+            records.disposal_problems.append(
+                f"disposal {disposal_id} (client {client_id}) is not the one its audit event recorded: the disposal "
+                "log was written outside Therapy Desk, and the records it lists are not taken as disposed of"
+            )
+            continue
+        for kind, part in parts.items():
+            for record_id, seal in sealed.get(kind, []):
+                part.disposed[_record_id(record_id)] = _seal(seal)
 
 
 class SealLedger:
@@ -162,6 +204,18 @@ class SealLedger:
         self._starts = [b.first_id for b in records.batches]
         self._digests: dict[int, SealDigest] = {}
         self._seen: set[int] = set()
+        # Disposed records still owed to their batch's digest, per batch, in ascending id order.
+        self._owed: dict[int, list[tuple[int, str]]] = {}
+        self._disposed_in: dict[int, int] = {}  # batch seq -> how many of its records were disposed of
+        self.disposed = 0  # disposed records the log accounts for (an event of their own or a batch)
+        for record_id, seal in sorted(records.disposed.items()):
+            if record_id in records.own:
+                self._seen.add(record_id)
+                self.disposed += 1
+            elif (batch := self._batch_for(record_id)) is not None:
+                self._owed.setdefault(batch.seq, []).append((record_id, seal))
+                self._disposed_in[batch.seq] = self._disposed_in.get(batch.seq, 0) + 1
+                self.disposed += 1
 
     def bind(self, record_id: int, seal: str) -> str | None:
         """Why this sealed record's stored seal is not the one the audit log bound (the end of a
@@ -177,11 +231,25 @@ class SealLedger:
             return None
         batch = self._batch_for(record_id)
         if batch is not None:
+            self._pay_owed(batch.seq, before=record_id)
             self._digests.setdefault(batch.seq, SealDigest()).add(record_id, seal)
             return None
         if self._required:
             return "is signed, but no audit event sealed it: it was added outside Therapy Desk"
         return None
+
+    def _pay_owed(self, seq: int, before: int | None = None) -> None:
+        """Add to the batch's digest the disposed records with ids below `before` (all with None)."""
+        owed = self._owed.get(seq)
+        if not owed:
+            return
+        digest = self._digests.setdefault(seq, SealDigest())
+        while owed and (before is None or owed[0][0] < before):
+            record_id, seal = owed.pop(0)
+            if digest.last_id is None or record_id > digest.last_id:
+                digest.add(record_id, seal)
+        if owed and owed[0][0] == before:  # a record the log says went is still here: the live one counts
+            owed.pop(0)
 
     def _batch_for(self, record_id: int) -> BatchSeal | None:
         at = bisect.bisect_right(self._starts, record_id) - 1
@@ -206,13 +274,16 @@ class SealLedger:
                 )
         batches = [*self._records.batches, *([self._records.upgrade] if self._records.upgrade else [])]
         for batch in batches:
+            self._pay_owed(batch.seq)
             digest = self._digests.get(batch.seq, SealDigest())
             if digest.count != batch.sealed or digest.hexdigest() != batch.digest:
                 how = "imported together as" if batch.imported else "sealed before the upgrade to schema 9 among"
+                gone = self._disposed_in.get(batch.seq, 0)
+                disposed = f", {gone} of them disposed of after retention" if gone else ""
                 yield (
                     f"the {batch.sealed} signed {noun}s {how} {noun}s {batch.first_id}–{batch.last_id} "
-                    f"(audit event {batch.seq}) no longer match their recorded seals ({digest.count} found): "
-                    f"a signed {noun} among them was changed, removed or added outside Therapy Desk"
+                    f"(audit event {batch.seq}) no longer match their recorded seals ({digest.count} found"
+                    f"{disposed}): a signed {noun} among them was changed, removed or added outside Therapy Desk"
                 )
 
 

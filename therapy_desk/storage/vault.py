@@ -65,6 +65,7 @@ from therapy_desk.storage.measures import MeasureStore
 from therapy_desk.storage.notes import NoteStore
 from therapy_desk.storage.plans import PlanStore
 from therapy_desk.storage.practice import PracticeStore
+from therapy_desk.storage.retention import RetentionStore
 from therapy_desk.storage.schedule import ScheduleStore
 from therapy_desk.storage.search import SearchStore
 from therapy_desk.storage.sessions import SessionFlows
@@ -144,6 +145,7 @@ class Vault:
         self.documents = DocumentStore(self.db, self.audit)
         self.claims = ClaimStore(self.db, self.audit)
         self.disclosures = DisclosureStore(self.db, self.audit)
+        self.retention = RetentionStore(self.db, self.audit, self.practice)
         self.sessions = SessionFlows(self.db, self.notes, self.schedule, self.billing)
         self.caseload = CaseloadStore(
             self.db,

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from therapy_desk import __version__
 from therapy_desk.crash import crash_details
 from therapy_desk.errors import UserError
 from therapy_desk.ui import clipboard, registry
@@ -131,3 +132,20 @@ def install_excepthook() -> None:
             show_crash(QApplication.activeWindow(), exc)
 
     sys.excepthook = hook
+
+
+def about_box(parent: QWidget) -> QMessageBox:
+    """Help › About: the version, and what the app does with the chart (nothing leaves this computer)."""
+    box = QMessageBox(parent)
+    box.setWindowTitle(window_title("About"))
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setText(f"<b>Therapy Desk {__version__}</b>")
+    box.setInformativeText(
+        "Offline charting for solo private-practice therapists. Your chart lives in an encrypted vault "
+        "on this computer; nothing is sent anywhere."
+    )
+    # A message box sizes itself to its title line and wraps the rest into a narrow column otherwise.
+    box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 28em; }")
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box

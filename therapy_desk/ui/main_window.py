@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from therapy_desk import __version__
 from therapy_desk.errors import UserError
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import backup_actions, backup_auto, dialogs, files, locking, note_editor, registry, theme, windows
@@ -43,6 +42,7 @@ from therapy_desk.ui.backup_restore import RestoreRequest
 from therapy_desk.ui.clipboard import AppClipboard, app_clipboard
 from therapy_desk.ui.idle import SETTING_KEY, IdleLock, minutes_from_setting
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.retention import RetentionDialog
 from therapy_desk.ui.search import SearchDialog
 from therapy_desk.ui.unlock import holds_vault
 from therapy_desk.ui.widgets.status_label import StatusLabel
@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self._recent_vaults = list(recent_vaults)
         self.requested_folder: Path | None = None  # "Open another vault…": unlock it once this one is locked
         self.requested_restore: RestoreRequest | None = None  # a backup to put back once this vault is locked
+        self.retention_dialog: RetentionDialog | None = None
         self.lock_wait_limit_ms = LOCK_WAIT_LIMIT_MS
         self._clipboard: AppClipboard = app_clipboard()
         self._clipboard.watch()
@@ -186,6 +187,7 @@ class MainWindow(QMainWindow):
         vault_menu.addAction(self.test_backup_action)
         self.archive_action = vault_menu.addAction("&Export archive…", self.export_archive)
         self.archive_action.setStatusTip("Write every client's record as a folder or encrypted zip, readable anywhere")
+        self.retention_action = vault_menu.addAction("Records &past retention…", self.open_retention)
         vault_menu.addSeparator()
         self.lock_action = QAction("&Lock now", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
@@ -373,6 +375,12 @@ class MainWindow(QMainWindow):
     def export_archive(self) -> ArchiveDialog | None:
         """Export archive… of the whole practice (one client's is offered from the chart)."""
         return None if self._is_locked or self._locking else open_archive_dialog(self, self.vault, self.ops)
+
+    @Slot()
+    def open_retention(self) -> None:
+        if not self._is_locked and not self._locking:
+            self.retention_dialog = RetentionDialog(self.vault, parent=self)
+            self.retention_dialog.open()
 
     @Slot()
     def try_restoring(self) -> None:
@@ -574,19 +582,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def show_about(self) -> QMessageBox:
-        box = QMessageBox(self)
-        box.setWindowTitle(windows.window_title("About"))
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setText(f"<b>Therapy Desk {__version__}</b>")
-        box.setInformativeText(
-            "Offline charting for solo private-practice therapists. Your chart lives in an encrypted vault "
-            "on this computer; nothing is sent anywhere."
-        )
-        # A message box sizes itself to its title line and wraps the rest into a narrow column otherwise.
-        box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 28em; }")
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        return box
+        return dialogs.about_box(self)
 
 
 def _same_folder(one: Path, other: Path) -> bool:

@@ -33,6 +33,7 @@ from therapy_desk.storage.practice_zone import practice_zone_name, set_practice_
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import idle, registry
 from therapy_desk.ui.ops import Ops
+from therapy_desk.ui.retention import RetentionSettings
 from therapy_desk.ui.vault_check import VaultCheckBox
 from therapy_desk.ui.widgets.focus import scrolling, set_tab_order
 from therapy_desk.ui.widgets.passphrase import NewPassphraseWidget, muted_label
@@ -155,6 +156,8 @@ class SettingsView(QWidget):
         self.tabs.setAccessibleName("Settings sections")
         self.tabs.addTab(self._build_practice(), "&Practice")
         self.tabs.addTab(self._build_security(), "Sec&urity")
+        self.retention = RetentionSettings(vault)
+        self.tabs.addTab(_scrolling(self.retention), "Records kept")
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         self._zone = ""
@@ -339,6 +342,7 @@ class SettingsView(QWidget):
         self.auto_lock.setValue(auto_lock_minutes(self.vault))
         self.auto_lock.blockSignals(False)
         self._show_quick_unlock()
+        self.retention.load()
 
     def clear_for_lock(self) -> None:
         """Save what can be saved (a pending auto-lock change, a valid edited profile), then empty every field.

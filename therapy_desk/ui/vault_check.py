@@ -57,7 +57,9 @@ def verdict(report: CheckReport, when: datetime) -> str:
             f"audit log of {plural(report.audit_rows, 'event')} is unbroken, and "
             f"{plural(report.notes, 'signed note')}, {plural(report.addenda, 'addendum', 'addenda')} "
             f"and {plural(report.plans, 'treatment plan')} match their seals."
-        )
+            + (f" {plural(report.disposed, 'record')} disposed of after retention are absent on purpose."
+               if report.disposed else "")
+        )  # fmt: skip
     return f"Checked {stamp}: {plural(len(report.problems), 'problem')} found. {ADVICE}"
 
 

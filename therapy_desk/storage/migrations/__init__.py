@@ -29,6 +29,7 @@ from therapy_desk.storage.migrations import (
     m014_ledger,
     m015_claims,
     m016_disclosures,
+    m017_disposals,
 )
 from therapy_desk.storage.seals import record_upgrade_seals
 
@@ -63,6 +64,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(14, "ledger: adjustments, write-offs, refunds, EOB posting; documents issued", m014_ledger.STATEMENTS),
     Migration(15, "insurance claims, their history and 837P batches; the CMS-1500 boxes", m015_claims.STATEMENTS),
     Migration(16, "the disclosures log", m016_disclosures.STATEMENTS),
+    Migration(17, "disposal of a record after retention; the disposal log", m017_disposals.STATEMENTS),
 )
 CURRENT_VERSION = MIGRATIONS[-1].version
 
