@@ -120,7 +120,9 @@ def test_archive_of_one_client_is_a_folder_that_verify_finds_whole(
     assert "Reyes" not in run.out + run.err
     clients = json.loads((target / "data" / "clients.json").read_text("utf-8"))
     assert [c["id"] for c in clients] == [made.insured]
-    assert not (target / "clients").exists()  # no chart PDFs until the chart export is wired in
+    [chart] = (target / "clients").iterdir()  # the client's chart copy, named by id, never by name
+    assert chart.name == str(made.insured)
+    assert (chart / "chart.pdf").read_bytes().startswith(b"%PDF")
 
     checked = therapy_desk(capsys, "export", "verify", str(target))
     assert checked.code == cli.EXIT_OK

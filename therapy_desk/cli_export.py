@@ -23,7 +23,7 @@ from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError
 from therapy_desk.records.archive import write_archive
 from therapy_desk.records.archive_files import verify_archive
-from therapy_desk.records.chart_export import chart_pdf
+from therapy_desk.records.chart_export import CHART_WRITER
 from therapy_desk.records.fhir_gather import client_fhir, practice_fhir
 from therapy_desk.storage.files import write_new_file
 from therapy_desk.storage.vault import Vault
@@ -67,7 +67,7 @@ def _cmd_archive(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int
     with _progress("archive") as progress, _told(Vault.open(vault_dir(args.vault), passphrase)) as vault:
         # The chart PDF writer is wired in with the chart export (issue 16): until then, no chart PDFs.
         summary = write_archive(
-            vault, target, client_id=args.client, chart_pdf=chart_pdf,
+            vault, target, client_id=args.client, chart_pdf=CHART_WRITER,
             include_psychotherapy_notes=args.include_psychotherapy_notes, password=password, progress=progress,
         )  # fmt: skip
     what = "an AES-256 encrypted zip" if summary.encrypted else "a folder"

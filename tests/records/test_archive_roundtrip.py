@@ -16,7 +16,7 @@ from therapy_desk.domain.csv_import import PRESET_BY_KEY
 from therapy_desk.domain.notes import NoteStatus, verification_code
 from therapy_desk.records.archive import write_archive
 from therapy_desk.records.archive_files import verify_archive
-from therapy_desk.records.chart_export import chart_pdf
+from therapy_desk.records.chart_export import CHART_WRITER
 from therapy_desk.records.csv_import import import_csv
 from therapy_desk.storage.vault import Vault
 
@@ -32,7 +32,7 @@ def test_the_archive_carries_real_chart_copies_and_its_clients_reimport_into_a_n
 ) -> None:
     build_demo(vault, clients=12, years=1, today=TODAY)
     summary = write_archive(
-        vault, tmp_path / "archive", client_id=None, chart_pdf=chart_pdf, include_psychotherapy_notes=False,
+        vault, tmp_path / "archive", client_id=None, chart_pdf=CHART_WRITER, include_psychotherapy_notes=False,
         password=None,
     )  # fmt: skip
     folder = summary.path

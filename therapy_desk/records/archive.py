@@ -10,9 +10,13 @@ the whole practice never sits in memory. Cancelling (or any failure) removes wha
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import io
 import json
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +30,19 @@ from therapy_desk.storage import archive_rows
 from therapy_desk.storage.vault import Vault
 
 ChartPdf = Callable[[Vault, int], bytes]
+
+
+@dataclass(frozen=True)
+class ChartWriter:
+    """A chart PDF in two steps, so many clients' are laid out at once: `gather` reads one client's chart on
+    the archive's thread; `render` (a module-level function, pure) lays it out in a worker process. The
+    chart's values reach the workers through the pool's pipes, in memory: never a file."""
+
+    gather: Callable[[Vault, int], Any]
+    render: Callable[[Any], bytes]
+
+
+_POOL_FROM = 8  # fewer charts than this are rendered in this process: starting workers costs about a second
 Progress = Callable[[int, int], None]
 Cancelled = Callable[[], bool]
 
@@ -69,15 +86,16 @@ def write_archive(
     target: Path,
     *,
     client_id: int | None,
-    chart_pdf: ChartPdf | None,
+    chart_pdf: ChartPdf | ChartWriter | None,
     include_psychotherapy_notes: bool,
     password: str | None,
     progress: Progress | None = None,
     cancelled: Cancelled | None = None,
 ) -> ArchiveSummary:
     """Write the archive of client `client_id` (None: the whole practice) at `target`, a new folder, or with a
-    `password` a new AES-256 zip file. `chart_pdf(vault, client id)` writes each client's chart PDF (None: no
-    PDFs). Psychotherapy notes only for the whole practice and only when `include_psychotherapy_notes`.
+    `password` a new AES-256 zip file. `chart_pdf(vault, client id)` writes each client's chart PDF (a
+    `ChartWriter` lays many out at once on every core; None: no PDFs). Psychotherapy notes only for the
+    whole practice and only when `include_psychotherapy_notes`.
     `progress(done, total)` after each chart and each table; `cancelled()` is asked often, and when it says
     yes everything written is removed and `ArchiveCancelled` raised. An unknown client, an existing target or
     an unusable folder is refused with a sentence before anything is written."""
@@ -153,11 +171,42 @@ class _Run:
         with self.sink.open(relative) as handle:
             handle.write(data)
 
-    def charts(self, vault: Vault, ids: Sequence[int], chart_pdf: ChartPdf) -> int:
+    def charts(self, vault: Vault, ids: Sequence[int], chart_pdf: ChartPdf | ChartWriter) -> int:
+        if isinstance(chart_pdf, ChartWriter) and len(ids) >= _POOL_FROM and (os.cpu_count() or 1) > 1:
+            return self._charts_in_workers(vault, ids, chart_pdf)
         for client in ids:
             self.check()
-            self.write(f"clients/{client}/chart.pdf", chart_pdf(vault, client))
+            if isinstance(chart_pdf, ChartWriter):
+                pdf = chart_pdf.render(chart_pdf.gather(vault, client))
+            else:
+                pdf = chart_pdf(vault, client)
+            self.write(f"clients/{client}/chart.pdf", pdf)
             self.step()
+        return len(ids)
+
+    def _charts_in_workers(self, vault: Vault, ids: Sequence[int], writer: ChartWriter) -> int:
+        """Gather here, lay out on every core, write in order; at most two charts a worker in flight."""
+        workers = os.cpu_count() or 1
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt and SQLCipher threads
+        pool = concurrent.futures.ProcessPoolExecutor(workers, mp_context=context)
+        pending: deque[tuple[int, concurrent.futures.Future[bytes]]] = deque()
+
+        def write_oldest() -> None:
+            client, future = pending.popleft()
+            self.write(f"clients/{client}/chart.pdf", future.result())
+            self.step()
+
+        try:
+            for client in ids:
+                self.check()
+                pending.append((client, pool.submit(writer.render, writer.gather(vault, client))))
+                while pending and (len(pending) > 2 * workers or pending[0][1].done()):
+                    write_oldest()
+            while pending:
+                self.check()
+                write_oldest()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
         return len(ids)
 
     def table(self, db: Any, table: str, client_id: int | None) -> TableWritten:

@@ -27,6 +27,7 @@ from therapy_desk.domain.disclosures import Disclosure
 from therapy_desk.domain.notes import ProcessNote
 from therapy_desk.domain.plans import TreatmentPlan
 from therapy_desk.errors import UnusableLocation, ValidationError
+from therapy_desk.records.archive import ChartWriter
 from therapy_desk.records.fhir_gather import client_record, practice_zone
 from therapy_desk.storage.documents import DocumentKind
 from therapy_desk.storage.files import write_new_file
@@ -100,7 +101,19 @@ def _plan_in_period(plan: TreatmentPlan, options: ChartExportOptions) -> bool:
 
 def chart_pdf(vault: Vault, client_id: int, options: ChartExportOptions | None = None) -> bytes:
     """One client's chart copy as PDF bytes (None: every section, all dates, no psychotherapy notes)."""
-    return chart_template.render(chart_document(vault, client_id, options))
+    return render_chart(chart_document(vault, client_id, options))
+
+
+def render_chart(doc: ChartDocument) -> bytes:
+    """The chart copy laid out as PDF (pure: the exit archive runs it in worker processes)."""
+    return chart_template.render(doc)
+
+
+def _whole_chart(vault: Vault, client_id: int) -> ChartDocument:
+    return chart_document(vault, client_id)
+
+
+CHART_WRITER = ChartWriter(gather=_whole_chart, render=render_chart)  # the exit archive's: every client's chart
 
 
 def chart_file_name(vault: Vault, client_id: int, today: date) -> str:

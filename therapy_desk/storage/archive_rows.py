@@ -1,10 +1,9 @@
-"""The rows an exit archive holds, read a chunk at a time: every table of the vault (a fixed list, in
-dependency order), whole for the practice, or for one client only the rows that are that client's.
-
-Every statement is built from the fixed `TABLES` and `_CLIENT_WHERE` below, never from data. Left out: the
-full-text index (`search_index` and its shadow tables, derived from the record and rebuilt at will) and
-SQLite's own tables. Psychotherapy notes are in a whole-practice archive only when asked for, and never in a
-one-client archive; the practice-wide `audit_head` and the clinician's `snippets` are not in a one-client
+"""The rows an exit archive holds, read a chunk at a time: every table of the vault (a fixed list, in dependency
+order), whole for the practice, or for one client only the rows that are that client's.  Every statement is built
+from the fixed `TABLES` and `_CLIENT_WHERE` below, never from data. Left out: the full-text index (`search_index`
+and its shadow tables, derived from the record and rebuilt at will) and SQLite's own tables. Psychotherapy notes
+are in a whole-practice archive only when asked for, and never in a one-client archive; the practice-wide
+`audit_head`, the clinician's `snippets` and the log of disposed records (`disposals`) are not in a one-client
 archive either. Nothing here holds key material (that lives in keyslots.json, never in the database)."""
 
 from __future__ import annotations
@@ -56,6 +55,8 @@ TABLES: tuple[str, ...] = (
     "claim_lines",
     "claim_events",
     "x12_batches",
+    "disclosures",
+    "disposals",
     "audit_log",
     "audit_head",
 )
@@ -81,6 +82,7 @@ _AUDIT_ENTITIES: tuple[tuple[str, str], ...] = (
     ("claim", "claims"),
     ("coverage", "coverages"),
     ("diagnosis", "diagnoses"),
+    ("disclosure", "disclosures"),
     ("document", "documents_issued"),
     ("estimate", "good_faith_estimates"),
     ("measure_result", "measure_results"),
@@ -114,6 +116,7 @@ _CLIENT_WHERE: dict[str, str | None] = {
     "unit_members": _OWN,
     "care_contacts": _OWN,
     "releases": _OWN,
+    "disclosures": _OWN,
     "diagnoses": _OWN,
     "plans": _OWN,
     "plan_problems": _PLANS,

@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from therapy_desk.domain.text import plural
 from therapy_desk.errors import UserError, ValidationError
-from therapy_desk.records.archive import ArchiveSummary, ChartPdf, write_archive
-from therapy_desk.records.chart_export import chart_pdf
+from therapy_desk.records.archive import ArchiveSummary, ChartPdf, ChartWriter, write_archive
+from therapy_desk.records.chart_export import CHART_WRITER
 from therapy_desk.storage.vault import Vault
 from therapy_desk.ui import registry, theme
 from therapy_desk.ui.chart_common import FieldErrors
@@ -56,7 +56,7 @@ class ArchiveDialog(QDialog):
         *,
         client_id: int | None = None,
         client_name: str = "",
-        chart_pdf: ChartPdf | None = None,
+        chart_pdf: ChartPdf | ChartWriter | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -333,8 +333,9 @@ def open_archive_dialog(
     parent: QWidget, vault: Vault, ops: Ops, client_id: int | None = None, client_name: str = ""
 ) -> ArchiveDialog:
     """Open Export archive… over `parent` (a chart: that client first; the main window: the whole practice)."""
-    # The chart PDF writer joins when the chart export is merged (issue 16): until then, no chart PDFs.
-    dialog = ArchiveDialog(vault, ops, client_id=client_id, client_name=client_name, chart_pdf=chart_pdf, parent=parent)
+    dialog = ArchiveDialog(
+        vault, ops, client_id=client_id, client_name=client_name, chart_pdf=CHART_WRITER, parent=parent
+    )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
