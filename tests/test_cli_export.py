@@ -70,6 +70,29 @@ def test_with_no_client_the_whole_practice_is_written(
     assert [r["resource"]["resourceType"] for r in data["entry"]].count("Practitioner") == 1
 
 
+def test_a_bundle_for_someone_else_is_logged_as_a_disclosure_and_only_with_its_file(
+    capsys: pytest.CaptureFixture[str], practice: tuple[Path, Practice], out: Path
+) -> None:
+    folder, made = practice
+    to_court = ("--to-recipient", "Kings County Family Court", "--basis", "court", "--purpose", "Subpoena F-2231")
+    target = out / "for-court.json"
+
+    run = _export(capsys, folder, target, "--client", str(made.insured), *to_court)
+
+    assert run.code == cli.EXIT_OK, run.err
+    assert "logged as a disclosure" in run.out
+    refused = _export(capsys, folder, target, "--client", str(made.insured), *to_court)  # the file exists now
+    assert refused.code == cli.EXIT_USER_ERROR
+    whole = _export(capsys, folder, out / "all.json", *to_court)
+    assert whole.code == cli.EXIT_USER_ERROR
+    assert "give --client" in whole.err
+    with Vault.open(folder, PASSPHRASE) as vault:
+        [logged] = vault.disclosures.for_client(made.insured)
+    assert (logged.recipient, logged.basis.value, logged.purpose) == ("Kings County Family Court", "court",
+                                                                       "Subpoena F-2231")  # fmt: skip
+    assert "FHIR R4 bundle" in logged.what
+
+
 def test_an_existing_file_is_refused_and_left_as_it_was(
     capsys: pytest.CaptureFixture[str], practice: tuple[Path, Practice], out: Path
 ) -> None:

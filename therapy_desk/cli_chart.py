@@ -39,7 +39,9 @@ def _options(args: argparse.Namespace) -> ChartExportOptions:
     return ChartExportOptions(since, until, sections, psychotherapy_release_id=release).validated()
 
 
-def _disclosure(args: argparse.Namespace, vault: Vault, today: date) -> Disclosure | None:
+def disclosure_from(args: argparse.Namespace, vault: Vault, today: date) -> Disclosure | None:
+    """The disclosure the recipient options describe (its `what` is the export's to fill in); None for the
+    clinician's own copy. Mistakes are sentences naming the options."""
     if args.recipient is None and args.release is None:
         if args.basis or args.purpose:
             raise UserError("--basis and --purpose go with --to-recipient: whom the copy is for.")
@@ -70,7 +72,7 @@ def _cmd_chart_export(args: argparse.Namespace, secrets: Secrets, out: TextIO) -
     with _told(Vault.open(vault_dir(args.vault), secrets.ask("Passphrase: "))) as vault:
         today = date.today()
         vault.clients.require(args.client)
-        disclosure = _disclosure(args, vault, today)
+        disclosure = disclosure_from(args, vault, today)
         folder = path.parent if str(path.parent) else path.cwd()
         written = write_chart_export(vault, args.client, options, folder, disclosure=disclosure, today=today,
                                      name=path.name)  # fmt: skip
@@ -94,11 +96,16 @@ def add_chart_commands(groups: argparse._SubParsersAction[CommandParser], add_co
         "--sections", metavar="A,B", help=f"sections to include (default all): {', '.join(sorted(ALL_SECTIONS))}"
     )
     command.add_argument("-o", "--output", required=True, metavar="FILE", help="the .pdf file to write (a new file)")
-    command.add_argument("--to-recipient", dest="recipient", metavar="TEXT", help="whom the copy is for")
-    command.add_argument("--basis", metavar="BASIS", help=f"why it may leave: {_BASES}")
-    command.add_argument("--purpose", metavar="TEXT", help="what the recipient needs it for")
-    command.add_argument("--release", type=int, metavar="ID", help="the release of information it goes under")
+    add_recipient_options(command)
     command.add_argument(
         "--psychotherapy-notes", action="store_true",
         help="include psychotherapy notes (only with --release naming an authorization that covers them)",
     )  # fmt: skip
+
+
+def add_recipient_options(command: CommandParser) -> None:
+    """--to-recipient, --basis, --purpose and --release: whom an export is for (`disclosure_from` reads them)."""
+    command.add_argument("--to-recipient", dest="recipient", metavar="TEXT", help="whom the copy is for")
+    command.add_argument("--basis", metavar="BASIS", help=f"why it may leave: {_BASES}")
+    command.add_argument("--purpose", metavar="TEXT", help="what the recipient needs it for")
+    command.add_argument("--release", type=int, metavar="ID", help="the release of information it goes under")

@@ -7,6 +7,7 @@ an AES-256 zip whose password is asked twice) and `export verify` checks an arch
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from therapy_desk.cli_backup import _progress
+from therapy_desk.cli_chart import add_recipient_options, disclosure_from
 from therapy_desk.cli_claims import _output
 from therapy_desk.cli_folders import vault_dir
 from therapy_desk.cli_parser import EXIT_OK, EXIT_PROBLEMS, CommandParser
@@ -37,18 +39,27 @@ MIN_ZIP_PASSWORD = 8
 
 def _cmd_fhir(args: argparse.Namespace, secrets: Secrets, out: TextIO) -> int:
     path = _output(args.output, "record.json")
+    if args.client is None and (args.recipient or args.release is not None or args.basis or args.purpose):
+        raise UserError("A FHIR export for someone else is of one client: give --client.")
     with _told(Vault.open(vault_dir(args.vault), secrets.ask("Passphrase: "))) as vault:
         today, now = date.today(), datetime.now(UTC)
+        disclosure = None
         if args.client is None:
             bundle = practice_fhir(vault, today=today, now=now)
         else:
             bundle = client_fhir(vault, args.client, today=today, now=now)
+            disclosure = disclosure_from(args, vault, today)
         data = (json.dumps(bundle, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        written = write_new_file(path.parent, path.name, data, numbered=False)
+        with vault.transaction():  # the disclosure is logged with the file, or neither is
+            if disclosure is not None:
+                what = "The record as a FHIR R4 bundle (demographics, diagnoses, plans, measures, signed notes)"
+                vault.disclosures.record(dataclasses.replace(disclosure, what=what), today=today)
+            written = write_new_file(path.parent, path.name, data, numbered=False)
+    logged = "; logged as a disclosure" if disclosure else ""
     kinds = Counter(entry["resource"]["resourceType"] for entry in bundle["entry"])
     out.write(
         f"Wrote {written}: a FHIR R4 bundle of {plural(len(bundle['entry']), 'resource')} "
-        f"({plural(kinds['Patient'], 'client')}, {plural(kinds['DocumentReference'], 'signed note')}).\n"
+        f"({plural(kinds['Patient'], 'client')}, {plural(kinds['DocumentReference'], 'signed note')}){logged}.\n"
     )
     return EXIT_OK
 
@@ -106,6 +117,7 @@ def add_export_commands(groups: argparse._SubParsersAction[CommandParser], add_c
     )  # fmt: skip
     fhir.add_argument("--client", type=int, metavar="ID", help="the client's id (default: the whole practice)")
     fhir.add_argument("-o", "--output", required=True, metavar="FILE", help="the .json file to write (a new file)")
+    add_recipient_options(fhir)
     archive = add_command(
         actions, "archive", _cmd_archive,
         "write the exit archive of a client (or, with no --client, the whole practice): every table as CSV and "
