@@ -1,6 +1,6 @@
 """The whole-practice exit archive (issue 16): every table as CSV and JSON, README, vault-format document and
-SHA-256 manifest, written as a folder, once without chart PDFs and once with a trivial one-page reportlab PDF
-per client (the real chart PDF is another part of issue 16: its cost per client adds to the second figure).
+SHA-256 manifest, written as a folder, once without chart PDFs and once as the app writes it, with each
+client's real chart copy (gathered here, laid out on every core: records.chart_export.CHART_WRITER).
 
     python bench/bench_archive.py [--vault DIR] [--clients N] [--years Y] [--zip] [--keep]
 
@@ -15,7 +15,6 @@ reports numbers; it asserts nothing.
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import platform
 import shlex
@@ -26,24 +25,15 @@ import time
 from pathlib import Path
 
 from make_large_vault import BENCH_PASSPHRASE
-from reportlab.pdfgen.canvas import Canvas
 from stats import cpu_model, load_average, memory
 
 from therapy_desk.demo.builder import build_demo
 from therapy_desk.records.archive import ArchiveSummary, write_archive
+from therapy_desk.records.chart_export import CHART_WRITER
 from therapy_desk.storage.vault import Vault
 
 BUDGET_S = 600.0
 BUDGET_CLIENTS = 10_000
-
-
-def one_page_pdf(vault: Vault, client_id: int) -> bytes:
-    """A trivial chart stand-in: one page naming the client by id."""
-    buffer = io.BytesIO()
-    canvas = Canvas(buffer)
-    canvas.drawString(72, 720, f"Chart of client {client_id}")
-    canvas.save()
-    return buffer.getvalue()
 
 
 def _size(path: Path) -> int:
@@ -76,7 +66,7 @@ def main() -> None:
     load_before = load_average()
     variants: list[tuple[str, object, str | None]] = [
         ("folder, no PDFs", None, None),
-        ("folder, 1-page PDF each", one_page_pdf, None),
+        ("folder, chart copies", CHART_WRITER, None),
     ]
     if args.zip:
         variants.append(("AES-256 zip, no PDFs", None, "bench zip password"))

@@ -107,8 +107,9 @@ class ArchiveDialog(QDialog):
         add_row(form, "Passwo&rd:", self.password, self.errors, "password")
         add_row(form, "&Again:", self.again, self.errors, "again")
         note = QLabel(
-            "The archive holds every table as a spreadsheet (CSV) and as JSON, a README that explains each, the "
-            "vault-format document and a checksum manifest. Psychotherapy notes are never in one client's archive.",
+            "The archive holds each client's chart as a PDF, every table as a spreadsheet (CSV) and as JSON, a "
+            "README that explains each, the vault-format document and a checksum manifest. Psychotherapy notes "
+            "are never in one client's archive.",
             self,
         )
         note.setWordWrap(True)

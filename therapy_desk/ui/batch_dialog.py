@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -95,18 +94,16 @@ class BatchDialog(QDialog):
         self.password, self.password_again = password_fields(self)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for caption, widget, field in (
-            ("&Documents:", self.kind, "kind"),
-            ("&Month:", self.month, "date_from"),
-            ("F&older:", self.folder, "folder"),
-            ("&Password:", self.password, "password"),
-            ("Password &again:", self.password_again, "password_again"),
-        ):
-            row = self.errors.under(widget, field)
-            form.addRow(caption, row)
-            label = form.labelForField(row)
-            if isinstance(label, QLabel):
-                label.setBuddy(widget.focusProxy() or widget)
+        self.errors.add_rows(
+            form,
+            (
+                ("&Documents:", self.kind, "kind"),
+                ("&Month:", self.month, "date_from"),
+                ("F&older:", self.folder, "folder"),
+                ("&Password:", self.password, "password"),
+                ("Password &again:", self.password_again, "password_again"),
+            ),
+        )
         self.summary = StatusLabel("Batch summary", parent=self)
         self.summary.setWordWrap(True)
         self.summary.hide()

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QSpinBox, QWidget
 
 from therapy_desk.domain.billing import Payer, PayerKind, parse_dollars
 from therapy_desk.domain.codes import ServiceCode
@@ -60,13 +60,8 @@ class _BillingForm(_FormDialog):
 
 def add_rows(dialog: _BillingForm, rows: Sequence[tuple[str, QWidget, str]]) -> None:
     """(caption, field, store field name) rows: the caption bound to its field, the field's sentence under it."""
-    for caption, widget, field in rows:
-        dialog.fields[field] = widget
-        row = dialog.errors.under(widget, field)
-        dialog.form.addRow(caption, row)
-        label = dialog.form.labelForField(row)
-        if isinstance(label, QLabel) and caption:
-            label.setBuddy(widget.focusProxy() or widget)
+    dialog.fields.update({field: widget for _caption, widget, field in rows})
+    dialog.errors.add_rows(dialog.form, rows)
 
 
 def move_row_first(form: QFormLayout, field: QWidget) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -62,6 +62,16 @@ class FieldErrors:
         layout.addWidget(self.add(field, error_label(box)))
         self._fields[field] = widget
         return box
+
+    def add_rows(self, form: QFormLayout, rows: Iterable[tuple[str, QWidget, str]]) -> None:
+        """(caption, field widget, store field name) rows: each caption bound to its field as its buddy (so
+        its mnemonic moves the keyboard there), the field's sentence under it. An empty caption: no label."""
+        for caption, widget, field in rows:
+            row = self.under(widget, field)
+            form.addRow(caption, row)
+            label = form.labelForField(row)
+            if isinstance(label, QLabel) and caption:
+                label.setBuddy(widget.focusProxy() or widget)
 
     def focus(self, field: str | None) -> None:
         """Put the keyboard in the field a sentence is about, when `under` placed it."""

@@ -244,20 +244,18 @@ class ReleaseDialog(_FormDialog):
         self.expires = OptionalDateEdit("Set", "Expires on", self)
         self.expires.set_day(date.today() + timedelta(days=365))
         self.psychotherapy = QCheckBox("Covers &psychotherapy notes (needs its own specific authorization)", self)
-        for caption, widget, field in (
-            ("&Contact:", self.contact, "contact_id"),
-            ("&Recipient:", self.recipient, "recipient"),
-            ("&May share:", self.scope, "scope"),
-            ("P&urpose:", self.purpose, "purpose"),
-            ("&Signed on:", self.signed, "signed_on"),
-            ("E&xpires:", self.expires, "expires_on"),
-            ("", self.psychotherapy, "covers_psychotherapy_notes"),
-        ):
-            row = self.errors.under(widget, field)
-            self.form.addRow(caption, row)
-            label = self.form.labelForField(row)
-            if isinstance(label, QLabel) and caption:
-                label.setBuddy(widget.focusProxy() or widget)
+        self.errors.add_rows(
+            self.form,
+            (
+                ("&Contact:", self.contact, "contact_id"),
+                ("&Recipient:", self.recipient, "recipient"),
+                ("&May share:", self.scope, "scope"),
+                ("P&urpose:", self.purpose, "purpose"),
+                ("&Signed on:", self.signed, "signed_on"),
+                ("E&xpires:", self.expires, "expires_on"),
+                ("", self.psychotherapy, "covers_psychotherapy_notes"),
+            ),
+        )
         if contacts:
             ids = [c.id for c in contacts]
             self.contact.setCurrentIndex(1 + (ids.index(chosen.id) if chosen is not None and chosen.id in ids else 0))

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -98,20 +97,18 @@ class DisclosureDialog(_FormDialog):
         self.purpose = _line(self, "Purpose", placeholder="e.g. subpoena, docket number; licensing board audit")
         self.what = _line(self, "What was disclosed", placeholder="e.g. chart copy, January to June 2026")
         self.psychotherapy = QCheckBox("Psychotherapy notes were &included", self)
-        for caption, widget, field in (
-            ("&Disclosed on:", self.disclosed_on, "disclosed_on"),
-            ("Re&lease on file:", self.release, "release_id"),
-            ("&Recipient:", self.recipient, "recipient"),
-            ("&Basis:", self.basis, "basis"),
-            ("P&urpose:", self.purpose, "purpose"),
-            ("&What was disclosed:", self.what, "what"),
-            ("", self.psychotherapy, "psychotherapy_notes"),
-        ):
-            row = self.errors.under(widget, field)
-            self.form.addRow(caption, row)
-            label = self.form.labelForField(row)
-            if isinstance(label, QLabel) and caption:
-                label.setBuddy(widget.focusProxy() or widget)
+        self.errors.add_rows(
+            self.form,
+            (
+                ("&Disclosed on:", self.disclosed_on, "disclosed_on"),
+                ("Re&lease on file:", self.release, "release_id"),
+                ("&Recipient:", self.recipient, "recipient"),
+                ("&Basis:", self.basis, "basis"),
+                ("P&urpose:", self.purpose, "purpose"),
+                ("&What was disclosed:", self.what, "what"),
+                ("", self.psychotherapy, "psychotherapy_notes"),
+            ),
+        )
         self.recipient.setFocus()
         self.remember_initial()
 
@@ -180,16 +177,14 @@ class AccountingDialog(QDialog):
         self.errors = FieldErrors(self.general_error)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for caption, widget, field in (
-            ("Re&quested on:", self.requested_on, "requested_on"),
-            ("", self.complete, "complete"),
-            ("F&older:", self.folder, "folder"),
-        ):
-            row = self.errors.under(widget, field)
-            form.addRow(caption, row)
-            label = form.labelForField(row)
-            if isinstance(label, QLabel) and caption:
-                label.setBuddy(widget.focusProxy() or widget)
+        self.errors.add_rows(
+            form,
+            (
+                ("Re&quested on:", self.requested_on, "requested_on"),
+                ("", self.complete, "complete"),
+                ("F&older:", self.folder, "folder"),
+            ),
+        )
         self.written_label = StatusLabel("Accounting written", parent=self)
         self.written_label.setWordWrap(True)
         self.written_label.hide()

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -174,11 +173,7 @@ class ChartExportDialog(QDialog):
 
     def _row(self, caption: str, widget: QWidget, field: str) -> None:
         self.fields[field] = widget
-        row = self.errors.under(widget, field)
-        self.form.addRow(caption, row)
-        label = self.form.labelForField(row)
-        if isinstance(label, QLabel):
-            label.setBuddy(widget.focusProxy() or widget)
+        self.errors.add_rows(self.form, [(caption, widget, field)])
 
     def _limit_toggled(self, on: bool) -> None:
         for field in (self.date_from, self.date_to):
