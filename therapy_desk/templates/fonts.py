@@ -165,6 +165,8 @@ def markup(text: str, *, bold: bool = False) -> str:
     `bold` must match the paragraph's style: a <font> tag resets reportlab's bold state, so the bold
     face is named explicitly.
     """
+    if text.isascii() and load(BASE).issuperset(map(ord, text)):
+        return escape(text)  # the common case, one run in the base face: no walk character by character
     parts = []
     for run in runs(text):
         # In a right-to-left stretch, no-break spaces make it one word to reportlab, which harfbuzz then
